@@ -1,0 +1,10 @@
+// The `corridor` subcommands; each returns the process exit code.
+#pragma once
+
+namespace corridor::cli {
+
+int Demo(int argc, char** argv);
+int Inspect(int argc, char** argv);
+int BenchLedger(int argc, char** argv);
+
+}  // namespace corridor::cli

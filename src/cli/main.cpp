@@ -1,0 +1,34 @@
+// corridor: one binary, one subcommand per job.
+#include <cstdio>
+#include <cstring>
+
+#include "cli/commands.h"
+
+namespace {
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: corridor <command> [options]\n"
+               "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
+               "  inspect --data DIR         journal extent, last sequence and state hash\n"
+               "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
+               "               [--pg-transfers N] [--no-pg]\n"
+               "                             durable transfers/s, against PostgreSQL 15\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    Usage();
+    return 2;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "demo") == 0) return corridor::cli::Demo(argc - 1, argv + 1);
+  if (std::strcmp(command, "inspect") == 0) return corridor::cli::Inspect(argc - 1, argv + 1);
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "ledger") == 0) {
+    return corridor::cli::BenchLedger(argc - 2, argv + 2);
+  }
+  Usage();
+  return 2;
+}

@@ -1,0 +1,350 @@
+#include "core/core.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "base/check.h"
+#include "core/snapshot.h"
+
+namespace corridor::core {
+namespace {
+
+constexpr uint64_t kNsPerSecond = 1'000'000'000;
+
+uint64_t WallClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * kNsPerSecond + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// One unit of work moving from callers through the sequencer to the apply thread.
+struct Item {
+  journal::EntryKind kind = journal::EntryKind::tick;
+  bool journaled = true;  // False for reads and snapshot requests.
+  std::vector<ledger::Account> accounts;
+  std::vector<ledger::Transfer> transfers;
+  Core::AccountsDone accounts_done;
+  Core::TransfersDone transfers_done;
+  std::function<void(const ledger::StateMachine&, uint64_t applied_sequence)> read;
+  uint64_t sequence = 0;
+  uint64_t timestamp = 0;
+  Status status;
+  bool stop = false;
+
+  uint64_t body_bytes() const {
+    return accounts.size() * sizeof(ledger::Account) +
+           transfers.size() * sizeof(ledger::Transfer);
+  }
+  uint32_t events() const { return static_cast<uint32_t>(accounts.size() + transfers.size()); }
+  std::span<const std::byte> body() const {
+    if (kind == journal::EntryKind::create_accounts) return std::as_bytes(std::span(accounts));
+    return std::as_bytes(std::span(transfers));
+  }
+};
+
+template <typename T>
+std::vector<T> CopyBody(std::span<const std::byte> body) {
+  // Journal bodies are only 8-byte aligned in memory; records need 16.
+  std::vector<T> out(body.size() / sizeof(T));
+  std::memcpy(out.data(), body.data(), out.size() * sizeof(T));
+  return out;
+}
+
+void ApplyEntry(ledger::StateMachine* sm, journal::EntryKind kind, uint64_t timestamp,
+                std::span<const std::byte> body) {
+  switch (kind) {
+    case journal::EntryKind::create_accounts: {
+      std::vector<ledger::CreateAccountResult> results;
+      sm->CreateAccounts(timestamp, CopyBody<ledger::Account>(body), &results);
+      return;
+    }
+    case journal::EntryKind::create_transfers: {
+      std::vector<ledger::CreateTransferResult> results;
+      sm->CreateTransfers(timestamp, CopyBody<ledger::Transfer>(body), &results);
+      return;
+    }
+    case journal::EntryKind::tick:
+      sm->Tick(timestamp);
+      return;
+  }
+  CORRIDOR_CHECK(false);  // Journal::Open verified the kind's checksum; unknown kind = bug.
+}
+
+}  // namespace
+
+struct Core::Impl {
+  Options options;
+  std::unique_ptr<journal::Journal> journal;
+  ledger::StateMachine state;
+  uint64_t applied_sequence = 0;  // Apply thread only.
+  uint64_t entries_since_snapshot = 0;
+
+  mutable std::mutex mu;
+  std::condition_variable submitted_cv;
+  std::deque<Item> submitted;  // GUARDED_BY(mu)
+  bool stopping = false;       // GUARDED_BY(mu)
+  std::string failure;         // GUARDED_BY(mu)
+  std::atomic<bool> failed{false};
+  std::atomic<uint64_t> last_sequence{0};
+  std::atomic<uint64_t> pending_with_timeout{0};
+
+  std::mutex apply_mu;
+  std::condition_variable apply_cv;
+  std::deque<Item> to_apply;  // GUARDED_BY(apply_mu)
+
+  std::thread sequencer;
+  std::thread applier;
+
+  explicit Impl(const Options& o) : options(o), state(o.state) {}
+
+  void Submit(Item item) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      submitted.push_back(std::move(item));
+    }
+    submitted_cv.notify_one();
+  }
+
+  void HandOver(std::vector<Item>* items) {
+    {
+      std::lock_guard<std::mutex> lock(apply_mu);
+      for (Item& item : *items) to_apply.push_back(std::move(item));
+    }
+    items->clear();
+    apply_cv.notify_one();
+  }
+
+  // Takes the next group; returns false when stopping with nothing left.
+  bool TakeGroup(std::vector<Item>* group) {
+    std::unique_lock<std::mutex> lock(mu);
+    submitted_cv.wait_for(lock, std::chrono::milliseconds(250),
+                          [this] { return !submitted.empty() || stopping; });
+    if (submitted.empty()) return !stopping;
+    uint64_t bytes = 0;
+    while (!submitted.empty() &&
+           (group->empty() || bytes + submitted.front().body_bytes() <= options.group_bytes_max)) {
+      bytes += submitted.front().body_bytes();
+      group->push_back(std::move(submitted.front()));
+      submitted.pop_front();
+    }
+    return true;
+  }
+
+  void SequencerLoop() {
+    uint64_t seq = journal->last_sequence();
+    uint64_t ts = std::max(journal->last_timestamp(), state.commit_timestamp());
+    uint64_t last_entry_wall = WallClockNs();
+    std::vector<Item> group;
+    std::vector<journal::NewEntry> entries;
+    while (TakeGroup(&group)) {
+      const uint64_t now = WallClockNs();
+      const bool any_journaled =
+          std::any_of(group.begin(), group.end(), [](const Item& i) { return i.journaled; });
+      if (!any_journaled && pending_with_timeout.load() > 0 &&
+          now >= last_entry_wall + kNsPerSecond) {
+        // A tick, ahead of any reads: journal time moves on so pending transfers expire.
+        group.insert(group.begin(), Item{});
+      }
+      if (group.empty()) continue;
+      entries.clear();
+      for (Item& item : group) {
+        if (!item.journaled) continue;
+        item.sequence = ++seq;
+        ts = std::max(now, ts + std::max<uint64_t>(item.events(), 1));
+        item.timestamp = ts;
+        entries.push_back(journal::NewEntry{item.kind, item.sequence, item.timestamp, item.body()});
+      }
+      Status st;
+      if (!entries.empty()) {
+        st = journal->Append(entries);
+        last_entry_wall = now;
+      }
+      if (!st.ok() && !failed.exchange(true)) {
+        std::lock_guard<std::mutex> lock(mu);
+        failure = "journal failed, writes stopped: " + st.message();
+      }
+      if (!st.ok()) {
+        for (Item& item : group) item.status = Status::Error(Failure());
+      } else {
+        last_sequence.store(seq);
+      }
+      HandOver(&group);
+    }
+    Item stop;
+    stop.stop = true;
+    group.push_back(std::move(stop));
+    HandOver(&group);
+  }
+
+  std::string Failure() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return failure;
+  }
+
+  void Apply(Item& item) {
+    if (!item.journaled) {
+      item.read(state, applied_sequence);
+      return;
+    }
+    if (!item.status.ok()) {
+      if (item.accounts_done) item.accounts_done(item.status, {});
+      if (item.transfers_done) item.transfers_done(item.status, {});
+      return;
+    }
+    CORRIDOR_CHECK(item.sequence == applied_sequence + 1);
+    if (item.kind == journal::EntryKind::create_accounts) {
+      std::vector<ledger::CreateAccountResult> results;
+      state.CreateAccounts(item.timestamp, item.accounts, &results);
+      if (item.accounts_done) item.accounts_done(item.status, std::move(results));
+    } else if (item.kind == journal::EntryKind::create_transfers) {
+      std::vector<ledger::CreateTransferResult> results;
+      state.CreateTransfers(item.timestamp, item.transfers, &results);
+      if (item.transfers_done) item.transfers_done(item.status, std::move(results));
+    } else {
+      state.Tick(item.timestamp);
+    }
+    applied_sequence = item.sequence;
+    pending_with_timeout.store(state.pending_with_timeout_count());
+    if (options.snapshot_every_entries > 0 &&
+        ++entries_since_snapshot >= options.snapshot_every_entries) {
+      entries_since_snapshot = 0;
+      const Status st = WriteSnapshot(options.dir, applied_sequence, state);
+      if (!st.ok()) std::fprintf(stderr, "corridor: snapshot failed: %s\n", st.message().c_str());
+    }
+  }
+
+  void ApplyLoop() {
+    std::deque<Item> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(apply_mu);
+        apply_cv.wait(lock, [this] { return !to_apply.empty(); });
+        batch.swap(to_apply);
+      }
+      for (Item& item : batch) {
+        if (item.stop) return;
+        Apply(item);
+      }
+      batch.clear();
+    }
+  }
+};
+
+Core::Core() = default;
+
+Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenReport* report) {
+  std::unique_ptr<Core> c(new Core());
+  c->impl_ = std::make_unique<Impl>(options);
+  Impl& impl = *c->impl_;
+  Status st = LoadNewestSnapshot(options.dir, &impl.state, &report->snapshot_sequence);
+  if (!st.ok()) return st;
+  impl.applied_sequence = report->snapshot_sequence;
+  journal::Options jo;
+  jo.dir = options.dir;
+  jo.segment_size_bytes = options.segment_size_bytes;
+  st = journal::Journal::Open(
+      jo, report->snapshot_sequence,
+      [&impl, report](const journal::ReadEntry& e) {
+        CORRIDOR_CHECK(e.sequence == impl.applied_sequence + 1);
+        ApplyEntry(&impl.state, e.kind, e.timestamp, e.body);
+        impl.applied_sequence = e.sequence;
+        ++report->replayed_entries;
+      },
+      &impl.journal, &report->journal);
+  if (!st.ok()) return st;
+  impl.last_sequence = impl.journal->last_sequence();
+  impl.pending_with_timeout = impl.state.pending_with_timeout_count();
+  impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
+  impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
+  *core = std::move(c);
+  return Status::Ok();
+}
+
+Core::~Core() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->submitted_cv.notify_one();
+  if (impl_->sequencer.joinable()) impl_->sequencer.join();
+  if (impl_->applier.joinable()) impl_->applier.join();
+}
+
+void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done) {
+  CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
+  Item item;
+  item.kind = journal::EntryKind::create_accounts;
+  item.accounts = std::move(events);
+  item.accounts_done = std::move(done);
+  impl_->Submit(std::move(item));
+}
+
+void Core::SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done) {
+  CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
+  Item item;
+  item.kind = journal::EntryKind::create_transfers;
+  item.transfers = std::move(events);
+  item.transfers_done = std::move(done);
+  impl_->Submit(std::move(item));
+}
+
+Status Core::CreateAccounts(std::vector<ledger::Account> events,
+                            std::vector<ledger::CreateAccountResult>* results) {
+  std::promise<Status> done;
+  SubmitAccounts(std::move(events),
+                 [&](const Status& st, std::vector<ledger::CreateAccountResult> r) {
+                   *results = std::move(r);
+                   done.set_value(st);
+                 });
+  return done.get_future().get();
+}
+
+Status Core::CreateTransfers(std::vector<ledger::Transfer> events,
+                             std::vector<ledger::CreateTransferResult>* results) {
+  std::promise<Status> done;
+  SubmitTransfers(std::move(events),
+                  [&](const Status& st, std::vector<ledger::CreateTransferResult> r) {
+                    *results = std::move(r);
+                    done.set_value(st);
+                  });
+  return done.get_future().get();
+}
+
+void Core::Read(const std::function<void(const ledger::StateMachine&)>& fn) {
+  std::promise<void> done;
+  Item item;
+  item.journaled = false;
+  item.read = [&](const ledger::StateMachine& sm, uint64_t) {
+    fn(sm);
+    done.set_value();
+  };
+  impl_->Submit(std::move(item));
+  done.get_future().get();
+}
+
+Status Core::Snapshot() {
+  std::promise<Status> done;
+  Item item;
+  item.journaled = false;
+  const std::string dir = impl_->options.dir;
+  item.read = [&](const ledger::StateMachine& sm, uint64_t applied_sequence) {
+    done.set_value(WriteSnapshot(dir, applied_sequence, sm));
+  };
+  impl_->Submit(std::move(item));
+  return done.get_future().get();
+}
+
+bool Core::failed() const { return impl_->failed.load(); }
+std::string Core::failure() const { return impl_->Failure(); }
+uint64_t Core::last_sequence() const { return impl_->last_sequence.load(); }
+
+}  // namespace corridor::core

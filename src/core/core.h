@@ -1,0 +1,89 @@
+// The hub's core: sequencer + journal + state machine, as in DESIGN.md.
+//
+// Callers submit command batches from any thread. The sequencer thread takes every batch
+// waiting, gives each a sequence number and a timestamp, appends them all with one write and
+// one fdatasync (group commit), then hands them to the apply thread, which applies them to the
+// state machine and answers. So the journal write of one group overlaps the apply of the
+// previous one, and an answer always follows durability. Reads run on the apply thread too, so
+// they see only durable state.
+//
+// While pending transfers with a timeout exist, the sequencer journals a tick at least once a
+// second, so they expire in journal time even without traffic.
+//
+// After a journal write or fsync error the core is in fail-stop: every later write fails with
+// that error; reads go on.
+//
+// Thread: every public method may be called from any thread; callbacks run on the apply
+// thread and must not block on the core.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "journal/journal.h"
+#include "ledger/state_machine.h"
+
+namespace corridor::core {
+
+struct Options {
+  std::string dir;
+  uint64_t segment_size_bytes = uint64_t{256} << 20;
+  ledger::StateMachine::Options state;
+  // A snapshot is written after this many journal entries since the last one (0: never).
+  uint64_t snapshot_every_entries = 0;
+  // At most this many bytes of batches share one journal write.
+  uint64_t group_bytes_max = uint64_t{8} << 20;
+};
+
+// What start-up found, for logs and `corridor inspect`.
+struct OpenReport {
+  uint64_t snapshot_sequence = 0;
+  uint64_t replayed_entries = 0;
+  journal::RecoveryReport journal;
+};
+
+class Core {
+ public:
+  using AccountsDone = std::function<void(const Status&, std::vector<ledger::CreateAccountResult>)>;
+  using TransfersDone =
+      std::function<void(const Status&, std::vector<ledger::CreateTransferResult>)>;
+
+  // Loads the newest snapshot, replays the journal after it and starts the threads.
+  static Status Open(const Options& options, std::unique_ptr<Core>* core, OpenReport* report);
+  // Finishes every batch already submitted, then stops.
+  ~Core();
+
+  // Submits a batch (at most kBatchEventsMax events); `done` gets the results once durable.
+  void SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done);
+  void SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done);
+
+  // Blocking forms of the above.
+  Status CreateAccounts(std::vector<ledger::Account> events,
+                        std::vector<ledger::CreateAccountResult>* results);
+  Status CreateTransfers(std::vector<ledger::Transfer> events,
+                         std::vector<ledger::CreateTransferResult>* results);
+
+  // Runs `fn` on the apply thread once everything submitted before has been applied.
+  void Read(const std::function<void(const ledger::StateMachine&)>& fn);
+
+  // Writes a snapshot of the state now (on the apply thread).
+  Status Snapshot();
+
+  bool failed() const;
+  std::string failure() const;
+  uint64_t last_sequence() const;
+
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+ private:
+  Core();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace corridor::core

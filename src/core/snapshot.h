@@ -1,0 +1,25 @@
+// Snapshots: the whole ledger state at one journal sequence, so start-up replays only the
+// journal after it. A file `snapshot-<sequence, 20 digits>.snap`: a 32-byte header (magic,
+// format, sequence, CRC32C of the body) then the body; written to a temporary name, fsynced,
+// renamed and the directory fsynced, so a crash leaves either the old or the new snapshot.
+//
+// Thread: called by the core's apply thread (which owns the state machine).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "ledger/state_machine.h"
+
+namespace corridor::core {
+
+Status WriteSnapshot(const std::string& dir, uint64_t sequence,
+                     const ledger::StateMachine& state);
+
+// Loads the newest snapshot whose checksum verifies into an empty `state` (skipping, and
+// logging, damaged ones). *sequence is 0 when there is none.
+Status LoadNewestSnapshot(const std::string& dir, ledger::StateMachine* state,
+                          uint64_t* sequence);
+
+}  // namespace corridor::core

@@ -1,0 +1,130 @@
+// The journal: the hub's one ordered, durable record of commands.
+//
+// Every command batch is an entry: a 64-byte header (magic, CRC32C of the header, sequence
+// number, timestamp, kind, body size, CRC32C of the body) followed by the body. Entries live
+// in segment files `journal-<index, 10 digits>.seg` of a fixed size, preallocated by writing
+// zeros (so that a write + fdatasync flushes no metadata) and fsynced together with their
+// directory before first use; a background thread keeps the next segment ready.
+//
+// Durability: Append() returns only after the entries are written and fdatasync'ed. Any write
+// or fsync error puts the journal into fail-stop: that Append and every later one fail with
+// the first error, because the state of the file is then unknown (LevelDB, PostgreSQL do the
+// same). Reads of what was already durable go on elsewhere.
+//
+// Recovery (Open): segments are scanned in order. The journal ends at the first all-zero
+// header. A header or body that fails its checksum, or a sequence that does not follow, is a
+// torn tail when no valid entry follows it anywhere: it is logged and cut (overwritten with
+// zeros and synced) and appends continue there. When a valid entry does follow it, that is
+// corruption in the middle: Open fails with a message naming the file and byte offset.
+//
+// Thread: Open, Append and the accessors are called from one thread (the core's sequencer);
+// the class runs its own preallocation thread internally.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace corridor::journal {
+
+enum class EntryKind : uint8_t {
+  create_accounts = 1,
+  create_transfers = 2,
+  tick = 3,  // Empty body: advances journal time so pending transfers expire.
+};
+
+inline constexpr uint32_t kEntryMagic = 0x314A5243;  // "CRJ1" little-endian.
+inline constexpr uint32_t kEntryHeaderSize = 64;
+// The largest body an entry may carry (a full batch of 8,190 128-byte events fits).
+inline constexpr uint32_t kEntryBodyMax = 1 << 20;
+
+// On-disk entry header, little-endian.
+struct EntryHeader {
+  uint32_t magic;       // kEntryMagic; zero marks the end of the written part of a segment.
+  uint32_t header_crc;  // CRC32C of bytes [8, 64) of this header.
+  uint64_t sequence;    // 1, 2, 3, ... contiguous across segments.
+  uint64_t timestamp;   // Nanoseconds since the Unix epoch; strictly increasing.
+  uint32_t body_size;   // Bytes of body following the header; a multiple of 8.
+  uint32_t body_crc;    // CRC32C of the body.
+  uint8_t kind;         // EntryKind.
+  uint8_t reserved[31];  // Zero.
+};
+static_assert(sizeof(EntryHeader) == kEntryHeaderSize);
+
+// An entry to append. The body memory must stay valid until Append returns.
+struct NewEntry {
+  EntryKind kind;
+  uint64_t sequence;
+  uint64_t timestamp;
+  std::span<const std::byte> body;
+};
+
+// An entry read back during recovery; `body` points into memory valid only during the call.
+struct ReadEntry {
+  EntryKind kind;
+  uint64_t sequence;
+  uint64_t timestamp;
+  std::span<const std::byte> body;
+};
+
+struct Options {
+  std::string dir;                                // Created if missing.
+  uint64_t segment_size_bytes = uint64_t{256} << 20;  // Each segment file's fixed size.
+};
+
+// What Open found, for logs and `corridor inspect`.
+struct RecoveryReport {
+  uint64_t segments = 0;           // Segment files holding entries.
+  uint64_t first_sequence = 0;     // 0 when the journal is empty.
+  uint64_t last_sequence = 0;      // 0 when the journal is empty.
+  uint64_t last_timestamp = 0;
+  uint64_t entries = 0;            // Valid entries scanned.
+  uint64_t bytes = 0;              // Bytes of valid entries (headers + bodies).
+  bool tail_cut = false;           // A torn tail was found and cut.
+  std::string tail_cut_message;    // Names file and offset of the cut.
+};
+
+class Journal {
+ public:
+  // Opens (creating when needed) the journal in options.dir, scans and verifies every entry,
+  // calls `replay` for each valid entry with sequence > after_sequence, in order, and cuts a
+  // torn tail. Fails on corruption in the middle, naming file and offset; fails also when the
+  // sequence does not continue across segments, or when the first entry on disk comes after
+  // after_sequence + 1 (a gap between the snapshot and the journal). `replay` may be empty.
+  static Status Open(const Options& options, uint64_t after_sequence,
+                     const std::function<void(const ReadEntry&)>& replay,
+                     std::unique_ptr<Journal>* journal, RecoveryReport* report);
+
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Appends the entries in order, contiguously where they fit (an entry that does not fit in
+  // the current segment goes to the next one), with one fdatasync per touched segment, and
+  // returns once all are durable. Sequences must continue last_sequence() by one each and
+  // timestamps must increase; bodies must be at most kEntryBodyMax and a multiple of 8.
+  // On failure the journal is in fail-stop and every later call returns the same error.
+  Status Append(std::span<const NewEntry> entries);
+
+  // Deletes whole segment files whose entries all have sequence <= `sequence` (they are
+  // covered by a durable snapshot), never the segment being written.
+  Status DropSegmentsThrough(uint64_t sequence);
+
+  uint64_t last_sequence() const;
+  uint64_t last_timestamp() const;
+  bool failed() const;                 // In fail-stop.
+  const std::string& failure() const;  // The error that caused fail-stop.
+
+ private:
+  Journal();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace corridor::journal

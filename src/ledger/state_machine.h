@@ -1,0 +1,117 @@
+// The ledger state machine: accounts, transfers (single- and two-phase), linked chains,
+// idempotent ids and pending-transfer expiry, with TigerBeetle's semantics.
+//
+// It is a pure function of (state, batch, batch timestamp) -> (state, results): no clock, no
+// I/O, no randomness. Replaying the same batches with the same timestamps rebuilds exactly the
+// same state (same StateHash()).
+//
+// Thread: not thread-safe. One thread (the core's apply thread) owns an instance.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "ledger/types.h"
+
+namespace corridor::ledger {
+
+// One item of an account's transfer list. With the account's `history` flag, the item also
+// carries the queried account's balances just after the transfer was applied.
+struct AccountTransfer {
+  Transfer transfer;
+  bool has_balances = false;
+  u128 debits_pending = 0;
+  u128 debits_posted = 0;
+  u128 credits_pending = 0;
+  u128 credits_posted = 0;
+};
+
+// Sequential byte streams for snapshots.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual Status Write(const void* data, size_t size) = 0;
+};
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Fails when fewer than `size` bytes remain.
+  virtual Status Read(void* data, size_t size) = 0;
+};
+
+class StateMachine {
+ public:
+  struct Options {
+    // Capacity reserved (and touched) up front so the hot path neither grows nor page-faults.
+    // The state still grows past it when needed.
+    uint64_t accounts_capacity = 1024;
+    uint64_t transfers_capacity = 1 << 16;
+  };
+
+  StateMachine();
+  explicit StateMachine(const Options& options);
+  ~StateMachine();
+  StateMachine(const StateMachine&) = delete;
+  StateMachine& operator=(const StateMachine&) = delete;
+
+  // The smallest timestamp the next batch of `count` events may carry: every event gets its
+  // own timestamp, timestamp - count + 1 ... timestamp, all above commit_timestamp().
+  uint64_t MinNextTimestamp(uint32_t count) const;
+
+  // Apply one batch (at most kBatchEventsMax events) whose last event gets `timestamp`.
+  // Requires timestamp >= MinNextTimestamp(events.size()). Pending transfers whose timeout
+  // passed before the first event are expired first. `results` gets one result per event.
+  void CreateAccounts(uint64_t timestamp, std::span<const Account> events,
+                      std::vector<CreateAccountResult>* results);
+  void CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
+                       std::vector<CreateTransferResult>* results);
+  // A time tick: expires pending transfers whose timeout is at or before `timestamp`.
+  // Requires timestamp >= MinNextTimestamp(0).
+  void Tick(uint64_t timestamp);
+
+  // Queries. Pointers stay valid until the next mutating call.
+  const Account* LookupAccount(u128 id) const;
+  const Transfer* LookupTransfer(u128 id) const;
+  // `none` for a transfer that is not pending (or does not exist).
+  PendingState TransferState(u128 id) const;
+  // Transfers that debit or credit `account_id`, oldest first, with timestamp > after_timestamp,
+  // at most `limit` (clamped to kBatchEventsMax). Empty for an unknown account.
+  std::vector<AccountTransfer> GetAccountTransfers(u128 account_id, uint64_t after_timestamp,
+                                                   uint32_t limit) const;
+
+  uint64_t commit_timestamp() const { return commit_timestamp_; }
+  uint64_t accounts_count() const;
+  uint64_t transfers_count() const;
+  // Pending transfers with a timeout that are not yet posted, voided or expired; while any
+  // exist, the sequencer journals a tick at least once a second.
+  uint64_t pending_with_timeout_count() const;
+  // The earliest expiry time (ns) of those, or UINT64_MAX when there is none.
+  uint64_t next_expiry() const;
+
+  // Recomputes the invariants from the state: per ledger, debits equal credits, pending and
+  // posted; no account breaks its flags; pending balances equal the open pending transfers.
+  // Returns one line per violation; empty when all hold.
+  std::vector<std::string> CheckInvariants() const;
+
+  // A 128-bit hash of the whole state (accounts, transfers, pending states, remembered
+  // failures, commit timestamp), independent of memory layout and capacity.
+  u128 StateHash() const;
+
+  // Snapshot: writes the whole state to `sink` / restores it into an empty state machine.
+  // Framing, checksums and files are the caller's (core/snapshot).
+  Status SaveTo(ByteSink& sink) const;
+  Status LoadFrom(ByteSource& source);
+
+ private:
+  Status RebuildIndexes();
+
+  struct State;
+  std::unique_ptr<State> state_;
+  uint64_t commit_timestamp_ = 0;
+};
+
+}  // namespace corridor::ledger
