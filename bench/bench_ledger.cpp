@@ -216,7 +216,7 @@ int BenchLedger(int argc, char** argv) {
   const double engine_tps = static_cast<double>(o.transfers) / engine.seconds;
   const uint64_t ok = static_cast<uint64_t>(
       std::count(engine.results.begin(), engine.results.end(), ledger::CreateTransferResult::ok));
-  std::printf("corridor: %llu transfers (%llu ok) in %.3f s, %llu journal writes of entries, "
+  std::printf("corridor: %llu transfers (%llu ok) in %.3f s, %llu journal entries, "
               "fsync on\n",
               static_cast<unsigned long long>(o.transfers), static_cast<unsigned long long>(ok),
               engine.seconds, static_cast<unsigned long long>(engine.journal_entries));

@@ -674,7 +674,7 @@ constexpr auto kStartTimeout = std::chrono::seconds(60);
 constexpr auto kStopTimeout = std::chrono::seconds(30);
 constexpr int kPortAttempts = 5;
 
-// Settings for a write-heavy, single-writer ledger on 2 cores and 24 GiB (PG_BASELINE.md says
+// Settings for a write-heavy, single-writer ledger on 2 cores and 24 GiB (docs/BENCHMARKS.md says
 // why each).
 constexpr std::pair<const char*, const char*> kServerSettings[] = {
     {"listen_addresses", "127.0.0.1"},

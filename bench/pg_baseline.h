@@ -1,6 +1,6 @@
 // The PostgreSQL 15 baseline of `corridor bench ledger`: the same create_transfers workload run
 // through a throwaway PostgreSQL server, built as a skilled PostgreSQL user would build it (see
-// PG_BASELINE.md): one PL/pgSQL function applies a whole batch in one transaction, with the
+// docs/BENCHMARKS.md): one PL/pgSQL function applies a whole batch in one transaction, with the
 // checks of ledger/README.md per transfer and in order, called with one round trip per batch.
 //
 // Thread: any one thread; the call owns its server from start to stop.

@@ -9,6 +9,7 @@
 #include "base/check.h"
 #include "base/u128.h"
 #include "ledger/id_index.h"
+#include "ledger/record_array.h"
 
 namespace corridor::ledger {
 namespace {
@@ -77,8 +78,8 @@ struct StateMachine::State {
   IdIndex account_index;
   std::vector<Failure> account_failures;
 
-  std::vector<Transfer> transfers;
-  std::vector<PendingState> transfer_states;  // Parallel to transfers.
+  RecordArray<Transfer> transfers;
+  RecordArray<PendingState> transfer_states;  // Parallel to transfers.
   IdIndex transfer_index;
   std::vector<Failure> transfer_failures;
 
@@ -760,22 +761,22 @@ namespace {
 
 constexpr uint64_t kSnapshotFormat = 1;
 
-template <typename T>
-Status WriteVector(ByteSink& sink, const std::vector<T>& v) {
+template <typename V>
+Status WriteVector(ByteSink& sink, const V& v) {
   const uint64_t n = v.size();
   Status st = sink.Write(&n, sizeof(n));
   if (!st.ok()) return st;
-  return sink.Write(v.data(), n * sizeof(T));
+  return sink.Write(v.data(), n * sizeof(v[0]));
 }
 
-template <typename T>
-Status ReadVector(ByteSource& source, std::vector<T>* v, uint64_t max_count) {
+template <typename V>
+Status ReadVector(ByteSource& source, V* v, uint64_t max_count) {
   uint64_t n = 0;
   Status st = source.Read(&n, sizeof(n));
   if (!st.ok()) return st;
   if (n > max_count) return Status::Error("snapshot: implausible record count");
   v->resize(n);
-  return source.Read(v->data(), n * sizeof(T));
+  return source.Read(v->data(), n * sizeof((*v)[0]));
 }
 
 }  // namespace

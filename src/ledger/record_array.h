@@ -1,0 +1,84 @@
+// RecordArray: a growable array of trivially copyable records in memory that is mapped with
+// transparent huge pages and touched when reserved, so that appending on the hot path takes
+// no page faults (measured: first-touch faults cost the apply thread about a third of its time).
+//
+// Thread: owned by one thread, like the state machine that holds it.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+
+#include "base/check.h"
+
+namespace corridor::ledger {
+
+template <typename T>
+class RecordArray {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  RecordArray() = default;
+  ~RecordArray() { Release(); }
+  RecordArray(const RecordArray&) = delete;
+  RecordArray& operator=(const RecordArray&) = delete;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T& back() { return data_[size_ - 1]; }
+  const T& back() const { return data_[size_ - 1]; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+
+  void push_back(const T& value) {
+    if (size_ == capacity_) reserve(std::max<size_t>(capacity_ * 2, 4096));
+    data_[size_++] = value;
+  }
+  void pop_back() {
+    CORRIDOR_CHECK(size_ > 0);
+    --size_;
+  }
+  void resize(size_t n) {
+    reserve(n);
+    if (n > size_) std::memset(static_cast<void*>(data_ + size_), 0, (n - size_) * sizeof(T));
+    size_ = n;
+  }
+
+  void reserve(size_t n) {
+    if (n <= capacity_) return;
+    constexpr size_t kHugePage = size_t{2} << 20;
+    const size_t bytes = (n * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CORRIDOR_CHECK(p != MAP_FAILED);  // Out of memory: the ledger cannot go on.
+    madvise(p, bytes, MADV_HUGEPAGE);
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    if (madvise(p, bytes, MADV_POPULATE_WRITE) != 0) std::memset(p, 0, bytes);
+    if (size_ > 0) std::memcpy(p, static_cast<void*>(data_), size_ * sizeof(T));
+    Release();
+    data_ = static_cast<T*>(p);
+    capacity_ = bytes / sizeof(T);
+    mapped_bytes_ = bytes;
+  }
+
+ private:
+  void Release() {
+    if (data_ != nullptr) munmap(static_cast<void*>(data_), mapped_bytes_);
+    data_ = nullptr;
+  }
+
+  T* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+  size_t mapped_bytes_ = 0;
+};
+
+}  // namespace corridor::ledger
