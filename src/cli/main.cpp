@@ -12,7 +12,8 @@ void Usage() {
                "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
                "  inspect --data DIR         journal extent, last sequence and state hash\n"
                "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
-               "               [--pg-transfers N] [--no-pg]\n"
+               "               [--pg-transfers N] [--no-pg] [--in-flight N]\n"
+               "               [--no-prepare-journal]\n"
                "                             durable transfers/s, against PostgreSQL 15\n");
 }
 

@@ -1,5 +1,6 @@
 #include "core/core.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -264,6 +265,9 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   impl.pending_with_timeout = impl.state.pending_with_timeout_count();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
   impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
+  // Named so that top, perf and gdb show which thread is which.
+  pthread_setname_np(impl.sequencer.native_handle(), "sequencer");
+  pthread_setname_np(impl.applier.native_handle(), "apply");
   *core = std::move(c);
   return Status::Ok();
 }
