@@ -2,6 +2,7 @@
 // across restarts, replay determinism, snapshots, concurrent submitters, expiry in journal
 // time, fail-stop on a full disk and idempotency.
 #include "core/core.h"
+#include "ledger/testing.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -74,29 +75,8 @@ std::unique_ptr<Core> OpenOrDie(const Options& options, OpenReport* report = nul
   return core;
 }
 
-Account MakeAccount(u128 id, uint32_t ledger_id, uint16_t flags = 0) {
-  Account a{};
-  a.id = id;
-  a.ledger = ledger_id;
-  a.code = 1;
-  a.flags = flags;
-  return a;
-}
-
-Transfer MakeTransfer(u128 id, u128 debit, u128 credit, u128 amount, uint32_t ledger_id,
-                      uint16_t flags = 0, u128 pending_id = 0, uint32_t timeout = 0) {
-  Transfer t{};
-  t.id = id;
-  t.debit_account_id = debit;
-  t.credit_account_id = credit;
-  t.amount = amount;
-  t.ledger = ledger_id;
-  t.code = 1;
-  t.flags = flags;
-  t.pending_id = pending_id;
-  t.timeout = timeout;
-  return t;
-}
+using ledger::testing::MakeAccount;
+using ledger::testing::MakeTransfer;
 
 void CreateAccountsOk(Core& core, std::vector<Account> accounts) {
   std::vector<CreateAccountResult> results;

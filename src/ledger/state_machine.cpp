@@ -776,6 +776,7 @@ Status ReadVector(ByteSource& source, V* v, uint64_t max_count) {
   if (!st.ok()) return st;
   if (n > max_count) return Status::Error("snapshot: implausible record count");
   v->resize(n);
+  if (n == 0) return Status::Ok();  // An empty array may have no storage to read into.
   return source.Read(v->data(), n * sizeof((*v)[0]));
 }
 

@@ -1,6 +1,7 @@
 // Focused tests of the state machine; the randomized comparison with a reference model is in
 // model_test.cpp.
 #include "ledger/state_machine.h"
+#include "ledger/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -14,28 +15,16 @@ constexpr uint64_t kSecond = 1'000'000'000;
 constexpr uint64_t kStart = 1'700'000'000 * kSecond;
 
 Account MakeAccount(u128 id, uint16_t flags = 0) {
-  Account a{};
-  a.id = id;
-  a.ledger = kLedgerRub;
-  a.code = 1;
-  a.flags = flags;
-  return a;
+  return testing::MakeAccount(id, kLedgerRub, flags);
 }
 
 Transfer MakeTransfer(u128 id, u128 dr, u128 cr, u128 amount, uint16_t flags = 0,
                       uint32_t timeout = 0, u128 pending_id = 0) {
-  Transfer t{};
-  t.id = id;
-  t.debit_account_id = dr;
-  t.credit_account_id = cr;
-  t.amount = amount;
-  t.flags = flags;
-  t.timeout = timeout;
-  t.pending_id = pending_id;
-  if (!(flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer))) {
-    t.ledger = kLedgerRub;
-    t.code = 1;
-  }
+  // Post and void take ledger and code from the pending transfer.
+  const bool resolves = flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer);
+  Transfer t = testing::MakeTransfer(id, dr, cr, amount, resolves ? 0 : kLedgerRub, flags,
+                                     pending_id, timeout);
+  if (resolves) t.code = 0;
   return t;
 }
 
