@@ -335,6 +335,13 @@ void Core::Read(const std::function<void(const ledger::StateMachine&)>& fn) {
   done.get_future().get();
 }
 
+void Core::ReadAsync(std::function<void(const ledger::StateMachine&)> fn) {
+  Item item;
+  item.journaled = false;
+  item.read = [fn = std::move(fn)](const ledger::StateMachine& sm, uint64_t) { fn(sm); };
+  impl_->Submit(std::move(item));
+}
+
 Status Core::Snapshot() {
   std::promise<Status> done;
   Item item;

@@ -67,8 +67,11 @@ class Core {
   Status CreateTransfers(std::vector<ledger::Transfer> events,
                          std::vector<ledger::CreateTransferResult>* results);
 
-  // Runs `fn` on the apply thread once everything submitted before has been applied.
+  // Runs `fn` on the apply thread once everything submitted before has been applied, and
+  // returns when it has run.
   void Read(const std::function<void(const ledger::StateMachine&)>& fn);
+  // The same without waiting: `fn` runs later on the apply thread and must not block.
+  void ReadAsync(std::function<void(const ledger::StateMachine&)> fn);
 
   // Writes a snapshot of the state now (on the apply thread).
   Status Snapshot();

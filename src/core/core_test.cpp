@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -574,6 +575,25 @@ TEST_F(CoreFullDiskTest, JournalFullOfDiskStopsWritesButNotReads) {
     EXPECT_TRUE(sm.CheckInvariants().empty());
   });
   core_.reset();
+}
+
+TEST(CoreTest, ReadAsyncSeesEveryWriteSubmittedBeforeIt) {
+  TempDir dir;
+  std::unique_ptr<Core> core = OpenOrDie(TestOptions(dir.path()));
+  ASSERT_NE(core, nullptr);
+  CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
+  // Writes submitted without waiting, then a read: the read must run after all of them.
+  for (int i = 0; i < 50; ++i) {
+    core->SubmitTransfers({MakeTransfer(1000 + i, 1, 2, 10, ledger::kLedgerRub)},
+                          [](const Status&, std::vector<CreateTransferResult>) {});
+  }
+  std::promise<std::pair<uint64_t, u128>> seen;
+  core->ReadAsync([&](const StateMachine& sm) {
+    seen.set_value({sm.transfers_count(), sm.LookupAccount(2)->credits_posted});
+  });
+  const auto [count, credits] = seen.get_future().get();
+  EXPECT_EQ(count, 50u);
+  EXPECT_TRUE(credits == 500);
 }
 
 TEST(CoreTest, ResubmittedBatchGetsExistsAndChangesNothing) {
