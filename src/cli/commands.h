@@ -7,5 +7,6 @@ int Demo(int argc, char** argv);
 int Inspect(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
+int BenchServe(int argc, char** argv);
 
 }  // namespace corridor::cli

@@ -12,11 +12,15 @@ void Usage() {
                "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
                "  inspect --data DIR         journal extent, last sequence and state hash\n"
                "  serve --data DIR [--admin-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
+               "        [--capacity-transfers N] [--capacity-accounts N]\n"
                "                             the ledger's HTTP/JSON API, until SIGTERM\n"
                "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
                "               [--pg-transfers N] [--no-pg] [--in-flight N]\n"
                "               [--no-prepare-journal]\n"
-               "                             durable transfers/s, against PostgreSQL 15\n");
+               "                             durable transfers/s, against PostgreSQL 15\n"
+               "  bench serve [--transfers N] [--connections N] [--batch N] [--server-threads N]\n"
+               "              [--client-threads N] [--accounts N] [--dir DIR]\n"
+               "                             transfers/s and latency through the HTTP API\n");
 }
 
 }  // namespace
@@ -32,6 +36,9 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "serve") == 0) return corridor::cli::Serve(argc - 1, argv + 1);
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "ledger") == 0) {
     return corridor::cli::BenchLedger(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "serve") == 0) {
+    return corridor::cli::BenchServe(argc - 2, argv + 2);
   }
   Usage();
   return 2;

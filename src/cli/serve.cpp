@@ -48,10 +48,17 @@ int Serve(int argc, char** argv) {
   std::string listen = "127.0.0.1:8080";
   uint64_t segment_mib = 256;
   int threads = 2;
+  // Room reserved and touched at start, so the apply thread neither grows nor page-faults
+  // while answering (growing doubles and zeroes the arrays: a pause of tens of ms). The
+  // ledger still grows past it when needed.
+  uint64_t capacity_transfers = uint64_t{1} << 22;
+  uint64_t capacity_accounts = uint64_t{1} << 16;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
                                     {"segment-mib", required_argument, nullptr, 's'},
                                     {"threads", required_argument, nullptr, 't'},
+                                    {"capacity-transfers", required_argument, nullptr, 'T'},
+                                    {"capacity-accounts", required_argument, nullptr, 'A'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -68,6 +75,12 @@ int Serve(int argc, char** argv) {
       case 't':
         threads = std::atoi(optarg);
         break;
+      case 'T':
+        capacity_transfers = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 'A':
+        capacity_accounts = std::strtoull(optarg, nullptr, 10);
+        break;
       default:
         return 2;
     }
@@ -77,7 +90,8 @@ int Serve(int argc, char** argv) {
       segment_mib == 0 || threads < 1) {
     std::fprintf(stderr,
                  "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
-                 "[--segment-mib N] [--threads N]\n");
+                 "[--segment-mib N] [--threads N]\n"
+                 "       [--capacity-transfers N] [--capacity-accounts N]\n");
     return 2;
   }
   server_options.threads = threads;
@@ -87,6 +101,8 @@ int Serve(int argc, char** argv) {
   core::Options options;
   options.dir = dir;
   options.segment_size_bytes = segment_mib << 20;
+  options.state.transfers_capacity = capacity_transfers;
+  options.state.accounts_capacity = capacity_accounts;
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);
