@@ -208,8 +208,12 @@ bool ParseEvents(std::string* body, std::vector<Record>* events, ParseError* err
     }
     od::object object;
     if (auto e = value.get_object().get(object); e) {
-      if (e == simdjson::INCORRECT_TYPE) return Fail(error, index, "", "an event must be a JSON object");
-      return Malformed(error, e);
+      // "[{...},]": simdjson offers the closing bracket as one more value.
+      od::json_type type;
+      if (e == simdjson::INCORRECT_TYPE && value.type().get(type) == simdjson::SUCCESS) {
+        return Fail(error, index, "", "an event must be a JSON object");
+      }
+      return Malformed(error, e == simdjson::INCORRECT_TYPE ? simdjson::TAPE_ERROR : e);
     }
     Record record;
     std::memset(&record, 0, sizeof(record));

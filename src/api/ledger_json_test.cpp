@@ -93,6 +93,7 @@ TEST(LedgerJsonTest, BodyLevelErrorsHaveNoIndex) {
     EXPECT_FALSE(e.message.empty()) << body;
   }
   EXPECT_EQ(ExpectRefusedTransfers("{}").message, "the body must be a JSON array of events");
+  EXPECT_EQ(ExpectRefusedTransfers(R"([{"id":"1"},])").index, -1);  // Malformed, not an event.
 }
 
 struct BadField {

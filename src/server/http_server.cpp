@@ -58,6 +58,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   net::steady_timer accept_retry;
   net::steady_timer sweep;
+  net::steady_timer stop_grace;  // Bounds how long a stop waits for requests in flight.
   std::optional<net::signal_set> signals;
   std::atomic<bool> stopping{false};
   uint16_t bound_port = 0;
@@ -79,7 +80,8 @@ struct Server::Impl {
         contexts(MakeContexts(options.threads)),
         acceptor(*contexts[0]),
         accept_retry(*contexts[0]),
-        sweep(*contexts[0]) {}
+        sweep(*contexts[0]),
+        stop_grace(*contexts[0]) {}
 
   void Accept();
   void Sweep();
@@ -95,8 +97,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : server_(server), stream_(std::move(socket)) {}
 
   ~Connection() {
-    std::lock_guard<std::mutex> lock(server_->mu);
-    server_->connections.erase(id_);
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> lock(server_->mu);
+      server_->connections.erase(id_);
+      last = server_->connections.empty();
+    }
+    // The grace timer must not keep Run() going once every connection is gone.
+    if (last && server_->stopping) {
+      Server::Impl* server = server_;
+      net::post(*server->contexts[0], [server] { server->stop_grace.cancel(); });
+    }
   }
 
   void Start(uint64_t id) {
@@ -104,11 +115,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
   }
 
-  // On stop: an idle connection closes now; a busy one closes after its answer.
+  // On stop: a connection waiting for a request that has not begun closes now. One whose
+  // request has begun arriving (bytes buffered, parsed or waiting in the socket) reads it,
+  // has it handled and answered, then closes; so does one whose request is being handled.
   void StopIfIdle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) self->CloseNow();
+      if (self->busy_) return;
+      beast::error_code ec;
+      const bool begun = self->buffer_.size() > 0 ||
+                         (self->parser_ && self->parser_->got_some()) ||
+                         self->stream_.available(ec) > 0;
+      if (self->waiting_ && begun) return;
+      self->CloseNow();
     });
+  }
+
+  // The stop's grace period is over: close whatever is left.
+  void ForceClose() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
   }
 
   // Closes the connection when it has waited for a request since before `deadline`.
@@ -188,9 +212,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto target = message.target();
     request.target = std::string_view(target.data(), target.size());
     request.body = std::move(message.body());
-    if (server_->stopping) {
-      return Answer(Refusal(503, "the server is stopping"), false);
-    }
+    // A request read during a stop had begun before it (see StopIfIdle): it is handled and
+    // answered like any other, and the connection then closes.
     // The guard keeps Run() going until the answer comes back, however late.
     auto guard = std::make_shared<net::executor_work_guard<Executor>>(stream_.get_executor());
     server_->handler(request, [self = shared_from_this(), guard](Response response) {
@@ -319,6 +342,17 @@ void Server::Impl::StopNow() {
     accept_retry.cancel();
     sweep.cancel();
     if (signals) signals->cancel(ignored);
+    bool any = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      any = !connections.empty();
+    }
+    if (!any) return;
+    stop_grace.expires_after(std::chrono::seconds(options.stop_grace_seconds));
+    stop_grace.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      for (auto& c : LiveConnections()) c->ForceClose();
+    });
   });
   for (auto& c : LiveConnections()) c->StopIfIdle();
 }

@@ -9,9 +9,10 @@
 // headers over `header_limit` get 431, each with Connection: close; a request that is not HTTP
 // gets 400 and is closed.
 //
-// Stop() is graceful: the listener closes, idle connections close, a request being handled is
-// answered (with Connection: close) and then its connection closes; Run() returns once every
-// connection is gone.
+// Stop() is graceful: the listener closes and idle connections close; a request that has begun
+// arriving is read, handled and answered (with Connection: close), as is one being handled,
+// and then its connection closes; Run() returns once every connection is gone (after at most
+// stop_grace_seconds, when whatever is left is closed).
 //
 // Thread: Start, Run and Stop may be called from any thread; Stop is safe from a signal watcher.
 #pragma once
@@ -56,6 +57,8 @@ struct Options {
   uint32_t header_limit = 16 << 10;
   // A keep-alive connection that sends nothing for this long is closed.
   uint32_t idle_timeout_seconds = 300;
+  // On Stop(), requests already arriving get this long to finish arriving and be answered.
+  uint32_t stop_grace_seconds = 10;
 };
 
 class Server {
