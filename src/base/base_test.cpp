@@ -5,6 +5,8 @@
 #include "base/crc32c.h"
 #include "base/u128.h"
 
+#include <string>
+
 namespace corridor {
 namespace {
 
@@ -31,6 +33,31 @@ TEST(U128, ParsesAndPrintsTheEdges) {
   EXPECT_EQ(U128ToString(two64), "18446744073709551616");
   EXPECT_EQ(U128ToString(max), "340282366920938463463374607431768211455");
   EXPECT_EQ(ParseU128("007"), u128{7});
+}
+
+TEST(U128, RoundTripsRandomValuesOfEveryLength) {
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const u128 v = (u128{next()} << 64 | next()) >> (next() % 128);
+    ASSERT_EQ(ParseU128(U128ToString(v)), v) << U128ToString(v);
+  }
+  for (int digits = 1; digits <= 38; ++digits) {
+    const std::string nines(static_cast<size_t>(digits), '9');
+    const auto parsed = ParseU128(nines);
+    ASSERT_TRUE(parsed.has_value()) << nines;
+    EXPECT_EQ(U128ToString(*parsed), nines);
+  }
+  EXPECT_EQ(ParseU128(std::string(60, '0') + "42"), u128{42});
+  EXPECT_FALSE(ParseU128(std::string(39, '9')));  // Above 2^128-1 = 3.4e38.
+  EXPECT_FALSE(ParseU128("12/"));  // The characters just below and above the digits.
+  EXPECT_FALSE(ParseU128("12:"));
+  EXPECT_FALSE(ParseU128("1234567890123456789012345:"));
 }
 
 TEST(U128, RejectsOverflowAndNonDigits) {

@@ -4,12 +4,23 @@ namespace corridor {
 
 std::optional<u128> ParseU128(std::string_view text) {
   if (text.empty()) return std::nullopt;
+  // Every id and amount of every API request comes through here: the first 19 digits go into
+  // a u64 (no overflow possible), and the rest are checked against constants, never divided.
+  const size_t head = text.size() < 19 ? text.size() : 19;
+  uint64_t low = 0;
+  for (size_t i = 0; i < head; ++i) {
+    const unsigned digit = static_cast<unsigned>(text[i]) - '0';
+    if (digit > 9) return std::nullopt;
+    low = low * 10 + digit;
+  }
+  u128 value = low;
   constexpr u128 kMax = ~u128{0};
-  u128 value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    const unsigned digit = static_cast<unsigned>(c - '0');
-    if (value > (kMax - digit) / 10) return std::nullopt;
+  constexpr u128 kMaxDiv10 = kMax / 10;
+  constexpr unsigned kMaxMod10 = static_cast<unsigned>(kMax % 10);
+  for (size_t i = head; i < text.size(); ++i) {
+    const unsigned digit = static_cast<unsigned>(text[i]) - '0';
+    if (digit > 9) return std::nullopt;
+    if (value > kMaxDiv10 || (value == kMaxDiv10 && digit > kMaxMod10)) return std::nullopt;
     value = value * 10 + digit;
   }
   return value;

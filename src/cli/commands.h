@@ -6,5 +6,7 @@ namespace corridor::cli {
 int Demo(int argc, char** argv);
 int Inspect(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
+int Serve(int argc, char** argv);
+int BenchServe(int argc, char** argv);
 
 }  // namespace corridor::cli

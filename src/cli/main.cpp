@@ -11,10 +11,16 @@ void Usage() {
                "usage: corridor <command> [options]\n"
                "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
                "  inspect --data DIR         journal extent, last sequence and state hash\n"
+               "  serve --data DIR [--admin-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
+               "        [--capacity-transfers N] [--capacity-accounts N]\n"
+               "                             the ledger's HTTP/JSON API, until SIGTERM\n"
                "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
                "               [--pg-transfers N] [--no-pg] [--in-flight N]\n"
                "               [--no-prepare-journal]\n"
-               "                             durable transfers/s, against PostgreSQL 15\n");
+               "                             durable transfers/s, against PostgreSQL 15\n"
+               "  bench serve [--transfers N] [--connections N] [--batch N] [--server-threads N]\n"
+               "              [--client-threads N] [--accounts N] [--dir DIR]\n"
+               "                             transfers/s and latency through the HTTP API\n");
 }
 
 }  // namespace
@@ -27,8 +33,12 @@ int main(int argc, char** argv) {
   const char* command = argv[1];
   if (std::strcmp(command, "demo") == 0) return corridor::cli::Demo(argc - 1, argv + 1);
   if (std::strcmp(command, "inspect") == 0) return corridor::cli::Inspect(argc - 1, argv + 1);
+  if (std::strcmp(command, "serve") == 0) return corridor::cli::Serve(argc - 1, argv + 1);
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "ledger") == 0) {
     return corridor::cli::BenchLedger(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "serve") == 0) {
+    return corridor::cli::BenchServe(argc - 2, argv + 2);
   }
   Usage();
   return 2;

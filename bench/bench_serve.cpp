@@ -1,0 +1,448 @@
+// corridor bench serve: transfers per second through the HTTP/JSON API, load generator
+// included. Starts a real `corridor serve` process, creates accounts, then drives it from many
+// keep-alive connections, each sending one batch at a time and waiting for its answer; then
+// checks every account's balances against what the answers said.
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/ledger_json.h"
+#include "base/u128.h"
+#include "cli/commands.h"
+#include "ledger/types.h"
+
+namespace corridor::cli {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  uint64_t transfers = 3'000'000;
+  uint32_t connections = 64;
+  uint32_t batch = 100;
+  uint32_t accounts = 10'000;
+  int server_threads = 2;
+  int client_threads = 1;
+  std::string dir;
+};
+
+bool ParseOptions(int argc, char** argv, Options* o) {
+  static const option kOptions[] = {{"transfers", required_argument, nullptr, 'n'},
+                                    {"connections", required_argument, nullptr, 'c'},
+                                    {"batch", required_argument, nullptr, 'b'},
+                                    {"accounts", required_argument, nullptr, 'a'},
+                                    {"server-threads", required_argument, nullptr, 's'},
+                                    {"client-threads", required_argument, nullptr, 't'},
+                                    {"dir", required_argument, nullptr, 'd'},
+                                    {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'n': o->transfers = std::strtoull(optarg, nullptr, 10); break;
+      case 'c': o->connections = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
+      case 'b': o->batch = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
+      case 'a': o->accounts = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
+      case 's': o->server_threads = std::atoi(optarg); break;
+      case 't': o->client_threads = std::atoi(optarg); break;
+      case 'd': o->dir = optarg; break;
+      default: return false;
+    }
+  }
+  if (o->transfers == 0 || o->connections == 0 || o->batch == 0 ||
+      o->batch > ledger::kBatchEventsMax || o->accounts < 22 || o->server_threads < 1 ||
+      o->client_threads < 1) {
+    std::fprintf(stderr,
+                 "usage: corridor bench serve [--transfers N] [--connections N] [--batch N]\n"
+                 "       [--accounts N] [--server-threads N] [--client-threads N] [--dir DIR]\n");
+    return false;
+  }
+  return true;
+}
+
+// A `corridor serve` child process on a free loopback port.
+class ServeProcess {
+ public:
+  bool Start(const std::string& dir, int threads, uint64_t capacity_transfers) {
+    int out[2];
+    if (pipe(out) != 0) return false;
+    pid_ = fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      const std::string t = std::to_string(threads);
+      const std::string capacity = std::to_string(capacity_transfers);
+      execl("/proc/self/exe", "corridor", "serve", "--data", dir.c_str(), "--admin-listen",
+            "127.0.0.1:0", "--threads", t.c_str(), "--capacity-transfers", capacity.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    const std::string prefix = "admin listening on 127.0.0.1:";
+    if (line.rfind(prefix, 0) != 0) {
+      std::fprintf(stderr, "bench serve: the server said \"%s\"\n", line.c_str());
+      return false;
+    }
+    port_ = static_cast<uint16_t>(std::atoi(line.c_str() + prefix.size()));
+    return true;
+  }
+  // SIGTERM, then the exit status (0 when it stopped cleanly).
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// A blocking keep-alive client for the set-up and the final check.
+class SyncClient {
+ public:
+  explicit SyncClient(uint16_t port) : socket_(ioc_) {
+    socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  }
+  http::response<http::string_body> Call(http::verb method, const std::string& target,
+                                         std::string body = {}) {
+    http::request<http::string_body> req(method, target, 11);
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    http::write(socket_, req);
+    http::response<http::string_body> res;
+    http::read(socket_, buffer_, res);
+    return res;
+  }
+
+ private:
+  net::io_context ioc_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+// The workload: plain transfers between accounts of one ledger; 10 hot accounts (5 per ledger)
+// take a fifth of all legs, as in `bench ledger`. Accounts have no balance limits, so every
+// transfer is ok and the expected balances are sums.
+struct Workload {
+  std::vector<u128> account_ids;
+  u128 transfer_base = (u128{1} << 64) * 9;
+};
+
+uint32_t PickAccount(std::mt19937_64& rng, uint32_t per_ledger, uint32_t parity) {
+  const bool hot = rng() % 5 == 0;
+  const uint32_t k = hot ? static_cast<uint32_t>(rng() % 5)
+                         : 5 + static_cast<uint32_t>(rng() % (per_ledger - 5));
+  return 2 * k + parity;
+}
+
+// One load-generating thread: its own io_context and connections.
+class LoadThread {
+ public:
+  struct Stats {
+    std::vector<double> latencies_ms;
+    uint64_t ok = 0;
+    uint64_t failed = 0;        // Results other than ok.
+    uint64_t bad_answers = 0;   // Non-200 answers or wrong result counts.
+    std::vector<u128> debits;   // Per account index: posted debits.
+    std::vector<u128> credits;
+  };
+
+  LoadThread(const Options& o, const Workload& w, uint16_t port, uint32_t connections,
+             uint64_t first_batch, uint64_t batches, uint64_t seed)
+      : o_(o), w_(w), next_batch_(first_batch), end_batch_(first_batch + batches), rng_(seed) {
+    stats_.debits.assign(w.account_ids.size(), 0);
+    stats_.credits.assign(w.account_ids.size(), 0);
+    for (uint32_t i = 0; i < connections; ++i) {
+      conns_.push_back(std::make_unique<Conn>(ioc_));
+      conns_.back()->socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+      conns_.back()->socket.set_option(tcp::no_delay(true));
+    }
+  }
+
+  void Run() {
+    for (auto& c : conns_) Send(*c);
+    ioc_.run();
+  }
+  Stats& stats() { return stats_; }
+
+ private:
+  struct Conn {
+    explicit Conn(net::io_context& ioc) : socket(ioc) {}
+    tcp::socket socket;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::response<http::string_body> res;
+    std::vector<std::pair<uint32_t, uint32_t>> legs;  // (debit, credit) account indexes.
+    std::vector<uint64_t> amounts;
+    Clock::time_point sent;
+  };
+
+  void Send(Conn& c) {
+    if (next_batch_ >= end_batch_) return;
+    const uint64_t batch = next_batch_++;
+    const uint64_t first = batch * o_.batch;
+    const uint64_t count = std::min<uint64_t>(o_.batch, o_.transfers - first);
+    const uint32_t per_ledger = static_cast<uint32_t>(w_.account_ids.size() / 2);
+    std::string& body = c.req.body();
+    body.clear();
+    body.push_back('[');
+    c.legs.clear();
+    c.amounts.clear();
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint32_t parity = static_cast<uint32_t>(rng_() % 2);
+      const uint32_t dr = PickAccount(rng_, per_ledger, parity);
+      uint32_t cr = PickAccount(rng_, per_ledger, parity);
+      while (cr == dr) cr = PickAccount(rng_, per_ledger, parity);
+      const uint64_t amount = 1 + rng_() % 100'000;
+      c.legs.emplace_back(dr, cr);
+      c.amounts.push_back(amount);
+      if (i > 0) body.push_back(',');
+      body.append("{\"id\":");
+      api::AppendU128String(w_.transfer_base + first + i, &body);
+      body.append(",\"debit_account_id\":");
+      api::AppendU128String(w_.account_ids[dr], &body);
+      body.append(",\"credit_account_id\":");
+      api::AppendU128String(w_.account_ids[cr], &body);
+      body.append(",\"amount\":");
+      api::AppendU128String(amount, &body);
+      body.append(parity == 0 ? ",\"ledger\":643,\"code\":1}" : ",\"ledger\":933,\"code\":1}");
+    }
+    body.push_back(']');
+    c.req.method(http::verb::post);
+    c.req.target("/v1/transfers");
+    c.req.version(11);
+    c.req.set(http::field::host, "127.0.0.1");
+    c.req.set(http::field::content_type, "application/json");
+    c.req.prepare_payload();
+    c.sent = Clock::now();
+    http::async_write(c.socket, c.req, [this, &c](beast::error_code ec, size_t) {
+      if (ec) return Broken(c, ec);
+      c.res = {};
+      http::async_read(c.socket, c.buffer, c.res, [this, &c](beast::error_code ec, size_t) {
+        if (ec) return Broken(c, ec);
+        Received(c);
+        Send(c);
+      });
+    });
+  }
+
+  void Received(Conn& c) {
+    stats_.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - c.sent).count());
+    const std::string& body = c.res.body();
+    uint64_t results = 0;
+    uint64_t ok = 0;
+    for (size_t at = body.find("\"result\":\""); at != std::string::npos;
+         at = body.find("\"result\":\"", at + 10)) {
+      ++results;
+      if (body.compare(at + 10, 3, "ok\"") == 0) ++ok;
+    }
+    if (c.res.result_int() != 200 || results != c.legs.size()) {
+      if (stats_.bad_answers++ == 0) {
+        std::fprintf(stderr, "bench serve: unexpected answer %u: %.200s\n", c.res.result_int(),
+                     body.c_str());
+      }
+      return;
+    }
+    stats_.ok += ok;
+    stats_.failed += results - ok;
+    if (ok == results) {
+      for (size_t i = 0; i < c.legs.size(); ++i) {
+        stats_.debits[c.legs[i].first] += c.amounts[i];
+        stats_.credits[c.legs[i].second] += c.amounts[i];
+      }
+    }
+  }
+
+  void Broken(Conn& c, beast::error_code ec) {
+    if (stats_.bad_answers++ == 0) {
+      std::fprintf(stderr, "bench serve: connection failed: %s\n", ec.message().c_str());
+    }
+    beast::error_code ignored;
+    c.socket.close(ignored);
+  }
+
+  const Options& o_;
+  const Workload& w_;
+  net::io_context ioc_{1};
+  std::vector<std::unique_ptr<Conn>> conns_;
+  uint64_t next_batch_;
+  const uint64_t end_batch_;
+  std::mt19937_64 rng_;
+  Stats stats_;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  const size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+
+// Reads one decimal-string field of a flat JSON object.
+u128 FieldU128(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":\"";
+  const size_t at = json.find(key);
+  if (at == std::string::npos) return kU128Max;
+  const size_t end = json.find('"', at + key.size());
+  return ParseU128(std::string_view(json).substr(at + key.size(), end - at - key.size()))
+      .value_or(kU128Max);
+}
+
+}  // namespace
+
+int BenchServe(int argc, char** argv) {
+  Options o;
+  if (!ParseOptions(argc, argv, &o)) return 2;
+  const bool temporary = o.dir.empty();
+  if (temporary) {
+    char tmpl[] = "/var/tmp/corridor-bench-serve-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return 1;
+    o.dir = tmpl;
+  }
+  std::printf("workload: %llu transfers in batches of %u from %u keep-alive connections "
+              "(%d client thread(s)), %u accounts (RUB, BYN), a fifth of legs on 10 hot "
+              "accounts; server with %d I/O thread(s)\n",
+              static_cast<unsigned long long>(o.transfers), o.batch, o.connections,
+              o.client_threads, o.accounts, o.server_threads);
+  int rc = 0;
+  {
+    ServeProcess serve;
+    // Sized for the run, as an operator sizes a hub for its day.
+    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(o.transfers, 1 << 22))) return 1;
+    Workload w;
+    for (uint32_t i = 0; i < o.accounts; ++i) w.account_ids.push_back((u128{1} << 64) + i);
+    {
+      SyncClient setup(serve.port());
+      for (uint32_t start = 0; start < o.accounts; start += ledger::kBatchEventsMax) {
+        std::string body = "[";
+        const uint32_t end = std::min(o.accounts, start + ledger::kBatchEventsMax);
+        for (uint32_t i = start; i < end; ++i) {
+          if (i > start) body.push_back(',');
+          body.append("{\"id\":");
+          api::AppendU128String(w.account_ids[i], &body);
+          body.append(i % 2 == 0 ? ",\"ledger\":643,\"code\":1}" : ",\"ledger\":933,\"code\":1}");
+        }
+        body.push_back(']');
+        const auto res = setup.Call(http::verb::post, "/v1/accounts", std::move(body));
+        if (res.result_int() != 200 || res.body().find("\"result\":\"ok\"") == std::string::npos) {
+          std::fprintf(stderr, "bench serve: creating accounts: %u %.200s\n", res.result_int(),
+                       res.body().c_str());
+          return 1;
+        }
+      }
+    }
+
+    const uint64_t batches = (o.transfers + o.batch - 1) / o.batch;
+    std::vector<std::unique_ptr<LoadThread>> loads;
+    for (int t = 0; t < o.client_threads; ++t) {
+      const uint64_t first = batches * static_cast<uint64_t>(t) / static_cast<uint64_t>(o.client_threads);
+      const uint64_t last = batches * static_cast<uint64_t>(t + 1) / static_cast<uint64_t>(o.client_threads);
+      const uint32_t conns = o.connections / static_cast<uint32_t>(o.client_threads) +
+                             (static_cast<uint32_t>(t) < o.connections % static_cast<uint32_t>(o.client_threads) ? 1 : 0);
+      loads.push_back(std::make_unique<LoadThread>(o, w, serve.port(), std::max(conns, 1u), first,
+                                                   last - first, 1000 + static_cast<uint64_t>(t)));
+    }
+    const Clock::time_point start = Clock::now();
+    std::vector<std::thread> threads;
+    for (auto& l : loads) threads.emplace_back([&l] { l->Run(); });
+    for (auto& t : threads) t.join();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+    LoadThread::Stats all;
+    all.debits.assign(o.accounts, 0);
+    all.credits.assign(o.accounts, 0);
+    for (auto& l : loads) {
+      LoadThread::Stats& s = l->stats();
+      all.latencies_ms.insert(all.latencies_ms.end(), s.latencies_ms.begin(), s.latencies_ms.end());
+      all.ok += s.ok;
+      all.failed += s.failed;
+      all.bad_answers += s.bad_answers;
+      for (uint32_t i = 0; i < o.accounts; ++i) {
+        all.debits[i] += s.debits[i];
+        all.credits[i] += s.credits[i];
+      }
+    }
+
+    // Every balance the server holds must be exactly what the answers add up to.
+    uint64_t mismatched = 0;
+    std::string check;
+    {
+      SyncClient verify(serve.port());
+      for (uint32_t i = 0; i < o.accounts; ++i) {
+        const auto res = verify.Call(http::verb::get, "/v1/accounts/" + U128ToString(w.account_ids[i]));
+        if (FieldU128(res.body(), "debits_posted") != all.debits[i] ||
+            FieldU128(res.body(), "credits_posted") != all.credits[i]) {
+          ++mismatched;
+        }
+      }
+      check = verify.Call(http::verb::get, "/v1/ledger/check").body();
+    }
+    const int exit_code = serve.Stop();
+
+    const double p50 = Percentile(all.latencies_ms, 0.50);
+    const double p99 = Percentile(all.latencies_ms, 0.99);
+    const double p100 = all.latencies_ms.empty()
+                            ? 0
+                            : *std::max_element(all.latencies_ms.begin(), all.latencies_ms.end());
+    std::printf("requests: %zu of %u transfers; results ok %llu, failed %llu; bad answers %llu\n",
+                all.latencies_ms.size(), o.batch, static_cast<unsigned long long>(all.ok),
+                static_cast<unsigned long long>(all.failed),
+                static_cast<unsigned long long>(all.bad_answers));
+    std::printf("balances checked: %u accounts, %llu differ from the answers; ledger check %s; "
+                "server exit %d\n",
+                o.accounts, static_cast<unsigned long long>(mismatched), check.c_str(), exit_code);
+    std::printf("request latency ms: p50 %.2f  p99 %.2f  p100 %.2f\n", p50, p99, p100);
+    if (all.ok != o.transfers || all.bad_answers != 0 || mismatched != 0 ||
+        check != "{\"ok\":true}" || exit_code != 0) {
+      std::fprintf(stderr, "bench serve: FAILED: the server's answers or state are wrong\n");
+      rc = 1;
+    }
+    std::printf("api transfers/s: %.0f\n", static_cast<double>(all.ok) / seconds);
+    std::printf("api p99 ms: %.2f\n", p99);
+  }
+  if (temporary) std::filesystem::remove_all(o.dir);
+  return rc;
+}
+
+}  // namespace corridor::cli

@@ -1,0 +1,39 @@
+// The ledger's admin API: routes HTTP requests to the core.
+//
+//   POST /v1/accounts, POST /v1/transfers       a batch in, one result per event out, answered
+//                                               once the batch is durable
+//   GET  /v1/accounts/{id}                      an account with its balances
+//   GET  /v1/transfers/{id}                     a transfer (and the state of a pending one)
+//   GET  /v1/accounts/{id}/transfers?limit=N&after=TIMESTAMP
+//   GET  /v1/health, GET /v1/ledger/check
+//
+// Request bodies are parsed and validated on the calling (I/O) thread, in parallel; only valid
+// batches reach the core, whose one apply thread answers; answers are formatted back on an I/O
+// thread. Bad input is refused with 400 (413 for too much) and changes nothing. Once the core
+// has stopped writes (fail-stop), writes get 503 with its reason and reads go on.
+#pragma once
+
+#include "core/core.h"
+#include "server/http_server.h"
+
+namespace corridor::api {
+
+class LedgerApi {
+ public:
+  explicit LedgerApi(core::Core* core) : core_(core) {}
+  // A server::Handler.
+  void Handle(server::Request& request, server::Respond respond);
+
+ private:
+  void CreateAccounts(server::Request& request, server::Respond respond);
+  void CreateTransfers(server::Request& request, server::Respond respond);
+  void GetAccount(u128 id, server::Respond respond);
+  void GetTransfer(u128 id, server::Respond respond);
+  void GetAccountTransfers(u128 id, std::string_view query, server::Respond respond);
+  void Health(server::Respond respond);
+  void Check(server::Respond respond);
+
+  core::Core* core_;
+};
+
+}  // namespace corridor::api

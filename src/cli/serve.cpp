@@ -1,0 +1,140 @@
+// corridor serve: the ledger behind the admin HTTP/JSON API, until SIGTERM or SIGINT.
+#include <getopt.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "api/ledger_api.h"
+#include "cli/commands.h"
+#include "core/core.h"
+#include "server/http_server.h"
+
+namespace corridor::cli {
+namespace {
+
+bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  const std::string p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const unsigned long n = std::strtoul(p.c_str(), nullptr, 10);
+  if (n > 65535) return false;
+  *port = static_cast<uint16_t>(n);
+  return true;
+}
+
+// Each connection is a descriptor: make room for many more than the 1,024 of a login shell.
+void RaiseDescriptorLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int Serve(int argc, char** argv) {
+  std::string dir;
+  std::string listen = "127.0.0.1:8080";
+  uint64_t segment_mib = 256;
+  int threads = 2;
+  // Room reserved and touched at start, so the apply thread neither grows nor page-faults
+  // while answering (growing doubles and zeroes the arrays: a pause of tens of ms). The
+  // ledger still grows past it when needed.
+  uint64_t capacity_transfers = uint64_t{1} << 22;
+  uint64_t capacity_accounts = uint64_t{1} << 16;
+  static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
+                                    {"admin-listen", required_argument, nullptr, 'l'},
+                                    {"segment-mib", required_argument, nullptr, 's'},
+                                    {"threads", required_argument, nullptr, 't'},
+                                    {"capacity-transfers", required_argument, nullptr, 'T'},
+                                    {"capacity-accounts", required_argument, nullptr, 'A'},
+                                    {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'd':
+        dir = optarg;
+        break;
+      case 'l':
+        listen = optarg;
+        break;
+      case 's':
+        segment_mib = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 't':
+        threads = std::atoi(optarg);
+        break;
+      case 'T':
+        capacity_transfers = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 'A':
+        capacity_accounts = std::strtoull(optarg, nullptr, 10);
+        break;
+      default:
+        return 2;
+    }
+  }
+  server::Options server_options;
+  if (dir.empty() || !SplitHostPort(listen, &server_options.host, &server_options.port) ||
+      segment_mib == 0 || threads < 1) {
+    std::fprintf(stderr,
+                 "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
+                 "[--segment-mib N] [--threads N]\n"
+                 "       [--capacity-transfers N] [--capacity-accounts N]\n");
+    return 2;
+  }
+  server_options.threads = threads;
+  RaiseDescriptorLimit();
+  signal(SIGPIPE, SIG_IGN);
+
+  core::Options options;
+  options.dir = dir;
+  options.segment_size_bytes = segment_mib << 20;
+  options.state.transfers_capacity = capacity_transfers;
+  options.state.accounts_capacity = capacity_accounts;
+  std::unique_ptr<core::Core> hub;
+  core::OpenReport report;
+  const Status st = core::Core::Open(options, &hub, &report);
+  if (!st.ok()) {
+    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "serve: data %s: snapshot at %llu, replayed %llu entries, last sequence %llu\n",
+               dir.c_str(), static_cast<unsigned long long>(report.snapshot_sequence),
+               static_cast<unsigned long long>(report.replayed_entries),
+               static_cast<unsigned long long>(hub->last_sequence()));
+  if (report.journal.tail_cut) {
+    std::fprintf(stderr, "serve: %s\n", report.journal.tail_cut_message.c_str());
+  }
+
+  api::LedgerApi api(hub.get());
+  server::Server http(server_options, [&api](server::Request& request, server::Respond respond) {
+    api.Handle(request, std::move(respond));
+  });
+  const Status listening = http.Start();
+  if (!listening.ok()) {
+    std::fprintf(stderr, "serve: %s\n", listening.message().c_str());
+    return 1;
+  }
+  http.StopOnSignals({SIGTERM, SIGINT});
+  std::printf("admin listening on %s:%u\n", server_options.host.c_str(), http.port());
+  std::fflush(stdout);
+  http.Run();
+  // Every connection is closed and every answer written; the core finishes what it holds.
+  hub.reset();
+  std::fprintf(stderr, "serve: stopped\n");
+  return 0;
+}
+
+}  // namespace corridor::cli

@@ -1,0 +1,298 @@
+#include "server/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace corridor::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// An answer the server gives on its own, closing the connection. Messages here are fixed text
+// of ours: nothing to escape.
+Response Refusal(unsigned status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = std::string("{\"error\":\"") + std::string(message) + "\"}";
+  r.close = true;
+  return r;
+}
+
+}  // namespace
+
+class Connection;
+
+struct Server::Impl {
+  Options options;
+  Handler handler;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::steady_timer accept_retry;
+  std::optional<net::signal_set> signals;
+  std::atomic<bool> stopping{false};
+  uint16_t bound_port = 0;
+  bool started = false;
+
+  std::mutex mu;
+  uint64_t next_connection_id = 0;                                   // GUARDED_BY(mu)
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // GUARDED_BY(mu)
+
+  Impl(Options o, Handler h)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        ioc(options.threads),
+        acceptor(net::make_strand(ioc)),
+        accept_retry(acceptor.get_executor()) {}
+
+  void Accept();
+  void StopNow();
+};
+
+// One client connection: read a request, hand it over, write the answer, repeat. Everything on
+// the connection runs on its strand.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server::Impl* server, tcp::socket&& socket)
+      : server_(server), stream_(std::move(socket)) {}
+
+  ~Connection() {
+    std::lock_guard<std::mutex> lock(server_->mu);
+    server_->connections.erase(id_);
+  }
+
+  void Start(uint64_t id) {
+    id_ = id;
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // On stop: an idle connection closes now; a busy one closes after its answer.
+  void StopIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->CloseNow();
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_->stopping) return CloseNow();
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(server_->options.header_limit);
+    stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_seconds));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return Answer(Refusal(413, "the body exceeds 8 MiB"), /*drain=*/true);
+    }
+    if (ec == http::error::header_limit) {
+      return Answer(Refusal(431, "the request headers are too large"), true);
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Answer(Refusal(400, "the request is not valid HTTP/1.1"), true);
+    }
+    if (ec) return CloseNow();  // EOF, reset, idle timeout, or stopping.
+    stream_.expires_never();
+    busy_ = true;
+    auto& message = parser_->get();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    Request request;
+    switch (message.method()) {
+      case http::verb::get:
+        request.method = Method::get;
+        break;
+      case http::verb::post:
+        request.method = Method::post;
+        break;
+      default:
+        request.method = Method::other;
+    }
+    const auto method_name = message.method_string();
+    request.method_name = std::string_view(method_name.data(), method_name.size());
+    const auto target = message.target();
+    request.target = std::string_view(target.data(), target.size());
+    request.body = std::move(message.body());
+    if (server_->stopping) {
+      return Answer(Refusal(503, "the server is stopping"), false);
+    }
+    // The guard keeps Run() going until the answer comes back, however late.
+    auto guard = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
+        server_->ioc.get_executor());
+    server_->handler(request, [self = shared_from_this(), guard](Response response) {
+      net::post(self->stream_.get_executor(),
+                [self, guard, response = std::move(response)]() mutable {
+                  self->Answer(std::move(response), false);
+                });
+    });
+  }
+
+  void Answer(Response response, bool drain) {
+    response_.emplace(static_cast<http::status>(response.status), version_ ? version_ : 11);
+    response_->set(http::field::content_type, "application/json");
+    response_->body() = std::move(response.body);
+    if (response.render) response.render(&response_->body());
+    const bool keep = keep_alive_ && !response.close && !server_->stopping;
+    response_->keep_alive(keep);
+    response_->prepare_payload();
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this(), keep, drain](beast::error_code ec, size_t) {
+                        self->busy_ = false;
+                        self->response_.reset();
+                        if (ec) return self->CloseNow();
+                        if (!keep) return self->CloseAfterDrain(drain);
+                        self->Read();
+                      });
+  }
+
+  // After refusing a request whose body is still arriving, read and drop what the client
+  // sends for a moment before closing, so that it reads our answer instead of a reset.
+  void CloseAfterDrain(bool drain) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (!drain) return CloseNow();
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_.resize(64 << 10);
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->CloseNow();
+                              self->CloseAfterDrain(true);
+                            });
+  }
+
+  void CloseNow() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  Server::Impl* server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::vector<char> drain_;
+  uint64_t id_ = 0;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+};
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping || !acceptor.is_open()) return;
+    if (ec) {
+      // Out of descriptors or memory: say so and try again shortly instead of spinning.
+      std::fprintf(stderr, "corridor: accept failed: %s\n", ec.message().c_str());
+      accept_retry.expires_after(std::chrono::milliseconds(100));
+      accept_retry.async_wait([this](beast::error_code) {
+        if (!stopping) Accept();
+      });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // Answers are small and latency counts.
+    auto connection = std::make_shared<Connection>(this, std::move(socket));
+    uint64_t id;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      id = ++next_connection_id;
+      connections[id] = connection;
+    }
+    connection->Start(id);
+    Accept();
+  });
+}
+
+void Server::Impl::StopNow() {
+  if (stopping.exchange(true)) return;
+  net::post(acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry.cancel();
+    if (signals) signals->cancel(ignored);
+  });
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& [id, weak] : connections) {
+      if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+  }
+  for (auto& c : live) c->StopIfIdle();
+}
+
+Server::Server(Options options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() {
+  if (impl_->started) {
+    impl_->StopNow();
+    impl_->ioc.stop();
+  }
+}
+
+Status Server::Start() {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) return Status::Error("not an IP address: " + impl_->options.host);
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  const std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::Error("cannot listen on " + where + ": " + ec.message());
+  impl_->bound_port = impl_->acceptor.local_endpoint().port();
+  impl_->started = true;
+  impl_->Accept();
+  return Status::Ok();
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+void Server::Run() {
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+    pthread_setname_np(threads.back().native_handle(), "http");
+  }
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Stop() { impl_->StopNow(); }
+
+void Server::StopOnSignals(std::initializer_list<int> signals) {
+  impl_->signals.emplace(impl_->ioc);
+  for (int s : signals) impl_->signals->add(s);
+  impl_->signals->async_wait([this](beast::error_code ec, int) {
+    if (!ec) impl_->StopNow();
+  });
+}
+
+}  // namespace corridor::server
