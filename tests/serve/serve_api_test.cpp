@@ -526,20 +526,24 @@ TEST_F(ServeApiTest, BadEventsAreRefusedWithIndexAndFieldAndChangeNothing) {
 TEST_F(ServeApiTest, BadBodiesAreRefusedWithoutAnIndex) {
   const u128 a = 1, b = 2;
   CreatePlainAccounts(a, b);
-  const std::string good =
+  const std::string good_transfer =
       R"({"id":"50","debit_account_id":"1","credit_account_id":"2","ledger":643,"code":1,)"
       R"("amount":"5"})";
-  const std::vector<std::string> bodies = {
-      "",  // No body at all.
-      "[" + good,
-      "[" + good + ",]",
-      "[" + good + "] x",
-      good,  // An object, not an array.
-      R"("hello")",
-      "42",
-      "null",
-  };
+  const std::string good_account = R"({"id":"60","ledger":643,"code":1})";
   for (const char* target : {"/v1/transfers", "/v1/accounts"}) {
+    const std::string good =
+        std::string_view(target) == "/v1/transfers" ? good_transfer : good_account;
+    const std::vector<std::string> bodies = {
+        "",  // No body at all.
+        "[" + good,
+        "[" + good + "] x",
+        "[" + good + "]]",
+        "[" + good + "}",
+        good,  // An object, not an array.
+        R"("hello")",
+        "42",
+        "null",
+    };
     for (const std::string& body : bodies) {
       SCOPED_TRACE(std::string(target) + " body: " + body);
       const HttpResponse r = Call(client(), "POST", target, body);
@@ -548,17 +552,32 @@ TEST_F(ServeApiTest, BadBodiesAreRefusedWithoutAnIndex) {
       EXPECT_TRUE(json["error"].is_string() && !json["error"].str().empty()) << r.body;
       EXPECT_FALSE(json.has("index")) << "a body-level error names no event: " << r.body;
     }
+    // An event that is not an object names its index.
+    const HttpResponse r = Call(client(), "POST", target, "[" + good + ",7]");
+    EXPECT_EQ(r.status, 400) << Describe(r);
+    EXPECT_EQ(BodyJson(r)["index"].uint(), 1u) << r.body;
   }
-  // An event that is not an object names its index.
-  const HttpResponse r = Call(client(), "POST", "/v1/transfers", "[" + good + ",7]");
-  EXPECT_EQ(r.status, 400) << Describe(r);
-  EXPECT_EQ(BodyJson(r)["index"].uint(), 1u) << r.body;
 
   EXPECT_EQ(Call(client(), "GET", "/v1/transfers/50").status, 404);
+  EXPECT_EQ(Call(client(), "GET", "/v1/accounts/60").status, 404);
   EXPECT_EQ(GetBalances(client(), b), Balances{});
-  EXPECT_EQ(PostEvents(client(), "/v1/transfers", "[" + good + "]", {50}),
+  EXPECT_EQ(PostEvents(client(), "/v1/transfers", "[" + good_transfer + "]", {50}),
+            std::vector<std::string>{"ok"});
+  EXPECT_EQ(PostEvents(client(), "/v1/accounts", "[" + good_account + "]", {60}),
             std::vector<std::string>{"ok"});
   EXPECT_EQ(client().connect_count(), 1) << "a 400 keeps the connection open";
+}
+
+// `[event,]` is malformed JSON (a trailing comma): a body-level error, without an index.
+TEST_F(ServeApiTest, TrailingCommaIsMalformedJson) {
+  CreatePlainAccounts(1, 2);
+  const std::string body =
+      R"([{"id":"50","debit_account_id":"1","credit_account_id":"2","ledger":643,"code":1,)"
+      R"("amount":"5"},])";
+  const HttpResponse r = Call(client(), "POST", "/v1/transfers", body);
+  EXPECT_EQ(r.status, 400) << Describe(r);
+  EXPECT_FALSE(BodyJson(r).has("index")) << "malformed JSON names no event: " << r.body;
+  EXPECT_EQ(Call(client(), "GET", "/v1/transfers/50").status, 404);
 }
 
 TEST_F(ServeApiTest, GetErrorsUnknownPathsAndMethods) {
