@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -45,6 +48,10 @@ struct Options {
   uint32_t accounts = 10'000;
   int server_threads = 2;
   int client_threads = 1;
+  // The second phase offers this load at a steady pace (0: no second phase) ...
+  double rate = 300'000;
+  // ... for this many transfers (0: five seconds' worth).
+  uint64_t paced_transfers = 0;
   std::string dir;
 };
 
@@ -56,6 +63,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
                                     {"server-threads", required_argument, nullptr, 's'},
                                     {"client-threads", required_argument, nullptr, 't'},
                                     {"dir", required_argument, nullptr, 'd'},
+                                    {"rate", required_argument, nullptr, 'r'},
+                                    {"paced-transfers", required_argument, nullptr, 'p'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -67,16 +76,22 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       case 's': o->server_threads = std::atoi(optarg); break;
       case 't': o->client_threads = std::atoi(optarg); break;
       case 'd': o->dir = optarg; break;
+      case 'r': o->rate = std::strtod(optarg, nullptr); break;
+      case 'p': o->paced_transfers = std::strtoull(optarg, nullptr, 10); break;
       default: return false;
     }
   }
   if (o->transfers == 0 || o->connections == 0 || o->batch == 0 ||
       o->batch > ledger::kBatchEventsMax || o->accounts < 22 || o->server_threads < 1 ||
-      o->client_threads < 1) {
+      o->client_threads < 1 || o->rate < 0) {
     std::fprintf(stderr,
                  "usage: corridor bench serve [--transfers N] [--connections N] [--batch N]\n"
-                 "       [--accounts N] [--server-threads N] [--client-threads N] [--dir DIR]\n");
+                 "       [--accounts N] [--server-threads N] [--client-threads N] [--dir DIR]\n"
+                 "       [--rate TRANSFERS_PER_S] [--paced-transfers N]\n");
     return false;
+  }
+  if (o->rate > 0 && o->paced_transfers == 0) {
+    o->paced_transfers = static_cast<uint64_t>(o->rate * 5);
   }
   return true;
 }
@@ -84,7 +99,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 // A `corridor serve` child process on a free loopback port.
 class ServeProcess {
  public:
-  bool Start(const std::string& dir, int threads, uint64_t capacity_transfers) {
+  bool Start(const std::string& dir, int threads, uint64_t capacity_transfers,
+             uint64_t segment_mib) {
     int out[2];
     if (pipe(out) != 0) return false;
     pid_ = fork();
@@ -95,9 +111,10 @@ class ServeProcess {
       close(out[1]);
       const std::string t = std::to_string(threads);
       const std::string capacity = std::to_string(capacity_transfers);
+      const std::string segment = std::to_string(segment_mib);
       execl("/proc/self/exe", "corridor", "serve", "--data", dir.c_str(), "--admin-listen",
             "127.0.0.1:0", "--threads", t.c_str(), "--capacity-transfers", capacity.c_str(),
-            static_cast<char*>(nullptr));
+            "--segment-mib", segment.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);
@@ -113,12 +130,12 @@ class ServeProcess {
     port_ = static_cast<uint16_t>(std::atoi(line.c_str() + prefix.size()));
     return true;
   }
-  // SIGTERM, then the exit status (0 when it stopped cleanly).
-  int Stop() {
+  // SIGTERM, then the exit status (0 when it stopped cleanly); `usage` gets its CPU time.
+  int Stop(rusage* usage) {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    wait4(pid_, &status, 0, usage);
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
@@ -129,6 +146,25 @@ class ServeProcess {
     }
   }
   uint16_t port() const { return port_; }
+
+  // CPU seconds (user + system) the server has used so far, from /proc (10 ms resolution).
+  double CpuSeconds() const {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid_) + "/stat").c_str(), "r");
+    if (f == nullptr) return 0;
+    char buffer[1024];
+    const size_t n = std::fread(buffer, 1, sizeof(buffer) - 1, f);
+    std::fclose(f);
+    buffer[n] = 0;
+    // Fields after the command name, which ends at the last ')': state is field 3, utime 14.
+    const char* p = std::strrchr(buffer, ')');
+    if (p == nullptr) return 0;
+    unsigned long long utime = 0, stime = 0;
+    if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) != 2) {
+      return 0;
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
 
  private:
   pid_t pid_ = -1;
@@ -175,7 +211,7 @@ uint32_t PickAccount(std::mt19937_64& rng, uint32_t per_ledger, uint32_t parity)
   return 2 * k + parity;
 }
 
-// One load-generating thread: its own io_context and connections.
+// One load-generating thread: its own io_context and connections, kept across phases.
 class LoadThread {
  public:
   struct Stats {
@@ -183,13 +219,13 @@ class LoadThread {
     uint64_t ok = 0;
     uint64_t failed = 0;        // Results other than ok.
     uint64_t bad_answers = 0;   // Non-200 answers or wrong result counts.
-    std::vector<u128> debits;   // Per account index: posted debits.
+    std::vector<u128> debits;   // Per account index: posted debits, over all phases.
     std::vector<u128> credits;
   };
 
   LoadThread(const Options& o, const Workload& w, uint16_t port, uint32_t connections,
-             uint64_t first_batch, uint64_t batches, uint64_t seed)
-      : o_(o), w_(w), next_batch_(first_batch), end_batch_(first_batch + batches), rng_(seed) {
+             uint64_t seed)
+      : o_(o), w_(w), rng_(seed) {
     stats_.debits.assign(w.account_ids.size(), 0);
     stats_.credits.assign(w.account_ids.size(), 0);
     for (uint32_t i = 0; i < connections; ++i) {
@@ -199,7 +235,21 @@ class LoadThread {
     }
   }
 
-  void Run() {
+  // Sends batches [first_batch, end_batch) (transfer numbers below `transfers_end`), as fast as
+  // answers come back (`rate` 0) or batch k of the phase at start + k * batch / rate. Paced
+  // latencies count from the scheduled moment, so a late send is not hidden (no coordinated
+  // omission).
+  void RunPhase(uint64_t first_batch, uint64_t end_batch, uint64_t transfers_end, double rate,
+                Clock::time_point start) {
+    phase_first_ = first_batch;
+    next_batch_ = first_batch;
+    end_batch_ = end_batch;
+    transfers_end_ = transfers_end;
+    rate_ = rate;
+    start_ = start;
+    stats_.latencies_ms.clear();
+    stats_.ok = stats_.failed = stats_.bad_answers = 0;
+    ioc_.restart();
     for (auto& c : conns_) Send(*c);
     ioc_.run();
   }
@@ -207,8 +257,9 @@ class LoadThread {
 
  private:
   struct Conn {
-    explicit Conn(net::io_context& ioc) : socket(ioc) {}
+    explicit Conn(net::io_context& ioc) : socket(ioc), timer(ioc) {}
     tcp::socket socket;
+    net::steady_timer timer;
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
     http::response<http::string_body> res;
@@ -218,10 +269,19 @@ class LoadThread {
   };
 
   void Send(Conn& c) {
-    if (next_batch_ >= end_batch_) return;
+    if (next_batch_ >= end_batch_ || !c.socket.is_open()) return;
     const uint64_t batch = next_batch_++;
+    if (rate_ <= 0) return Transmit(c, batch, Clock::now());
+    const auto at = start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                 static_cast<double>((batch - phase_first_) * o_.batch) / rate_));
+    if (at <= Clock::now()) return Transmit(c, batch, at);
+    c.timer.expires_at(at);
+    c.timer.async_wait([this, &c, batch, at](beast::error_code) { Transmit(c, batch, at); });
+  }
+
+  void Transmit(Conn& c, uint64_t batch, Clock::time_point scheduled) {
     const uint64_t first = batch * o_.batch;
-    const uint64_t count = std::min<uint64_t>(o_.batch, o_.transfers - first);
+    const uint64_t count = std::min<uint64_t>(o_.batch, transfers_end_ - first);
     const uint32_t per_ledger = static_cast<uint32_t>(w_.account_ids.size() / 2);
     std::string& body = c.req.body();
     body.clear();
@@ -254,7 +314,7 @@ class LoadThread {
     c.req.set(http::field::host, "127.0.0.1");
     c.req.set(http::field::content_type, "application/json");
     c.req.prepare_payload();
-    c.sent = Clock::now();
+    c.sent = scheduled;
     http::async_write(c.socket, c.req, [this, &c](beast::error_code ec, size_t) {
       if (ec) return Broken(c, ec);
       c.res = {};
@@ -306,10 +366,14 @@ class LoadThread {
   const Workload& w_;
   net::io_context ioc_{1};
   std::vector<std::unique_ptr<Conn>> conns_;
-  uint64_t next_batch_;
-  const uint64_t end_batch_;
   std::mt19937_64 rng_;
   Stats stats_;
+  uint64_t phase_first_ = 0;
+  uint64_t next_batch_ = 0;
+  uint64_t end_batch_ = 0;
+  uint64_t transfers_end_ = 0;
+  double rate_ = 0;
+  Clock::time_point start_;
 };
 
 double Percentile(std::vector<double>& v, double p) {
@@ -329,6 +393,23 @@ u128 FieldU128(const std::string& json, const std::string& name) {
       .value_or(kU128Max);
 }
 
+// True once `dir` holds at least `count` finished segment files and none being prepared.
+bool WaitForPreparedSegments(const std::string& dir, int count, std::chrono::seconds limit) {
+  const Clock::time_point deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    int ready = 0;
+    bool preparing = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const std::string name = entry.path().filename().string();
+      if (name.ends_with(".seg.tmp")) preparing = true;
+      if (name.starts_with("journal-") && name.ends_with(".seg")) ++ready;
+    }
+    if (ready >= count && !preparing) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 }  // namespace
 
 int BenchServe(int argc, char** argv) {
@@ -340,16 +421,24 @@ int BenchServe(int argc, char** argv) {
     if (mkdtemp(tmpl) == nullptr) return 1;
     o.dir = tmpl;
   }
-  std::printf("workload: %llu transfers in batches of %u from %u keep-alive connections "
-              "(%d client thread(s)), %u accounts (RUB, BYN), a fifth of legs on 10 hot "
-              "accounts; server with %d I/O thread(s)\n",
-              static_cast<unsigned long long>(o.transfers), o.batch, o.connections,
-              o.client_threads, o.accounts, o.server_threads);
+  std::printf("workload: %llu transfers as fast as answers come, then %llu paced at %.0f/s; "
+              "batches of %u from %u keep-alive connections (%d client thread(s)); %u accounts "
+              "(RUB, BYN), a fifth of legs on 10 hot accounts; server with %d I/O thread(s); "
+              "journal segments prepared before the clock\n",
+              static_cast<unsigned long long>(o.transfers),
+              static_cast<unsigned long long>(o.rate > 0 ? o.paced_transfers : 0), o.rate,
+              o.batch, o.connections, o.client_threads, o.accounts, o.server_threads);
   int rc = 0;
   {
     ServeProcess serve;
     // Sized for the run, as an operator sizes a hub for its day.
-    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(o.transfers, 1 << 22))) return 1;
+    const uint64_t total = o.transfers + (o.rate > 0 ? o.paced_transfers : 0);
+    // The whole run's journal fits in the first segment (about 200 bytes a transfer with the
+    // entry headers), which the server writes full of zeros before it listens.
+    const uint64_t segment_mib = std::max<uint64_t>(256, (total * 200 >> 20) + 64);
+    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(total, 1 << 22), segment_mib)) {
+      return 1;
+    }
     Workload w;
     for (uint32_t i = 0; i < o.accounts; ++i) w.account_ids.push_back((u128{1} << 64) + i);
     {
@@ -373,73 +462,130 @@ int BenchServe(int argc, char** argv) {
       }
     }
 
-    const uint64_t batches = (o.transfers + o.batch - 1) / o.batch;
-    std::vector<std::unique_ptr<LoadThread>> loads;
-    for (int t = 0; t < o.client_threads; ++t) {
-      const uint64_t first = batches * static_cast<uint64_t>(t) / static_cast<uint64_t>(o.client_threads);
-      const uint64_t last = batches * static_cast<uint64_t>(t + 1) / static_cast<uint64_t>(o.client_threads);
-      const uint32_t conns = o.connections / static_cast<uint32_t>(o.client_threads) +
-                             (static_cast<uint32_t>(t) < o.connections % static_cast<uint32_t>(o.client_threads) ? 1 : 0);
-      loads.push_back(std::make_unique<LoadThread>(o, w, serve.port(), std::max(conns, 1u), first,
-                                                   last - first, 1000 + static_cast<uint64_t>(t)));
+    // As `bench ledger` does by default: the journal's next segment is written full of zeros
+    // before the clock starts (a hub prepares them ahead of its busy hours), so the run
+    // measures the API, not a one-off 256 MiB zero-fill competing for the two cores.
+    if (!WaitForPreparedSegments(o.dir, 2, std::chrono::seconds(120))) {
+      std::fprintf(stderr, "bench serve: the journal's segments were not prepared in time\n");
+      return 1;
     }
-    const Clock::time_point start = Clock::now();
-    std::vector<std::thread> threads;
-    for (auto& l : loads) threads.emplace_back([&l] { l->Run(); });
-    for (auto& t : threads) t.join();
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-
-    LoadThread::Stats all;
-    all.debits.assign(o.accounts, 0);
-    all.credits.assign(o.accounts, 0);
-    for (auto& l : loads) {
-      LoadThread::Stats& s = l->stats();
-      all.latencies_ms.insert(all.latencies_ms.end(), s.latencies_ms.begin(), s.latencies_ms.end());
-      all.ok += s.ok;
-      all.failed += s.failed;
-      all.bad_answers += s.bad_answers;
-      for (uint32_t i = 0; i < o.accounts; ++i) {
-        all.debits[i] += s.debits[i];
-        all.credits[i] += s.credits[i];
+    std::vector<std::unique_ptr<LoadThread>> loads;
+    const uint32_t threads_n = static_cast<uint32_t>(o.client_threads);
+    for (uint32_t t = 0; t < threads_n; ++t) {
+      const uint32_t conns = o.connections / threads_n + (t < o.connections % threads_n ? 1 : 0);
+      loads.push_back(std::make_unique<LoadThread>(o, w, serve.port(), std::max(conns, 1u),
+                                                   1000 + t));
+    }
+    auto cpu_seconds = [](const rusage& u) {
+      return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+             static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    };
+    struct PhaseResult {
+      double seconds = 0;
+      uint64_t ok = 0, failed = 0, bad = 0, requests = 0;
+      double p50 = 0, p99 = 0, p100 = 0;
+      double client_cpu_us = 0;  // Per transfer.
+      double server_cpu_us = 0;  // Per transfer.
+    };
+    // Runs transfers [first, first + count) in batches, split over the load threads.
+    auto run_phase = [&](uint64_t first, uint64_t count, double rate) {
+      PhaseResult r;
+      const uint64_t first_batch = first / o.batch;
+      const uint64_t end_batch = (first + count + o.batch - 1) / o.batch;
+      const uint64_t batches = end_batch - first_batch;
+      rusage before;
+      getrusage(RUSAGE_SELF, &before);
+      const double server_before = serve.CpuSeconds();
+      const Clock::time_point start = Clock::now();
+      std::vector<std::thread> threads;
+      for (uint32_t t = 0; t < threads_n; ++t) {
+        const uint64_t from = first_batch + batches * t / threads_n;
+        const uint64_t to = first_batch + batches * (t + 1) / threads_n;
+        const double share = rate * static_cast<double>(to - from) / static_cast<double>(batches);
+        threads.emplace_back([&, t, from, to, share] {
+          loads[t]->RunPhase(from, to, first + count, share, start);
+        });
       }
+      for (auto& t : threads) t.join();
+      r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      rusage after;
+      getrusage(RUSAGE_SELF, &after);
+      r.client_cpu_us = (cpu_seconds(after) - cpu_seconds(before)) / static_cast<double>(count) * 1e6;
+      r.server_cpu_us = (serve.CpuSeconds() - server_before) / static_cast<double>(count) * 1e6;
+      std::vector<double> latencies;
+      for (auto& l : loads) {
+        const LoadThread::Stats& s = l->stats();
+        latencies.insert(latencies.end(), s.latencies_ms.begin(), s.latencies_ms.end());
+        r.ok += s.ok;
+        r.failed += s.failed;
+        r.bad += s.bad_answers;
+      }
+      r.requests = latencies.size();
+      r.p50 = Percentile(latencies, 0.50);
+      r.p99 = Percentile(latencies, 0.99);
+      r.p100 = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
+      return r;
+    };
+    auto print_phase = [&](const char* name, const PhaseResult& r) {
+      std::printf("%s: %llu requests, results ok %llu, failed %llu, bad answers %llu; "
+                  "%.0f transfers/s; request latency ms p50 %.2f p99 %.2f p100 %.2f; "
+                  "cpu per transfer: server %.2f us, load generator %.2f us\n",
+                  name, static_cast<unsigned long long>(r.requests),
+                  static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed),
+                  static_cast<unsigned long long>(r.bad), static_cast<double>(r.ok) / r.seconds,
+                  r.p50, r.p99, r.p100, r.server_cpu_us, r.client_cpu_us);
+      std::fflush(stdout);
+    };
+
+    const PhaseResult saturated = run_phase(0, o.transfers, 0);
+    print_phase("as fast as answers come", saturated);
+    PhaseResult paced;
+    if (o.rate > 0) {
+      paced = run_phase(o.transfers, o.paced_transfers, o.rate);
+      char name[96];
+      std::snprintf(name, sizeof(name), "paced at %.0f transfers/s offered", o.rate);
+      print_phase(name, paced);
     }
 
     // Every balance the server holds must be exactly what the answers add up to.
+    std::vector<u128> debits(o.accounts, 0), credits(o.accounts, 0);
+    for (auto& l : loads) {
+      for (uint32_t i = 0; i < o.accounts; ++i) {
+        debits[i] += l->stats().debits[i];
+        credits[i] += l->stats().credits[i];
+      }
+    }
     uint64_t mismatched = 0;
     std::string check;
     {
       SyncClient verify(serve.port());
       for (uint32_t i = 0; i < o.accounts; ++i) {
         const auto res = verify.Call(http::verb::get, "/v1/accounts/" + U128ToString(w.account_ids[i]));
-        if (FieldU128(res.body(), "debits_posted") != all.debits[i] ||
-            FieldU128(res.body(), "credits_posted") != all.credits[i]) {
+        if (FieldU128(res.body(), "debits_posted") != debits[i] ||
+            FieldU128(res.body(), "credits_posted") != credits[i]) {
           ++mismatched;
         }
       }
       check = verify.Call(http::verb::get, "/v1/ledger/check").body();
     }
-    const int exit_code = serve.Stop();
-
-    const double p50 = Percentile(all.latencies_ms, 0.50);
-    const double p99 = Percentile(all.latencies_ms, 0.99);
-    const double p100 = all.latencies_ms.empty()
-                            ? 0
-                            : *std::max_element(all.latencies_ms.begin(), all.latencies_ms.end());
-    std::printf("requests: %zu of %u transfers; results ok %llu, failed %llu; bad answers %llu\n",
-                all.latencies_ms.size(), o.batch, static_cast<unsigned long long>(all.ok),
-                static_cast<unsigned long long>(all.failed),
-                static_cast<unsigned long long>(all.bad_answers));
+    rusage server_usage{};
+    const int exit_code = serve.Stop(&server_usage);
     std::printf("balances checked: %u accounts, %llu differ from the answers; ledger check %s; "
                 "server exit %d\n",
                 o.accounts, static_cast<unsigned long long>(mismatched), check.c_str(), exit_code);
-    std::printf("request latency ms: p50 %.2f  p99 %.2f  p100 %.2f\n", p50, p99, p100);
-    if (all.ok != o.transfers || all.bad_answers != 0 || mismatched != 0 ||
-        check != "{\"ok\":true}" || exit_code != 0) {
+    // CPU per transfer tells what an unshared machine could do: 2 cores / (server + client).
+    // This figure covers the server's whole life (start-up, zero-filling the journal, creating
+    // accounts and the final check); the phases' figures cover only their own time.
+    std::printf("server cpu per transfer: %.2f us over its life\n",
+                cpu_seconds(server_usage) / static_cast<double>(total) * 1e6);
+    const uint64_t expected_ok = o.transfers + (o.rate > 0 ? o.paced_transfers : 0);
+    if (saturated.ok + paced.ok != expected_ok || saturated.bad + paced.bad != 0 ||
+        mismatched != 0 || check != "{\"ok\":true}" || exit_code != 0) {
       std::fprintf(stderr, "bench serve: FAILED: the server's answers or state are wrong\n");
       rc = 1;
     }
-    std::printf("api transfers/s: %.0f\n", static_cast<double>(all.ok) / seconds);
-    std::printf("api p99 ms: %.2f\n", p99);
+    std::printf("api transfers/s: %.0f\n", static_cast<double>(saturated.ok) / saturated.seconds);
+    std::printf("api p99 ms: %.2f\n", o.rate > 0 ? paced.p99 : saturated.p99);
   }
   if (temporary) std::filesystem::remove_all(o.dir);
   return rc;

@@ -223,5 +223,78 @@ TEST(LedgerJsonTest, PrintedTransferReadsBackAsTheSameEvent) {
   EXPECT_EQ(std::memcmp(&events[0], &t, sizeof(Transfer)), 0);
 }
 
+
+// Random damage to valid bodies: every outcome is either a clean parse or a refusal with a
+// message; nothing crashes, reads out of bounds (run under valgrind/ASan to see that), or
+// accepts an event whose fields did not come from the text.
+TEST(LedgerJsonFuzzTest, DamagedBodiesAreParsedOrRefusedNeverMisread) {
+  const std::string valid =
+      R"([{"id":"9","debit_account_id":"7","credit_account_id":"8","amount":"1500",)"
+      R"("ledger":643,"code":1,"flags":["pending"],"pending_id":"0","timeout":30,)"
+      R"("user_data":"12","timestamp":"0"},{"id":"10","amount":"340282366920938463463374607431768211455"}])";
+  const std::string alphabet = "[]{}\",:0123456789-.eE \\tnulfrsa\x01\xff\xc3\xa9";
+  uint64_t x = 88172645463325252ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  int parsed = 0;
+  int refused = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string body = valid;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = next() % (body.size() + 1);
+      switch (next() % 4) {
+        case 0:  // Replace a byte.
+          if (at < body.size()) body[at] = alphabet[next() % alphabet.size()];
+          break;
+        case 1:  // Insert a byte.
+          body.insert(body.begin() + static_cast<long>(at), alphabet[next() % alphabet.size()]);
+          break;
+        case 2:  // Delete a byte.
+          if (at < body.size()) body.erase(at, 1);
+          break;
+        default:  // Cut the body short.
+          body.resize(at);
+      }
+    }
+    std::vector<Transfer> events;
+    ParseError error;
+    if (ParseTransfers(&body, &events, &error)) {
+      ++parsed;
+      ASSERT_LE(events.size(), 8u) << body;
+      for (const Transfer& t : events) {
+        EXPECT_EQ(t.timestamp, 0u) << body;
+        EXPECT_EQ(t.reserved, 0u) << body;
+        EXPECT_EQ(t.flags & ~ledger::kTransferFlagsKnown, 0) << body;
+      }
+    } else {
+      ++refused;
+      EXPECT_FALSE(error.message.empty()) << body;
+      EXPECT_GE(error.index, -1);
+      EXPECT_LT(error.index, 8) << body;  // Edits can add elements, not many.
+    }
+  }
+  // Both outcomes must really occur, or the test tests nothing.
+  EXPECT_GT(parsed, 100);
+  EXPECT_GT(refused, 10000);
+}
+
+TEST(LedgerJsonFuzzTest, DeepNestingAndHugeNumbersAreRefused) {
+  std::string deep(100000, '[');
+  std::vector<Transfer> events;
+  ParseError error;
+  EXPECT_FALSE(ParseTransfers(&deep, &events, &error));
+  std::string nested = R"([{"id":"1","flags":[[[[["pending"]]]]]}])";
+  EXPECT_FALSE(ParseTransfers(&nested, &events, &error));
+  EXPECT_EQ(error.field, "flags");
+  std::string huge = R"([{"id":"1","ledger":)" + std::string(5000, '9') + "}]";
+  EXPECT_FALSE(ParseTransfers(&huge, &events, &error));
+  EXPECT_EQ(error.field, "ledger");
+}
+
 }  // namespace
 }  // namespace corridor::api
