@@ -1144,7 +1144,7 @@ TEST_F(ServeProcessTest, FullDiskFailsStopWritesWith503AndKeepsServingReads) {
   EXPECT_TRUE(jh["ok"].is_bool() && !jh["ok"].boolean()) << health.body;
   EXPECT_FALSE(jh["error"].str().empty()) << health.body;
 
-  // Every later write is refused with the reason, even a small one, even an empty one.
+  // Every later write is refused with the reason, even a small one.
   for (const auto& [target, body] : std::vector<std::pair<std::string, std::string>>{
            {"/v1/transfers", TransferEvent{.id = 7, .debit_account_id = a, .credit_account_id = b,
                                            .amount = 1}
