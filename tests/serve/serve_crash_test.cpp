@@ -212,6 +212,9 @@ void LoadThread(uint16_t port, Slot* slot, uint64_t seed, std::atomic<uint64_t>*
         e.amount = uniform(1, 100000);
         e.flags = {"pending"};
         e.code = static_cast<uint16_t>(uniform(1, 3));
+        // Half with a timeout far beyond the test: the server then journals ticks, which
+        // crashes and replays must survive too.
+        if (uniform(0, 1)) e.timeout = 3600;
         r.expected = "ok";
         pending_positions.push_back(events.size());
       } else if (kind < 45 && !slot->open_pendings.empty()) {
