@@ -1,0 +1,160 @@
+#include "serve/test_util.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace corridor::testing {
+
+TempDir::TempDir() {
+  char templ[] = "/tmp/corridor-serve-test-XXXXXX";
+  const char* made = ::mkdtemp(templ);
+  if (made == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+u128 U128Of(const Json& value) {
+  if (!value.is_string()) {
+    ADD_FAILURE() << "expected a decimal string, got " << value.Dump();
+    return 0;
+  }
+  const std::optional<u128> parsed = ParseU128(value.str());
+  if (!parsed) {
+    ADD_FAILURE() << "not a decimal u128: " << value.Dump();
+    return 0;
+  }
+  return *parsed;
+}
+
+namespace {
+std::string FlagsJson(const std::vector<std::string>& flags) {
+  std::string out = "[";
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (i) out += ",";
+    out += "\"" + flags[i] + "\"";
+  }
+  return out + "]";
+}
+}  // namespace
+
+std::string AccountEvent::ToJson() const {
+  return "{\"id\":\"" + Dec(id) + "\",\"ledger\":" + std::to_string(ledger) +
+         ",\"code\":" + std::to_string(code) + ",\"flags\":" + FlagsJson(flags) +
+         ",\"user_data\":\"" + Dec(user_data) + "\"}";
+}
+
+std::string TransferEvent::ToJson() const {
+  return "{\"id\":\"" + Dec(id) + "\",\"debit_account_id\":\"" + Dec(debit_account_id) +
+         "\",\"credit_account_id\":\"" + Dec(credit_account_id) + "\",\"amount\":\"" +
+         Dec(amount) + "\",\"ledger\":" + std::to_string(ledger) +
+         ",\"code\":" + std::to_string(code) + ",\"flags\":" + FlagsJson(flags) +
+         ",\"pending_id\":\"" + Dec(pending_id) + "\",\"timeout\":" + std::to_string(timeout) +
+         ",\"user_data\":\"" + Dec(user_data) + "\"}";
+}
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ",";
+    out += items[i];
+  }
+  return out + "]";
+}
+
+HttpResponse Call(HttpClient& client, std::string_view method, std::string_view target,
+                  std::string_view body) {
+  HttpResponse response;
+  std::string error;
+  if (!client.Request(method, target, body, &response, &error)) {
+    ADD_FAILURE() << method << " " << target << ": " << error;
+    response.status = 0;
+  }
+  return response;
+}
+
+Json BodyJson(const HttpResponse& response) {
+  Json json;
+  std::string error;
+  if (!Json::Parse(response.body, &json, &error)) {
+    ADD_FAILURE() << error << " in a " << response.status << " body: " << response.body.substr(0, 500);
+  }
+  return json;
+}
+
+std::string Describe(const HttpResponse& response) {
+  return std::to_string(response.status) + " " + response.body.substr(0, 1000);
+}
+
+std::vector<std::string> PostEvents(HttpClient& client, std::string_view target,
+                                    const std::string& body, const std::vector<u128>& ids) {
+  std::vector<std::string> results;
+  const HttpResponse response = Call(client, "POST", target, body);
+  if (response.status != 200) {
+    ADD_FAILURE() << "POST " << target << ": " << Describe(response);
+    return results;
+  }
+  const Json json = BodyJson(response);
+  if (!json.is_array() || json.size() != ids.size()) {
+    ADD_FAILURE() << "expected an array of " << ids.size() << " results, got "
+                  << response.body.substr(0, 1000);
+    return results;
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const Json& item = json[i];
+    EXPECT_EQ(item.size(), 2u) << item.Dump();
+    EXPECT_EQ(item["id"].str(), Dec(ids[i])) << "result " << i << " in order";
+    EXPECT_TRUE(item["result"].is_string()) << item.Dump();
+    results.push_back(item["result"].str());
+  }
+  return results;
+}
+
+std::vector<std::string> CreateAccounts(HttpClient& client,
+                                        const std::vector<AccountEvent>& events) {
+  std::vector<u128> ids;
+  for (const auto& e : events) ids.push_back(e.id);
+  return PostEvents(client, "/v1/accounts", EventsJson(events), ids);
+}
+
+std::vector<std::string> CreateTransfers(HttpClient& client,
+                                         const std::vector<TransferEvent>& events) {
+  std::vector<u128> ids;
+  for (const auto& e : events) ids.push_back(e.id);
+  return PostEvents(client, "/v1/transfers", EventsJson(events), ids);
+}
+
+std::string ToString(const Balances& b) {
+  return "{dp " + Dec(b.debits_pending) + ", dP " + Dec(b.debits_posted) + ", cp " +
+         Dec(b.credits_pending) + ", cP " + Dec(b.credits_posted) + "}";
+}
+
+Balances BalancesOf(const Json& object) {
+  Balances b;
+  b.debits_pending = U128Of(object["debits_pending"]);
+  b.debits_posted = U128Of(object["debits_posted"]);
+  b.credits_pending = U128Of(object["credits_pending"]);
+  b.credits_posted = U128Of(object["credits_posted"]);
+  return b;
+}
+
+Json GetAccount(HttpClient& client, u128 id) {
+  const HttpResponse response = Call(client, "GET", "/v1/accounts/" + Dec(id));
+  if (response.status != 200) {
+    ADD_FAILURE() << "GET account " << Dec(id) << ": " << Describe(response);
+    return Json();
+  }
+  return BodyJson(response);
+}
+
+Balances GetBalances(HttpClient& client, u128 id) { return BalancesOf(GetAccount(client, id)); }
+
+}  // namespace corridor::testing
