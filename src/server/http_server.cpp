@@ -84,6 +84,7 @@ struct Server::Impl {
         stop_grace(*contexts[0]) {}
 
   void Accept();
+  void Adopt(Socket socket);
   void Sweep();
   std::vector<std::shared_ptr<Connection>> LiveConnections();
   void StopNow();
@@ -120,14 +121,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // has it handled and answered, then closes; so does one whose request is being handled.
   void StopIfIdle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->busy_) return;
-      beast::error_code ec;
-      const bool begun = self->buffer_.size() > 0 ||
-                         (self->parser_ && self->parser_->got_some()) ||
-                         self->stream_.available(ec) > 0;
-      if (self->waiting_ && begun) return;
-      self->CloseNow();
+      if (!self->busy_ && !self->RequestBegun()) self->CloseNow();
     });
+  }
+
+  bool RequestBegun() {
+    beast::error_code ec;
+    return buffer_.size() > 0 || (waiting_ && parser_ && parser_->got_some()) ||
+           stream_.available(ec) > 0;
   }
 
   // The stop's grace period is over: close whatever is left.
@@ -144,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   void Read() {
-    if (server_->stopping) return CloseNow();
+    if (server_->stopping && !RequestBegun()) return CloseNow();
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(server_->options.header_limit);
@@ -285,10 +286,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool busy_ = false;
 };
 
+void Server::Impl::Adopt(Socket socket) {
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // Answers are small and latency counts.
+  auto connection = std::make_shared<Connection>(this, std::move(socket));
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    id = ++next_connection_id;
+    connections[id] = connection;
+  }
+  connection->Start(id);
+}
+
 void Server::Impl::Accept() {
   net::io_context& context = *contexts[next_context++ % contexts.size()];
-  acceptor.async_accept(context.get_executor(), [this](beast::error_code ec,
-                                                       Socket socket) {
+  acceptor.async_accept(context.get_executor(), [this](beast::error_code ec, Socket socket) {
+    // Adopted even when a stop has begun: the client may already have sent its request.
+    if (!ec) Adopt(std::move(socket));
     if (stopping || !acceptor.is_open()) return;
     if (ec) {
       // Out of descriptors or memory: say so and try again shortly instead of spinning.
@@ -299,16 +314,6 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);  // Answers are small and latency counts.
-    auto connection = std::make_shared<Connection>(this, std::move(socket));
-    uint64_t id;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      id = ++next_connection_id;
-      connections[id] = connection;
-    }
-    connection->Start(id);
     Accept();
   });
 }
@@ -338,6 +343,15 @@ void Server::Impl::StopNow() {
   for (auto& guard : keep_running) guard.reset();
   net::post(acceptor.get_executor(), [this] {
     beast::error_code ignored;
+    // Connections the kernel completed but we had not accepted yet may carry whole requests
+    // sent before the stop: take them in (each closes at once if nothing has arrived).
+    acceptor.non_blocking(true, ignored);
+    for (;;) {
+      beast::error_code ec;
+      Socket socket = acceptor.accept(*contexts[next_context++ % contexts.size()], ec);
+      if (ec) break;
+      Adopt(std::move(socket));
+    }
     acceptor.close(ignored);
     accept_retry.cancel();
     sweep.cancel();
