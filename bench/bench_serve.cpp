@@ -230,6 +230,7 @@ class LoadThread {
     stats_.credits.assign(w.account_ids.size(), 0);
     for (uint32_t i = 0; i < connections; ++i) {
       conns_.push_back(std::make_unique<Conn>(ioc_));
+      conns_.back()->buffer.reserve(64 << 10);  // Else Beast reads 512 bytes per recv.
       conns_.back()->socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
       conns_.back()->socket.set_option(tcp::no_delay(true));
     }

@@ -1,5 +1,6 @@
 // corridor serve: the ledger behind the admin HTTP/JSON API, until SIGTERM or SIGINT.
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -97,6 +98,10 @@ int Serve(int argc, char** argv) {
   server_options.threads = threads;
   RaiseDescriptorLimit();
   signal(SIGPIPE, SIG_IGN);
+  // Every request allocates and frees bodies of tens of KB on several threads; without room
+  // to spare, glibc grows and shrinks its arenas with an mprotect call every few requests.
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
   core::Options options;
   options.dir = dir;
