@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "base/check.h"
 
@@ -49,6 +50,13 @@ class RecordArray {
     reserve(n);
     if (n > size_) std::memset(static_cast<void*>(data_ + size_), 0, (n - size_) * sizeof(T));
     size_ = n;
+  }
+
+  void swap(RecordArray& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(mapped_bytes_, other.mapped_bytes_);
   }
 
   void reserve(size_t n) {
