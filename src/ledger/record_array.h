@@ -52,7 +52,7 @@ class RecordArray {
     size_ = n;
   }
 
-  void swap(RecordArray& other) {
+  void swap(RecordArray& other) noexcept {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(capacity_, other.capacity_);

@@ -503,17 +503,27 @@ CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t
 
 namespace {
 
-// Runs a batch with TigerBeetle's linked-chain rules; see README.md.
-template <typename State, typename Event, typename Result, typename Apply, typename Remember>
+// How many events ahead of the one being applied ExecuteBatch prefetches index slots.
+constexpr size_t kPrefetchDistance = 8;
+
+// Runs a batch with TigerBeetle's linked-chain rules; see README.md. `address_of(event)` names
+// memory that applying the event will read, prefetched a few events ahead.
+template <typename State, typename Event, typename Result, typename Apply, typename Remember,
+          typename AddressOf>
 void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
-                  std::vector<Result>* results, const Apply& apply, const Remember& remember) {
+                  std::vector<Result>* results, const Apply& apply, const Remember& remember,
+                  const AddressOf& address_of) {
   const size_t n = events.size();
+  for (size_t i = 0; i < std::min(n, kPrefetchDistance); ++i) {
+    __builtin_prefetch(address_of(events[i]));
+  }
   results->assign(n, Result::ok);
   const uint64_t first_timestamp = timestamp - n + 1;
   constexpr size_t kNoChain = SIZE_MAX;
   size_t chain = kNoChain;  // Index of the open chain's first event.
   bool broken = false;
   for (size_t i = 0; i < n; ++i) {
+    if (i + kPrefetchDistance < n) __builtin_prefetch(address_of(events[i + kPrefetchDistance]));
     const Event& e = events[i];
     const bool linked = (e.flags & 1) != 0;  // `linked` is bit 0 of both records' flags.
     if (linked && chain == kNoChain) {
@@ -581,7 +591,8 @@ void StateMachine::CreateAccounts(uint64_t timestamp, std::span<const Account> e
   ExecuteBatch(
       s, events, timestamp, results,
       [&s](const Account& a, uint64_t ts) { return s.CreateAccount(a, ts); },
-      [&s](const Account& a, CreateAccountResult r) { s.RememberAccountFailure(a, r); });
+      [&s](const Account& a, CreateAccountResult r) { s.RememberAccountFailure(a, r); },
+      [&s](const Account& a) { return s.account_index.FirstSlot(HashId(a.id)); });
   s.DropResolvedExpiries();
   commit_timestamp_ = timestamp;
 }
@@ -596,7 +607,8 @@ void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer>
   ExecuteBatch(
       s, events, timestamp, results,
       [&s](const Transfer& t, uint64_t ts) { return s.CreateTransfer(t, ts); },
-      [&s](const Transfer& t, CreateTransferResult r) { s.RememberTransferFailure(t, r); });
+      [&s](const Transfer& t, CreateTransferResult r) { s.RememberTransferFailure(t, r); },
+      [&s](const Transfer& t) { return s.transfer_index.FirstSlot(HashId(t.id)); });
   s.DropResolvedExpiries();
   commit_timestamp_ = timestamp;
 }
