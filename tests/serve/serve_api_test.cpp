@@ -1,7 +1,11 @@
 // End-to-end tests of `corridor serve`'s HTTP/JSON API: a real server process per test, spoken
 // to over real sockets.
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -1172,6 +1176,111 @@ TEST_F(ServeProcessTest, FullDiskFailsStopWritesWith503AndKeepsServingReads) {
 
   client_.reset();
   StopServer();
+}
+
+
+// Sends raw bytes on a fresh connection, half-closes, and returns whatever the server answers
+// before it closes (bounded by a 5 s timeout).
+std::string RawExchange(uint16_t port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) break;
+      out.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// Whatever arrives on the wire, the server neither crashes nor changes the ledger, except for
+// the one well-formed request among the garbage (a chunked body, which HTTP/1.1 allows).
+TEST_F(ServeProcessTest, GarbageOnTheWireNeverCrashesOrChangesState) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  CreatePlainAccounts(1, 2);
+  const uint16_t port = server_.port();
+  const std::string valid_json =
+      R"([{"id":"77","debit_account_id":"1","credit_account_id":"2","amount":"5","ledger":643,"code":1}])";
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::string expect_status;  // The status line's start, or "" when any (or none) will do.
+  };
+  std::vector<Case> cases = {
+      {"not HTTP", "GARBAGE\r\n\r\n", "HTTP/1.1 400"},
+      {"bad version", "GET /v1/health HTTP/9.9\r\n\r\n", ""},
+      {"header too large", "GET /v1/health HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n",
+       "HTTP/1.1 431"},
+      {"body cut short", "POST /v1/transfers HTTP/1.1\r\nContent-Length: 500\r\n\r\n" +
+                             valid_json.substr(0, 40), ""},
+      {"bad content length", "POST /v1/transfers HTTP/1.1\r\nContent-Length: -5\r\n\r\n[]",
+       "HTTP/1.1 400"},
+      {"two content lengths",
+       "POST /v1/transfers HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n[] ",
+       "HTTP/1.1 400"},
+      {"bad chunk size", "POST /v1/transfers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+       "HTTP/1.1 400"},
+      {"chunked over the limit",
+       "POST /v1/transfers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFF\r\n", "HTTP/1.1 413"},
+      {"valid chunked",
+       "POST /v1/transfers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           [&] {
+             char size[16];
+             std::snprintf(size, sizeof(size), "%zx", valid_json.size());
+             return std::string(size);
+           }() + "\r\n" + valid_json + "\r\n0\r\n\r\n",
+       "HTTP/1.1 200"},
+  };
+  // Seeded random bytes, some starting like a request.
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  for (int i = 0; i < 60; ++i) {
+    std::string bytes = i % 2 == 0 ? "POST /v1/transfers HTTP/1.1\r\n" : "";
+    const size_t n = 1 + (x % 3000);
+    for (size_t k = 0; k < n; ++k) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      bytes.push_back(static_cast<char>(x & 0xFF));
+    }
+    cases.push_back({"random " + std::to_string(i), bytes, ""});
+  }
+  for (const Case& c : cases) {
+    const std::string answer = RawExchange(port, c.bytes);
+    if (!c.expect_status.empty()) {
+      EXPECT_EQ(answer.substr(0, c.expect_status.size()), c.expect_status)
+          << c.name << ": " << answer.substr(0, 200);
+    }
+    // Alive after every case, not only at the end.
+    int status = 0;
+    ASSERT_FALSE(server_.Wait(0, &status))
+        << "the server died on: " << c.name << ": " << DescribeWaitStatus(status);
+  }
+  HttpResponse health;
+  std::string error;
+  ASSERT_TRUE(client().Request("GET", "/v1/health", "", &health, &error)) << error;
+  EXPECT_EQ(health.status, 200);
+  const Balances debit = GetBalances(client(), 1);
+  EXPECT_EQ(debit.debits_posted, u128{5}) << "only the valid chunked request may move money";
+  EXPECT_EQ(GetBalances(client(), 2).credits_posted, u128{5});
+  EXPECT_EQ(BodyJson(Call(client(), "GET", "/v1/ledger/check")).Dump(), R"({"ok":true})");
 }
 
 }  // namespace
