@@ -133,7 +133,9 @@ int Serve(int argc, char** argv) {
     return 1;
   }
   http.StopOnSignals({SIGTERM, SIGINT});
-  std::printf("admin listening on %s:%u\n", server_options.host.c_str(), http.port());
+  const bool ipv6 = server_options.host.find(':') != std::string::npos;
+  std::printf(ipv6 ? "admin listening on [%s]:%u\n" : "admin listening on %s:%u\n",
+              server_options.host.c_str(), http.port());
   std::fflush(stdout);
   http.Run();
   // Every connection is closed and every answer written; the core finishes what it holds.
