@@ -76,6 +76,9 @@ struct ReadEntry {
 struct Options {
   std::string dir;                                // Created if missing.
   uint64_t segment_size_bytes = uint64_t{256} << 20;  // Each segment file's fixed size.
+  // Append with O_DIRECT where the file system allows it (else, or when false, through the
+  // page cache). Either way Append returns after fdatasync.
+  bool direct_io = true;
 };
 
 // What Open found, for logs and `corridor inspect`.
@@ -118,6 +121,9 @@ class Journal {
 
   uint64_t last_sequence() const;
   uint64_t last_timestamp() const;
+  // Appends use O_DIRECT (false where the file system has none, as tmpfs: then they go through
+  // the page cache).
+  bool direct_io() const;
   bool failed() const;                 // In fail-stop.
   const std::string& failure() const;  // The error that caused fail-stop.
 
