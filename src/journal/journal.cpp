@@ -396,9 +396,10 @@ uint32_t HeaderCrc(const EntryHeader& header) {
   return Crc32c(reinterpret_cast<const std::byte*>(&header) + 8, kEntryHeaderSize - 8);
 }
 
-EntryHeader MakeHeader(const NewEntry& entry) {
-  EntryHeader header{};  // Zeroes `reserved`.
+EntryHeader MakeHeader(const NewEntry& entry, uint64_t group_first) {
+  EntryHeader header{};  // Zeroes the reserved bytes.
   header.magic = kEntryMagic;
+  header.group_first = group_first;
   header.sequence = entry.sequence;
   header.timestamp = entry.timestamp;
   header.body_size = static_cast<uint32_t>(entry.body.size());
@@ -602,7 +603,12 @@ class Scanner {
     return Status::Ok();
   }
 
-  // A sound entry at or after `from` (8-byte steps) whose sequence is above the last good one.
+  // A sound entry at or after `from` (8-byte steps) whose sequence is above the last good one,
+  // skipping those of the group that the bad entry at `from` belongs to. Such an entry was
+  // written by the same Append as the bad one, which therefore never returned (Append returns
+  // after every entry of its group is durable): the whole rest of that group is a torn tail.
+  // The bad entry's sequence is last_sequence_ + 1; a later entry whose group starts at or
+  // before it and which comes after it is in its group, groups being contiguous runs.
   Status FindLaterEntry(Position from, std::optional<Position>* found) const {
     for (size_t s = from.segment; s < segments_.size(); ++s) {
       Mapping map;
@@ -616,6 +622,9 @@ class Scanner {
         const EntryHeader header = ReadHeader(map, offset);
         if (CheckEntryBytes(map, capacity, offset, header) != nullptr) continue;
         if (have_entries_ && header.sequence <= last_sequence_) continue;
+        const bool same_group = have_entries_ && header.group_first != 0 &&
+                                header.group_first <= last_sequence_ + 1;
+        if (same_group) continue;
         *found = Position{s, offset};
         return Status::Ok();
       }
@@ -865,7 +874,7 @@ Status Journal::Impl::Append(std::span<const NewEntry> entries) {
     return Fail(status);
   }
   headers.resize(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) headers[i] = MakeHeader(entries[i]);
+  for (size_t i = 0; i < entries.size(); ++i) headers[i] = MakeHeader(entries[i], entries.front().sequence);
   if (Status status = WriteEntries(entries); !status.ok()) return Fail(status);
   last_sequence = entries.back().sequence;
   last_timestamp = entries.back().timestamp;

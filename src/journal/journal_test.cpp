@@ -147,6 +147,17 @@ class JournalTest : public ::testing::Test {
     }
   }
 
+  // Writes sequences 1..10 one per Append, then 11..16 in Appends of `group`, all in segment 1,
+  // closes the journal and returns the entries' offsets.
+  void WriteSixteenInSegmentOne(size_t group, std::vector<uint64_t>* offsets) {
+    ASSERT_TRUE(Open().ok());
+    AppendRange(1, 10, 1);
+    AppendRange(11, 16, group);
+    journal_.reset();
+    *offsets = EntryOffsets(SegmentPath(1));
+    ASSERT_EQ(offsets->size(), 16u);
+  }
+
   // Checks that replayed_ is exactly sequences [first, last] as AppendRange wrote them.
   void ExpectReplayed(uint64_t first, uint64_t last) {
     ASSERT_EQ(replayed_.size(), last + 1 - first);
@@ -216,6 +227,8 @@ TEST_F(JournalTest, OnDiskHeaderMatchesFormat) {
   EXPECT_EQ(header.body_size, BodySizeOf(1));
   EXPECT_EQ(header.body_crc, Crc32c(data.data() + 64, header.body_size));
   EXPECT_EQ(header.kind, static_cast<uint8_t>(KindOf(1)));
+  EXPECT_EQ(header.group_first, 1u);  // Both entries were written by one Append.
+  for (uint8_t byte : header.reserved1) EXPECT_EQ(byte, 0);
   for (uint8_t byte : header.reserved) EXPECT_EQ(byte, 0);
   EntryHeader second;
   std::memcpy(&second, data.data() + 64 + header.body_size, sizeof(second));
@@ -365,6 +378,50 @@ TEST_F(JournalTest, ZeroedHeaderWithValidEntriesAfterItFailsOpen) {
   EXPECT_NE(status.message().find(SegmentPath(1) + " offset " + std::to_string(offsets[3])),
             std::string::npos)
       << status.message();
+}
+
+// A crash during a multi-entry Append can leave a later entry of it durable behind a torn one.
+// That Append never returned, so the rest of its group is a torn tail, not corruption.
+TEST_F(JournalTest, TornEntryFollowedOnlyByItsOwnGroupIsCut) {
+  std::vector<uint64_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(WriteSixteenInSegmentOne(/*group=*/6, &offsets));  // 11..16: one group.
+  FlipByte(SegmentPath(1), offsets[12] + 64 + 5);  // The body of 13; 14..16 stay valid.
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(report_.tail_cut);
+  EXPECT_NE(report_.tail_cut_message.find("offset " + std::to_string(offsets[12])),
+            std::string::npos)
+      << report_.tail_cut_message;
+  ExpectReplayed(1, 12);  // 11 and 12 were whole: they stay, as a torn tail's good prefix does.
+  AppendRange(13, 20, 3);
+  ASSERT_TRUE(Open().ok());
+  EXPECT_FALSE(report_.tail_cut);
+  ExpectReplayed(1, 20);
+}
+
+// The same with the torn entry's header never written (zeros): the scan stops there.
+TEST_F(JournalTest, ZeroedHeaderFollowedOnlyByItsOwnGroupIsCut) {
+  std::vector<uint64_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(WriteSixteenInSegmentOne(/*group=*/6, &offsets));
+  const std::vector<std::byte> zeros(kEntryHeaderSize);
+  WriteAt(SegmentPath(1), offsets[10], zeros.data(), zeros.size());  // The group's first entry.
+  ASSERT_TRUE(Open().ok());
+  EXPECT_TRUE(report_.tail_cut);
+  ExpectReplayed(1, 10);
+}
+
+// A torn entry in an earlier group, with a later group valid after it: that later Append ran
+// after the earlier one returned, so the bad entry had been acknowledged. Open must fail.
+TEST_F(JournalTest, BadEntryFollowedByALaterGroupFailsOpen) {
+  std::vector<uint64_t> offsets;
+  ASSERT_NO_FATAL_FAILURE(WriteSixteenInSegmentOne(/*group=*/3, &offsets));  // 11..13, 14..16.
+  FlipByte(SegmentPath(1), offsets[11] + 64 + 5);  // The body of 12.
+  const Status status = Open();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("corruption in the middle"), std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find(SegmentPath(1) + " offset " + std::to_string(offsets[13])),
+            std::string::npos)
+      << status.message();  // Names 14, the first entry of the later group.
 }
 
 TEST_F(JournalTest, GarbageInLaterSegmentIsCut) {
