@@ -13,9 +13,10 @@
 //
 // Recovery (Open): segments are scanned in order. The journal ends at the first all-zero
 // header. A header or body that fails its checksum, or a sequence that does not follow, is a
-// torn tail when no valid entry follows it anywhere: it is logged and cut (overwritten with
-// zeros and synced) and appends continue there. When a valid entry does follow it, that is
-// corruption in the middle: Open fails with a message naming the file and byte offset.
+// torn tail when no valid entry follows it anywhere, or when every valid entry after it belongs
+// to the same group (Append) as the bad one: that group was never acknowledged. A torn tail is
+// logged and cut (overwritten with zeros and synced) and appends continue there. Any other
+// valid later entry means corruption in the middle: Open fails naming the file and offset.
 //
 // Thread: Open, Append and the accessors are called from one thread (the core's sequencer);
 // the class runs its own preallocation thread internally.
@@ -53,7 +54,11 @@ struct EntryHeader {
   uint32_t body_size;   // Bytes of body following the header; a multiple of 8.
   uint32_t body_crc;    // CRC32C of the body.
   uint8_t kind;         // EntryKind.
-  uint8_t reserved[31];  // Zero.
+  uint8_t reserved1[7];  // Zero.
+  // Sequence of the first entry of the Append this entry was written by (its group). Lets
+  // recovery tell a group torn by a crash from corruption; 0 in journals written before it.
+  uint64_t group_first;
+  uint8_t reserved[16];  // Zero.
 };
 static_assert(sizeof(EntryHeader) == kEntryHeaderSize);
 
@@ -76,6 +81,9 @@ struct ReadEntry {
 struct Options {
   std::string dir;                                // Created if missing.
   uint64_t segment_size_bytes = uint64_t{256} << 20;  // Each segment file's fixed size.
+  // Append with O_DIRECT where the file system allows it (else, or when false, through the
+  // page cache). Either way Append returns after fdatasync.
+  bool direct_io = true;
 };
 
 // What Open found, for logs and `corridor inspect`.
@@ -118,6 +126,9 @@ class Journal {
 
   uint64_t last_sequence() const;
   uint64_t last_timestamp() const;
+  // Appends use O_DIRECT (false where the file system has none, as tmpfs: then they go through
+  // the page cache).
+  bool direct_io() const;
   bool failed() const;                 // In fail-stop.
   const std::string& failure() const;  // The error that caused fail-stop.
 
