@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -87,6 +88,13 @@ struct Core::Impl {
   ledger::StateMachine state;
   uint64_t applied_sequence = 0;  // Apply thread only.
   uint64_t entries_since_snapshot = 0;
+  // Journal segments are kept back to the snapshot before the newest one, so that a damaged
+  // newest snapshot (LoadNewestSnapshot then falls back to the one before) still finds the
+  // journal it needs. The apply thread writes snapshots; the sequencer owns the journal and
+  // drops what `droppable_through` allows.
+  uint64_t newest_snapshot = 0;  // Apply thread only.
+  std::atomic<uint64_t> droppable_through{0};
+  uint64_t dropped_through = 0;  // Sequencer only.
 
   mutable std::mutex mu;
   std::condition_variable submitted_cv;
@@ -178,11 +186,35 @@ struct Core::Impl {
         last_sequence.store(seq);
       }
       HandOver(&group);
+      DropCoveredSegments();
     }
     Item stop;
     stop.stop = true;
     group.push_back(std::move(stop));
     HandOver(&group);
+  }
+
+  // Deletes journal segments that snapshots made unnecessary. A failure here loses nothing
+  // (the files stay), so it is logged, not fail-stop.
+  void DropCoveredSegments() {
+    const uint64_t through = droppable_through.load();
+    if (through <= dropped_through) return;
+    const Status st = journal->DropSegmentsThrough(through);
+    if (!st.ok()) {
+      std::fprintf(stderr, "corridor: dropping journal segments failed: %s\n",
+                   st.message().c_str());
+    }
+    dropped_through = through;
+  }
+
+  // Writes a snapshot of the state as applied so far; on the apply thread.
+  Status SnapshotNow(const ledger::StateMachine& sm, uint64_t sequence) {
+    const Status st = WriteSnapshot(options.dir, sequence, sm);
+    if (st.ok() && sequence > newest_snapshot) {
+      droppable_through.store(newest_snapshot);
+      newest_snapshot = sequence;
+    }
+    return st;
   }
 
   std::string Failure() const {
@@ -217,7 +249,7 @@ struct Core::Impl {
     if (options.snapshot_every_entries > 0 &&
         ++entries_since_snapshot >= options.snapshot_every_entries) {
       entries_since_snapshot = 0;
-      const Status st = WriteSnapshot(options.dir, applied_sequence, state);
+      const Status st = SnapshotNow(state, applied_sequence);
       if (!st.ok()) std::fprintf(stderr, "corridor: snapshot failed: %s\n", st.message().c_str());
     }
   }
@@ -248,6 +280,7 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   Status st = LoadNewestSnapshot(options.dir, &impl.state, &report->snapshot_sequence);
   if (!st.ok()) return st;
   impl.applied_sequence = report->snapshot_sequence;
+  impl.newest_snapshot = report->snapshot_sequence;
   journal::Options jo;
   jo.dir = options.dir;
   jo.segment_size_bytes = options.segment_size_bytes;
@@ -346,9 +379,9 @@ Status Core::Snapshot() {
   std::promise<Status> done;
   Item item;
   item.journaled = false;
-  const std::string dir = impl_->options.dir;
-  item.read = [&](const ledger::StateMachine& sm, uint64_t applied_sequence) {
-    done.set_value(WriteSnapshot(dir, applied_sequence, sm));
+  Impl* impl = impl_.get();
+  item.read = [&done, impl](const ledger::StateMachine& sm, uint64_t applied_sequence) {
+    done.set_value(impl->SnapshotNow(sm, applied_sequence));
   };
   impl_->Submit(std::move(item));
   return done.get_future().get();

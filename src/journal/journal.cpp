@@ -217,8 +217,17 @@ Status CreateSegment(const std::string& path, int dir_fd, uint64_t size,
   ::unlink(tmp.c_str());  // A leftover of an earlier attempt; absence is the normal case.
   UniqueFd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return IoError("create", tmp, errno);
+  // The zeros go through O_DIRECT where possible: through the page cache, copying them took
+  // up to ~1.3 s of CPU in a 10M-transfer run that prepared its segments while it ran, on a
+  // 2-core machine where the apply thread needs that core. The returned fd stays a buffered
+  // one (for buffered appends). If the direct fill fails for any reason, the buffered fill
+  // runs, and its error is the one reported.
+  UniqueFd direct;
+  int err = OpenDirect(tmp, &direct);
+  if (err == 0) err = ZeroFill(direct.get(), 0, size, stop);
+  if (err != 0 && err != ECANCELED) err = ZeroFill(fd.get(), 0, size, stop);
   Status status;
-  if (const int err = ZeroFill(fd.get(), 0, size, stop); err != 0) {
+  if (err != 0) {
     status = IoError("preallocate", tmp, err);
   } else if (::fdatasync(fd.get()) != 0) {
     status = IoError("fdatasync", tmp, errno);
