@@ -12,7 +12,7 @@ void Usage() {
                "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
                "  inspect --data DIR         journal extent, last sequence and state hash\n"
                "  serve --data DIR [--admin-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
-               "        [--capacity-transfers N] [--capacity-accounts N]\n"
+               "        [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
                "                             the ledger's HTTP/JSON API, until SIGTERM\n"
                "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
                "               [--pg-transfers N] [--no-pg] [--in-flight N]\n"

@@ -54,12 +54,15 @@ int Serve(int argc, char** argv) {
   // ledger still grows past it when needed.
   uint64_t capacity_transfers = uint64_t{1} << 22;
   uint64_t capacity_accounts = uint64_t{1} << 16;
+  // Off by default: a snapshot is written on the apply thread, which pauses answers meanwhile.
+  uint64_t snapshot_every = 0;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
                                     {"segment-mib", required_argument, nullptr, 's'},
                                     {"threads", required_argument, nullptr, 't'},
                                     {"capacity-transfers", required_argument, nullptr, 'T'},
                                     {"capacity-accounts", required_argument, nullptr, 'A'},
+                                    {"snapshot-every", required_argument, nullptr, 'S'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -82,6 +85,9 @@ int Serve(int argc, char** argv) {
       case 'A':
         capacity_accounts = std::strtoull(optarg, nullptr, 10);
         break;
+      case 'S':
+        snapshot_every = std::strtoull(optarg, nullptr, 10);
+        break;
       default:
         return 2;
     }
@@ -92,7 +98,7 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
                  "[--segment-mib N] [--threads N]\n"
-                 "       [--capacity-transfers N] [--capacity-accounts N]\n");
+                 "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n");
     return 2;
   }
   server_options.threads = threads;
@@ -108,6 +114,7 @@ int Serve(int argc, char** argv) {
   options.segment_size_bytes = segment_mib << 20;
   options.state.transfers_capacity = capacity_transfers;
   options.state.accounts_capacity = capacity_accounts;
+  options.snapshot_every_entries = snapshot_every;
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);
