@@ -105,7 +105,14 @@ class ServeCrashTest : public ::testing::Test {
 
   void StartServer() {
     std::string error;
-    ASSERT_TRUE(server_.Start(data_dir_, {"--segment-mib", "8"}, &error)) << error;
+    // Snapshots every 40 entries, so that kills also land while one is being written and
+    // restarts load a snapshot and replay only the journal after it (whose older segments
+    // are deleted on the way).
+    ASSERT_TRUE(server_.Start(data_dir_,
+                              {"--segment-mib", "8", "--snapshot-every", "40",
+                               "--capacity-transfers", "262144"},
+                              &error))
+        << error;
   }
   std::unique_ptr<HttpClient> NewClient() {
     return std::make_unique<HttpClient>("127.0.0.1", server_.port());
