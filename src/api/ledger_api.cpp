@@ -1,7 +1,7 @@
 #include "api/ledger_api.h"
 
 #include <charconv>
-#include <memory>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -52,14 +52,33 @@ std::optional<uint64_t> ParseU64(std::string_view text) {
   return value;
 }
 
-template <typename Result>
-void AnswerBatch(const Status& st, auto events, std::vector<Result> results, Respond& respond) {
-  if (!st.ok()) return respond(Error(503, st.message()));
-  Response r;
-  r.render = [events = std::move(events), results = std::move(results)](std::string* out) {
-    AppendResults(std::span(*events), std::span<const Result>(results), out);
-  };
-  respond(std::move(r));
+// Parses a batch on the calling I/O thread and submits it; the answer echoes each event's id
+// with its result. Only the ids are kept for that: the events themselves move into the core.
+template <typename Event, typename Result>
+void CreateBatch(core::Core* core, server::Request& request, Respond respond,
+                 bool (*parse)(std::string*, std::vector<Event>*, ParseError*),
+                 void (core::Core::*submit)(
+                     std::vector<Event>,
+                     std::function<void(const Status&, std::vector<Result>)>)) {
+  if (core->failed()) return respond(Error(503, core->failure()));
+  std::vector<Event> events;
+  ParseError error;
+  if (!parse(&request.body, &events, &error)) {
+    const bool too_many = error.kind == ParseError::Kind::too_many_events;
+    return respond(Json(too_many ? 413 : 400, ErrorJson(error), too_many));
+  }
+  if (events.empty()) return respond(Json(200, "[]"));
+  std::vector<u128> ids(events.size());
+  for (size_t i = 0; i < events.size(); ++i) ids[i] = events[i].id;
+  (core->*submit)(std::move(events), [ids = std::move(ids), respond = std::move(respond)](
+                                         const Status& st, std::vector<Result> results) mutable {
+    if (!st.ok()) return respond(Error(503, st.message()));
+    Response r;
+    r.render = [ids = std::move(ids), results = std::move(results)](std::string* out) {
+      AppendResults(ids, results, out);
+    };
+    respond(std::move(r));
+  });
 }
 
 }  // namespace
@@ -121,36 +140,11 @@ void LedgerApi::Handle(server::Request& request, Respond respond) {
 }
 
 void LedgerApi::CreateAccounts(server::Request& request, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
-  auto events = std::make_shared<std::vector<ledger::Account>>();
-  ParseError error;
-  if (!ParseAccounts(&request.body, events.get(), &error)) {
-    const bool too_many = error.kind == ParseError::Kind::too_many_events;
-    return respond(Json(too_many ? 413 : 400, ErrorJson(error), too_many));
-  }
-  if (events->empty()) return respond(Json(200, "[]"));
-  // The core takes its own copy into the journal; `events` stays here to echo ids.
-  core_->SubmitAccounts(*events, [events, respond = std::move(respond)](
-                                     const Status& st,
-                                     std::vector<ledger::CreateAccountResult> results) mutable {
-    AnswerBatch(st, std::move(events), std::move(results), respond);
-  });
+  CreateBatch(core_, request, std::move(respond), &ParseAccounts, &core::Core::SubmitAccounts);
 }
 
 void LedgerApi::CreateTransfers(server::Request& request, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
-  auto events = std::make_shared<std::vector<ledger::Transfer>>();
-  ParseError error;
-  if (!ParseTransfers(&request.body, events.get(), &error)) {
-    const bool too_many = error.kind == ParseError::Kind::too_many_events;
-    return respond(Json(too_many ? 413 : 400, ErrorJson(error), too_many));
-  }
-  if (events->empty()) return respond(Json(200, "[]"));
-  core_->SubmitTransfers(*events, [events, respond = std::move(respond)](
-                                      const Status& st,
-                                      std::vector<ledger::CreateTransferResult> results) mutable {
-    AnswerBatch(st, std::move(events), std::move(results), respond);
-  });
+  CreateBatch(core_, request, std::move(respond), &ParseTransfers, &core::Core::SubmitTransfers);
 }
 
 void LedgerApi::GetAccount(u128 id, Respond respond) {

@@ -283,15 +283,15 @@ void AppendKey(std::string_view key, std::string* out) {
   out->append("\":");
 }
 
-template <typename Record, typename Result>
-void AppendResultsOf(std::span<const Record> events, std::span<const Result> results,
+template <typename Result>
+void AppendResultsOf(std::span<const u128> ids, std::span<const Result> results,
                      std::string* out) {
   out->reserve(out->size() + 2 + results.size() * 64);
   out->push_back('[');
   for (size_t i = 0; i < results.size(); ++i) {
     if (i > 0) out->push_back(',');
     out->append("{\"id\":");
-    AppendU128String(events[i].id, out);
+    AppendU128String(ids[i], out);
     out->append(",\"result\":\"");
     out->append(ledger::Name(results[i]));
     out->append("\"}");
@@ -373,14 +373,14 @@ std::string ErrorJson(std::string_view message) {
   return out;
 }
 
-void AppendResults(std::span<const Account> events,
-                   std::span<const ledger::CreateAccountResult> results, std::string* out) {
-  AppendResultsOf(events, results, out);
+void AppendResults(std::span<const u128> ids, std::span<const ledger::CreateAccountResult> results,
+                   std::string* out) {
+  AppendResultsOf(ids, results, out);
 }
 
-void AppendResults(std::span<const Transfer> events,
-                   std::span<const ledger::CreateTransferResult> results, std::string* out) {
-  AppendResultsOf(events, results, out);
+void AppendResults(std::span<const u128> ids, std::span<const ledger::CreateTransferResult> results,
+                   std::string* out) {
+  AppendResultsOf(ids, results, out);
 }
 
 void AppendAccount(const Account& a, std::string* out) {

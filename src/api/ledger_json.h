@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,11 +48,11 @@ std::string ErrorJson(const ParseError& error);
 // {"error":"..."}
 std::string ErrorJson(std::string_view message);
 
-// [{"id":"7","result":"ok"},...]: one result per event, in order.
-void AppendResults(std::span<const ledger::Account> events,
-                   std::span<const ledger::CreateAccountResult> results, std::string* out);
-void AppendResults(std::span<const ledger::Transfer> events,
-                   std::span<const ledger::CreateTransferResult> results, std::string* out);
+// [{"id":"7","result":"ok"},...]: one result per event, in order; `ids` are the events' ids.
+void AppendResults(std::span<const u128> ids, std::span<const ledger::CreateAccountResult> results,
+                   std::string* out);
+void AppendResults(std::span<const u128> ids, std::span<const ledger::CreateTransferResult> results,
+                   std::string* out);
 
 // An account with its balances and timestamp.
 void AppendAccount(const ledger::Account& account, std::string* out);

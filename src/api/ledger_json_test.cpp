@@ -189,13 +189,11 @@ TEST(LedgerJsonTest, U128PrintsAtTheEdges) {
 }
 
 TEST(LedgerJsonTest, ResultsEchoIdsInOrder) {
-  std::vector<Transfer> events(2);
-  events[0].id = 9;
-  events[1].id = kU128Max;
+  const std::vector<u128> ids = {9, kU128Max};
   const std::vector<ledger::CreateTransferResult> results = {
       ledger::CreateTransferResult::ok, ledger::CreateTransferResult::exceeds_credits};
   std::string out;
-  AppendResults(std::span<const Transfer>(events), results, &out);
+  AppendResults(ids, results, &out);
   EXPECT_EQ(out, std::string(R"([{"id":"9","result":"ok"},{"id":")") + kU128MaxText +
                      R"(","result":"exceeds_credits"}])");
 }
