@@ -341,8 +341,6 @@ void AppendBalances(u128 debits_pending, u128 debits_posted, u128 credits_pendin
 
 }  // namespace
 
-size_t JsonPadding() { return simdjson::SIMDJSON_PADDING; }
-
 bool ParseAccounts(std::string* body, std::vector<Account>* events, ParseError* error) {
   return ParseEvents(body, events, error);
 }

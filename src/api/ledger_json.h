@@ -33,11 +33,8 @@ struct ParseError {
   std::string field;
 };
 
-// Bytes that must be readable after a body's last byte: the parser reads ahead in wide words.
-// Parse* reserve them in `body` themselves (which may reallocate it).
-size_t JsonPadding();
-
-// Parses `body` (its size is the JSON's length). On success fills `events` (cleared first) and
+// Parses `body` (its size is the JSON's length; the parser reads ahead in wide words, so this
+// reserves padding after it, which may reallocate it). On success fills `events` (cleared first) and
 // returns true; otherwise fills `error`. More than ledger::kBatchEventsMax events is
 // too_many_events.
 bool ParseAccounts(std::string* body, std::vector<ledger::Account>* events, ParseError* error);
