@@ -53,6 +53,8 @@ struct Options {
   // ... for this many transfers (0: five seconds' worth).
   uint64_t paced_transfers = 0;
   std::string dir;
+  // More flags for `corridor serve`, e.g. --server-arg=--commit-interval-us=0.
+  std::vector<std::string> server_args;
 };
 
 bool ParseOptions(int argc, char** argv, Options* o) {
@@ -65,6 +67,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
                                     {"dir", required_argument, nullptr, 'd'},
                                     {"rate", required_argument, nullptr, 'r'},
                                     {"paced-transfers", required_argument, nullptr, 'p'},
+                                    {"server-arg", required_argument, nullptr, 'x'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -78,6 +81,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       case 'd': o->dir = optarg; break;
       case 'r': o->rate = std::strtod(optarg, nullptr); break;
       case 'p': o->paced_transfers = std::strtoull(optarg, nullptr, 10); break;
+      case 'x': o->server_args.push_back(optarg); break;
       default: return false;
     }
   }
@@ -87,7 +91,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     std::fprintf(stderr,
                  "usage: corridor bench serve [--transfers N] [--connections N] [--batch N]\n"
                  "       [--accounts N] [--server-threads N] [--client-threads N] [--dir DIR]\n"
-                 "       [--rate TRANSFERS_PER_S] [--paced-transfers N]\n");
+                 "       [--rate TRANSFERS_PER_S] [--paced-transfers N] [--server-arg=--FLAG=V ...]\n");
     return false;
   }
   if (o->rate > 0 && o->paced_transfers == 0) {
@@ -100,7 +104,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 class ServeProcess {
  public:
   bool Start(const std::string& dir, int threads, uint64_t capacity_transfers,
-             uint64_t segment_mib) {
+             uint64_t segment_mib, const std::vector<std::string>& extra_args) {
     int out[2];
     if (pipe(out) != 0) return false;
     pid_ = fork();
@@ -112,9 +116,13 @@ class ServeProcess {
       const std::string t = std::to_string(threads);
       const std::string capacity = std::to_string(capacity_transfers);
       const std::string segment = std::to_string(segment_mib);
-      execl("/proc/self/exe", "corridor", "serve", "--data", dir.c_str(), "--admin-listen",
-            "127.0.0.1:0", "--threads", t.c_str(), "--capacity-transfers", capacity.c_str(),
-            "--segment-mib", segment.c_str(), static_cast<char*>(nullptr));
+      std::vector<const char*> args = {"corridor", "serve", "--data", dir.c_str(),
+                                       "--admin-listen", "127.0.0.1:0", "--threads", t.c_str(),
+                                       "--capacity-transfers", capacity.c_str(),
+                                       "--segment-mib", segment.c_str()};
+      for (const std::string& a : extra_args) args.push_back(a.c_str());
+      args.push_back(nullptr);
+      execv("/proc/self/exe", const_cast<char* const*>(args.data()));
       _exit(127);
     }
     close(out[1]);
@@ -437,7 +445,8 @@ int BenchServe(int argc, char** argv) {
     // The whole run's journal fits in the first segment (about 200 bytes a transfer with the
     // entry headers), which the server writes full of zeros before it listens.
     const uint64_t segment_mib = std::max<uint64_t>(256, (total * 200 >> 20) + 64);
-    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(total, 1 << 22), segment_mib)) {
+    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(total, 1 << 22), segment_mib,
+                     o.server_args)) {
       return 1;
     }
     Workload w;

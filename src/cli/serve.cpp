@@ -42,6 +42,9 @@ void RaiseDescriptorLimit() {
   }
 }
 
+// See core::Options::commit_interval_us; chosen by `corridor bench serve` (docs/BENCHMARKS.md).
+constexpr uint64_t kDefaultCommitIntervalUs = 1000;
+
 }  // namespace
 
 int Serve(int argc, char** argv) {
@@ -56,6 +59,7 @@ int Serve(int argc, char** argv) {
   uint64_t capacity_accounts = uint64_t{1} << 16;
   // Off by default: a snapshot is written on the apply thread, which pauses answers meanwhile.
   uint64_t snapshot_every = 0;
+  uint64_t commit_interval_us = kDefaultCommitIntervalUs;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
                                     {"segment-mib", required_argument, nullptr, 's'},
@@ -63,6 +67,7 @@ int Serve(int argc, char** argv) {
                                     {"capacity-transfers", required_argument, nullptr, 'T'},
                                     {"capacity-accounts", required_argument, nullptr, 'A'},
                                     {"snapshot-every", required_argument, nullptr, 'S'},
+                                    {"commit-interval-us", required_argument, nullptr, 'C'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -88,6 +93,9 @@ int Serve(int argc, char** argv) {
       case 'S':
         snapshot_every = std::strtoull(optarg, nullptr, 10);
         break;
+      case 'C':
+        commit_interval_us = std::strtoull(optarg, nullptr, 10);
+        break;
       default:
         return 2;
     }
@@ -98,7 +106,8 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
                  "[--segment-mib N] [--threads N]\n"
-                 "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n");
+                 "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
+                 "       [--commit-interval-us N]\n");
     return 2;
   }
   server_options.threads = threads;
@@ -115,6 +124,7 @@ int Serve(int argc, char** argv) {
   options.state.transfers_capacity = capacity_transfers;
   options.state.accounts_capacity = capacity_accounts;
   options.snapshot_every_entries = snapshot_every;
+  options.commit_interval_us = commit_interval_us;
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);

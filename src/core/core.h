@@ -37,6 +37,10 @@ struct Options {
   uint64_t snapshot_every_entries = 0;
   // At most this many bytes of batches share one journal write.
   uint64_t group_bytes_max = uint64_t{8} << 20;
+  // Journal writes start at most once per this many microseconds (0: as soon as the previous
+  // one is durable). Under load, batches arriving inside the interval share one write and one
+  // fdatasync; an idle hub is not slowed, since the interval counts from the previous write.
+  uint64_t commit_interval_us = 0;
 };
 
 // What start-up found, for logs and `corridor inspect`.
@@ -79,6 +83,8 @@ class Core {
   bool failed() const;
   std::string failure() const;
   uint64_t last_sequence() const;
+  // Journal writes (each one write and one fdatasync) since Open: how well batches group.
+  uint64_t journal_writes() const;
 
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;

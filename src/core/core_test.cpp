@@ -715,5 +715,53 @@ TEST(CoreTest, ResubmittedBatchGetsExistsAndChangesNothing) {
   EXPECT_TRUE(second.violations.empty());
 }
 
+TEST(CoreTest, BatchesInsideTheCommitIntervalShareOneJournalWrite) {
+  TempDir dir;
+  Options options = TestOptions(dir.path());
+  options.commit_interval_us = 300'000;
+  std::unique_ptr<Core> core = OpenOrDie(options);
+  ASSERT_NE(core, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  // The first write is not held back: nothing was written before it.
+  CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
+  const uint64_t writes_before = core->journal_writes();
+  EXPECT_EQ(writes_before, 1u);
+  // Twenty batches submitted at once, well inside the interval that the first write opened:
+  // one journal write carries them all, each still gets its own answer.
+  constexpr int kBatches = 20;
+  std::vector<std::promise<CreateTransferResult>> answers(kBatches);
+  for (int i = 0; i < kBatches; ++i) {
+    core->SubmitTransfers({MakeTransfer(100 + i, 1, 2, 10 + i, ledger::kLedgerRub)},
+                          [&answers, i](const Status& st, std::vector<CreateTransferResult> r) {
+                            EXPECT_TRUE(st.ok());
+                            answers[i].set_value(r.size() == 1 ? r[0]
+                                                               : CreateTransferResult::exists);
+                          });
+  }
+  for (auto& a : answers) EXPECT_EQ(a.get_future().get(), CreateTransferResult::ok);
+  // The interval counts from the start of the previous write, which began after `start`.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(core->journal_writes(), writes_before + 1);
+  core->Read([](const StateMachine& sm) {
+    EXPECT_EQ(sm.transfers_count(), 20u);
+    EXPECT_TRUE(sm.LookupAccount(2)->credits_posted == 20 * 10 + 19 * 20 / 2);
+  });
+}
+
+TEST(CoreTest, CommitIntervalDoesNotHoldBackAnIdleCore) {
+  TempDir dir;
+  Options options = TestOptions(dir.path());
+  options.commit_interval_us = 200'000;
+  std::unique_ptr<Core> core = OpenOrDie(options);
+  ASSERT_NE(core, nullptr);
+  CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
+  // Once the interval has passed, the next batch is written as soon as it arrives.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const auto start = std::chrono::steady_clock::now();
+  CreateTransfersOk(*core, {MakeTransfer(100, 1, 2, 10, ledger::kLedgerRub)});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));
+  EXPECT_EQ(core->journal_writes(), 2u);
+}
+
 }  // namespace
 }  // namespace corridor::core
