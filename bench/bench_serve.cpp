@@ -17,6 +17,9 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +58,7 @@ struct Options {
   std::string dir;
   // More flags for `corridor serve`, e.g. --server-arg=--commit-interval-us=0.
   std::vector<std::string> server_args;
+  bool timeline = false;  // Print the paced phase's latency per half second.
 };
 
 bool ParseOptions(int argc, char** argv, Options* o) {
@@ -68,6 +72,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
                                     {"rate", required_argument, nullptr, 'r'},
                                     {"paced-transfers", required_argument, nullptr, 'p'},
                                     {"server-arg", required_argument, nullptr, 'x'},
+                                    {"timeline", no_argument, nullptr, 'T'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -82,6 +87,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       case 'r': o->rate = std::strtod(optarg, nullptr); break;
       case 'p': o->paced_transfers = std::strtoull(optarg, nullptr, 10); break;
       case 'x': o->server_args.push_back(optarg); break;
+      case 'T': o->timeline = true; break;
       default: return false;
     }
   }
@@ -91,7 +97,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     std::fprintf(stderr,
                  "usage: corridor bench serve [--transfers N] [--connections N] [--batch N]\n"
                  "       [--accounts N] [--server-threads N] [--client-threads N] [--dir DIR]\n"
-                 "       [--rate TRANSFERS_PER_S] [--paced-transfers N] [--server-arg=--FLAG=V ...]\n");
+                 "       [--rate TRANSFERS_PER_S] [--paced-transfers N] [--server-arg=--FLAG=V ...]\n"
+                 "       [--timeline]\n");
     return false;
   }
   if (o->rate > 0 && o->paced_transfers == 0) {
@@ -174,6 +181,24 @@ class ServeProcess {
     return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
 
+  // CPU seconds per thread name (threads of one name summed), from schedstat's nanoseconds.
+  std::map<std::string, double> ThreadCpuSeconds() const {
+    std::map<std::string, double> out;
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream comm(entry.path() / "comm");
+      std::ifstream schedstat(entry.path() / "schedstat");
+      std::string name;
+      unsigned long long ns = 0;
+      if (!std::getline(comm, name) || !(schedstat >> ns)) continue;
+      // The main thread runs an I/O loop too, under the name the binary was started by.
+      out[name == "http" || name == "exe" || name == "corridor" ? "io" : name] +=
+          static_cast<double>(ns) / 1e9;
+    }
+    return out;
+  }
+
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
@@ -224,6 +249,8 @@ class LoadThread {
  public:
   struct Stats {
     std::vector<double> latencies_ms;
+    std::vector<double> sent_s;  // When each request was due, seconds into its phase.
+    std::vector<double> late_ms;  // How long after that it was handed to the socket.
     uint64_t ok = 0;
     uint64_t failed = 0;        // Results other than ok.
     uint64_t bad_answers = 0;   // Non-200 answers or wrong result counts.
@@ -257,6 +284,8 @@ class LoadThread {
     rate_ = rate;
     start_ = start;
     stats_.latencies_ms.clear();
+    stats_.sent_s.clear();
+    stats_.late_ms.clear();
     stats_.ok = stats_.failed = stats_.bad_answers = 0;
     ioc_.restart();
     for (auto& c : conns_) Send(*c);
@@ -275,6 +304,7 @@ class LoadThread {
     std::vector<std::pair<uint32_t, uint32_t>> legs;  // (debit, credit) account indexes.
     std::vector<uint64_t> amounts;
     Clock::time_point sent;
+    double late_ms = 0;
   };
 
   void Send(Conn& c) {
@@ -324,6 +354,7 @@ class LoadThread {
     c.req.set(http::field::content_type, "application/json");
     c.req.prepare_payload();
     c.sent = scheduled;
+    c.late_ms = std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count();
     http::async_write(c.socket, c.req, [this, &c](beast::error_code ec, size_t) {
       if (ec) return Broken(c, ec);
       c.res = {};
@@ -338,6 +369,8 @@ class LoadThread {
   void Received(Conn& c) {
     stats_.latencies_ms.push_back(
         std::chrono::duration<double, std::milli>(Clock::now() - c.sent).count());
+    stats_.sent_s.push_back(std::chrono::duration<double>(c.sent - start_).count());
+    stats_.late_ms.push_back(c.late_ms);
     const std::string& body = c.res.body();
     uint64_t results = 0;
     uint64_t ok = 0;
@@ -496,6 +529,10 @@ int BenchServe(int argc, char** argv) {
       double p50 = 0, p99 = 0, p100 = 0;
       double client_cpu_us = 0;  // Per transfer.
       double server_cpu_us = 0;  // Per transfer.
+      std::map<std::string, double> thread_cpu_us;  // Per transfer, by server thread name.
+      // Per half second of the phase (by due time): requests, those over 10 ms, the slowest,
+      // and the latest send (the load generator's own delay, part of the latency).
+      std::vector<std::array<double, 4>> timeline;
     };
     // Runs transfers [first, first + count) in batches, split over the load threads.
     auto run_phase = [&](uint64_t first, uint64_t count, double rate) {
@@ -506,6 +543,7 @@ int BenchServe(int argc, char** argv) {
       rusage before;
       getrusage(RUSAGE_SELF, &before);
       const double server_before = serve.CpuSeconds();
+      const std::map<std::string, double> threads_before = serve.ThreadCpuSeconds();
       const Clock::time_point start = Clock::now();
       std::vector<std::thread> threads;
       for (uint32_t t = 0; t < threads_n; ++t) {
@@ -522,9 +560,22 @@ int BenchServe(int argc, char** argv) {
       getrusage(RUSAGE_SELF, &after);
       r.client_cpu_us = (cpu_seconds(after) - cpu_seconds(before)) / static_cast<double>(count) * 1e6;
       r.server_cpu_us = (serve.CpuSeconds() - server_before) / static_cast<double>(count) * 1e6;
+      for (const auto& [name, seconds] : serve.ThreadCpuSeconds()) {
+        const auto before = threads_before.find(name);
+        r.thread_cpu_us[name] = (seconds - (before != threads_before.end() ? before->second : 0)) /
+                                static_cast<double>(count) * 1e6;
+      }
       std::vector<double> latencies;
       for (auto& l : loads) {
         const LoadThread::Stats& s = l->stats();
+        for (size_t i = 0; i < s.sent_s.size(); ++i) {
+          const size_t slot = static_cast<size_t>(std::max(0.0, s.sent_s[i]) * 2);
+          if (r.timeline.size() <= slot) r.timeline.resize(slot + 1, {0, 0, 0, 0});
+          r.timeline[slot][0] += 1;
+          r.timeline[slot][1] += s.latencies_ms[i] > 10 ? 1 : 0;
+          r.timeline[slot][2] = std::max(r.timeline[slot][2], s.latencies_ms[i]);
+          r.timeline[slot][3] = std::max(r.timeline[slot][3], s.late_ms[i]);
+        }
         latencies.insert(latencies.end(), s.latencies_ms.begin(), s.latencies_ms.end());
         r.ok += s.ok;
         r.failed += s.failed;
@@ -544,6 +595,9 @@ int BenchServe(int argc, char** argv) {
                   static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed),
                   static_cast<unsigned long long>(r.bad), static_cast<double>(r.ok) / r.seconds,
                   r.p50, r.p99, r.p100, r.server_cpu_us, r.client_cpu_us);
+      std::printf("  server cpu per transfer by thread:");
+      for (const auto& [name, us] : r.thread_cpu_us) std::printf(" %s %.2f us", name.c_str(), us);
+      std::printf("\n");
       std::fflush(stdout);
     };
 
@@ -555,6 +609,14 @@ int BenchServe(int argc, char** argv) {
       char name[96];
       std::snprintf(name, sizeof(name), "paced at %.0f transfers/s offered", o.rate);
       print_phase(name, paced);
+      if (o.timeline) {
+        for (size_t i = 0; i < paced.timeline.size(); ++i) {
+          std::printf("  %5.1f s: %5.0f requests, %4.0f over 10 ms, slowest %6.2f ms, latest send "
+                      "%6.2f ms\n", i * 0.5, paced.timeline[i][0], paced.timeline[i][1],
+                      paced.timeline[i][2], paced.timeline[i][3]);
+        }
+        std::fflush(stdout);
+      }
     }
 
     // Every balance the server holds must be exactly what the answers add up to.
