@@ -43,7 +43,7 @@ void RaiseDescriptorLimit() {
 }
 
 // See core::Options::commit_interval_us; chosen by `corridor bench serve` (docs/BENCHMARKS.md).
-constexpr uint64_t kDefaultCommitIntervalUs = 1000;
+constexpr uint64_t kDefaultCommitIntervalUs = 2000;
 
 }  // namespace
 
