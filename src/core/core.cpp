@@ -40,6 +40,9 @@ struct Item {
   uint64_t timestamp = 0;
   Status status;
   bool stop = false;
+  // Filled by the apply thread, handed to the done callback once its whole batch is applied.
+  std::vector<ledger::CreateAccountResult> account_results;
+  std::vector<ledger::CreateTransferResult> transfer_results;
 
   uint64_t body_bytes() const {
     return accounts.size() * sizeof(ledger::Account) +
@@ -241,20 +244,12 @@ struct Core::Impl {
       item.read(state, applied_sequence);
       return;
     }
-    if (!item.status.ok()) {
-      if (item.accounts_done) item.accounts_done(item.status, {});
-      if (item.transfers_done) item.transfers_done(item.status, {});
-      return;
-    }
+    if (!item.status.ok()) return;  // Answered with the failure by Answer().
     CORRIDOR_CHECK(item.sequence == applied_sequence + 1);
     if (item.kind == journal::EntryKind::create_accounts) {
-      std::vector<ledger::CreateAccountResult> results;
-      state.CreateAccounts(item.timestamp, item.accounts, &results);
-      if (item.accounts_done) item.accounts_done(item.status, std::move(results));
+      state.CreateAccounts(item.timestamp, item.accounts, &item.account_results);
     } else if (item.kind == journal::EntryKind::create_transfers) {
-      std::vector<ledger::CreateTransferResult> results;
-      state.CreateTransfers(item.timestamp, item.transfers, &results);
-      if (item.transfers_done) item.transfers_done(item.status, std::move(results));
+      state.CreateTransfers(item.timestamp, item.transfers, &item.transfer_results);
     } else {
       state.Tick(item.timestamp);
     }
@@ -268,6 +263,12 @@ struct Core::Impl {
     }
   }
 
+  static void Answer(Item& item) {
+    if (!item.journaled) return;  // A read answers from inside Apply().
+    if (item.accounts_done) item.accounts_done(item.status, std::move(item.account_results));
+    if (item.transfers_done) item.transfers_done(item.status, std::move(item.transfer_results));
+  }
+
   void ApplyLoop() {
     std::deque<Item> batch;
     for (;;) {
@@ -276,11 +277,22 @@ struct Core::Impl {
         apply_cv.wait(lock, [this] { return !to_apply.empty(); });
         batch.swap(to_apply);
       }
+      bool stop = false;
       for (Item& item : batch) {
-        if (item.stop) return;
+        if (item.stop) {
+          stop = true;
+          break;
+        }
         Apply(item);
       }
+      // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
+      // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
+      for (Item& item : batch) {
+        if (item.stop) break;
+        Answer(item);
+      }
       batch.clear();
+      if (stop) return;
     }
   }
 };
