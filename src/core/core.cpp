@@ -228,6 +228,13 @@ struct Core::Impl {
   Status SnapshotNow(const ledger::StateMachine& sm, uint64_t sequence) {
     const Status st = WriteSnapshot(options.dir, sequence, sm);
     if (st.ok() && sequence > newest_snapshot) {
+      // Kept: this snapshot and the one before it (start-up's fallback), with the journal
+      // from there on. Older snapshots would only fill the disk.
+      const Status dropped = DropSnapshotsBefore(options.dir, newest_snapshot);
+      if (!dropped.ok()) {
+        std::fprintf(stderr, "corridor: dropping old snapshots failed: %s\n",
+                     dropped.message().c_str());
+      }
       droppable_through.store(newest_snapshot);
       newest_snapshot = sequence;
     }

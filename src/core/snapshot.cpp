@@ -167,6 +167,25 @@ Status WriteSnapshot(const std::string& dir, uint64_t sequence,
   return st;
 }
 
+Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return Errno("open directory " + dir);
+  std::vector<std::string> doomed;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.rfind("snapshot-", 0) != 0) continue;
+    const bool tmp = name.size() == 38 && name.compare(29, 9, ".snap.tmp") == 0;
+    const bool old = name.size() == 34 && name.compare(29, 5, ".snap") == 0 &&
+                     name < SnapshotName(sequence);  // Zero-padded: names sort by sequence.
+    if (tmp || old) doomed.push_back(dir + "/" + name);
+  }
+  ::closedir(d);
+  for (const std::string& path : doomed) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("delete " + path);
+  }
+  return doomed.empty() ? Status::Ok() : SyncDir(dir);
+}
+
 Status LoadNewestSnapshot(const std::string& dir, ledger::StateMachine* state,
                           uint64_t* sequence) {
   *sequence = 0;

@@ -17,6 +17,10 @@ namespace corridor::core {
 Status WriteSnapshot(const std::string& dir, uint64_t sequence,
                      const ledger::StateMachine& state);
 
+// Deletes the snapshots older than `sequence`, and temporary files left by a snapshot write
+// that a crash interrupted; the caller is the only writer of snapshots.
+Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence);
+
 // Loads the newest snapshot whose checksum verifies into an empty `state` (skipping, and
 // logging, damaged ones). *sequence is 0 when there is none.
 Status LoadNewestSnapshot(const std::string& dir, ledger::StateMachine* state,
