@@ -188,7 +188,11 @@ struct Core::Impl {
       }
       Status st;
       if (!entries.empty()) {
-        not_before = std::chrono::steady_clock::now() + interval;
+        // A write that carried one batch says nobody else is waiting: a client sending one
+        // request after another is not held back. Two or more say there is company worth
+        // waiting for (PostgreSQL's commit_siblings).
+        not_before = entries.size() > 1 ? std::chrono::steady_clock::now() + interval
+                                         : std::chrono::steady_clock::time_point{};
         st = journal->Append(entries);
         journal_writes.fetch_add(1, std::memory_order_relaxed);
         last_entry_wall = now;

@@ -37,9 +37,11 @@ struct Options {
   uint64_t snapshot_every_entries = 0;
   // At most this many bytes of batches share one journal write.
   uint64_t group_bytes_max = uint64_t{8} << 20;
-  // Journal writes start at most once per this many microseconds (0: as soon as the previous
-  // one is durable). Under load, batches arriving inside the interval share one write and one
-  // fdatasync; an idle hub is not slowed, since the interval counts from the previous write.
+  // After a journal write that carried more than one batch, the next write starts no sooner
+  // than this many microseconds after it (0: as soon as the previous one is durable). Under
+  // load, batches arriving inside the interval share one write and one fdatasync. A write of
+  // a single batch holds nothing back, so neither an idle hub nor a lone client that sends
+  // one request after another is slowed.
   uint64_t commit_interval_us = 0;
 };
 
