@@ -2,7 +2,9 @@
 // transparent huge pages and touched when reserved, so that appending on the hot path takes
 // no page faults (measured: first-touch faults cost the apply thread about a third of its time).
 //
-// Thread: owned by one thread, like the state machine that holds it.
+// Thread: owned by one thread, like the state machine that holds it. Pin() lets another thread
+// go on reading records already written while the owner appends: growing moves the records to
+// a new mapping, and the old one stays mapped until the last pin is dropped.
 #pragma once
 
 #include <sys/mman.h>
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -23,7 +26,7 @@ class RecordArray {
 
  public:
   RecordArray() = default;
-  ~RecordArray() { Release(); }
+  ~RecordArray() = default;
   RecordArray(const RecordArray&) = delete;
   RecordArray& operator=(const RecordArray&) = delete;
 
@@ -56,8 +59,11 @@ class RecordArray {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
     std::swap(capacity_, other.capacity_);
-    std::swap(mapped_bytes_, other.mapped_bytes_);
+    mapping_.swap(other.mapping_);
   }
+
+  // Keeps the memory behind data() mapped for as long as the returned pointer lives.
+  std::shared_ptr<const void> Pin() const { return mapping_; }
 
   void reserve(size_t n) {
     if (n <= capacity_) return;
@@ -71,22 +77,16 @@ class RecordArray {
 #endif
     if (madvise(p, bytes, MADV_POPULATE_WRITE) != 0) std::memset(p, 0, bytes);
     if (size_ > 0) std::memcpy(p, static_cast<void*>(data_), size_ * sizeof(T));
-    Release();
+    mapping_ = std::shared_ptr<void>(p, [bytes](void* m) { munmap(m, bytes); });
     data_ = static_cast<T*>(p);
     capacity_ = bytes / sizeof(T);
-    mapped_bytes_ = bytes;
   }
 
  private:
-  void Release() {
-    if (data_ != nullptr) munmap(static_cast<void*>(data_), mapped_bytes_);
-    data_ = nullptr;
-  }
-
   T* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
-  size_t mapped_bytes_ = 0;
+  std::shared_ptr<void> mapping_;  // Unmaps when the array and every pin are done with it.
 };
 
 }  // namespace corridor::ledger

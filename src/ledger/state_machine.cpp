@@ -794,20 +794,55 @@ Status ReadVector(ByteSource& source, V* v, uint64_t max_count) {
 
 }  // namespace
 
-Status StateMachine::SaveTo(ByteSink& sink) const {
-  const State& s = *state_;
-  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
-  Status st = sink.Write(header, sizeof(header));
-  if (st.ok()) st = WriteVector(sink, s.accounts);
-  if (st.ok()) st = WriteVector(sink, s.account_failures);
-  if (st.ok()) st = WriteVector(sink, s.transfers);
-  if (st.ok()) st = WriteVector(sink, s.transfer_states);
-  if (st.ok()) st = WriteVector(sink, s.transfer_failures);
-  for (size_t i = 0; st.ok() && i < s.accounts.size(); ++i) {
-    if (s.accounts[i].flags & kAccountHistory) st = WriteVector(sink, s.account_history[i]);
+namespace {
+
+class StringSink : public ByteSink {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+  Status Write(const void* data, size_t size) override {
+    out_->append(static_cast<const char*>(data), size);
+    return Status::Ok();
   }
+
+ private:
+  std::string* out_;
+};
+
+}  // namespace
+
+SnapshotImage StateMachine::TakeSnapshotImage() const {
+  const State& s = *state_;
+  SnapshotImage image;
+  StringSink head(&image.head_);
+  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
+  CORRIDOR_CHECK(head.Write(header, sizeof(header)).ok());
+  CORRIDOR_CHECK(WriteVector(head, s.accounts).ok());
+  CORRIDOR_CHECK(WriteVector(head, s.account_failures).ok());
+  image.transfers_ = s.transfers.data();
+  image.transfers_count_ = s.transfers.size();
+  image.pin_ = s.transfers.Pin();
+  StringSink tail(&image.tail_);
+  CORRIDOR_CHECK(WriteVector(tail, s.transfer_states).ok());
+  CORRIDOR_CHECK(WriteVector(tail, s.transfer_failures).ok());
+  for (size_t i = 0; i < s.accounts.size(); ++i) {
+    if (s.accounts[i].flags & kAccountHistory) {
+      CORRIDOR_CHECK(WriteVector(tail, s.account_history[i]).ok());
+    }
+  }
+  return image;
+}
+
+Status SnapshotImage::SaveTo(ByteSink& sink) const {
+  Status st = sink.Write(head_.data(), head_.size());
+  if (st.ok()) st = sink.Write(&transfers_count_, sizeof(transfers_count_));
+  if (st.ok() && transfers_count_ > 0) {
+    st = sink.Write(transfers_, transfers_count_ * sizeof(Transfer));
+  }
+  if (st.ok()) st = sink.Write(tail_.data(), tail_.size());
   return st;
 }
+
+Status StateMachine::SaveTo(ByteSink& sink) const { return TakeSnapshotImage().SaveTo(sink); }
 
 Status StateMachine::LoadFrom(ByteSource& source) {
   CORRIDOR_CHECK(state_->accounts.empty() && state_->transfers.empty());

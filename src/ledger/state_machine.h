@@ -43,6 +43,24 @@ class ByteSource {
   virtual Status Read(void* data, size_t size) = 0;
 };
 
+// The state at one moment, to be written as a snapshot on another thread while the state
+// machine goes on applying. Taking it copies what later batches may change (accounts, pending
+// states, remembered failures, histories: small next to the transfers) and pins the transfer
+// records, which never change once written.
+class SnapshotImage {
+ public:
+  // Writes the same bytes StateMachine::SaveTo would have written when the image was taken.
+  Status SaveTo(ByteSink& sink) const;
+
+ private:
+  friend class StateMachine;
+  std::string head_;  // Format, commit timestamp, accounts, account failures.
+  const Transfer* transfers_ = nullptr;
+  uint64_t transfers_count_ = 0;
+  std::shared_ptr<const void> pin_;  // Keeps transfers_ mapped.
+  std::string tail_;  // Pending states, transfer failures, account histories.
+};
+
 class StateMachine {
  public:
   struct Options {
@@ -105,6 +123,8 @@ class StateMachine {
   // Framing, checksums and files are the caller's (core/snapshot).
   Status SaveTo(ByteSink& sink) const;
   Status LoadFrom(ByteSource& source);
+  // See SnapshotImage; costs a copy of the accounts and the pending states, not the transfers.
+  SnapshotImage TakeSnapshotImage() const;
 
  private:
   Status RebuildIndexes();

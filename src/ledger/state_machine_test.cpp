@@ -139,6 +139,38 @@ TEST(StateMachine, SnapshotRestoresTheSameStateAndFuture) {
   EXPECT_EQ(a.sm.StateHash(), b.sm.StateHash());
 }
 
+TEST(StateMachine, SnapshotImageIsTheStateWhenTakenWhileTheLedgerMovesOn) {
+  Ledger a;
+  a.Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2), MakeAccount(3), MakeAccount(0)});
+  a.Transfers({MakeTransfer(10, 1, 2, 700), MakeTransfer(11, 2, 3, 50, kTransferPending, 5),
+               MakeTransfer(12, 3, 1, 9, kTransferPending)});
+  const u128 hash_then = a.sm.StateHash();
+  const SnapshotImage image = a.sm.TakeSnapshotImage();
+  // Afterwards: 11 is posted (its pending state and balances change), account 1 moves (and its
+  // history grows), a failure is remembered, and enough transfers arrive to move the transfer
+  // store to a new, larger mapping.
+  EXPECT_EQ(a.Transfers({MakeTransfer(13, 0, 0, 0, kTransferPostPendingTransfer, 0, 11),
+                         MakeTransfer(14, 1, 1, 1), MakeTransfer(15, 1, 2, 5)}),
+            (std::vector<R>{R::ok, R::accounts_must_be_different, R::ok}));
+  u128 id = 1000;
+  while (a.sm.transfers_count() <= (uint64_t{1} << 16)) {
+    std::vector<Transfer> batch;
+    for (int i = 0; i < 8190; ++i) batch.push_back(MakeTransfer(id++, 2, 3, 1));
+    a.Transfers(batch);
+  }
+  MemorySink sink;
+  ASSERT_TRUE(image.SaveTo(sink).ok());
+  Ledger b;
+  MemorySource source(sink.bytes);
+  ASSERT_TRUE(b.sm.LoadFrom(source).ok());
+  EXPECT_TRUE(b.sm.StateHash() == hash_then);
+  EXPECT_EQ(b.sm.transfers_count(), 3u);
+  EXPECT_EQ(b.sm.TransferState(11), PendingState::pending);
+  EXPECT_EQ(b.sm.LookupAccount(1)->debits_posted, 700u);
+  EXPECT_EQ(b.sm.GetAccountTransfers(1, 0, 10).size(), 2u);
+  EXPECT_TRUE(b.sm.CheckInvariants().empty());
+}
+
 TEST(StateMachine, SnapshotOfADifferentFormatIsRefused) {
   std::vector<char> bytes(16, 0);
   bytes[0] = 99;
