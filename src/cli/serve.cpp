@@ -57,7 +57,8 @@ int Serve(int argc, char** argv) {
   // ledger still grows past it when needed.
   uint64_t capacity_transfers = uint64_t{1} << 22;
   uint64_t capacity_accounts = uint64_t{1} << 16;
-  // Off by default: a snapshot is written on the apply thread, which pauses answers meanwhile.
+  // Off by default: writing a snapshot (on its own thread, paced) still competes with the
+  // journal for the disk and the CPUs; see docs/BENCHMARKS.md. The operator chooses when.
   uint64_t snapshot_every = 0;
   uint64_t commit_interval_us = kDefaultCommitIntervalUs;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},

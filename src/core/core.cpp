@@ -93,10 +93,23 @@ struct Core::Impl {
   uint64_t entries_since_snapshot = 0;
   // Journal segments are kept back to the snapshot before the newest one, so that a damaged
   // newest snapshot (LoadNewestSnapshot then falls back to the one before) still finds the
-  // journal it needs. The apply thread writes snapshots; the sequencer owns the journal and
-  // drops what `droppable_through` allows.
-  uint64_t newest_snapshot = 0;  // Apply thread only.
+  // journal it needs. The apply thread takes snapshot images, the snapshot thread writes them
+  // (so answers do not wait for the disk), and the sequencer owns the journal and drops what
+  // `droppable_through` allows.
+  uint64_t newest_snapshot = 0;  // Snapshot thread only (set before it starts).
   std::atomic<uint64_t> droppable_through{0};
+
+  struct SnapshotJob {
+    uint64_t sequence = 0;
+    ledger::SnapshotImage image;
+    std::promise<Status>* done = nullptr;  // Null for periodic snapshots.
+  };
+  std::mutex snapshot_mu;
+  std::condition_variable snapshot_cv;
+  std::deque<SnapshotJob> snapshot_jobs;  // GUARDED_BY(snapshot_mu)
+  bool snapshot_stop = false;             // GUARDED_BY(snapshot_mu)
+  std::atomic<uint64_t> snapshots_outstanding{0};  // Queued or being written.
+  std::thread snapshotter;
   uint64_t dropped_through = 0;  // Sequencer only.
 
   mutable std::mutex mu;
@@ -228,21 +241,52 @@ struct Core::Impl {
     dropped_through = through;
   }
 
-  // Writes a snapshot of the state as applied so far; on the apply thread.
-  Status SnapshotNow(const ledger::StateMachine& sm, uint64_t sequence) {
-    const Status st = WriteSnapshot(options.dir, sequence, sm);
-    if (st.ok() && sequence > newest_snapshot) {
-      // Kept: this snapshot and the one before it (start-up's fallback), with the journal
-      // from there on. Older snapshots would only fill the disk.
-      const Status dropped = DropSnapshotsBefore(options.dir, newest_snapshot);
-      if (!dropped.ok()) {
-        std::fprintf(stderr, "corridor: dropping old snapshots failed: %s\n",
-                     dropped.message().c_str());
-      }
-      droppable_through.store(newest_snapshot);
-      newest_snapshot = sequence;
+  // On the apply thread: takes an image of the state as applied so far, for the snapshot
+  // thread to write.
+  void StartSnapshot(std::promise<Status>* done) {
+    SnapshotJob job;
+    job.sequence = applied_sequence;
+    job.image = state.TakeSnapshotImage();
+    job.done = done;
+    snapshots_outstanding.fetch_add(1);
+    {
+      std::lock_guard<std::mutex> lock(snapshot_mu);
+      snapshot_jobs.push_back(std::move(job));
     }
-    return st;
+    snapshot_cv.notify_one();
+  }
+
+  // The snapshot thread: writes each image, then lets older snapshots and journal go. Jobs
+  // queued before a stop are still written.
+  void SnapshotLoop() {
+    for (;;) {
+      SnapshotJob job;
+      {
+        std::unique_lock<std::mutex> lock(snapshot_mu);
+        snapshot_cv.wait(lock, [this] { return !snapshot_jobs.empty() || snapshot_stop; });
+        if (snapshot_jobs.empty()) return;
+        job = std::move(snapshot_jobs.front());
+        snapshot_jobs.pop_front();
+      }
+      const Status st = WriteSnapshot(options.dir, job.sequence, job.image);
+      job.image = ledger::SnapshotImage();  // Unpins the transfer records.
+      if (st.ok() && job.sequence > newest_snapshot) {
+        // Kept: this snapshot and the one before it (start-up's fallback), with the journal
+        // from there on. Older snapshots would only fill the disk.
+        const Status dropped = DropSnapshotsBefore(options.dir, newest_snapshot);
+        if (!dropped.ok()) {
+          std::fprintf(stderr, "corridor: dropping old snapshots failed: %s\n",
+                       dropped.message().c_str());
+        }
+        droppable_through.store(newest_snapshot);
+        newest_snapshot = job.sequence;
+      }
+      if (!st.ok() && job.done == nullptr) {
+        std::fprintf(stderr, "corridor: snapshot failed: %s\n", st.message().c_str());
+      }
+      snapshots_outstanding.fetch_sub(1);
+      if (job.done != nullptr) job.done->set_value(st);
+    }
   }
 
   std::string Failure() const {
@@ -266,11 +310,13 @@ struct Core::Impl {
     }
     applied_sequence = item.sequence;
     pending_with_timeout.store(state.pending_with_timeout_count());
+    // Due snapshots wait while one is still being written: its image pins memory, and a disk
+    // slower than the interval would otherwise queue them without end.
     if (options.snapshot_every_entries > 0 &&
-        ++entries_since_snapshot >= options.snapshot_every_entries) {
+        ++entries_since_snapshot >= options.snapshot_every_entries &&
+        snapshots_outstanding.load() == 0) {
       entries_since_snapshot = 0;
-      const Status st = SnapshotNow(state, applied_sequence);
-      if (!st.ok()) std::fprintf(stderr, "corridor: snapshot failed: %s\n", st.message().c_str());
+      StartSnapshot(nullptr);
     }
   }
 
@@ -335,9 +381,11 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   impl.pending_with_timeout = impl.state.pending_with_timeout_count();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
   impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
+  impl.snapshotter = std::thread([&impl] { impl.SnapshotLoop(); });
   // Named so that top, perf and gdb show which thread is which.
   pthread_setname_np(impl.sequencer.native_handle(), "sequencer");
   pthread_setname_np(impl.applier.native_handle(), "apply");
+  pthread_setname_np(impl.snapshotter.native_handle(), "snapshot");
   *core = std::move(c);
   return Status::Ok();
 }
@@ -351,6 +399,13 @@ Core::~Core() {
   impl_->submitted_cv.notify_one();
   if (impl_->sequencer.joinable()) impl_->sequencer.join();
   if (impl_->applier.joinable()) impl_->applier.join();
+  // Last: the apply thread may have queued a snapshot on its way out.
+  {
+    std::lock_guard<std::mutex> lock(impl_->snapshot_mu);
+    impl_->snapshot_stop = true;
+  }
+  impl_->snapshot_cv.notify_one();
+  if (impl_->snapshotter.joinable()) impl_->snapshotter.join();
 }
 
 void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done) {
@@ -417,9 +472,7 @@ Status Core::Snapshot() {
   Item item;
   item.journaled = false;
   Impl* impl = impl_.get();
-  item.read = [&done, impl](const ledger::StateMachine& sm, uint64_t applied_sequence) {
-    done.set_value(impl->SnapshotNow(sm, applied_sequence));
-  };
+  item.read = [&done, impl](const ledger::StateMachine&, uint64_t) { impl->StartSnapshot(&done); };
   impl_->Submit(std::move(item));
   return done.get_future().get();
 }

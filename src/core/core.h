@@ -33,7 +33,8 @@ struct Options {
   std::string dir;
   uint64_t segment_size_bytes = uint64_t{256} << 20;
   ledger::StateMachine::Options state;
-  // A snapshot is written after this many journal entries since the last one (0: never).
+  // A snapshot is written after this many journal entries since the last one (0: never), by
+  // a thread of its own; one that falls due while another is being written waits for it.
   uint64_t snapshot_every_entries = 0;
   // At most this many bytes of batches share one journal write.
   uint64_t group_bytes_max = uint64_t{8} << 20;
@@ -79,7 +80,8 @@ class Core {
   // The same without waiting: `fn` runs later on the apply thread and must not block.
   void ReadAsync(std::function<void(const ledger::StateMachine&)> fn);
 
-  // Writes a snapshot of the state now (on the apply thread).
+  // Writes a snapshot of the state as of now and returns once it is durable. The apply thread
+  // only takes an image (see ledger::SnapshotImage); the snapshot thread writes it.
   Status Snapshot();
 
   bool failed() const;

@@ -3,7 +3,7 @@
 // format, sequence, CRC32C of the body) then the body; written to a temporary name, fsynced,
 // renamed and the directory fsynced, so a crash leaves either the old or the new snapshot.
 //
-// Thread: called by the core's apply thread (which owns the state machine).
+// Thread: called by the core's snapshot thread, with an image the apply thread took.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 namespace corridor::core {
 
 Status WriteSnapshot(const std::string& dir, uint64_t sequence,
-                     const ledger::StateMachine& state);
+                     const ledger::SnapshotImage& image);
 
 // Deletes the snapshots older than `sequence`, and temporary files left by a snapshot write
 // that a crash interrupted; the caller is the only writer of snapshots.
