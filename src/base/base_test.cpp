@@ -1,11 +1,15 @@
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "base/crc32c.h"
+#include "base/file_delete.h"
 #include "base/u128.h"
-
-#include <string>
 
 namespace corridor {
 namespace {
@@ -77,6 +81,26 @@ TEST(U128, RoundTripsManyValues) {
     EXPECT_EQ(ParseU128(U128ToString(v)), v);
     v = v * 3 + 7;
   }
+}
+
+TEST(DeleteFileGradually, DeletesALargeFileAndToleratesAMissingOne) {
+  char pattern[] = "/tmp/corridor_base_test_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string path = std::string(pattern) + "/big";
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::vector<char> block(1 << 20, 'x');
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(std::fwrite(block.data(), 1, block.size(), f), block.size());
+    }
+    std::fclose(f);
+  }
+  EXPECT_TRUE(DeleteFileGradually(path).ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(DeleteFileGradually(path).ok());  // Already gone: nothing to do.
+  EXPECT_TRUE(DeleteFileGradually(std::string(pattern) + "/never-existed").ok());
+  std::filesystem::remove_all(pattern);
 }
 
 }  // namespace

@@ -228,8 +228,18 @@ struct Core::Impl {
     HandOver(&group);
   }
 
-  // Deletes journal segments that snapshots made unnecessary. A failure here loses nothing
-  // (the files stay), so it is logged, not fail-stop.
+  // On the snapshot thread: deletes the segments the sequencer dropped (renamed), slowly
+  // enough not to stall the journal's fdatasync. A failure loses nothing: logged, retried.
+  void DeleteDroppedSegments() {
+    const Status st = journal::Journal::DeleteDroppedSegments(options.dir);
+    if (!st.ok()) {
+      std::fprintf(stderr, "corridor: deleting dropped journal segments failed: %s\n",
+                   st.message().c_str());
+    }
+  }
+
+  // Takes journal segments that snapshots made unnecessary out of the journal. A failure here
+  // loses nothing (the files stay), so it is logged, not fail-stop.
   void DropCoveredSegments() {
     const uint64_t through = droppable_through.load();
     if (through <= dropped_through) return;
@@ -263,12 +273,18 @@ struct Core::Impl {
       SnapshotJob job;
       {
         std::unique_lock<std::mutex> lock(snapshot_mu);
-        snapshot_cv.wait(lock, [this] { return !snapshot_jobs.empty() || snapshot_stop; });
-        if (snapshot_jobs.empty()) return;
+        snapshot_cv.wait_for(lock, std::chrono::seconds(1),
+                             [this] { return !snapshot_jobs.empty() || snapshot_stop; });
+        if (snapshot_jobs.empty() && snapshot_stop) return;
+        if (snapshot_jobs.empty()) {
+          lock.unlock();
+          DeleteDroppedSegments();
+          continue;
+        }
         job = std::move(snapshot_jobs.front());
         snapshot_jobs.pop_front();
       }
-      const Status st = WriteSnapshot(options.dir, job.sequence, job.image);
+      const Status st = WriteSnapshot(options.dir, job.sequence, job.image, options.direct_io);
       job.image = ledger::SnapshotImage();  // Unpins the transfer records.
       if (st.ok() && job.sequence > newest_snapshot) {
         // Kept: this snapshot and the one before it (start-up's fallback), with the journal
@@ -286,6 +302,7 @@ struct Core::Impl {
       }
       snapshots_outstanding.fetch_sub(1);
       if (job.done != nullptr) job.done->set_value(st);
+      DeleteDroppedSegments();
     }
   }
 
@@ -367,6 +384,7 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   journal::Options jo;
   jo.dir = options.dir;
   jo.segment_size_bytes = options.segment_size_bytes;
+  jo.direct_io = options.direct_io;
   st = journal::Journal::Open(
       jo, report->snapshot_sequence,
       [&impl, report](const journal::ReadEntry& e) {

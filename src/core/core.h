@@ -44,6 +44,9 @@ struct Options {
   // a single batch holds nothing back, so neither an idle hub nor a lone client that sends
   // one request after another is slowed.
   uint64_t commit_interval_us = 0;
+  // Journal appends and snapshot files bypass the page cache (O_DIRECT) where the file system
+  // allows it. False forces the buffered paths (tests use it to cover them).
+  bool direct_io = true;
 };
 
 // What start-up found, for logs and `corridor inspect`.

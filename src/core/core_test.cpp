@@ -384,6 +384,50 @@ TEST(CoreTest, PeriodicSnapshotsDropCoveredJournalSegments) {
   ExpectSame(before, Observe(*core, {1, 2}, transfer_ids));
 }
 
+// Snapshot files are written through an 8 MiB block-aligned buffer, O_DIRECT or buffered, with
+// the header put into the first block last. Sizes around those boundaries, both ways, must
+// restore the same state with nothing replayed.
+TEST(CoreTest, SnapshotsOfEverySizeRestoreTheSameStateDirectOrBuffered) {
+  for (const bool direct : {true, false}) {
+    // Transfers are 128 bytes: 20 give a file under one block, 30 one just over it, 70,000
+    // one just over the buffer.
+    for (const int transfers : {20, 30, 70'000}) {
+      SCOPED_TRACE(std::string(direct ? "O_DIRECT, " : "buffered, ") + std::to_string(transfers));
+      TempDir dir;
+      Options options = TestOptions(dir.path());
+      options.segment_size_bytes = uint64_t{32} << 20;
+      options.direct_io = direct;
+      options.state.transfers_capacity = 1024;  // Grows while the ledger fills.
+      std::vector<u128> ids;
+      Observed before;
+      {
+        std::unique_ptr<Core> core = OpenOrDie(options);
+        ASSERT_NE(core, nullptr);
+        CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub),
+                                 MakeAccount(2, ledger::kLedgerRub, ledger::kAccountHistory)});
+        for (int first = 0; first < transfers; first += 8190) {
+          std::vector<Transfer> batch;
+          for (int i = first; i < std::min(transfers, first + 8190); ++i) {
+            ids.push_back(5000 + i);
+            batch.push_back(MakeTransfer(5000 + i, 1, 2, 1 + i % 7, ledger::kLedgerRub,
+                                         i % 3 == 0 ? ledger::kTransferPending : 0));
+          }
+          CreateTransfersOk(*core, std::move(batch));
+        }
+        ASSERT_TRUE(core->Snapshot().ok());
+        before = Observe(*core, {1, 2}, ids);
+      }
+      EXPECT_TRUE(FilesWithExtension(dir.path(), ".tmp").empty());
+      OpenReport report;
+      std::unique_ptr<Core> core = OpenOrDie(options, &report);
+      ASSERT_NE(core, nullptr);
+      EXPECT_EQ(report.snapshot_sequence, 1u + (transfers + 8189) / 8190);
+      EXPECT_EQ(report.replayed_entries, 0u);
+      ExpectSame(before, Observe(*core, {1, 2}, ids));
+    }
+  }
+}
+
 TEST(CoreTest, ConcurrentSubmittersEachGetExactlyOneAnswer) {
   TempDir dir;
   constexpr int kThreads = 4;

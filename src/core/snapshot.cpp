@@ -8,17 +8,19 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "base/crc32c.h"
+#include "base/file_delete.h"
 
 namespace corridor::core {
 namespace {
 
 constexpr uint64_t kMagic = 0x31504E5352524F43;  // "CORRSNP1"
-constexpr size_t kBufferSize = 4 << 20;
 
 struct Header {
   uint64_t magic;
@@ -38,88 +40,126 @@ std::string SnapshotName(uint64_t sequence) {
 
 Status Errno(const std::string& what) { return Status::Error(what + ": " + std::strerror(errno)); }
 
-Status WriteAll(int fd, const void* data, size_t size) {
-  auto* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("snapshot write");
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-// Writes the snapshot body through a buffer, computing its CRC. The journal shares the disk
-// and answers wait for its fdatasync: so the body is written at a bounded rate, and its
-// writeback is started chunk by chunk (bounding what is dirty), instead of leaving hundreds of
-// MB for one flush that every journal fdatasync meanwhile would queue behind.
-class FileSink : public ledger::ByteSink {
+// Writes a snapshot file: the header, then the body through an aligned buffer, computing the
+// body's CRC. The journal shares the disk and answers wait for its fdatasync, so:
+// - the file is written with O_DIRECT where the file system allows it (the page cache cost
+//   this VM about 2.6 ns a byte on the snapshot thread, which competes with the hub for the
+//   CPUs), else buffered with writeback started chunk by chunk (bounding what one fdatasync
+//   has to flush);
+// - at a bounded rate, instead of as fast as the disk takes it.
+// The header is written last, into the file's first block, once the CRC is known.
+class SnapshotFile : public ledger::ByteSink {
  public:
-  explicit FileSink(int fd, uint64_t file_offset)
-      : fd_(fd), offset_(file_offset), start_(std::chrono::steady_clock::now()) {
-    buffer_.reserve(kBufferSize);
-  }
-  Status Write(const void* data, size_t size) override {
-    crc_ = Crc32cExtend(crc_, data, size);
-    size_ += size;
-    auto* p = static_cast<const char*>(data);
-    if (buffer_.size() + size > kBufferSize) {
-      Status st = Flush();
-      if (!st.ok()) return st;
-      if (size >= kBufferSize) return WritePaced(p, size);
+  static Status Create(const std::string& path, bool try_direct,
+                       std::unique_ptr<SnapshotFile>* out) {
+    int fd = try_direct ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644) : -1;
+    const bool direct = fd >= 0;
+    if (fd < 0 && (!try_direct || errno == EINVAL)) {
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     }
-    buffer_.insert(buffer_.end(), p, p + size);
+    if (fd < 0) return Errno("create " + path);
+    void* buffer = nullptr;
+    if (posix_memalign(&buffer, kBlock, kChunk) != 0) {
+      ::close(fd);
+      return Status::Error("snapshot: out of memory for the write buffer");
+    }
+    out->reset(new SnapshotFile(fd, direct, static_cast<char*>(buffer)));
     return Status::Ok();
   }
-  Status Flush() {
-    Status st = WritePaced(buffer_.data(), buffer_.size());
-    buffer_.clear();
+  ~SnapshotFile() override {
+    ::close(fd_);
+    std::free(buffer_);
+  }
+
+  Status Write(const void* data, size_t size) override {
+    crc_ = Crc32cExtend(crc_, data, size);
+    body_size_ += size;
+    auto* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const size_t piece = std::min(size, kChunk - used_);
+      std::memcpy(buffer_ + used_, p, piece);
+      used_ += piece;
+      p += piece;
+      size -= piece;
+      if (used_ == kChunk) {
+        const Status st = WriteBuffer(kChunk);
+        if (!st.ok()) return st;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Writes what is buffered and the header, and makes the file durable.
+  Status Finish(uint64_t sequence) {
+    Header h{kMagic, sequence, body_size_, crc_, 0};
+    h.header_crc = Crc32c(&h, 28);
+    const uint64_t file_size = written_ + used_;
+    const bool first_block_written = written_ > 0;
+    if (!first_block_written) std::memcpy(buffer_, &h, sizeof(h));
+    // O_DIRECT writes whole blocks: pad, and cut the file to its size afterwards.
+    const size_t length = direct_ ? (used_ + kBlock - 1) / kBlock * kBlock : used_;
+    std::memset(buffer_ + used_, 0, length - used_);
+    Status st = WriteBuffer(length);
+    if (st.ok() && direct_ && ::ftruncate(fd_, static_cast<off_t>(file_size)) != 0) {
+      st = Errno("snapshot truncate");
+    }
+    if (st.ok() && first_block_written) {
+      std::memcpy(first_block_, &h, sizeof(h));
+      if (::pwrite(fd_, first_block_, direct_ ? kBlock : sizeof(h), 0) < 0) {
+        st = Errno("snapshot header write");
+      }
+    }
+    if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("snapshot fdatasync");
     return st;
   }
-  uint32_t crc() const { return crc_; }
-  uint64_t size() const { return size_; }
 
  private:
-  static constexpr uint64_t kChunk = uint64_t{8} << 20;
+  static constexpr size_t kBlock = 4096;
+  static constexpr size_t kChunk = size_t{1} << 20;
   // About a quarter of what this kind of disk takes (1 MiB write + flush: 1.4 ms).
   static constexpr double kBytesPerSecond = 256.0 * (1 << 20);
 
-  Status WritePaced(const char* p, size_t size) {
-    while (size > 0) {
-      const size_t piece = std::min<uint64_t>(size, kChunk - written_ % kChunk);
-      const Status st = WriteAll(fd_, p, piece);
-      if (!st.ok()) return st;
-      p += piece;
-      size -= piece;
-      written_ += piece;
-      if (written_ % kChunk == 0) ChunkDone();
-    }
-    return Status::Ok();
+  SnapshotFile(int fd, bool direct, char* buffer)
+      : fd_(fd), direct_(direct), buffer_(buffer), start_(std::chrono::steady_clock::now()) {
+    used_ = sizeof(Header);  // Room for the header, written last.
   }
 
-  void ChunkDone() {
-    // Start writing back the chunk just written; wait for the one two chunks back. Failures
-    // here only lose the pacing: fdatasync at the end still decides.
-    const uint64_t chunk_start = offset_ + written_ - kChunk;
-    ::sync_file_range(fd_, static_cast<off_t>(chunk_start), kChunk, SYNC_FILE_RANGE_WRITE);
-    if (written_ >= 3 * kChunk) {
-      ::sync_file_range(fd_, static_cast<off_t>(chunk_start - 2 * kChunk), kChunk,
-                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                            SYNC_FILE_RANGE_WAIT_AFTER);
+  Status WriteBuffer(size_t length) {
+    if (written_ == 0) std::memcpy(first_block_, buffer_, kBlock);
+    for (size_t done = 0; done < length;) {
+      const ssize_t n = ::pwrite(fd_, buffer_ + done, length - done,
+                                 static_cast<off_t>(written_ + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Errno("snapshot write");
+      done += static_cast<size_t>(n);
     }
+    if (!direct_) {
+      // Start writing back this chunk; wait for the one before. Failures here only lose the
+      // pacing: fdatasync at the end decides.
+      ::sync_file_range(fd_, static_cast<off_t>(written_), length, SYNC_FILE_RANGE_WRITE);
+      if (written_ >= kChunk) {
+        ::sync_file_range(fd_, static_cast<off_t>(written_ - kChunk), kChunk,
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                              SYNC_FILE_RANGE_WAIT_AFTER);
+      }
+    }
+    written_ += length;
+    used_ = 0;
     const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                   std::chrono::duration<double>(written_ / kBytesPerSecond));
     std::this_thread::sleep_until(due);
+    return Status::Ok();
   }
 
   int fd_;
-  uint64_t offset_;  // Where the body starts in the file.
+  bool direct_;
+  char* buffer_;  // kChunk bytes, block-aligned.
   std::chrono::steady_clock::time_point start_;
-  std::vector<char> buffer_;
+  alignas(kBlock) char first_block_[kBlock];  // The file's first block, to put the header in.
+  size_t used_ = 0;       // Bytes in buffer_.
+  uint64_t written_ = 0;  // Bytes written to the file before buffer_.
   uint32_t crc_ = 0;
-  uint64_t size_ = 0;
-  uint64_t written_ = 0;  // Body bytes handed to write().
+  uint64_t body_size_ = 0;
 };
 
 class MemorySource : public ledger::ByteSource {
@@ -185,26 +225,15 @@ Status LoadOne(const std::string& path, ledger::StateMachine* state, uint64_t* s
 }  // namespace
 
 Status WriteSnapshot(const std::string& dir, uint64_t sequence,
-                     const ledger::SnapshotImage& image) {
+                     const ledger::SnapshotImage& image, bool direct) {
   const std::string path = dir + "/" + SnapshotName(sequence);
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return Errno("create " + tmp);
-  Header h{kMagic, sequence, 0, 0, 0};
-  Status st = WriteAll(fd, &h, sizeof(h));  // Rewritten once the body's CRC is known.
-  FileSink sink(fd, sizeof(h));
-  if (st.ok()) st = image.SaveTo(sink);
-  if (st.ok()) st = sink.Flush();
-  if (st.ok()) {
-    h.body_size = sink.size();
-    h.body_crc = sink.crc();
-    h.header_crc = Crc32c(&h, 28);
-    if (::pwrite(fd, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h))) {
-      st = Errno("snapshot header write");
-    }
-  }
-  if (st.ok() && ::fdatasync(fd) != 0) st = Errno("fdatasync " + tmp);
-  ::close(fd);
+  std::unique_ptr<SnapshotFile> file;
+  Status st = SnapshotFile::Create(tmp, direct, &file);
+  if (!st.ok()) return st;
+  st = image.SaveTo(*file);
+  if (st.ok()) st = file->Finish(sequence);
+  file.reset();
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = Errno("rename " + tmp);
   if (st.ok()) st = SyncDir(dir);
   if (!st.ok()) ::unlink(tmp.c_str());
@@ -225,7 +254,7 @@ Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence) {
   }
   ::closedir(d);
   for (const std::string& path : doomed) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("delete " + path);
+    if (Status st = DeleteFileGradually(path); !st.ok()) return st;
   }
   return doomed.empty() ? Status::Ok() : SyncDir(dir);
 }

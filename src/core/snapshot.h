@@ -14,11 +14,13 @@
 
 namespace corridor::core {
 
+// `direct`: bypass the page cache (O_DIRECT) where the file system allows it.
 Status WriteSnapshot(const std::string& dir, uint64_t sequence,
-                     const ledger::SnapshotImage& image);
+                     const ledger::SnapshotImage& image, bool direct = true);
 
 // Deletes the snapshots older than `sequence`, and temporary files left by a snapshot write
-// that a crash interrupted; the caller is the only writer of snapshots.
+// that a crash interrupted; the caller is the only writer of snapshots. Gradually (see
+// base/file_delete.h): slow, for the snapshot thread.
 Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence);
 
 // Loads the newest snapshot whose checksum verifies into an empty `state` (skipping, and

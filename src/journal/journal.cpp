@@ -27,6 +27,7 @@
 
 #include "base/check.h"
 #include "base/crc32c.h"
+#include "base/file_delete.h"
 
 namespace corridor::journal {
 namespace {
@@ -59,6 +60,9 @@ std::string ErrorText(int err) { return std::error_code(err, std::system_categor
 Status IoError(const std::string& what, const std::string& path, int err) {
   return Status::Error("journal: " + what + " " + path + ": " + ErrorText(err));
 }
+
+// A segment taken out of the journal, waiting to be deleted (DeleteDroppedSegments).
+constexpr char kDroppedSuffix[] = ".dropped";
 
 std::string SegmentName(uint64_t index) {
   char name[32];
@@ -980,11 +984,35 @@ Status Journal::Impl::DropSegmentsThrough(uint64_t sequence) {
   bool dropped = false;
   while (!closed.empty() && closed.front().last_sequence <= sequence) {
     const std::string victim = SegmentPath(options.dir, closed.front().index);
-    if (::unlink(victim.c_str()) != 0 && errno != ENOENT) return IoError("unlink", victim, errno);
+    const std::string trash = victim + kDroppedSuffix;
+    if (::rename(victim.c_str(), trash.c_str()) != 0 && errno != ENOENT) {
+      return IoError("rename", victim, errno);
+    }
     closed.pop_front();
     dropped = true;
   }
   if (dropped && ::fsync(dir_fd.get()) != 0) return IoError("fsync", options.dir, errno);
+  return Status::Ok();
+}
+
+Status Journal::DeleteDroppedSegments(const std::string& dir) {
+  std::vector<std::string> victims;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return IoError("opendir", dir, errno);
+  // readdir is safe here: this DIR stream is used by one thread only.
+  while (const dirent* entry = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe)
+    const std::string name = entry->d_name;
+    const size_t suffix = std::strlen(kDroppedSuffix);
+    uint64_t index = 0;
+    if (name.size() > suffix && name.compare(name.size() - suffix, suffix, kDroppedSuffix) == 0 &&
+        ParseSegmentName(name.substr(0, name.size() - suffix), /*tmp=*/false, &index)) {
+      victims.push_back(dir + "/" + name);
+    }
+  }
+  ::closedir(d);
+  for (const std::string& victim : victims) {
+    if (Status st = DeleteFileGradually(victim); !st.ok()) return st;
+  }
   return Status::Ok();
 }
 

@@ -120,9 +120,14 @@ class Journal {
   // On failure the journal is in fail-stop and every later call returns the same error.
   Status Append(std::span<const NewEntry> entries);
 
-  // Deletes whole segment files whose entries all have sequence <= `sequence` (they are
-  // covered by a durable snapshot), never the segment being written.
+  // Takes whole segment files whose entries all have sequence <= `sequence` (they are covered
+  // by a durable snapshot) out of the journal, never the segment being written. They are only
+  // renamed (`<segment>.dropped`), which is quick; DeleteDroppedSegments deletes them.
   Status DropSegmentsThrough(uint64_t sequence);
+
+  // Deletes the segment files dropped in `dir`, gradually (see base/file_delete.h): slow, for
+  // a thread that nobody waits for. Safe beside a journal open on `dir`.
+  static Status DeleteDroppedSegments(const std::string& dir);
 
   uint64_t last_sequence() const;
   uint64_t last_timestamp() const;
