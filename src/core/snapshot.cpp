@@ -121,7 +121,8 @@ class SnapshotFile : public ledger::ByteSink {
 
   SnapshotFile(int fd, bool direct, char* buffer)
       : fd_(fd), direct_(direct), buffer_(buffer), start_(std::chrono::steady_clock::now()) {
-    used_ = sizeof(Header);  // Room for the header, written last.
+    std::memset(buffer_, 0, sizeof(Header));  // Room for the header, written last.
+    used_ = sizeof(Header);
   }
 
   Status WriteBuffer(size_t length) {
