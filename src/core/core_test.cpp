@@ -384,14 +384,14 @@ TEST(CoreTest, PeriodicSnapshotsDropCoveredJournalSegments) {
   ExpectSame(before, Observe(*core, {1, 2}, transfer_ids));
 }
 
-// Snapshot files are written through an 8 MiB block-aligned buffer, O_DIRECT or buffered, with
+// Snapshot files are written through a 1 MiB block-aligned buffer, O_DIRECT or buffered, with
 // the header put into the first block last. Sizes around those boundaries, both ways, must
 // restore the same state with nothing replayed.
 TEST(CoreTest, SnapshotsOfEverySizeRestoreTheSameStateDirectOrBuffered) {
   for (const bool direct : {true, false}) {
-    // Transfers are 128 bytes: 20 give a file under one block, 30 one just over it, 70,000
-    // one just over the buffer.
-    for (const int transfers : {20, 30, 70'000}) {
+    // Transfers are 128 bytes: 20 give a file under one block, 30 one just over it, 8,200 one
+    // just over the buffer, 70,000 one of several buffers.
+    for (const int transfers : {20, 30, 8'200, 70'000}) {
       SCOPED_TRACE(std::string(direct ? "O_DIRECT, " : "buffered, ") + std::to_string(transfers));
       TempDir dir;
       Options options = TestOptions(dir.path());

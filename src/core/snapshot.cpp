@@ -115,6 +115,8 @@ class SnapshotFile : public ledger::ByteSink {
 
  private:
   static constexpr size_t kBlock = 4096;
+  // One write at a time of this size: the journal's small writes queue behind it on the disk
+  // (8 MiB writes left a paced p99 of 114 ms beside snapshots, 1 MiB ones less; BENCHMARKS).
   static constexpr size_t kChunk = size_t{1} << 20;
   // About a quarter of what this kind of disk takes (1 MiB write + flush: 1.4 ms).
   static constexpr double kBytesPerSecond = 256.0 * (1 << 20);
