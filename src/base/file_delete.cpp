@@ -1,39 +1,37 @@
 #include "base/file_delete.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 namespace corridor {
 namespace {
 
-constexpr off_t kStep = off_t{2} << 20;
+constexpr uint64_t kStep = uint64_t{2} << 20;
 constexpr auto kPause = std::chrono::milliseconds(5);
 
-Status Errno(const std::string& what, const std::string& path) {
-  return Status::Error(what + " " + path + ": " + std::strerror(errno));
+Status Error(const std::string& what, const std::string& path, int err) {
+  return Status::Error(what + " " + path + ": " + ErrnoText(err));
 }
 
 }  // namespace
 
-Status DeleteFileGradually(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return errno == ENOENT ? Status::Ok() : Errno("stat", path);
+Status DeleteFileGradually(FileSystem& fs, const std::string& path) {
+  uint64_t size = 0;
+  if (const int err = fs.FileSize(path, &size); err != 0) {
+    return err == ENOENT ? Status::Ok() : Error("stat", path, err);
   }
-  for (off_t size = st.st_size; size > kStep;) {
+  while (size > kStep) {
     size -= kStep;
-    if (::truncate(path.c_str(), size) != 0) {
-      if (errno == ENOENT) return Status::Ok();
-      return Errno("truncate", path);
+    if (const int err = fs.Truncate(path, size); err != 0) {
+      if (err == ENOENT) return Status::Ok();
+      return Error("truncate", path, err);
     }
     std::this_thread::sleep_for(kPause);
   }
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("delete", path);
+  if (const int err = fs.Unlink(path); err != 0 && err != ENOENT) {
+    return Error("delete", path, err);
+  }
   return Status::Ok();
 }
 

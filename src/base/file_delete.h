@@ -6,12 +6,16 @@
 
 #include <string>
 
+#include "base/file_system.h"
 #include "base/status.h"
 
 namespace corridor {
 
 // Truncates the file at `path` in steps, then unlinks it; takes about 2.5 ms per MiB, so call
 // it from a thread nobody waits for. A missing file is not an error.
-Status DeleteFileGradually(const std::string& path);
+Status DeleteFileGradually(FileSystem& fs, const std::string& path);
+inline Status DeleteFileGradually(const std::string& path) {
+  return DeleteFileGradually(FileSystem::Posix(), path);
+}
 
 }  // namespace corridor

@@ -2,6 +2,7 @@
 // rebuilds (replaying the same journal always gives the same hash).
 #include <getopt.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -26,24 +27,22 @@ int Inspect(int argc, char** argv) {
   }
   core::Options options;
   options.dir = dir;
-  std::unique_ptr<core::Core> hub;
   core::OpenReport report;
-  const Status st = core::Core::Open(options, &hub, &report);
-  if (!st.ok()) {
-    std::fprintf(stderr, "inspect: %s\n", st.message().c_str());
-    return 1;
-  }
-  const journal::RecoveryReport& j = report.journal;
-  std::printf("data: %s\n", dir.c_str());
-  std::printf("snapshot sequence: %llu\n", static_cast<unsigned long long>(report.snapshot_sequence));
-  std::printf("journal segments: %llu\n", static_cast<unsigned long long>(j.segments));
-  std::printf("journal sequences: %llu..%llu (%llu entries, %llu bytes)\n",
-              static_cast<unsigned long long>(j.first_sequence),
-              static_cast<unsigned long long>(j.last_sequence),
-              static_cast<unsigned long long>(j.entries), static_cast<unsigned long long>(j.bytes));
-  if (j.tail_cut) std::printf("torn tail cut: %s\n", j.tail_cut_message.c_str());
-  std::printf("last sequence: %llu\n", static_cast<unsigned long long>(hub->last_sequence()));
-  hub->Read([](const ledger::StateMachine& sm) {
+  // Read-only: inspecting must not change a byte (no sync, no cut, no preallocation).
+  const Status st = core::Core::Inspect(options, &report, [&](const ledger::StateMachine& sm) {
+    const journal::RecoveryReport& j = report.journal;
+    std::printf("data: %s\n", dir.c_str());
+    std::printf("snapshot sequence: %llu\n",
+                static_cast<unsigned long long>(report.snapshot_sequence));
+    std::printf("journal segments: %llu\n", static_cast<unsigned long long>(j.segments));
+    std::printf("journal sequences: %llu..%llu (%llu entries, %llu bytes)\n",
+                static_cast<unsigned long long>(j.first_sequence),
+                static_cast<unsigned long long>(j.last_sequence),
+                static_cast<unsigned long long>(j.entries),
+                static_cast<unsigned long long>(j.bytes));
+    if (j.tail_cut) std::printf("torn tail: %s\n", j.tail_cut_message.c_str());
+    std::printf("last sequence: %llu\n",
+                static_cast<unsigned long long>(std::max(j.last_sequence, report.snapshot_sequence)));
     std::printf("accounts: %llu\ntransfers: %llu\n",
                 static_cast<unsigned long long>(sm.accounts_count()),
                 static_cast<unsigned long long>(sm.transfers_count()));
@@ -52,6 +51,10 @@ int Inspect(int argc, char** argv) {
     for (const std::string& v : violations) std::printf("  %s\n", v.c_str());
     std::printf("state hash: %s\n", U128ToString(sm.StateHash()).c_str());
   });
+  if (!st.ok()) {
+    std::fprintf(stderr, "inspect: %s\n", st.message().c_str());
+    return 1;
+  }
   return 0;
 }
 

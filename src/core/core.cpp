@@ -14,18 +14,13 @@
 #include <thread>
 
 #include "base/check.h"
+#include "core/journal_clock.h"
 #include "core/snapshot.h"
 
 namespace corridor::core {
 namespace {
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
-
-uint64_t WallClockNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * kNsPerSecond + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // One unit of work moving from callers through the sequencer to the apply thread.
 struct Item {
@@ -63,8 +58,16 @@ std::vector<T> CopyBody(std::span<const std::byte> body) {
   return out;
 }
 
-void ApplyEntry(ledger::StateMachine* sm, journal::EntryKind kind, uint64_t timestamp,
-                std::span<const std::byte> body) {
+// The ledger rule for a post's amount that the entry was written under (see journal.h).
+ledger::PostAmountRule PostRuleOf(uint8_t version) {
+  return version == 0 ? ledger::PostAmountRule::zero_posts_all
+                      : ledger::PostAmountRule::tigerbeetle_0_16;
+}
+
+void ApplyEntry(ledger::StateMachine* sm, const journal::ReadEntry& entry) {
+  const journal::EntryKind kind = entry.kind;
+  const uint64_t timestamp = entry.timestamp;
+  const std::span<const std::byte> body = entry.body;
   switch (kind) {
     case journal::EntryKind::create_accounts: {
       std::vector<ledger::CreateAccountResult> results;
@@ -73,14 +76,52 @@ void ApplyEntry(ledger::StateMachine* sm, journal::EntryKind kind, uint64_t time
     }
     case journal::EntryKind::create_transfers: {
       std::vector<ledger::CreateTransferResult> results;
-      sm->CreateTransfers(timestamp, CopyBody<ledger::Transfer>(body), &results);
+      sm->CreateTransfers(timestamp, CopyBody<ledger::Transfer>(body), &results,
+                          PostRuleOf(entry.version));
       return;
     }
     case journal::EntryKind::tick:
       sm->Tick(timestamp);
       return;
   }
-  CORRIDOR_CHECK(false);  // Journal::Open verified the kind's checksum; unknown kind = bug.
+  CORRIDOR_CHECK(false);  // Journal::Open refuses unknown kinds: reaching here is a bug.
+}
+
+FileSystem& FsOf(const Options& options) {
+  return options.fs != nullptr ? *options.fs : FileSystem::Posix();
+}
+
+journal::Options JournalOptions(const Options& options, bool read_only) {
+  journal::Options jo;
+  jo.dir = options.dir;
+  jo.segment_size_bytes = options.segment_size_bytes;
+  jo.direct_io = options.direct_io;
+  jo.read_only = read_only;
+  jo.fs = &FsOf(options);
+  return jo;
+}
+
+// A healthy data directory holds the journal from the older kept snapshot on (segments are
+// dropped only up to it): a journal that is missing, or starts later, has lost entries that
+// no snapshot holds, so start-up refuses rather than resume from the snapshot alone.
+Status CheckJournalCoversSnapshots(const Options& options, uint64_t loaded_snapshot,
+                                   const journal::RecoveryReport& journal) {
+  std::vector<uint64_t> snapshots;
+  if (Status st = ListSnapshots(FsOf(options), options.dir, &snapshots); !st.ok()) return st;
+  if (loaded_snapshot == 0 && snapshots.empty()) return Status::Ok();
+  if (journal.entries == 0) {
+    return Status::Error("refusing to start: " + options.dir + " holds a snapshot at sequence " +
+                         std::to_string(snapshots.empty() ? loaded_snapshot : snapshots.back()) +
+                         " but no journal entries (journal lost or wiped?)");
+  }
+  const uint64_t older = snapshots.size() >= 2 ? snapshots[snapshots.size() - 2] : 0;
+  const uint64_t need_from = std::min(loaded_snapshot, older) + 1;
+  if (older != 0 && journal.first_sequence > need_from) {
+    return Status::Error("refusing to start: the journal starts at sequence " +
+                         std::to_string(journal.first_sequence) + ", after the older kept " +
+                         "snapshot's " + std::to_string(older) + " (journal segments lost?)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -176,48 +217,41 @@ struct Core::Impl {
   void SequencerLoop() {
     uint64_t seq = journal->last_sequence();
     uint64_t ts = std::max(journal->last_timestamp(), state.commit_timestamp());
-    uint64_t last_entry_wall = WallClockNs();
+    JournalClock clock(ts, options.wall_clock_ns, options.monotonic_clock_ns);
+    uint64_t last_entry_time = clock.Now();
     std::vector<Item> group;
     std::vector<journal::NewEntry> entries;
+    std::vector<Item*> journaled;
     const auto interval = std::chrono::microseconds(options.commit_interval_us);
     std::chrono::steady_clock::time_point not_before{};
     while (TakeGroup(&group, not_before)) {
-      const uint64_t now = WallClockNs();
+      const uint64_t now = clock.Now();
       const bool any_journaled =
           std::any_of(group.begin(), group.end(), [](const Item& i) { return i.journaled; });
       if (!any_journaled && pending_with_timeout.load() > 0 &&
-          now >= last_entry_wall + kNsPerSecond) {
+          now >= last_entry_time + kNsPerSecond) {
         // A tick, ahead of any reads: journal time moves on so pending transfers expire.
         group.insert(group.begin(), Item{});
       }
       if (group.empty()) continue;
       entries.clear();
+      journaled.clear();
       for (Item& item : group) {
         if (!item.journaled) continue;
         item.sequence = ++seq;
         ts = std::max(now, ts + std::max<uint64_t>(item.events(), 1));
         item.timestamp = ts;
         entries.push_back(journal::NewEntry{item.kind, item.sequence, item.timestamp, item.body()});
+        journaled.push_back(&item);
       }
-      Status st;
       if (!entries.empty()) {
         // A write that carried one batch says nobody else is waiting: a client sending one
         // request after another is not held back. Two or more say there is company worth
         // waiting for (PostgreSQL's commit_siblings).
         not_before = entries.size() > 1 ? std::chrono::steady_clock::now() + interval
                                          : std::chrono::steady_clock::time_point{};
-        st = journal->Append(entries);
-        journal_writes.fetch_add(1, std::memory_order_relaxed);
-        last_entry_wall = now;
-      }
-      if (!st.ok() && !failed.exchange(true)) {
-        std::lock_guard<std::mutex> lock(mu);
-        failure = "journal failed, writes stopped: " + st.message();
-      }
-      if (!st.ok()) {
-        for (Item& item : group) item.status = Status::Error(Failure());
-      } else {
-        last_sequence.store(seq);
+        Write(entries, journaled);
+        last_entry_time = now;
       }
       HandOver(&group);
       DropCoveredSegments();
@@ -228,10 +262,32 @@ struct Core::Impl {
     HandOver(&group);
   }
 
+  // Appends one group. After a failure, the batches that are durable all the same (their
+  // segment's fdatasync succeeded) are applied and answered as usual; the others are answered
+  // with the failure, those of the write that failed saying their outcome is unknown.
+  void Write(const std::vector<journal::NewEntry>& entries, const std::vector<Item*>& items) {
+    size_t durable = 0;
+    const Status st = journal->Append(entries, &durable);
+    journal_writes.fetch_add(1, std::memory_order_relaxed);
+    if (durable > 0) last_sequence.store(entries[durable - 1].sequence);
+    if (st.ok()) return;
+    const bool first_failure = !failed.exchange(true);
+    if (first_failure) {
+      std::lock_guard<std::mutex> lock(mu);
+      failure = "journal failed, writes stopped: " + st.message();
+    }
+    const std::string unknown =
+        "outcome unknown: the journal failed while writing this batch (" + st.message() +
+        "); it may or may not have been recorded: retry with the same ids once the hub is back";
+    for (size_t i = durable; i < items.size(); ++i) {
+      items[i]->status = Status::Error(first_failure ? unknown : Failure());
+    }
+  }
+
   // On the snapshot thread: deletes the segments the sequencer dropped (renamed), slowly
   // enough not to stall the journal's fdatasync. A failure loses nothing: logged, retried.
   void DeleteDroppedSegments() {
-    const Status st = journal::Journal::DeleteDroppedSegments(options.dir);
+    const Status st = journal::Journal::DeleteDroppedSegments(FsOf(options), options.dir);
     if (!st.ok()) {
       std::fprintf(stderr, "corridor: deleting dropped journal segments failed: %s\n",
                    st.message().c_str());
@@ -245,8 +301,10 @@ struct Core::Impl {
     if (through <= dropped_through) return;
     const Status st = journal->DropSegmentsThrough(through);
     if (!st.ok()) {
+      // Retried after the next group.
       std::fprintf(stderr, "corridor: dropping journal segments failed: %s\n",
                    st.message().c_str());
+      return;
     }
     dropped_through = through;
   }
@@ -284,12 +342,12 @@ struct Core::Impl {
         job = std::move(snapshot_jobs.front());
         snapshot_jobs.pop_front();
       }
-      const Status st = WriteSnapshot(options.dir, job.sequence, job.image, options.direct_io);
+      const Status st = WriteSnapshot(FsOf(options), options.dir, job.sequence, job.image, options.direct_io);
       job.image = ledger::SnapshotImage();  // Unpins the transfer records.
       if (st.ok() && job.sequence > newest_snapshot) {
         // Kept: this snapshot and the one before it (start-up's fallback), with the journal
         // from there on. Older snapshots would only fill the disk.
-        const Status dropped = DropSnapshotsBefore(options.dir, newest_snapshot);
+        const Status dropped = DropSnapshotsBefore(FsOf(options), options.dir, newest_snapshot);
         if (!dropped.ok()) {
           std::fprintf(stderr, "corridor: dropping old snapshots failed: %s\n",
                        dropped.message().c_str());
@@ -321,7 +379,8 @@ struct Core::Impl {
     if (item.kind == journal::EntryKind::create_accounts) {
       state.CreateAccounts(item.timestamp, item.accounts, &item.account_results);
     } else if (item.kind == journal::EntryKind::create_transfers) {
-      state.CreateTransfers(item.timestamp, item.transfers, &item.transfer_results);
+      state.CreateTransfers(item.timestamp, item.transfers, &item.transfer_results,
+                            PostRuleOf(journal::kEntryFormatVersion));
     } else {
       state.Tick(item.timestamp);
     }
@@ -373,28 +432,37 @@ struct Core::Impl {
 
 Core::Core() = default;
 
+namespace {
+
+// Loads the newest snapshot and replays the journal after it into `state`.
+Status Recover(const Options& options, bool read_only, ledger::StateMachine* state,
+               std::unique_ptr<journal::Journal>* journal, OpenReport* report) {
+  Status st = LoadNewestSnapshot(FsOf(options), options.dir, state, &report->snapshot_sequence);
+  if (!st.ok()) return st;
+  uint64_t applied = report->snapshot_sequence;
+  st = journal::Journal::Open(
+      JournalOptions(options, read_only), report->snapshot_sequence,
+      [&](const journal::ReadEntry& e) {
+        CORRIDOR_CHECK(e.sequence == applied + 1);
+        ApplyEntry(state, e);
+        applied = e.sequence;
+        ++report->replayed_entries;
+      },
+      journal, &report->journal);
+  if (!st.ok()) return st;
+  return CheckJournalCoversSnapshots(options, report->snapshot_sequence, report->journal);
+}
+
+}  // namespace
+
 Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenReport* report) {
   std::unique_ptr<Core> c(new Core());
   c->impl_ = std::make_unique<Impl>(options);
   Impl& impl = *c->impl_;
-  Status st = LoadNewestSnapshot(options.dir, &impl.state, &report->snapshot_sequence);
+  Status st = Recover(options, /*read_only=*/false, &impl.state, &impl.journal, report);
   if (!st.ok()) return st;
-  impl.applied_sequence = report->snapshot_sequence;
+  impl.applied_sequence = impl.journal->last_sequence();
   impl.newest_snapshot = report->snapshot_sequence;
-  journal::Options jo;
-  jo.dir = options.dir;
-  jo.segment_size_bytes = options.segment_size_bytes;
-  jo.direct_io = options.direct_io;
-  st = journal::Journal::Open(
-      jo, report->snapshot_sequence,
-      [&impl, report](const journal::ReadEntry& e) {
-        CORRIDOR_CHECK(e.sequence == impl.applied_sequence + 1);
-        ApplyEntry(&impl.state, e.kind, e.timestamp, e.body);
-        impl.applied_sequence = e.sequence;
-        ++report->replayed_entries;
-      },
-      &impl.journal, &report->journal);
-  if (!st.ok()) return st;
   impl.last_sequence = impl.journal->last_sequence();
   impl.pending_with_timeout = impl.state.pending_with_timeout_count();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
@@ -405,6 +473,16 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   pthread_setname_np(impl.applier.native_handle(), "apply");
   pthread_setname_np(impl.snapshotter.native_handle(), "snapshot");
   *core = std::move(c);
+  return Status::Ok();
+}
+
+Status Core::Inspect(const Options& options, OpenReport* report,
+                     const std::function<void(const ledger::StateMachine&)>& fn) {
+  ledger::StateMachine state(options.state);
+  std::unique_ptr<journal::Journal> journal;
+  Status st = Recover(options, /*read_only=*/true, &state, &journal, report);
+  if (!st.ok()) return st;
+  fn(state);
   return Status::Ok();
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_system.h"
 #include "base/status.h"
 #include "journal/journal.h"
 #include "ledger/state_machine.h"
@@ -47,6 +48,12 @@ struct Options {
   // Journal appends and snapshot files bypass the page cache (O_DIRECT) where the file system
   // allows it. False forces the buffered paths (tests use it to cover them).
   bool direct_io = true;
+  // Where the journal and snapshots live; nullptr: FileSystem::Posix() (tests simulate power
+  // cuts with a SimFileSystem).
+  FileSystem* fs = nullptr;
+  // The clocks journal time follows (see journal_clock.h); empty: the system's.
+  std::function<uint64_t()> wall_clock_ns;
+  std::function<uint64_t()> monotonic_clock_ns;
 };
 
 // What start-up found, for logs and `corridor inspect`.
@@ -62,8 +69,15 @@ class Core {
   using TransfersDone =
       std::function<void(const Status&, std::vector<ledger::CreateTransferResult>)>;
 
-  // Loads the newest snapshot, replays the journal after it and starts the threads.
+  // Makes the journal durable as it is on disk, loads the newest snapshot, replays the journal
+  // after it and starts the threads. Refuses a directory whose journal does not cover its
+  // snapshots (see CheckJournalCoversSnapshots in core.cpp).
   static Status Open(const Options& options, std::unique_ptr<Core>* core, OpenReport* report);
+  // What Open would find, without changing a byte of the directory (`corridor inspect`): the
+  // journal is read as the disk holds it, a torn tail is reported (not cut), and `fn` gets the
+  // state it rebuilds. No threads are started.
+  static Status Inspect(const Options& options, OpenReport* report,
+                        const std::function<void(const ledger::StateMachine&)>& fn);
   // Finishes every batch already submitted, then stops.
   ~Core();
 

@@ -1,8 +1,5 @@
 #include "core/snapshot.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -38,7 +35,9 @@ std::string SnapshotName(uint64_t sequence) {
   return name;
 }
 
-Status Errno(const std::string& what) { return Status::Error(what + ": " + std::strerror(errno)); }
+Status Error(const std::string& what, int err) {
+  return Status::Error(what + ": " + ErrnoText(err));
+}
 
 // Writes a snapshot file: the header, then the body through an aligned buffer, computing the
 // body's CRC. The journal shares the disk and answers wait for its fdatasync, so:
@@ -50,26 +49,22 @@ Status Errno(const std::string& what) { return Status::Error(what + ": " + std::
 // The header is written last, into the file's first block, once the CRC is known.
 class SnapshotFile : public ledger::ByteSink {
  public:
-  static Status Create(const std::string& path, bool try_direct,
+  static Status Create(FileSystem& fs, const std::string& path, bool try_direct,
                        std::unique_ptr<SnapshotFile>* out) {
-    int fd = try_direct ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644) : -1;
-    const bool direct = fd >= 0;
-    if (fd < 0 && (!try_direct || errno == EINVAL)) {
-      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    }
-    if (fd < 0) return Errno("create " + path);
+    const unsigned flags = FileSystem::kWrite | FileSystem::kCreate | FileSystem::kTruncate;
+    std::unique_ptr<File> file;
+    int err = try_direct ? fs.Open(path, flags | FileSystem::kDirect, &file) : EINVAL;
+    const bool direct = err == 0;
+    if (err == EINVAL) err = fs.Open(path, flags, &file);
+    if (err != 0) return Error("create " + path, err);
     void* buffer = nullptr;
     if (posix_memalign(&buffer, kBlock, kChunk) != 0) {
-      ::close(fd);
       return Status::Error("snapshot: out of memory for the write buffer");
     }
-    out->reset(new SnapshotFile(fd, direct, static_cast<char*>(buffer)));
+    out->reset(new SnapshotFile(std::move(file), direct, static_cast<char*>(buffer)));
     return Status::Ok();
   }
-  ~SnapshotFile() override {
-    ::close(fd_);
-    std::free(buffer_);
-  }
+  ~SnapshotFile() override { std::free(buffer_); }
 
   Status Write(const void* data, size_t size) override {
     crc_ = Crc32cExtend(crc_, data, size);
@@ -100,16 +95,19 @@ class SnapshotFile : public ledger::ByteSink {
     const size_t length = direct_ ? (used_ + kBlock - 1) / kBlock * kBlock : used_;
     std::memset(buffer_ + used_, 0, length - used_);
     Status st = WriteBuffer(length);
-    if (st.ok() && direct_ && ::ftruncate(fd_, static_cast<off_t>(file_size)) != 0) {
-      st = Errno("snapshot truncate");
+    if (st.ok() && direct_) {
+      if (const int err = file_->Truncate(file_size); err != 0) st = Error("snapshot truncate", err);
     }
     if (st.ok() && first_block_written) {
       std::memcpy(first_block_, &h, sizeof(h));
-      if (::pwrite(fd_, first_block_, direct_ ? kBlock : sizeof(h), 0) < 0) {
-        st = Errno("snapshot header write");
+      // The whole header or an error: File::Write resumes after short writes.
+      if (const int err = file_->Write(first_block_, direct_ ? kBlock : sizeof(h), 0); err != 0) {
+        st = Error("snapshot header write", err);
       }
     }
-    if (st.ok() && ::fdatasync(fd_) != 0) st = Errno("snapshot fdatasync");
+    if (st.ok()) {
+      if (const int err = file_->DataSync(); err != 0) st = Error("snapshot fdatasync", err);
+    }
     return st;
   }
 
@@ -121,30 +119,25 @@ class SnapshotFile : public ledger::ByteSink {
   // About a quarter of what this kind of disk takes (1 MiB write + flush: 1.4 ms).
   static constexpr double kBytesPerSecond = 256.0 * (1 << 20);
 
-  SnapshotFile(int fd, bool direct, char* buffer)
-      : fd_(fd), direct_(direct), buffer_(buffer), start_(std::chrono::steady_clock::now()) {
+  SnapshotFile(std::unique_ptr<File> file, bool direct, char* buffer)
+      : file_(std::move(file)),
+        direct_(direct),
+        buffer_(buffer),
+        start_(std::chrono::steady_clock::now()) {
     std::memset(buffer_, 0, sizeof(Header));  // Room for the header, written last.
     used_ = sizeof(Header);
   }
 
   Status WriteBuffer(size_t length) {
     if (written_ == 0) std::memcpy(first_block_, buffer_, kBlock);
-    for (size_t done = 0; done < length;) {
-      const ssize_t n = ::pwrite(fd_, buffer_ + done, length - done,
-                                 static_cast<off_t>(written_ + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Errno("snapshot write");
-      done += static_cast<size_t>(n);
+    if (const int err = file_->Write(buffer_, length, written_); err != 0) {
+      return Error("snapshot write", err);
     }
     if (!direct_) {
       // Start writing back this chunk; wait for the one before. Failures here only lose the
       // pacing: fdatasync at the end decides.
-      ::sync_file_range(fd_, static_cast<off_t>(written_), length, SYNC_FILE_RANGE_WRITE);
-      if (written_ >= kChunk) {
-        ::sync_file_range(fd_, static_cast<off_t>(written_ - kChunk), kChunk,
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                              SYNC_FILE_RANGE_WAIT_AFTER);
-      }
+      file_->StartWriteback(written_, length, false);
+      if (written_ >= kChunk) file_->StartWriteback(written_ - kChunk, kChunk, true);
     }
     written_ += length;
     used_ = 0;
@@ -154,7 +147,7 @@ class SnapshotFile : public ledger::ByteSink {
     return Status::Ok();
   }
 
-  int fd_;
+  std::unique_ptr<File> file_;
   bool direct_;
   char* buffer_;  // kChunk bytes, block-aligned.
   std::chrono::steady_clock::time_point start_;
@@ -181,33 +174,26 @@ class MemorySource : public ledger::ByteSource {
   size_t offset_ = 0;
 };
 
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Errno("open " + dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? Status::Ok() : Errno("fsync " + dir);
-}
-
-Status ReadFile(const std::string& path, std::vector<char>* out) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return Errno("open " + path);
-  const off_t size = ::lseek(fd, 0, SEEK_END);
-  out->resize(static_cast<size_t>(std::max<off_t>(size, 0)));
-  size_t done = 0;
-  while (done < out->size()) {
-    const ssize_t n = ::pread(fd, out->data() + done, out->size() - done, static_cast<off_t>(done));
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+Status ReadFile(FileSystem& fs, const std::string& path, std::vector<char>* out) {
+  std::unique_ptr<File> file;
+  if (const int err = fs.Open(path, FileSystem::kRead, &file); err != 0) {
+    return Error("open " + path, err);
   }
-  ::close(fd);
+  uint64_t size = 0;
+  if (const int err = file->Size(&size); err != 0) return Error("stat " + path, err);
+  out->resize(size);
+  size_t done = 0;
+  if (const int err = file->Read(out->data(), out->size(), 0, &done); err != 0) {
+    return Error("read " + path, err);
+  }
   if (done != out->size()) return Status::Error("read " + path + ": short read");
   return Status::Ok();
 }
 
-Status LoadOne(const std::string& path, ledger::StateMachine* state, uint64_t* sequence) {
+Status LoadOne(FileSystem& fs, const std::string& path, ledger::StateMachine* state,
+               uint64_t* sequence) {
   std::vector<char> data;
-  Status st = ReadFile(path, &data);
+  Status st = ReadFile(fs, path, &data);
   if (!st.ok()) return st;
   Header h;
   if (data.size() < sizeof(h)) return Status::Error(path + ": shorter than its header");
@@ -225,62 +211,73 @@ Status LoadOne(const std::string& path, ledger::StateMachine* state, uint64_t* s
   return Status::Ok();
 }
 
+bool IsSnapshotName(const std::string& name) {
+  return name.size() == 34 && name.rfind("snapshot-", 0) == 0 && name.compare(29, 5, ".snap") == 0;
+}
+
 }  // namespace
 
-Status WriteSnapshot(const std::string& dir, uint64_t sequence,
+Status WriteSnapshot(FileSystem& fs, const std::string& dir, uint64_t sequence,
                      const ledger::SnapshotImage& image, bool direct) {
   const std::string path = dir + "/" + SnapshotName(sequence);
   const std::string tmp = path + ".tmp";
   std::unique_ptr<SnapshotFile> file;
-  Status st = SnapshotFile::Create(tmp, direct, &file);
+  Status st = SnapshotFile::Create(fs, tmp, direct, &file);
   if (!st.ok()) return st;
   st = image.SaveTo(*file);
   if (st.ok()) st = file->Finish(sequence);
   file.reset();
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = Errno("rename " + tmp);
-  if (st.ok()) st = SyncDir(dir);
-  if (!st.ok()) ::unlink(tmp.c_str());
+  if (st.ok()) {
+    if (const int err = fs.Rename(tmp, path); err != 0) st = Error("rename " + tmp, err);
+  }
+  if (st.ok()) {
+    if (const int err = fs.SyncDir(dir); err != 0) st = Error("fsync " + dir, err);
+  }
+  if (!st.ok()) fs.Unlink(tmp);
   return st;
 }
 
-Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return Errno("open directory " + dir);
+Status DropSnapshotsBefore(FileSystem& fs, const std::string& dir, uint64_t sequence) {
+  std::vector<std::string> names;
+  if (const int err = fs.List(dir, &names); err != 0) return Error("list " + dir, err);
   std::vector<std::string> doomed;
-  while (dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
+  for (const std::string& name : names) {
     if (name.rfind("snapshot-", 0) != 0) continue;
     const bool tmp = name.size() == 38 && name.compare(29, 9, ".snap.tmp") == 0;
-    const bool old = name.size() == 34 && name.compare(29, 5, ".snap") == 0 &&
+    const bool old = IsSnapshotName(name) &&
                      name < SnapshotName(sequence);  // Zero-padded: names sort by sequence.
     if (tmp || old) doomed.push_back(dir + "/" + name);
   }
-  ::closedir(d);
   for (const std::string& path : doomed) {
-    if (Status st = DeleteFileGradually(path); !st.ok()) return st;
+    if (Status st = DeleteFileGradually(fs, path); !st.ok()) return st;
   }
-  return doomed.empty() ? Status::Ok() : SyncDir(dir);
+  if (doomed.empty()) return Status::Ok();
+  if (const int err = fs.SyncDir(dir); err != 0) return Error("fsync " + dir, err);
+  return Status::Ok();
 }
 
-Status LoadNewestSnapshot(const std::string& dir, ledger::StateMachine* state,
+Status ListSnapshots(FileSystem& fs, const std::string& dir, std::vector<uint64_t>* sequences) {
+  sequences->clear();
+  std::vector<std::string> names;
+  const int err = fs.List(dir, &names);
+  if (err == ENOENT) return Status::Ok();
+  if (err != 0) return Error("list " + dir, err);
+  for (const std::string& name : names) {
+    if (IsSnapshotName(name)) sequences->push_back(std::stoull(name.substr(9, 20)));
+  }
+  std::sort(sequences->begin(), sequences->end());
+  return Status::Ok();
+}
+
+Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, ledger::StateMachine* state,
                           uint64_t* sequence) {
   *sequence = 0;
-  std::vector<std::string> names;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      const std::string name = e->d_name;
-      if (name.size() == 34 && name.rfind("snapshot-", 0) == 0 &&
-          name.compare(29, 5, ".snap") == 0) {
-        names.push_back(name);
-      }
-    }
-    ::closedir(d);
-  }
-  std::sort(names.rbegin(), names.rend());  // Newest first: names sort by sequence.
-  for (const std::string& name : names) {
+  std::vector<uint64_t> sequences;
+  if (Status st = ListSnapshots(fs, dir, &sequences); !st.ok()) return st;
+  for (auto it = sequences.rbegin(); it != sequences.rend(); ++it) {  // Newest first.
     // A damaged file fails its checksums before LoadFrom touches `state`; a verified body
     // that does not load is a bug, not damage, so it stops start-up.
-    const Status st = LoadOne(dir + "/" + name, state, sequence);
+    const Status st = LoadOne(fs, dir + "/" + SnapshotName(*it), state, sequence);
     if (st.ok() || state->accounts_count() != 0) return st;
     std::fprintf(stderr, "corridor: skipping snapshot: %s\n", st.message().c_str());
   }

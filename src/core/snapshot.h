@@ -8,24 +8,29 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "base/file_system.h"
 #include "base/status.h"
 #include "ledger/state_machine.h"
 
 namespace corridor::core {
 
 // `direct`: bypass the page cache (O_DIRECT) where the file system allows it.
-Status WriteSnapshot(const std::string& dir, uint64_t sequence,
+Status WriteSnapshot(FileSystem& fs, const std::string& dir, uint64_t sequence,
                      const ledger::SnapshotImage& image, bool direct = true);
 
 // Deletes the snapshots older than `sequence`, and temporary files left by a snapshot write
 // that a crash interrupted; the caller is the only writer of snapshots. Gradually (see
 // base/file_delete.h): slow, for the snapshot thread.
-Status DropSnapshotsBefore(const std::string& dir, uint64_t sequence);
+Status DropSnapshotsBefore(FileSystem& fs, const std::string& dir, uint64_t sequence);
+
+// The sequences of the snapshot files in `dir` (damaged or not), oldest first.
+Status ListSnapshots(FileSystem& fs, const std::string& dir, std::vector<uint64_t>* sequences);
 
 // Loads the newest snapshot whose checksum verifies into an empty `state` (skipping, and
 // logging, damaged ones). *sequence is 0 when there is none.
-Status LoadNewestSnapshot(const std::string& dir, ledger::StateMachine* state,
+Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, ledger::StateMachine* state,
                           uint64_t* sequence);
 
 }  // namespace corridor::core

@@ -1,7 +1,8 @@
 // The journal: the hub's one ordered, durable record of commands.
 //
 // Every command batch is an entry: a 64-byte header (magic, CRC32C of the header, sequence
-// number, timestamp, kind, body size, CRC32C of the body) followed by the body. Entries live
+// number, timestamp, kind, format version, body size, CRC32C of the body, the journal's id)
+// followed by the body. Entries live
 // in segment files `journal-<index, 10 digits>.seg` of a fixed size, preallocated by writing
 // zeros (so that a write + fdatasync flushes no metadata) and fsynced together with their
 // directory before first use; a background thread keeps the next segment ready.
@@ -11,12 +12,24 @@
 // the first error, because the state of the file is then unknown (LevelDB, PostgreSQL do the
 // same). Reads of what was already durable go on elsewhere.
 //
-// Recovery (Open): segments are scanned in order. The journal ends at the first all-zero
-// header. A header or body that fails its checksum, or a sequence that does not follow, is a
-// torn tail when no valid entry follows it anywhere, or when every valid entry after it belongs
-// to the same group (Append) as the bad one: that group was never acknowledged. A torn tail is
-// logged and cut (overwritten with zeros and synced) and appends continue there. Any other
-// valid later entry means corruption in the middle: Open fails naming the file and offset.
+// Recovery (Open): first every segment is fdatasync'ed, its clean cached pages dropped and the
+// directory fsynced, so that what is replayed is what the disk holds (a killed process leaves
+// unsynced writes in the page cache; a failed fsync leaves pages marked clean that never
+// reached the disk); segments are read with O_DIRECT where possible. Then segments are scanned
+// in order. The journal ends at the first all-zero header. A header or body that fails its
+// checksum, or is not this journal's (another journal id: client bytes inside a body cannot
+// pass for a header), is a torn tail when no valid entry follows it anywhere, or when every
+// valid entry after it belongs to the same group (Append) as the bad one: that group was never
+// acknowledged. A torn tail is logged and cut (overwritten with zeros and synced) and appends
+// continue there. Any other valid later entry means corruption in the middle: Open fails
+// naming the file and offset. A sound entry that a crash cannot explain (an unknown kind or a
+// newer format version, a sequence that does not follow, a timestamp that does not increase)
+// also fails Open, naming file, offset and reason: it is never cut.
+//
+// The journal id is random, chosen when the journal is created and kept in `journal.id`
+// (written before the first segment); every header carries it under its checksum. Journals
+// written before format version 1 have no id: their entries (version 0) stay valid below the
+// sequence at which `journal.id` was added.
 //
 // Thread: Open, Append and the accessors are called from one thread (the core's sequencer);
 // the class runs its own preallocation thread internally.
@@ -30,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_system.h"
 #include "base/status.h"
 
 namespace corridor::journal {
@@ -41,6 +55,9 @@ enum class EntryKind : uint8_t {
 };
 
 inline constexpr uint32_t kEntryMagic = 0x314A5243;  // "CRJ1" little-endian.
+// Format version of new entries. 0: written before versions existed (a post_pending_transfer
+// of amount 0 posts the whole pending amount); 1: TigerBeetle 0.16's post amounts.
+inline constexpr uint8_t kEntryFormatVersion = 1;
 inline constexpr uint32_t kEntryHeaderSize = 64;
 // The largest body an entry may carry (a full batch of 8,190 128-byte events fits).
 inline constexpr uint32_t kEntryBodyMax = 1 << 20;
@@ -54,11 +71,13 @@ struct EntryHeader {
   uint32_t body_size;   // Bytes of body following the header; a multiple of 8.
   uint32_t body_crc;    // CRC32C of the body.
   uint8_t kind;         // EntryKind.
-  uint8_t reserved1[7];  // Zero.
+  uint8_t version;      // Format version (kEntryFormatVersion); 0 in old journals.
+  uint8_t reserved1[6];  // Zero.
   // Sequence of the first entry of the Append this entry was written by (its group). Lets
   // recovery tell a group torn by a crash from corruption; 0 in journals written before it.
   uint64_t group_first;
-  uint8_t reserved[16];  // Zero.
+  uint64_t journal_id;   // The journal's random id (journal.id); 0 in version-0 entries.
+  uint8_t reserved[8];   // Zero.
 };
 static_assert(sizeof(EntryHeader) == kEntryHeaderSize);
 
@@ -73,6 +92,7 @@ struct NewEntry {
 // An entry read back during recovery; `body` points into memory valid only during the call.
 struct ReadEntry {
   EntryKind kind;
+  uint8_t version;  // Format version the entry was written in.
   uint64_t sequence;
   uint64_t timestamp;
   std::span<const std::byte> body;
@@ -84,6 +104,10 @@ struct Options {
   // Append with O_DIRECT where the file system allows it (else, or when false, through the
   // page cache). Either way Append returns after fdatasync.
   bool direct_io = true;
+  // Inspection: Open changes nothing on disk (no directory, lock, sync, cut, id file or
+  // preallocation; it reports what a start would cut) and the journal cannot be appended to.
+  bool read_only = false;
+  FileSystem* fs = nullptr;  // nullptr: FileSystem::Posix().
 };
 
 // What Open found, for logs and `corridor inspect`.
@@ -94,8 +118,9 @@ struct RecoveryReport {
   uint64_t last_timestamp = 0;
   uint64_t entries = 0;            // Valid entries scanned.
   uint64_t bytes = 0;              // Bytes of valid entries (headers + bodies).
-  bool tail_cut = false;           // A torn tail was found and cut.
+  bool tail_cut = false;           // A torn tail was found and cut (read-only: would be cut).
   std::string tail_cut_message;    // Names file and offset of the cut.
+  uint64_t journal_id = 0;         // 0 when there is no journal.id yet (read-only, or old).
 };
 
 class Journal {
@@ -117,8 +142,10 @@ class Journal {
   // the current segment goes to the next one), with one fdatasync per touched segment, and
   // returns once all are durable. Sequences must continue last_sequence() by one each and
   // timestamps must increase; bodies must be at most kEntryBodyMax and a multiple of 8.
-  // On failure the journal is in fail-stop and every later call returns the same error.
-  Status Append(std::span<const NewEntry> entries);
+  // On failure the journal is in fail-stop and every later call returns the same error;
+  // *durable (when given) counts the leading entries that are durable all the same (those of
+  // segments whose fdatasync succeeded before the failure); of the rest, nothing is known.
+  Status Append(std::span<const NewEntry> entries, size_t* durable = nullptr);
 
   // Takes whole segment files whose entries all have sequence <= `sequence` (they are covered
   // by a durable snapshot) out of the journal, never the segment being written. They are only
@@ -127,7 +154,7 @@ class Journal {
 
   // Deletes the segment files dropped in `dir`, gradually (see base/file_delete.h): slow, for
   // a thread that nobody waits for. Safe beside a journal open on `dir`.
-  static Status DeleteDroppedSegments(const std::string& dir);
+  static Status DeleteDroppedSegments(FileSystem& fs, const std::string& dir);
 
   uint64_t last_sequence() const;
   uint64_t last_timestamp() const;

@@ -476,7 +476,7 @@ TEST_F(JournalTest, DropSegmentsThroughDeletesOnlyCoveredSegments) {
   EXPECT_TRUE(std::filesystem::exists(SegmentPath(3)));
   ASSERT_TRUE(Open(first3.sequence).ok());
   ExpectReplayed(first3.sequence + 1, 200);
-  ASSERT_TRUE(Journal::DeleteDroppedSegments(options_.dir).ok());
+  ASSERT_TRUE(Journal::DeleteDroppedSegments(FileSystem::Posix(), options_.dir).ok());
   EXPECT_FALSE(std::filesystem::exists(SegmentPath(1) + ".dropped"));
   EXPECT_FALSE(std::filesystem::exists(SegmentPath(2) + ".dropped"));
   EXPECT_TRUE(std::filesystem::exists(SegmentPath(3)));

@@ -598,7 +598,8 @@ void StateMachine::CreateAccounts(uint64_t timestamp, std::span<const Account> e
 }
 
 void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
-                                   std::vector<CreateTransferResult>* results) {
+                                   std::vector<CreateTransferResult>* results,
+                                   PostAmountRule /*rule*/) {
   CORRIDOR_CHECK(events.size() <= kBatchEventsMax);
   CORRIDOR_CHECK(timestamp >= MinNextTimestamp(static_cast<uint32_t>(events.size())));
   State& s = *state_;

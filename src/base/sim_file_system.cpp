@@ -1,0 +1,395 @@
+#include "base/sim_file_system.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace corridor {
+namespace {
+
+constexpr uint64_t kSector = 512;
+
+std::pair<std::string, std::string> Split(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return {".", path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+}  // namespace
+
+struct SimFileSystem::Inode {
+  std::vector<uint8_t> current;
+  std::vector<uint8_t> durable;
+  std::vector<bool> dirty;  // Per sector of `current`.
+  bool size_dirty = false;
+
+  void MarkDirty(uint64_t offset, uint64_t size) {
+    dirty.resize((current.size() + kSector - 1) / kSector, false);
+    if (size == 0) return;
+    for (uint64_t s = offset / kSector; s <= (offset + size - 1) / kSector; ++s) dirty[s] = true;
+  }
+  // Copies sector `s` of the cache to the disk.
+  void WriteBack(uint64_t s) {
+    const uint64_t begin = s * kSector;
+    const uint64_t end = std::min<uint64_t>(begin + kSector, current.size());
+    if (end <= begin) return;
+    if (durable.size() < end) durable.resize(end, 0);
+    std::memcpy(durable.data() + begin, current.data() + begin, end - begin);
+  }
+  void Sync() {
+    durable.resize(current.size(), 0);
+    for (uint64_t s = 0; s < dirty.size(); ++s) {
+      if (dirty[s]) WriteBack(s);
+    }
+    dirty.assign(dirty.size(), false);
+    size_dirty = false;
+  }
+};
+
+struct SimFileSystem::Dir {
+  std::map<std::string, std::shared_ptr<Inode>> current;
+  std::map<std::string, std::shared_ptr<Inode>> durable;
+};
+
+class SimFile : public File {
+ public:
+  SimFile(SimFileSystem* fs, std::shared_ptr<SimFileSystem::Inode> inode, unsigned flags,
+          uint64_t epoch)
+      : fs_(fs), inode_(std::move(inode)), flags_(flags), epoch_(epoch) {}
+
+  int Write(const void* data, size_t size, uint64_t offset) override {
+    std::lock_guard lock(fs_->mu_);
+    if (const int err = Check(true); err != 0) return err;
+    SimFileSystem::Inode& in = *inode_;
+    if (offset + size > in.current.size()) {
+      in.current.resize(offset + size, 0);
+      in.size_dirty = true;
+    }
+    if (size > 0) std::memcpy(in.current.data() + offset, data, size);
+    in.MarkDirty(offset, size);
+    return 0;
+  }
+
+  int WriteV(iovec* iov, size_t count, uint64_t offset) override {
+    // One call, one operation: gather first, so that a crash point falls on the whole call.
+    std::vector<uint8_t> all;
+    for (size_t i = 0; i < count; ++i) {
+      const auto* p = static_cast<const uint8_t*>(iov[i].iov_base);
+      all.insert(all.end(), p, p + iov[i].iov_len);
+    }
+    return Write(all.data(), all.size(), offset);
+  }
+
+  int Read(void* data, size_t size, uint64_t offset, size_t* done) override {
+    std::lock_guard lock(fs_->mu_);
+    *done = 0;
+    if (const int err = Check(false); err != 0) return err;
+    SimFileSystem::Inode& in = *inode_;
+    const bool direct = (flags_ & FileSystem::kDirect) != 0;
+    if (direct && size > 0 && offset < in.current.size()) {
+      // O_DIRECT writes back the dirty pages it covers, then reads the disk.
+      const uint64_t end = std::min<uint64_t>(offset + size, in.current.size());
+      for (uint64_t s = offset / kSector; s <= (end - 1) / kSector; ++s) {
+        if (s < in.dirty.size() && in.dirty[s]) {
+          in.WriteBack(s);
+          in.dirty[s] = false;
+        }
+      }
+    }
+    const std::vector<uint8_t>& image = direct ? in.durable : in.current;
+    // The file's size is the cache's (the inode in memory), its bytes the chosen image's.
+    if (offset >= in.current.size()) return 0;
+    const uint64_t n = std::min<uint64_t>(size, in.current.size() - offset);
+    for (uint64_t i = 0; i < n; ++i) {
+      static_cast<uint8_t*>(data)[i] = offset + i < image.size() ? image[offset + i] : 0;
+    }
+    *done = n;
+    return 0;
+  }
+
+  int DataSync() override {
+    std::lock_guard lock(fs_->mu_);
+    if (epoch_ != fs_->epoch_ || fs_->crashed_) return EIO;
+    if (const int err = fs_->Mutate(); err != 0) {
+      if (!fs_->crashed_) {  // A failed fsync: the pages are marked clean, never written.
+        inode_->dirty.assign(inode_->dirty.size(), false);
+        inode_->size_dirty = false;
+      }
+      return err;
+    }
+    inode_->Sync();
+    return 0;
+  }
+
+  int Size(uint64_t* size) override {
+    std::lock_guard lock(fs_->mu_);
+    if (const int err = Check(false); err != 0) return err;
+    *size = inode_->current.size();
+    return 0;
+  }
+
+  int Truncate(uint64_t size) override {
+    std::lock_guard lock(fs_->mu_);
+    if (const int err = Check(true); err != 0) return err;
+    inode_->current.resize(size, 0);
+    inode_->MarkDirty(0, 0);
+    inode_->size_dirty = true;
+    return 0;
+  }
+
+  int StartWriteback(uint64_t, uint64_t, bool) override {
+    std::lock_guard lock(fs_->mu_);
+    return Check(false);
+  }
+
+  void DropCache() override {
+    std::lock_guard lock(fs_->mu_);
+    if (Check(false) != 0) return;
+    SimFileSystem::Inode& in = *inode_;
+    for (uint64_t i = 0; i < in.current.size(); ++i) {
+      const uint64_t s = i / kSector;
+      if (s < in.dirty.size() && in.dirty[s]) continue;
+      in.current[i] = i < in.durable.size() ? in.durable[i] : 0;
+    }
+  }
+
+ private:
+  // Requires fs_->mu_.
+  int Check(bool mutating) {
+    if (epoch_ != fs_->epoch_) return EIO;
+    if ((flags_ & FileSystem::kWrite) == 0 && mutating) return EBADF;
+    return mutating ? fs_->Mutate() : fs_->Alive();
+  }
+
+  SimFileSystem* fs_;
+  std::shared_ptr<SimFileSystem::Inode> inode_;
+  unsigned flags_;
+  uint64_t epoch_;
+};
+
+class SimDirLock : public DirLock {
+ public:
+  SimDirLock(SimFileSystem* fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  ~SimDirLock() override {
+    std::lock_guard lock(fs_->mu_);
+    fs_->locked_.erase(dir_);
+  }
+
+ private:
+  SimFileSystem* fs_;
+  std::string dir_;
+};
+
+SimFileSystem::SimFileSystem(uint64_t seed) : rng_(seed) {}
+SimFileSystem::~SimFileSystem() = default;
+
+void SimFileSystem::CrashAtOp(uint64_t n) {
+  std::lock_guard lock(mu_);
+  crash_at_ = ops_ + n;
+}
+
+void SimFileSystem::FailOp(uint64_t n, int err) {
+  std::lock_guard lock(mu_);
+  fail_at_ = ops_ + n;
+  fail_errno_ = err;
+}
+
+bool SimFileSystem::crashed() const {
+  std::lock_guard lock(mu_);
+  return crashed_;
+}
+
+uint64_t SimFileSystem::ops() const {
+  std::lock_guard lock(mu_);
+  return ops_;
+}
+
+int SimFileSystem::Mutate() {
+  if (crashed_) return EIO;
+  ++ops_;
+  if (crash_at_ != 0 && ops_ >= crash_at_) {
+    crashed_ = true;
+    return EIO;
+  }
+  if (fail_at_ != 0 && ops_ == fail_at_) {
+    fail_at_ = 0;
+    return fail_errno_;
+  }
+  return 0;
+}
+
+int SimFileSystem::Alive() const { return crashed_ ? EIO : 0; }
+
+void SimFileSystem::PowerCutInode(Inode& in) {
+  const uint64_t size =
+      in.size_dirty && (rng_() & 1) != 0 ? in.current.size() : in.durable.size();
+  std::vector<uint8_t> disk = in.durable;
+  disk.resize(size, 0);
+  for (uint64_t s = 0; s < in.dirty.size(); ++s) {
+    if (!in.dirty[s] || (rng_() & 1) == 0) continue;
+    const uint64_t begin = s * kSector;
+    const uint64_t end = std::min<uint64_t>({begin + kSector, in.current.size(), size});
+    if (end > begin) std::memcpy(disk.data() + begin, in.current.data() + begin, end - begin);
+  }
+  in.durable = disk;
+  in.current = std::move(disk);
+  in.dirty.assign((in.current.size() + kSector - 1) / kSector, false);
+  in.size_dirty = false;
+}
+
+void SimFileSystem::PowerCutDir(Dir& dir) {
+  std::set<std::string> names;
+  for (const auto& [name, inode] : dir.current) names.insert(name);
+  for (const auto& [name, inode] : dir.durable) names.insert(name);
+  std::map<std::string, std::shared_ptr<Inode>> after;
+  for (const std::string& name : names) {
+    auto cur = dir.current.find(name);
+    auto dur = dir.durable.find(name);
+    std::shared_ptr<Inode> now = cur == dir.current.end() ? nullptr : cur->second;
+    std::shared_ptr<Inode> disk = dur == dir.durable.end() ? nullptr : dur->second;
+    std::shared_ptr<Inode> kept = now == disk || (rng_() & 1) == 0 ? disk : now;
+    if (kept) after[name] = kept;
+  }
+  dir.durable = after;
+  dir.current = std::move(after);
+}
+
+void SimFileSystem::PowerCut() {
+  std::lock_guard lock(mu_);
+  std::set<Inode*> seen;
+  for (auto& [path, dir] : dirs_) {
+    for (auto& [name, inode] : dir->current) {
+      if (seen.insert(inode.get()).second) PowerCutInode(*inode);
+    }
+    for (auto& [name, inode] : dir->durable) {
+      if (seen.insert(inode.get()).second) PowerCutInode(*inode);
+    }
+  }
+  for (auto& [path, dir] : dirs_) PowerCutDir(*dir);
+  ++epoch_;
+  crashed_ = false;
+  crash_at_ = 0;
+  fail_at_ = 0;
+}
+
+std::vector<uint8_t> SimFileSystem::DurableBytes(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  const auto [dir, name] = Split(path);
+  auto d = dirs_.find(dir);
+  if (d == dirs_.end()) return {};
+  auto f = d->second->durable.find(name);
+  return f == d->second->durable.end() ? std::vector<uint8_t>{} : f->second->durable;
+}
+
+SimFileSystem::Dir* SimFileSystem::FindDir(const std::string& dir) {
+  auto d = dirs_.find(dir);
+  return d == dirs_.end() ? nullptr : d->second.get();
+}
+
+int SimFileSystem::Open(const std::string& path, unsigned flags, std::unique_ptr<File>* out) {
+  std::lock_guard lock(mu_);
+  if (const int err = Alive(); err != 0) return err;
+  const auto [dirname, name] = Split(path);
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr) return ENOENT;
+  auto found = dir->current.find(name);
+  std::shared_ptr<Inode> inode;
+  if (found != dir->current.end()) {
+    inode = found->second;
+  } else {
+    if ((flags & kCreate) == 0) return ENOENT;
+    if (const int err = Mutate(); err != 0) return err;
+    inode = std::make_shared<Inode>();
+    dir->current[name] = inode;
+  }
+  if ((flags & kTruncate) != 0 && !inode->current.empty()) {
+    if (const int err = Mutate(); err != 0) return err;
+    inode->current.clear();
+    inode->MarkDirty(0, 0);
+    inode->size_dirty = true;
+  }
+  *out = std::make_unique<SimFile>(this, inode, flags, epoch_);
+  return 0;
+}
+
+int SimFileSystem::Rename(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mu_);
+  const auto [from_dir, from_name] = Split(from);
+  const auto [to_dir, to_name] = Split(to);
+  Dir* src = FindDir(from_dir);
+  Dir* dst = FindDir(to_dir);
+  if (src == nullptr || dst == nullptr) return Alive() != 0 ? EIO : ENOENT;
+  auto found = src->current.find(from_name);
+  if (found == src->current.end()) return Alive() != 0 ? EIO : ENOENT;
+  if (const int err = Mutate(); err != 0) return err;
+  std::shared_ptr<Inode> inode = found->second;
+  src->current.erase(found);
+  dst->current[to_name] = std::move(inode);
+  return 0;
+}
+
+int SimFileSystem::Unlink(const std::string& path) {
+  std::lock_guard lock(mu_);
+  const auto [dirname, name] = Split(path);
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr || dir->current.count(name) == 0) return Alive() != 0 ? EIO : ENOENT;
+  if (const int err = Mutate(); err != 0) return err;
+  dir->current.erase(name);
+  return 0;
+}
+
+int SimFileSystem::List(const std::string& dirname, std::vector<std::string>* names) {
+  std::lock_guard lock(mu_);
+  names->clear();
+  if (const int err = Alive(); err != 0) return err;
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr) return ENOENT;
+  for (const auto& [name, inode] : dir->current) names->push_back(name);
+  return 0;
+}
+
+int SimFileSystem::SyncDir(const std::string& dirname) {
+  std::lock_guard lock(mu_);
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr) return Alive() != 0 ? EIO : ENOENT;
+  if (const int err = Mutate(); err != 0) return err;
+  dir->durable = dir->current;
+  return 0;
+}
+
+int SimFileSystem::CreateDirs(const std::string& dir, bool* created) {
+  std::lock_guard lock(mu_);
+  if (const int err = Alive(); err != 0) return err;
+  *created = dirs_.count(dir) == 0;
+  if (*created) dirs_[dir] = std::make_unique<Dir>();
+  return 0;
+}
+
+int SimFileSystem::FileSize(const std::string& path, uint64_t* size) {
+  std::lock_guard lock(mu_);
+  if (const int err = Alive(); err != 0) return err;
+  const auto [dirname, name] = Split(path);
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr) return ENOENT;
+  auto found = dir->current.find(name);
+  if (found == dir->current.end()) return ENOENT;
+  *size = found->second->current.size();
+  return 0;
+}
+
+int SimFileSystem::Truncate(const std::string& path, uint64_t size) {
+  std::unique_ptr<File> file;
+  if (const int err = Open(path, kWrite, &file); err != 0) return err;
+  return file->Truncate(size);
+}
+
+int SimFileSystem::LockDir(const std::string& dir, std::unique_ptr<DirLock>* out) {
+  std::lock_guard lock(mu_);
+  if (const int err = Alive(); err != 0) return err;
+  if (FindDir(dir) == nullptr) return ENOENT;
+  if (!locked_.insert(dir).second) return EWOULDBLOCK;
+  *out = std::make_unique<SimDirLock>(this, dir);
+  return 0;
+}
+
+}  // namespace corridor

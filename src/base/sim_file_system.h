@@ -1,0 +1,88 @@
+// A simulated disk for power-cut tests (LevelDB's FaultInjectionTestEnv, in memory).
+//
+// Each file keeps two images: what the page cache holds (`current`) and what the disk holds
+// (`durable`), with a dirty flag per 512-byte sector. DataSync writes the dirty sectors; a
+// directory's entries (created, renamed, removed files) become durable with SyncDir. A power
+// cut keeps each dirty sector and each unsynced directory entry or not, at random (the kernel
+// may have written any of them back, in any order), and drops the rest. An injected failed
+// DataSync behaves as Linux's: the sectors it could not write are marked clean, stay in the
+// cache, and are lost from the disk. Direct reads (kDirect) see the disk, after writing back
+// the dirty sectors they cover, as O_DIRECT does.
+//
+// The process dies at a chosen point with CrashAtOp: from that operation on, every call
+// fails with EIO and changes nothing, until PowerCut() revives the disk.
+//
+// Directories are created durable at once; files are all that the journal and snapshots
+// need. Paths are plain strings: "dir/name", with no "." or "..".
+//
+// Thread: every method may be called from any thread (one mutex).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/file_system.h"
+
+namespace corridor {
+
+class SimFileSystem : public FileSystem {
+ public:
+  explicit SimFileSystem(uint64_t seed);
+  ~SimFileSystem() override;
+
+  // The `n`-th mutating call from now (1 = the next) and every later call fail with EIO.
+  void CrashAtOp(uint64_t n);
+  // The `n`-th mutating call from now fails with `err` (EIO, ENOSPC) and changes nothing,
+  // except that a failed DataSync marks the file's dirty sectors clean without writing them.
+  void FailOp(uint64_t n, int err);
+  // Loses everything not durable (see above), clears crash and failure points, revives.
+  // Files opened before stay dead.
+  void PowerCut();
+  bool crashed() const;
+  // Mutating calls so far (writes, syncs, renames, unlinks, truncations, creations).
+  uint64_t ops() const;
+  // Bytes of a file as the disk holds them (for tests); empty when absent.
+  std::vector<uint8_t> DurableBytes(const std::string& path) const;
+
+  int Open(const std::string& path, unsigned flags, std::unique_ptr<File>* out) override;
+  int Rename(const std::string& from, const std::string& to) override;
+  int Unlink(const std::string& path) override;
+  int List(const std::string& dir, std::vector<std::string>* names) override;
+  int SyncDir(const std::string& dir) override;
+  int CreateDirs(const std::string& dir, bool* created) override;
+  int FileSize(const std::string& path, uint64_t* size) override;
+  int Truncate(const std::string& path, uint64_t size) override;
+  int LockDir(const std::string& dir, std::unique_ptr<DirLock>* out) override;
+
+  struct Inode;
+  struct Dir;
+
+ private:
+  friend class SimFile;
+  friend class SimDirLock;
+  // Counts a mutating call; returns 0 to go ahead, else the errno to fail with.
+  int Mutate();
+  int Alive() const;  // EIO once crashed.
+  Dir* FindDir(const std::string& dir);
+  void PowerCutInode(Inode& inode);
+  void PowerCutDir(Dir& dir);
+
+  mutable std::mutex mu_;
+  std::mt19937_64 rng_;
+  std::map<std::string, std::unique_ptr<Dir>> dirs_;
+  std::set<std::string> locked_;
+  uint64_t ops_ = 0;
+  uint64_t epoch_ = 0;  // Bumped by PowerCut: files of an older epoch are dead.
+  uint64_t crash_at_ = 0;  // 0: none.
+  uint64_t fail_at_ = 0;
+  int fail_errno_ = 0;
+  bool crashed_ = false;
+};
+
+}  // namespace corridor
