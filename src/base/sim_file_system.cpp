@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace corridor {
 namespace {
@@ -59,7 +60,7 @@ class SimFile : public File {
 
   int Write(const void* data, size_t size, uint64_t offset) override {
     std::lock_guard lock(fs_->mu_);
-    if (const int err = Check(true); err != 0) return err;
+    if (const int err = Check(SimFileSystem::Op::write); err != 0) return err;
     SimFileSystem::Inode& in = *inode_;
     if (offset + size > in.current.size()) {
       in.current.resize(offset + size, 0);
@@ -83,7 +84,7 @@ class SimFile : public File {
   int Read(void* data, size_t size, uint64_t offset, size_t* done) override {
     std::lock_guard lock(fs_->mu_);
     *done = 0;
-    if (const int err = Check(false); err != 0) return err;
+    if (const int err = Check(std::nullopt); err != 0) return err;
     SimFileSystem::Inode& in = *inode_;
     const bool direct = (flags_ & FileSystem::kDirect) != 0;
     if (direct && size > 0 && offset < in.current.size()) {
@@ -108,10 +109,12 @@ class SimFile : public File {
   }
 
   int DataSync() override {
+    fs_->WaitForSyncGate();
     std::lock_guard lock(fs_->mu_);
     if (epoch_ != fs_->epoch_ || fs_->crashed_) return EIO;
-    if (const int err = fs_->Mutate(); err != 0) {
-      if (!fs_->crashed_) {  // A failed fsync: the pages are marked clean, never written.
+    if (const int err = fs_->Mutate(SimFileSystem::Op::data_sync); err != 0) {
+      if (!fs_->crashed_ && fs_->last_failure_poisons_) {
+        // A failed fsync: the pages are marked clean, never written.
         inode_->dirty.assign(inode_->dirty.size(), false);
         inode_->size_dirty = false;
       }
@@ -123,14 +126,14 @@ class SimFile : public File {
 
   int Size(uint64_t* size) override {
     std::lock_guard lock(fs_->mu_);
-    if (const int err = Check(false); err != 0) return err;
+    if (const int err = Check(std::nullopt); err != 0) return err;
     *size = inode_->current.size();
     return 0;
   }
 
   int Truncate(uint64_t size) override {
     std::lock_guard lock(fs_->mu_);
-    if (const int err = Check(true); err != 0) return err;
+    if (const int err = Check(SimFileSystem::Op::truncate); err != 0) return err;
     inode_->current.resize(size, 0);
     inode_->MarkDirty(0, 0);
     inode_->size_dirty = true;
@@ -139,12 +142,12 @@ class SimFile : public File {
 
   int StartWriteback(uint64_t, uint64_t, bool) override {
     std::lock_guard lock(fs_->mu_);
-    return Check(false);
+    return Check(std::nullopt);
   }
 
   void DropCache() override {
     std::lock_guard lock(fs_->mu_);
-    if (Check(false) != 0) return;
+    if (Check(std::nullopt) != 0) return;
     SimFileSystem::Inode& in = *inode_;
     for (uint64_t i = 0; i < in.current.size(); ++i) {
       const uint64_t s = i / kSector;
@@ -154,11 +157,11 @@ class SimFile : public File {
   }
 
  private:
-  // Requires fs_->mu_.
-  int Check(bool mutating) {
+  // Requires fs_->mu_. `op`: the kind of mutating call; none for reads.
+  int Check(std::optional<SimFileSystem::Op> op) {
     if (epoch_ != fs_->epoch_) return EIO;
-    if ((flags_ & FileSystem::kWrite) == 0 && mutating) return EBADF;
-    return mutating ? fs_->Mutate() : fs_->Alive();
+    if ((flags_ & FileSystem::kWrite) == 0 && op) return EBADF;
+    return op ? fs_->Mutate(*op) : fs_->Alive();
   }
 
   SimFileSystem* fs_;
@@ -188,10 +191,13 @@ void SimFileSystem::CrashAtOp(uint64_t n) {
   crash_at_ = ops_ + n;
 }
 
-void SimFileSystem::FailOp(uint64_t n, int err) {
+void SimFileSystem::FailOp(uint64_t n, int err, Op op, bool poison) {
   std::lock_guard lock(mu_);
-  fail_at_ = ops_ + n;
+  fail_at_ = n;
+  fail_count_ = 0;
+  fail_op_ = op;
   fail_errno_ = err;
+  fail_poison_ = poison;
 }
 
 bool SimFileSystem::crashed() const {
@@ -204,29 +210,54 @@ uint64_t SimFileSystem::ops() const {
   return ops_;
 }
 
-int SimFileSystem::Mutate() {
+int SimFileSystem::Mutate(Op op) {
   if (crashed_) return EIO;
   ++ops_;
   if (crash_at_ != 0 && ops_ >= crash_at_) {
     crashed_ = true;
     return EIO;
   }
-  if (fail_at_ != 0 && ops_ == fail_at_) {
+  if (fail_at_ != 0 && (fail_op_ == Op::any || fail_op_ == op) && ++fail_count_ == fail_at_) {
     fail_at_ = 0;
+    last_failure_poisons_ = fail_poison_;
     return fail_errno_;
   }
   return 0;
 }
 
+void SimFileSystem::ClearFaults() {
+  std::lock_guard lock(mu_);
+  if (!crashed_) crash_at_ = 0;
+  fail_at_ = 0;
+}
+
+void SimFileSystem::CloseSyncGate() {
+  std::lock_guard lock(mu_);
+  gate_closed_ = true;
+}
+
+void SimFileSystem::OpenSyncGate() {
+  {
+    std::lock_guard lock(mu_);
+    gate_closed_ = false;
+  }
+  gate_cv_.notify_all();
+}
+
+void SimFileSystem::WaitForSyncGate() {
+  std::unique_lock lock(mu_);
+  gate_cv_.wait(lock, [this] { return !gate_closed_; });
+}
+
 int SimFileSystem::Alive() const { return crashed_ ? EIO : 0; }
 
-void SimFileSystem::PowerCutInode(Inode& in) {
+void SimFileSystem::PowerCutInode(Inode& in, bool keep_some) {
   const uint64_t size =
-      in.size_dirty && (rng_() & 1) != 0 ? in.current.size() : in.durable.size();
+      in.size_dirty && keep_some && (rng_() & 1) != 0 ? in.current.size() : in.durable.size();
   std::vector<uint8_t> disk = in.durable;
   disk.resize(size, 0);
   for (uint64_t s = 0; s < in.dirty.size(); ++s) {
-    if (!in.dirty[s] || (rng_() & 1) == 0) continue;
+    if (!in.dirty[s] || !keep_some || (rng_() & 1) == 0) continue;
     const uint64_t begin = s * kSector;
     const uint64_t end = std::min<uint64_t>({begin + kSector, in.current.size(), size});
     if (end > begin) std::memcpy(disk.data() + begin, in.current.data() + begin, end - begin);
@@ -237,7 +268,7 @@ void SimFileSystem::PowerCutInode(Inode& in) {
   in.size_dirty = false;
 }
 
-void SimFileSystem::PowerCutDir(Dir& dir) {
+void SimFileSystem::PowerCutDir(Dir& dir, bool keep_some) {
   std::set<std::string> names;
   for (const auto& [name, inode] : dir.current) names.insert(name);
   for (const auto& [name, inode] : dir.durable) names.insert(name);
@@ -247,25 +278,25 @@ void SimFileSystem::PowerCutDir(Dir& dir) {
     auto dur = dir.durable.find(name);
     std::shared_ptr<Inode> now = cur == dir.current.end() ? nullptr : cur->second;
     std::shared_ptr<Inode> disk = dur == dir.durable.end() ? nullptr : dur->second;
-    std::shared_ptr<Inode> kept = now == disk || (rng_() & 1) == 0 ? disk : now;
+    std::shared_ptr<Inode> kept = now == disk || !keep_some || (rng_() & 1) == 0 ? disk : now;
     if (kept) after[name] = kept;
   }
   dir.durable = after;
   dir.current = std::move(after);
 }
 
-void SimFileSystem::PowerCut() {
+void SimFileSystem::PowerCut(bool keep_some) {
   std::lock_guard lock(mu_);
   std::set<Inode*> seen;
   for (auto& [path, dir] : dirs_) {
     for (auto& [name, inode] : dir->current) {
-      if (seen.insert(inode.get()).second) PowerCutInode(*inode);
+      if (seen.insert(inode.get()).second) PowerCutInode(*inode, keep_some);
     }
     for (auto& [name, inode] : dir->durable) {
-      if (seen.insert(inode.get()).second) PowerCutInode(*inode);
+      if (seen.insert(inode.get()).second) PowerCutInode(*inode, keep_some);
     }
   }
-  for (auto& [path, dir] : dirs_) PowerCutDir(*dir);
+  for (auto& [path, dir] : dirs_) PowerCutDir(*dir, keep_some);
   ++epoch_;
   crashed_ = false;
   crash_at_ = 0;
@@ -298,12 +329,12 @@ int SimFileSystem::Open(const std::string& path, unsigned flags, std::unique_ptr
     inode = found->second;
   } else {
     if ((flags & kCreate) == 0) return ENOENT;
-    if (const int err = Mutate(); err != 0) return err;
+    if (const int err = Mutate(Op::create); err != 0) return err;
     inode = std::make_shared<Inode>();
     dir->current[name] = inode;
   }
   if ((flags & kTruncate) != 0 && !inode->current.empty()) {
-    if (const int err = Mutate(); err != 0) return err;
+    if (const int err = Mutate(Op::truncate); err != 0) return err;
     inode->current.clear();
     inode->MarkDirty(0, 0);
     inode->size_dirty = true;
@@ -321,7 +352,7 @@ int SimFileSystem::Rename(const std::string& from, const std::string& to) {
   if (src == nullptr || dst == nullptr) return Alive() != 0 ? EIO : ENOENT;
   auto found = src->current.find(from_name);
   if (found == src->current.end()) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(); err != 0) return err;
+  if (const int err = Mutate(Op::rename); err != 0) return err;
   std::shared_ptr<Inode> inode = found->second;
   src->current.erase(found);
   dst->current[to_name] = std::move(inode);
@@ -333,7 +364,7 @@ int SimFileSystem::Unlink(const std::string& path) {
   const auto [dirname, name] = Split(path);
   Dir* dir = FindDir(dirname);
   if (dir == nullptr || dir->current.count(name) == 0) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(); err != 0) return err;
+  if (const int err = Mutate(Op::unlink); err != 0) return err;
   dir->current.erase(name);
   return 0;
 }
@@ -352,7 +383,7 @@ int SimFileSystem::SyncDir(const std::string& dirname) {
   std::lock_guard lock(mu_);
   Dir* dir = FindDir(dirname);
   if (dir == nullptr) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(); err != 0) return err;
+  if (const int err = Mutate(Op::sync_dir); err != 0) return err;
   dir->durable = dir->current;
   return 0;
 }

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,12 +39,21 @@ class SimFileSystem : public FileSystem {
 
   // The `n`-th mutating call from now (1 = the next) and every later call fail with EIO.
   void CrashAtOp(uint64_t n);
-  // The `n`-th mutating call from now fails with `err` (EIO, ENOSPC) and changes nothing,
-  // except that a failed DataSync marks the file's dirty sectors clean without writing them.
-  void FailOp(uint64_t n, int err);
+  enum class Op { any, write, data_sync, sync_dir, rename, unlink, truncate, create };
+  // The `n`-th mutating call of kind `op` from now fails with `err` (EIO, ENOSPC) and changes
+  // nothing, except that a failed DataSync marks the file's dirty sectors clean without
+  // writing them (`poison`, as Linux does) or leaves them dirty (`!poison`: as if the process
+  // had died before calling fdatasync).
+  void FailOp(uint64_t n, int err, Op op = Op::any, bool poison = true);
   // Loses everything not durable (see above), clears crash and failure points, revives.
-  // Files opened before stay dead.
-  void PowerCut();
+  // Files opened before stay dead. `keep_some`: each unsynced sector or directory entry
+  // survives with probability 1/2; otherwise none does.
+  void PowerCut(bool keep_some = true);
+  // Clears crash and failure points that have not fired (a restart without a power cut).
+  void ClearFaults();
+  // While closed, DataSync calls wait (tests use it to hold the journal mid-write).
+  void CloseSyncGate();
+  void OpenSyncGate();
   bool crashed() const;
   // Mutating calls so far (writes, syncs, renames, unlinks, truncations, creations).
   uint64_t ops() const;
@@ -67,11 +77,12 @@ class SimFileSystem : public FileSystem {
   friend class SimFile;
   friend class SimDirLock;
   // Counts a mutating call; returns 0 to go ahead, else the errno to fail with.
-  int Mutate();
+  int Mutate(Op op);
   int Alive() const;  // EIO once crashed.
   Dir* FindDir(const std::string& dir);
-  void PowerCutInode(Inode& inode);
-  void PowerCutDir(Dir& dir);
+  void PowerCutInode(Inode& inode, bool keep_some);
+  void PowerCutDir(Dir& dir, bool keep_some);
+  void WaitForSyncGate();
 
   mutable std::mutex mu_;
   std::mt19937_64 rng_;
@@ -80,8 +91,14 @@ class SimFileSystem : public FileSystem {
   uint64_t ops_ = 0;
   uint64_t epoch_ = 0;  // Bumped by PowerCut: files of an older epoch are dead.
   uint64_t crash_at_ = 0;  // 0: none.
-  uint64_t fail_at_ = 0;
+  uint64_t fail_at_ = 0;  // Counts calls of kind fail_op_.
+  uint64_t fail_count_ = 0;
+  Op fail_op_ = Op::any;
   int fail_errno_ = 0;
+  bool fail_poison_ = true;
+  bool last_failure_poisons_ = true;
+  std::condition_variable gate_cv_;
+  bool gate_closed_ = false;
   bool crashed_ = false;
 };
 

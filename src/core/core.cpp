@@ -270,6 +270,12 @@ struct Core::Impl {
     const Status st = journal->Append(entries, &durable);
     journal_writes.fetch_add(1, std::memory_order_relaxed);
     if (durable > 0) last_sequence.store(entries[durable - 1].sequence);
+    if (options.on_durable) {
+      for (size_t i = 0; i < durable; ++i) {
+        const journal::NewEntry& e = entries[i];
+        options.on_durable({e.kind, journal::kEntryFormatVersion, e.sequence, e.timestamp, e.body});
+      }
+    }
     if (st.ok()) return;
     const bool first_failure = !failed.exchange(true);
     if (first_failure) {

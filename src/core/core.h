@@ -54,6 +54,10 @@ struct Options {
   // The clocks journal time follows (see journal_clock.h); empty: the system's.
   std::function<uint64_t()> wall_clock_ns;
   std::function<uint64_t()> monotonic_clock_ns;
+  // Called on the sequencer with every entry once it is durable, before it is applied (a
+  // follower could replicate from here; the power-cut test records the history with it).
+  // The body is valid only during the call.
+  std::function<void(const journal::ReadEntry&)> on_durable;
 };
 
 // What start-up found, for logs and `corridor inspect`.

@@ -1069,20 +1069,19 @@ Status Journal::Impl::Fail(Status status) {
   return status;
 }
 
+// Oldest first, each rename made durable before the next: the directory's entries are not
+// written back in order (this machine's ext4 has no journal), and a power cut that kept a later
+// rename but not an earlier one would leave a hole in the journal.
 Status Journal::Impl::DropSegmentsThrough(uint64_t sequence) {
   CORRIDOR_CHECK(!options.read_only);
-  bool dropped = false;
   while (!closed.empty() && closed.front().last_sequence <= sequence) {
     const std::string victim = SegmentPath(options.dir, closed.front().index);
     const std::string trash = victim + kDroppedSuffix;
     if (const int err = fs->Rename(victim, trash); err != 0 && err != ENOENT) {
       return IoError("rename", victim, err);
     }
-    closed.pop_front();
-    dropped = true;
-  }
-  if (dropped) {
     if (const int err = fs->SyncDir(options.dir); err != 0) return IoError("fsync", options.dir, err);
+    closed.pop_front();
   }
   return Status::Ok();
 }
