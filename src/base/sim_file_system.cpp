@@ -55,8 +55,8 @@ struct SimFileSystem::Dir {
 class SimFile : public File {
  public:
   SimFile(SimFileSystem* fs, std::shared_ptr<SimFileSystem::Inode> inode, unsigned flags,
-          uint64_t epoch)
-      : fs_(fs), inode_(std::move(inode)), flags_(flags), epoch_(epoch) {}
+          uint64_t epoch, std::string path)
+      : fs_(fs), inode_(std::move(inode)), flags_(flags), epoch_(epoch), path_(std::move(path)) {}
 
   int Write(const void* data, size_t size, uint64_t offset) override {
     std::lock_guard lock(fs_->mu_);
@@ -87,32 +87,28 @@ class SimFile : public File {
     if (const int err = Check(std::nullopt); err != 0) return err;
     SimFileSystem::Inode& in = *inode_;
     const bool direct = (flags_ & FileSystem::kDirect) != 0;
-    if (direct && size > 0 && offset < in.current.size()) {
-      // O_DIRECT writes back the dirty pages it covers, then reads the disk.
-      const uint64_t end = std::min<uint64_t>(offset + size, in.current.size());
-      for (uint64_t s = offset / kSector; s <= (end - 1) / kSector; ++s) {
-        if (s < in.dirty.size() && in.dirty[s]) {
-          in.WriteBack(s);
-          in.dirty[s] = false;
-        }
-      }
-    }
-    const std::vector<uint8_t>& image = direct ? in.durable : in.current;
-    // The file's size is the cache's (the inode in memory), its bytes the chosen image's.
+    // The file's size is the cache's (the inode in memory). O_DIRECT writes back the dirty
+    // pages it covers and reads the device: dirty sectors as the cache has them (written, but
+    // not flushed, so still lost in a power cut), the rest as the disk holds it (so pages a
+    // failed fsync marked clean read as what the disk has).
     if (offset >= in.current.size()) return 0;
     const uint64_t n = std::min<uint64_t>(size, in.current.size() - offset);
     for (uint64_t i = 0; i < n; ++i) {
-      static_cast<uint8_t*>(data)[i] = offset + i < image.size() ? image[offset + i] : 0;
+      const uint64_t at = offset + i;
+      const uint64_t s = at / kSector;
+      const bool from_cache = !direct || (s < in.dirty.size() && in.dirty[s]);
+      const std::vector<uint8_t>& image = from_cache ? in.current : in.durable;
+      static_cast<uint8_t*>(data)[i] = at < image.size() ? image[at] : 0;
     }
     *done = n;
     return 0;
   }
 
   int DataSync() override {
-    fs_->WaitForSyncGate();
+    fs_->WaitForSyncGate(path_);
     std::lock_guard lock(fs_->mu_);
     if (epoch_ != fs_->epoch_ || fs_->crashed_) return EIO;
-    if (const int err = fs_->Mutate(SimFileSystem::Op::data_sync); err != 0) {
+    if (const int err = fs_->Mutate(SimFileSystem::Op::data_sync, path_); err != 0) {
       if (!fs_->crashed_ && fs_->last_failure_poisons_) {
         // A failed fsync: the pages are marked clean, never written.
         inode_->dirty.assign(inode_->dirty.size(), false);
@@ -161,13 +157,14 @@ class SimFile : public File {
   int Check(std::optional<SimFileSystem::Op> op) {
     if (epoch_ != fs_->epoch_) return EIO;
     if ((flags_ & FileSystem::kWrite) == 0 && op) return EBADF;
-    return op ? fs_->Mutate(*op) : fs_->Alive();
+    return op ? fs_->Mutate(*op, path_) : fs_->Alive();
   }
 
   SimFileSystem* fs_;
   std::shared_ptr<SimFileSystem::Inode> inode_;
   unsigned flags_;
   uint64_t epoch_;
+  std::string path_;
 };
 
 class SimDirLock : public DirLock {
@@ -191,8 +188,10 @@ void SimFileSystem::CrashAtOp(uint64_t n) {
   crash_at_ = ops_ + n;
 }
 
-void SimFileSystem::FailOp(uint64_t n, int err, Op op, bool poison) {
+void SimFileSystem::FailOp(uint64_t n, int err, Op op, bool poison,
+                           const std::string& path_part) {
   std::lock_guard lock(mu_);
+  fail_path_part_ = path_part;
   fail_at_ = n;
   fail_count_ = 0;
   fail_op_ = op;
@@ -210,14 +209,16 @@ uint64_t SimFileSystem::ops() const {
   return ops_;
 }
 
-int SimFileSystem::Mutate(Op op) {
+int SimFileSystem::Mutate(Op op, const std::string& path) {
   if (crashed_) return EIO;
   ++ops_;
   if (crash_at_ != 0 && ops_ >= crash_at_) {
     crashed_ = true;
     return EIO;
   }
-  if (fail_at_ != 0 && (fail_op_ == Op::any || fail_op_ == op) && ++fail_count_ == fail_at_) {
+  const bool matches = (fail_op_ == Op::any || fail_op_ == op) &&
+                       path.find(fail_path_part_) != std::string::npos;
+  if (fail_at_ != 0 && matches && ++fail_count_ == fail_at_) {
     fail_at_ = 0;
     last_failure_poisons_ = fail_poison_;
     return fail_errno_;
@@ -231,9 +232,10 @@ void SimFileSystem::ClearFaults() {
   fail_at_ = 0;
 }
 
-void SimFileSystem::CloseSyncGate() {
+void SimFileSystem::CloseSyncGate(const std::string& path_part) {
   std::lock_guard lock(mu_);
   gate_closed_ = true;
+  gate_path_part_ = path_part;
 }
 
 void SimFileSystem::OpenSyncGate() {
@@ -244,9 +246,11 @@ void SimFileSystem::OpenSyncGate() {
   gate_cv_.notify_all();
 }
 
-void SimFileSystem::WaitForSyncGate() {
+void SimFileSystem::WaitForSyncGate(const std::string& path) {
   std::unique_lock lock(mu_);
-  gate_cv_.wait(lock, [this] { return !gate_closed_; });
+  gate_cv_.wait(lock, [&] {
+    return !gate_closed_ || path.find(gate_path_part_) == std::string::npos;
+  });
 }
 
 int SimFileSystem::Alive() const { return crashed_ ? EIO : 0; }
@@ -329,17 +333,17 @@ int SimFileSystem::Open(const std::string& path, unsigned flags, std::unique_ptr
     inode = found->second;
   } else {
     if ((flags & kCreate) == 0) return ENOENT;
-    if (const int err = Mutate(Op::create); err != 0) return err;
+    if (const int err = Mutate(Op::create, path); err != 0) return err;
     inode = std::make_shared<Inode>();
     dir->current[name] = inode;
   }
   if ((flags & kTruncate) != 0 && !inode->current.empty()) {
-    if (const int err = Mutate(Op::truncate); err != 0) return err;
+    if (const int err = Mutate(Op::truncate, path); err != 0) return err;
     inode->current.clear();
     inode->MarkDirty(0, 0);
     inode->size_dirty = true;
   }
-  *out = std::make_unique<SimFile>(this, inode, flags, epoch_);
+  *out = std::make_unique<SimFile>(this, inode, flags, epoch_, path);
   return 0;
 }
 
@@ -352,7 +356,7 @@ int SimFileSystem::Rename(const std::string& from, const std::string& to) {
   if (src == nullptr || dst == nullptr) return Alive() != 0 ? EIO : ENOENT;
   auto found = src->current.find(from_name);
   if (found == src->current.end()) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(Op::rename); err != 0) return err;
+  if (const int err = Mutate(Op::rename, from); err != 0) return err;
   std::shared_ptr<Inode> inode = found->second;
   src->current.erase(found);
   dst->current[to_name] = std::move(inode);
@@ -364,7 +368,7 @@ int SimFileSystem::Unlink(const std::string& path) {
   const auto [dirname, name] = Split(path);
   Dir* dir = FindDir(dirname);
   if (dir == nullptr || dir->current.count(name) == 0) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(Op::unlink); err != 0) return err;
+  if (const int err = Mutate(Op::unlink, path); err != 0) return err;
   dir->current.erase(name);
   return 0;
 }
@@ -383,7 +387,7 @@ int SimFileSystem::SyncDir(const std::string& dirname) {
   std::lock_guard lock(mu_);
   Dir* dir = FindDir(dirname);
   if (dir == nullptr) return Alive() != 0 ? EIO : ENOENT;
-  if (const int err = Mutate(Op::sync_dir); err != 0) return err;
+  if (const int err = Mutate(Op::sync_dir, dirname); err != 0) return err;
   dir->durable = dir->current;
   return 0;
 }

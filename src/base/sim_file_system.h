@@ -6,8 +6,8 @@
 // cut keeps each dirty sector and each unsynced directory entry or not, at random (the kernel
 // may have written any of them back, in any order), and drops the rest. An injected failed
 // DataSync behaves as Linux's: the sectors it could not write are marked clean, stay in the
-// cache, and are lost from the disk. Direct reads (kDirect) see the disk, after writing back
-// the dirty sectors they cover, as O_DIRECT does.
+// cache, and are lost from the disk. Direct reads (kDirect) see what O_DIRECT does: the
+// dirty sectors they cover (written back, but no flush makes them durable) and the disk.
 //
 // The process dies at a chosen point with CrashAtOp: from that operation on, every call
 // fails with EIO and changes nothing, until PowerCut() revives the disk.
@@ -44,15 +44,18 @@ class SimFileSystem : public FileSystem {
   // nothing, except that a failed DataSync marks the file's dirty sectors clean without
   // writing them (`poison`, as Linux does) or leaves them dirty (`!poison`: as if the process
   // had died before calling fdatasync).
-  void FailOp(uint64_t n, int err, Op op = Op::any, bool poison = true);
+  // With `path_part`, only calls on paths containing it count (for SyncDir: the directory).
+  void FailOp(uint64_t n, int err, Op op = Op::any, bool poison = true,
+              const std::string& path_part = "");
   // Loses everything not durable (see above), clears crash and failure points, revives.
   // Files opened before stay dead. `keep_some`: each unsynced sector or directory entry
   // survives with probability 1/2; otherwise none does.
   void PowerCut(bool keep_some = true);
   // Clears crash and failure points that have not fired (a restart without a power cut).
   void ClearFaults();
-  // While closed, DataSync calls wait (tests use it to hold the journal mid-write).
-  void CloseSyncGate();
+  // While closed, DataSync calls on paths containing `path_part` wait (tests use it to hold
+  // the journal mid-write).
+  void CloseSyncGate(const std::string& path_part);
   void OpenSyncGate();
   bool crashed() const;
   // Mutating calls so far (writes, syncs, renames, unlinks, truncations, creations).
@@ -77,12 +80,12 @@ class SimFileSystem : public FileSystem {
   friend class SimFile;
   friend class SimDirLock;
   // Counts a mutating call; returns 0 to go ahead, else the errno to fail with.
-  int Mutate(Op op);
+  int Mutate(Op op, const std::string& path);
   int Alive() const;  // EIO once crashed.
   Dir* FindDir(const std::string& dir);
   void PowerCutInode(Inode& inode, bool keep_some);
   void PowerCutDir(Dir& dir, bool keep_some);
-  void WaitForSyncGate();
+  void WaitForSyncGate(const std::string& path);
 
   mutable std::mutex mu_;
   std::mt19937_64 rng_;
@@ -96,6 +99,8 @@ class SimFileSystem : public FileSystem {
   Op fail_op_ = Op::any;
   int fail_errno_ = 0;
   bool fail_poison_ = true;
+  std::string fail_path_part_;
+  std::string gate_path_part_;
   bool last_failure_poisons_ = true;
   std::condition_variable gate_cv_;
   bool gate_closed_ = false;
