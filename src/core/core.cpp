@@ -108,6 +108,8 @@ Status CheckJournalCoversSnapshots(const Options& options, uint64_t loaded_snaps
                                    const journal::RecoveryReport& journal) {
   std::vector<uint64_t> snapshots;
   if (Status st = ListSnapshots(FsOf(options), options.dir, &snapshots); !st.ok()) return st;
+  // A snapshot at sequence 0 (taken before anything was journaled) needs no journal.
+  std::erase(snapshots, uint64_t{0});
   if (loaded_snapshot == 0 && snapshots.empty()) return Status::Ok();
   if (journal.entries == 0) {
     return Status::Error("refusing to start: " + options.dir + " holds a snapshot at sequence " +

@@ -693,14 +693,22 @@ class Scanner {
         if (CheckEntryBytes(data_.data(), size_, capacity, offset, header) != nullptr) continue;
         if (!Ours(header)) continue;
         if (have_entries_ && header.sequence <= last_sequence_) continue;
-        const bool same_group = have_entries_ && header.group_first != 0 &&
-                                header.group_first <= last_sequence_ + 1;
-        if (same_group) continue;
+        if (InTornGroup(header)) continue;
         *found = Position{s, offset};
         return Status::Ok();
       }
     }
     return Status::Ok();
+  }
+
+  // Whether a sound later entry belongs to the group of the bad entry at the tail. With a good
+  // entry before the bad one, the bad one's sequence is last_sequence_ + 1. With none, the bad
+  // one is the journal's first entry: a crash can tear it only in the journal's very first
+  // Append, whose group starts right after the snapshot (after_sequence_ + 1).
+  bool InTornGroup(const EntryHeader& header) const {
+    if (header.group_first == 0) return false;  // Written before groups were recorded.
+    if (have_entries_) return header.group_first <= last_sequence_ + 1;
+    return header.group_first == after_sequence_ + 1;
   }
 
   Status CheckPastTail() {

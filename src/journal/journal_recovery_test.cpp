@@ -283,5 +283,26 @@ TEST_F(JournalRecoveryTest, ClientBytesShapedAsAHeaderCannotPassForAnEntry) {
   EXPECT_EQ(replayed_, Expected(1, 5));
 }
 
+// The journal's very first Append torn by a power cut, its later entries durable: before, with
+// no good entry in front to tell the torn entry's sequence, this failed as corruption in the
+// middle (found by the power-cut test).
+TEST_F(JournalRecoveryTest, TornFirstAppendOfAnEmptyJournalIsCut) {
+  ASSERT_TRUE(Open().ok());
+  ASSERT_TRUE(Append(1, 5).ok());
+  journal_.reset();
+  std::unique_ptr<File> file;
+  ASSERT_EQ(fs_.Open(SegmentName(1), FileSystem::kWrite, &file), 0);
+  const std::byte junk[8] = {std::byte{1}};
+  ASSERT_EQ(file->Write(junk, sizeof(junk), kEntryHeaderSize + 8), 0);  // Entry 1's body.
+  ASSERT_EQ(file->DataSync(), 0);
+  const Status st = Open();
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(report_.tail_cut);
+  EXPECT_TRUE(replayed_.empty());
+  ASSERT_TRUE(Append(1, 2, /*salt=*/4).ok());
+  ASSERT_TRUE(Open().ok());
+  EXPECT_EQ(replayed_, Expected(1, 2, 4));
+}
+
 }  // namespace
 }  // namespace corridor::journal

@@ -1,0 +1,294 @@
+// The core's side of issue 13: partial appends answered by what is durable, a journal that
+// does not cover its snapshots refused, read-only inspection, journal time that never steps,
+// failed segment drops retried. Each test failed before the fix it names.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/sim_file_system.h"
+#include "core/core.h"
+#include "core/journal_clock.h"
+#include "ledger/testing.h"
+
+namespace corridor::core {
+namespace {
+
+namespace fs = std::filesystem;
+using ledger::CreateAccountResult;
+using ledger::CreateTransferResult;
+using ledger::Transfer;
+using ledger::testing::MakeAccount;
+using ledger::testing::MakeTransfer;
+
+constexpr uint32_t kLedger = ledger::kLedgerRub;
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/corridor_core_recovery_XXXXXX";
+    if (::mkdtemp(name) == nullptr) std::abort();
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void CreateTwoAccounts(Core& core) {
+  std::vector<CreateAccountResult> results;
+  ASSERT_TRUE(core.CreateAccounts({MakeAccount(1, kLedger), MakeAccount(2, kLedger)}, &results).ok());
+}
+
+std::vector<Transfer> TransfersFrom(u128 first, size_t count) {
+  std::vector<Transfer> out;
+  for (size_t i = 0; i < count; ++i) out.push_back(MakeTransfer(first + i, 1, 2, 10, kLedger));
+  return out;
+}
+
+bool Exists(Core& core, u128 id) {
+  bool found = false;
+  core.Read([&](const ledger::StateMachine& sm) { found = sm.LookupTransfer(id) != nullptr; });
+  return found;
+}
+
+// Item 5: a group of batches spans segments 1 and 2 and the fdatasync of segment 2 fails. The
+// batches in segment 1 are durable: they are applied and answered as usual (before, every
+// batch of the group got 503 and reads went on without them, though the next start replays
+// them); the rest are answered "outcome unknown" and are not applied.
+TEST(CoreRecoveryTest, BatchesDurableBeforeAFailedWriteAreAppliedAndAnswered) {
+  SimFileSystem disk(1);
+  bool created = false;
+  ASSERT_EQ(disk.CreateDirs("/hub", &created), 0);
+  Options options;
+  options.dir = "/hub";
+  options.fs = &disk;
+  options.segment_size_bytes = 16 << 10;
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+  for (uint64_t size = 0; disk.FileSize("/hub/journal-0000000002.seg", &size) != 0;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // The spare segment.
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<int, Status> answers;
+  auto submit = [&](int batch, std::vector<Transfer> transfers) {
+    core->SubmitTransfers(std::move(transfers), [&, batch](const Status& st, auto) {
+      std::lock_guard lock(mu);
+      answers[batch] = st;
+      cv.notify_all();
+    });
+  };
+  disk.CloseSyncGate("journal-0000000001.seg");
+  submit(0, TransfersFrom(100, 1));  // Its write waits at the gate; the next ones queue.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int b = 1; b <= 8; ++b) submit(b, TransfersFrom(1000 * b, 20));  // ~21 KB: two segments.
+  disk.FailOp(1, EIO, SimFileSystem::Op::data_sync, true, "journal-0000000002.seg");
+  disk.OpenSyncGate();
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return answers.size() == 9; });
+  }
+  ASSERT_TRUE(answers[0].ok());
+  int durable = 0;
+  while (durable < 8 && answers[durable + 1].ok()) ++durable;
+  ASSERT_GT(durable, 0);
+  ASSERT_LT(durable, 8);
+  for (int b = 1; b <= 8; ++b) {
+    EXPECT_EQ(answers[b].ok(), b <= durable) << "batch " << b;
+    EXPECT_EQ(Exists(*core, 1000 * b), b <= durable) << "batch " << b;
+  }
+  EXPECT_NE(answers[durable + 1].message().find("outcome unknown"), std::string::npos)
+      << answers[durable + 1].message();
+  core.reset();
+  disk.PowerCut(/*keep_some=*/false);
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  for (int b = 1; b <= 8; ++b) EXPECT_EQ(Exists(*core, 1000 * b), b <= durable) << "batch " << b;
+}
+
+// Item 6: a wiped journal beside a snapshot. Before, start-up resumed from the snapshot alone.
+TEST(CoreRecoveryTest, SnapshotWithoutItsJournalRefusesToStart) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  {
+    std::unique_ptr<Core> core;
+    OpenReport report;
+    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+    ASSERT_TRUE(core->Snapshot().ok());
+    std::vector<CreateTransferResult> results;
+    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(10, 3), &results).ok());
+  }
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("journal-", 0) == 0) fs::remove(entry.path());
+  }
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  const Status st = Core::Open(options, &core, &report);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("no journal entries"), std::string::npos) << st.message();
+}
+
+std::map<std::string, std::string> DirectoryContents(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    out[entry.path().filename().string()] = bytes.str();
+  }
+  return out;
+}
+
+// Item 8: inspecting a directory with a torn tail changes not a byte. Before, `corridor
+// inspect` ran a full start: it cut the tail (destroying the evidence), extended the segment
+// and preallocated the next one.
+TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  {
+    std::unique_ptr<Core> core;
+    OpenReport report;
+    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+    std::vector<CreateTransferResult> results;
+    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(10, 3), &results).ok());
+  }
+  // Tear the last entry: a byte of its body (the last transfer's amount) changes.
+  const std::string segment = dir.path() + "/journal-0000000001.seg";
+  {
+    std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(64 + 2 * 128 + 64 + 2 * 128 + 48);
+    file.put('\x7f');
+  }
+  const auto before = DirectoryContents(dir.path());
+  OpenReport report;
+  uint64_t accounts = 0;
+  const Status st = Core::Inspect(options, &report, [&](const ledger::StateMachine& sm) {
+    accounts = sm.accounts_count();
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(accounts, 2u);
+  EXPECT_TRUE(report.journal.tail_cut);
+  EXPECT_NE(report.journal.tail_cut_message.find("would cut"), std::string::npos)
+      << report.journal.tail_cut_message;
+  EXPECT_TRUE(DirectoryContents(dir.path()) == before) << "inspect changed the directory";
+  Options missing = options;
+  missing.dir = dir.path() + "/never";
+  EXPECT_FALSE(Core::Inspect(missing, &report, [](const ledger::StateMachine&) {}).ok());
+  EXPECT_FALSE(fs::exists(missing.dir));
+  std::unique_ptr<Core> core;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());  // A start does cut it.
+  EXPECT_NE(report.journal.tail_cut_message.find("cut torn tail"), std::string::npos);
+}
+
+// Item 10: journal time follows the monotonic clock and slews toward the wall clock.
+TEST(JournalClockTest, NeverStepsAndSlewsTowardTheWallClock) {
+  uint64_t wall = 1'800'000'000'000'000'000;
+  uint64_t mono = 5'000'000'000;
+  JournalClock clock(0, [&] { return wall; }, [&] { return mono; });
+  uint64_t t = clock.Now();
+  EXPECT_EQ(t, wall);
+  wall += 3600'000'000'000;  // The wall clock steps an hour forward.
+  mono += 1'000'000'000;
+  wall += 1'000'000'000;
+  const uint64_t after_step = clock.Now();
+  EXPECT_EQ(after_step - t, 1'010'000'000u);  // One second, 1 % fast: no step.
+  EXPECT_GT(clock.drift_ns(), 3590'000'000'000);
+  wall -= 2 * 3600'000'000'000;  // Now an hour behind journal time.
+  mono += 1'000'000'000;
+  const uint64_t after_back = clock.Now();
+  EXPECT_EQ(after_back - after_step, 990'000'000u);  // 1 % slow, never backwards.
+  mono += 0;
+  EXPECT_EQ(clock.Now(), after_back);  // No time passed: no change.
+  JournalClock resumed(after_back + 5'000'000'000, [&] { return wall; }, [&] { return mono; });
+  EXPECT_GT(resumed.Now(), after_back + 5'000'000'000);  // Past the journal's last timestamp.
+}
+
+// Item 10: a pending transfer with a 60 s timeout survives the wall clock stepping an hour
+// forward. Before, journal time was CLOCK_REALTIME and the step expired it at once.
+TEST(CoreRecoveryTest, AWallClockStepDoesNotExpirePendingTransfers) {
+  TempDir dir;
+  std::atomic<uint64_t> wall{1'800'000'000'000'000'000};
+  std::atomic<uint64_t> mono{1'000'000'000};
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  options.wall_clock_ns = [&] { return wall.load(); };
+  options.monotonic_clock_ns = [&] { return mono.load(); };
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+  std::vector<CreateTransferResult> results;
+  ASSERT_TRUE(core->CreateTransfers({MakeTransfer(7, 1, 2, 50, kLedger, ledger::kTransferPending,
+                                                  0, /*timeout=*/60)},
+                                    &results)
+                  .ok());
+  ASSERT_EQ(results.front(), CreateTransferResult::ok);
+  wall += 3600'000'000'000;
+  mono += 2'000'000'000;
+  ASSERT_TRUE(core->CreateTransfers(TransfersFrom(20, 1), &results).ok());
+  core->Read([](const ledger::StateMachine& sm) {
+    EXPECT_EQ(sm.TransferState(7), ledger::PendingState::pending);
+  });
+  mono += 61'000'000'000;  // A minute of real time later it expires, as it should.
+  ASSERT_TRUE(core->CreateTransfers(TransfersFrom(30, 1), &results).ok());
+  core->Read([](const ledger::StateMachine& sm) {
+    EXPECT_EQ(sm.TransferState(7), ledger::PendingState::expired);
+  });
+}
+
+// Item 7: a segment drop that failed is retried after the next write. Before, the core
+// recorded it as done and only a later snapshot could drop those segments.
+TEST(CoreRecoveryTest, AFailedSegmentDropIsRetried) {
+  SimFileSystem disk(3);
+  bool created = false;
+  ASSERT_EQ(disk.CreateDirs("/hub", &created), 0);
+  Options options;
+  options.dir = "/hub";
+  options.fs = &disk;
+  options.segment_size_bytes = 16 << 10;
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+  std::vector<CreateTransferResult> results;
+  for (int i = 0; i < 8; ++i) {  // 8 x ~2.6 KB: segment 1 is closed, 2 in use.
+    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(100 + 100 * i, 20), &results).ok());
+  }
+  ASSERT_TRUE(core->Snapshot().ok());
+  ASSERT_TRUE(core->CreateTransfers(TransfersFrom(5000, 1), &results).ok());
+  disk.FailOp(1, EIO, SimFileSystem::Op::rename, true, "journal-0000000001.seg");
+  ASSERT_TRUE(core->Snapshot().ok());  // Segment 1 may now go: the first drop fails.
+  ASSERT_TRUE(core->CreateTransfers(TransfersFrom(6000, 1), &results).ok());
+  ASSERT_TRUE(core->CreateTransfers(TransfersFrom(7000, 1), &results).ok());
+  uint64_t size = 0;
+  EXPECT_EQ(disk.FileSize("/hub/journal-0000000001.seg", &size), ENOENT)
+      << "segment 1 was never dropped";
+}
+
+}  // namespace
+}  // namespace corridor::core
