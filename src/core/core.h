@@ -39,6 +39,11 @@ struct Options {
   uint64_t snapshot_every_entries = 0;
   // At most this many bytes of batches share one journal write.
   uint64_t group_bytes_max = uint64_t{8} << 20;
+  // At most this many events submitted and not yet applied (queued, being journaled, or
+  // waiting for the apply thread); a batch that would pass it is refused with a busy Status
+  // and nothing of it is journaled. 2^20 events are 128 MiB of records, twice what 64
+  // connections sending 8,190-event batches can have in flight. Reads are not counted.
+  uint64_t submitted_events_max = uint64_t{1} << 20;
   // After a journal write that carried more than one batch, the next write starts no sooner
   // than this many microseconds after it (0: as soon as the previous one is durable). Under
   // load, batches arriving inside the interval share one write and one fdatasync. A write of
@@ -48,11 +53,6 @@ struct Options {
   // Journal appends and snapshot files bypass the page cache (O_DIRECT) where the file system
   // allows it. False forces the buffered paths (tests use it to cover them).
   bool direct_io = true;
-  // At most this many events submitted and not yet applied (queued, being journaled, or
-  // waiting for the apply thread); a batch that would pass it is refused with a busy Status
-  // and nothing of it is journaled. 2^20 events are 128 MiB of records, twice what 64
-  // connections sending 8,190-event batches can have in flight. Reads are not counted.
-  uint64_t submitted_events_max = uint64_t{1} << 20;
 };
 
 // What start-up found, for logs and `corridor inspect`.
