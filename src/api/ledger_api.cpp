@@ -72,6 +72,12 @@ void CreateBatch(core::Core* core, server::Request& request, Respond respond,
   for (size_t i = 0; i < events.size(); ++i) ids[i] = events[i].id;
   (core->*submit)(std::move(events), [ids = std::move(ids), respond = std::move(respond)](
                                          const Status& st, std::vector<Result> results) mutable {
+    if (st.busy()) {
+      // Refused before it reached the journal: the same request may be sent again as it is.
+      Response busy = Error(503, st.message());
+      busy.retry_after_seconds = 1;
+      return respond(std::move(busy));
+    }
     if (!st.ok()) return respond(Error(503, st.message()));
     Response r;
     r.render = [ids = std::move(ids), results = std::move(results)](std::string* out) {

@@ -10,7 +10,9 @@
 // Request bodies are parsed and validated on the calling (I/O) thread, in parallel; only valid
 // batches reach the core, whose one apply thread answers; answers are formatted back on an I/O
 // thread. Bad input is refused with 400 (413 for too much) and changes nothing. Once the core
-// has stopped writes (fail-stop), writes get 503 with its reason and reads go on.
+// has stopped writes (fail-stop), writes get 503 with its reason and reads go on. A write that
+// would pass the core's bound on queued events gets 503 with Retry-After: 1 and is not
+// journaled; reads are not bounded by it.
 #pragma once
 
 #include "core/core.h"

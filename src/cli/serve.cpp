@@ -45,9 +45,7 @@ void RaiseDescriptorLimit() {
 // See core::Options::commit_interval_us; chosen by `corridor bench serve` (docs/BENCHMARKS.md).
 constexpr uint64_t kDefaultCommitIntervalUs = 2000;
 
-}  // namespace
-
-int Serve(int argc, char** argv) {
+struct Flags {
   std::string dir;
   std::string listen = "127.0.0.1:8080";
   uint64_t segment_mib = 256;
@@ -61,6 +59,27 @@ int Serve(int argc, char** argv) {
   // journal for the disk and the CPUs; see docs/BENCHMARKS.md. The operator chooses when.
   uint64_t snapshot_every = 0;
   uint64_t commit_interval_us = kDefaultCommitIntervalUs;
+  // Bounds (see server::Options and core::Options::submitted_events_max for the reasons).
+  uint64_t max_connections = server::Options().max_connections;
+  uint64_t read_timeout_seconds = server::Options().read_timeout_seconds;
+  uint64_t idle_timeout_seconds = server::Options().idle_timeout_seconds;
+  uint64_t write_timeout_seconds = server::Options().write_timeout_seconds;
+  uint64_t max_queued_events = core::Options().submitted_events_max;
+};
+
+// A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
+bool ParseCount(const char* text, uint64_t min, uint64_t max, uint64_t* out) {
+  const std::string s = text;
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const uint64_t n = std::strtoull(s.c_str(), nullptr, 10);
+  if (n < min || n > max) return false;
+  *out = n;
+  return true;
+}
+
+bool ParseFlags(int argc, char** argv, Flags* f) {
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
                                     {"segment-mib", required_argument, nullptr, 's'},
@@ -69,49 +88,91 @@ int Serve(int argc, char** argv) {
                                     {"capacity-accounts", required_argument, nullptr, 'A'},
                                     {"snapshot-every", required_argument, nullptr, 'S'},
                                     {"commit-interval-us", required_argument, nullptr, 'C'},
+                                    {"max-connections", required_argument, nullptr, 'm'},
+                                    {"read-timeout-seconds", required_argument, nullptr, 'r'},
+                                    {"idle-timeout-seconds", required_argument, nullptr, 'i'},
+                                    {"write-timeout-seconds", required_argument, nullptr, 'w'},
+                                    {"max-queued-events", required_argument, nullptr, 'q'},
                                     {nullptr, 0, nullptr, 0}};
+  constexpr uint64_t kSecondsMax = 24 * 3600;
   optind = 1;
-  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
+  int index = 0;
+  for (int c; (c = getopt_long(argc, argv, "", kOptions, &index)) != -1;) {
+    bool ok = true;
     switch (c) {
       case 'd':
-        dir = optarg;
+        f->dir = optarg;
         break;
       case 'l':
-        listen = optarg;
+        f->listen = optarg;
         break;
       case 's':
-        segment_mib = std::strtoull(optarg, nullptr, 10);
+        f->segment_mib = std::strtoull(optarg, nullptr, 10);
         break;
       case 't':
-        threads = std::atoi(optarg);
+        f->threads = std::atoi(optarg);
         break;
       case 'T':
-        capacity_transfers = std::strtoull(optarg, nullptr, 10);
+        f->capacity_transfers = std::strtoull(optarg, nullptr, 10);
         break;
       case 'A':
-        capacity_accounts = std::strtoull(optarg, nullptr, 10);
+        f->capacity_accounts = std::strtoull(optarg, nullptr, 10);
         break;
       case 'S':
-        snapshot_every = std::strtoull(optarg, nullptr, 10);
+        f->snapshot_every = std::strtoull(optarg, nullptr, 10);
         break;
       case 'C':
-        commit_interval_us = std::strtoull(optarg, nullptr, 10);
+        f->commit_interval_us = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 'm':
+        ok = ParseCount(optarg, 1, UINT32_MAX, &f->max_connections);
+        break;
+      case 'r':
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->read_timeout_seconds);
+        break;
+      case 'i':
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->idle_timeout_seconds);
+        break;
+      case 'w':
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->write_timeout_seconds);
+        break;
+      case 'q':
+        ok = ParseCount(optarg, 1, UINT64_MAX / 2, &f->max_queued_events);
         break;
       default:
-        return 2;
+        return false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "serve: --%s: not a count in range: %s\n", kOptions[index].name,
+                   optarg);
+      return false;
     }
   }
+  return !f->dir.empty() && f->segment_mib != 0 && f->threads >= 1;
+}
+
+}  // namespace
+
+int Serve(int argc, char** argv) {
+  Flags flags;
   server::Options server_options;
-  if (dir.empty() || !SplitHostPort(listen, &server_options.host, &server_options.port) ||
-      segment_mib == 0 || threads < 1) {
+  if (!ParseFlags(argc, argv, &flags) ||
+      !SplitHostPort(flags.listen, &server_options.host, &server_options.port)) {
     std::fprintf(stderr,
                  "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
                  "[--segment-mib N] [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
-                 "       [--commit-interval-us N]\n");
+                 "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
+                 "       [--read-timeout-seconds N] [--idle-timeout-seconds N] "
+                 "[--write-timeout-seconds N]\n");
     return 2;
   }
-  server_options.threads = threads;
+  const std::string& dir = flags.dir;
+  server_options.threads = flags.threads;
+  server_options.max_connections = static_cast<uint32_t>(flags.max_connections);
+  server_options.read_timeout_seconds = static_cast<uint32_t>(flags.read_timeout_seconds);
+  server_options.idle_timeout_seconds = static_cast<uint32_t>(flags.idle_timeout_seconds);
+  server_options.write_timeout_seconds = static_cast<uint32_t>(flags.write_timeout_seconds);
   RaiseDescriptorLimit();
   signal(SIGPIPE, SIG_IGN);
   // Every request allocates and frees bodies of tens of KB on several threads; without room
@@ -121,11 +182,12 @@ int Serve(int argc, char** argv) {
 
   core::Options options;
   options.dir = dir;
-  options.segment_size_bytes = segment_mib << 20;
-  options.state.transfers_capacity = capacity_transfers;
-  options.state.accounts_capacity = capacity_accounts;
-  options.snapshot_every_entries = snapshot_every;
-  options.commit_interval_us = commit_interval_us;
+  options.segment_size_bytes = flags.segment_mib << 20;
+  options.state.transfers_capacity = flags.capacity_transfers;
+  options.state.accounts_capacity = flags.capacity_accounts;
+  options.snapshot_every_entries = flags.snapshot_every;
+  options.commit_interval_us = flags.commit_interval_us;
+  options.submitted_events_max = flags.max_queued_events;
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);

@@ -164,6 +164,8 @@ struct Core::Impl {
   std::atomic<uint64_t> last_sequence{0};
   std::atomic<uint64_t> journal_writes{0};
   std::atomic<uint64_t> pending_with_timeout{0};
+  // Events from Submit* until the apply thread has applied them; see submitted_events_max.
+  std::atomic<uint64_t> submitted_events{0};
 
   std::mutex apply_mu;
   std::condition_variable apply_cv;
@@ -180,6 +182,24 @@ struct Core::Impl {
       submitted.push_back(std::move(item));
     }
     submitted_cv.notify_one();
+  }
+
+  // Takes room for `events` more submitted events, or refuses (false) when that would pass
+  // submitted_events_max. One compare-exchange: concurrent submitters never overshoot.
+  bool Admit(uint64_t events) {
+    uint64_t queued = submitted_events.load(std::memory_order_relaxed);
+    do {
+      if (queued + events > options.submitted_events_max) return false;
+    } while (!submitted_events.compare_exchange_weak(queued, queued + events,
+                                                     std::memory_order_relaxed));
+    return true;
+  }
+
+  Status Busy(uint64_t events) const {
+    return Status::Busy("busy: " + std::to_string(submitted_events.load()) +
+                        " events are waiting to be applied and " + std::to_string(events) +
+                        " more would pass the limit of " +
+                        std::to_string(options.submitted_events_max) + "; retry later");
   }
 
   void HandOver(std::vector<Item>* items) {
@@ -425,6 +445,9 @@ struct Core::Impl {
           break;
         }
         Apply(item);
+        // Admitted in Submit*: the item's events are applied (or failed) and leave the count.
+        const uint64_t events = item.events();
+        CORRIDOR_CHECK(submitted_events.fetch_sub(events, std::memory_order_relaxed) >= events);
       }
       // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
       // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
@@ -514,6 +537,7 @@ Core::~Core() {
 
 void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done) {
   CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
+  if (!impl_->Admit(events.size())) return done(impl_->Busy(events.size()), {});
   Item item;
   item.kind = journal::EntryKind::create_accounts;
   item.accounts = std::move(events);
@@ -523,6 +547,7 @@ void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done
 
 void Core::SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done) {
   CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
+  if (!impl_->Admit(events.size())) return done(impl_->Busy(events.size()), {});
   Item item;
   item.kind = journal::EntryKind::create_transfers;
   item.transfers = std::move(events);
@@ -585,5 +610,6 @@ bool Core::failed() const { return impl_->failed.load(); }
 std::string Core::failure() const { return impl_->Failure(); }
 uint64_t Core::last_sequence() const { return impl_->last_sequence.load(); }
 uint64_t Core::journal_writes() const { return impl_->journal_writes.load(); }
+uint64_t Core::submitted_events() const { return impl_->submitted_events.load(); }
 
 }  // namespace corridor::core

@@ -14,7 +14,8 @@
 // that error; reads go on.
 //
 // Thread: every public method may be called from any thread; callbacks run on the apply
-// thread and must not block on the core.
+// thread (a submission refused as busy is answered at once on the calling thread) and must not
+// block on the core.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,11 @@ struct Options {
   uint64_t snapshot_every_entries = 0;
   // At most this many bytes of batches share one journal write.
   uint64_t group_bytes_max = uint64_t{8} << 20;
+  // At most this many events submitted and not yet applied (queued, being journaled, or
+  // waiting for the apply thread); a batch that would pass it is refused with a busy Status
+  // and nothing of it is journaled. 2^20 events are 128 MiB of records, twice what 64
+  // connections sending 8,190-event batches can have in flight. Reads are not counted.
+  uint64_t submitted_events_max = uint64_t{1} << 20;
   // After a journal write that carried more than one batch, the next write starts no sooner
   // than this many microseconds after it (0: as soon as the previous one is durable). Under
   // load, batches arriving inside the interval share one write and one fdatasync. A write of
@@ -86,6 +92,9 @@ class Core {
   ~Core();
 
   // Submits a batch (at most kBatchEventsMax events); `done` gets the results once durable.
+  // When the batch would take the events submitted and not yet applied past
+  // Options::submitted_events_max, `done` is called before this returns, on the calling thread,
+  // with a Status whose busy() is true and no results; nothing reaches the journal.
   void SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done);
   void SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done);
 
@@ -110,6 +119,8 @@ class Core {
   uint64_t last_sequence() const;
   // Journal writes (each one write and one fdatasync) since Open: how well batches group.
   uint64_t journal_writes() const;
+  // Events submitted and not yet applied (what Options::submitted_events_max bounds).
+  uint64_t submitted_events() const;
 
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;

@@ -835,5 +835,88 @@ TEST(CoreTest, CommitIntervalDoesNotHoldBackALoneClient) {
   EXPECT_EQ(core->journal_writes(), 4u);
 }
 
+// Past submitted_events_max a batch is refused at once, on the submitting thread, with a busy
+// Status; nothing of it is journaled or applied; the count falls back to zero once the apply
+// thread has applied what it admitted.
+TEST(CoreTest, SubmissionsPastTheBoundAreRefusedAtOnceAndNothingIsJournaled) {
+  TempDir dir;
+  Options options = TestOptions(dir.path());
+  options.submitted_events_max = 4;
+  std::unique_ptr<Core> core = OpenOrDie(options);
+  ASSERT_NE(core, nullptr);
+  CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
+  EXPECT_EQ(core->submitted_events(), 0u);
+
+  const uint64_t sequence_before = core->last_sequence();  // No ticks: nothing pending.
+  // Hold the apply thread, so that what is admitted stays submitted-but-unapplied.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  core->ReadAsync([released](const StateMachine&) { released.wait(); });
+  std::vector<std::promise<Status>> admitted(2);
+  auto submit = [&](std::vector<Transfer> batch, std::promise<Status>* answer) {
+    core->SubmitTransfers(
+        std::move(batch),
+        [answer](const Status& st, std::vector<CreateTransferResult>) { answer->set_value(st); });
+  };
+  submit(
+      {MakeTransfer(10, 1, 2, 1, ledger::kLedgerRub), MakeTransfer(11, 1, 2, 1, ledger::kLedgerRub),
+       MakeTransfer(12, 1, 2, 1, ledger::kLedgerRub)},
+      &admitted[0]);
+  submit({MakeTransfer(13, 1, 2, 1, ledger::kLedgerRub)}, &admitted[1]);  // 3 + 1: exactly 4.
+  EXPECT_EQ(core->submitted_events(), 4u);
+  // The sequencer journals both while the apply thread is held.
+  for (int i = 0; i < 500 && core->last_sequence() < sequence_before + 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const uint64_t journaled = core->last_sequence();
+
+  // One more event of either kind is refused before the call returns, on this thread.
+  const std::thread::id caller = std::this_thread::get_id();
+  bool transfer_answered = false;
+  core->SubmitTransfers({MakeTransfer(20, 1, 2, 1, ledger::kLedgerRub)},
+                        [&](const Status& st, std::vector<CreateTransferResult> results) {
+                          transfer_answered = true;
+                          EXPECT_FALSE(st.ok());
+                          EXPECT_TRUE(st.busy()) << st.message();
+                          EXPECT_NE(st.message().find("retry"), std::string::npos) << st.message();
+                          EXPECT_TRUE(results.empty());
+                          EXPECT_EQ(std::this_thread::get_id(), caller);
+                        });
+  EXPECT_TRUE(transfer_answered) << "answered before SubmitTransfers returned";
+  bool account_answered = false;
+  core->SubmitAccounts({MakeAccount(3, ledger::kLedgerRub)},
+                       [&](const Status& st, std::vector<CreateAccountResult> results) {
+                         account_answered = true;
+                         EXPECT_TRUE(st.busy()) << st.message();
+                         EXPECT_TRUE(results.empty());
+                         EXPECT_EQ(std::this_thread::get_id(), caller);
+                       });
+  EXPECT_TRUE(account_answered) << "answered before SubmitAccounts returned";
+  // Refusals take no room: the count is what was admitted.
+  EXPECT_EQ(core->submitted_events(), 4u);
+
+  release.set_value();
+  for (auto& answer : admitted) {
+    const Status st = answer.get_future().get();
+    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_FALSE(st.busy());
+  }
+  // Counted down on the apply thread after the apply, before the answers.
+  EXPECT_EQ(core->submitted_events(), 0u);
+  // An empty journal write would still move the sequence: the refused ones wrote nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(core->last_sequence(), journaled);
+  EXPECT_EQ(core->last_sequence(), sequence_before + 2);
+  core->Read([](const StateMachine& sm) {
+    EXPECT_EQ(sm.LookupTransfer(20), nullptr);
+    EXPECT_EQ(sm.LookupAccount(3), nullptr);
+    EXPECT_NE(sm.LookupTransfer(13), nullptr);
+    EXPECT_TRUE(sm.LookupAccount(2)->credits_posted == 4);
+  });
+  // With room again, the same batch is admitted.
+  CreateTransfersOk(*core, {MakeTransfer(20, 1, 2, 1, ledger::kLedgerRub)});
+  EXPECT_EQ(core->submitted_events(), 0u);
+}
+
 }  // namespace
 }  // namespace corridor::core

@@ -31,8 +31,9 @@ using tcp = net::ip::tcp;
 // showed in profiles).
 using Executor = net::io_context::executor_type;
 // A plain socket rather than beast::basic_stream: its per-operation timers cost a timerfd
-// syscall per request; idle connections are instead swept once a second.
+// syscall per request; connections are instead swept once a second for their timeouts.
 using Socket = net::basic_stream_socket<tcp, Executor>;
+using Clock = std::chrono::steady_clock;
 
 // An answer the server gives on its own, closing the connection. Messages here are fixed text
 // of ours: nothing to escape.
@@ -63,6 +64,8 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   uint16_t bound_port = 0;
   bool started = false;
+  std::atomic<uint64_t> connections_refused{0};
+  uint64_t connections_refused_logged = 0;  // contexts[0] only (the sweep).
 
   std::mutex mu;
   uint64_t next_connection_id = 0;                                   // GUARDED_BY(mu)
@@ -85,6 +88,7 @@ struct Server::Impl {
 
   void Accept();
   void Adopt(Socket socket);
+  void Refuse(Socket socket);
   void Sweep();
   std::vector<std::shared_ptr<Connection>> LiveConnections();
   void StopNow();
@@ -140,11 +144,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
   }
 
-  // Closes the connection when it has waited for a request since before `deadline`.
-  void CloseIfIdleSince(std::chrono::steady_clock::time_point deadline) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), deadline] {
-      if (self->waiting_ && self->waiting_since_ < deadline) self->CloseNow();
-    });
+  // The sweep, once a second: enforces the write, idle and read timeouts on the connection's
+  // thread.
+  void CheckTimeouts(Clock::time_point now) {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), now] { self->EnforceTimeouts(now); });
   }
 
  private:
@@ -154,7 +158,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(server_->options.header_limit);
     waiting_ = true;
-    waiting_since_ = std::chrono::steady_clock::now();
+    waiting_since_ = Clock::now();
+    // A pipelined request already in the buffer has begun; otherwise the sweep notices the
+    // first byte (see EnforceTimeouts).
+    request_begun_ = buffer_.size() > 0;
+    request_begun_at_ = waiting_since_;
+    read_timed_out_ = false;
     // The header first: a client that sent `Expect: 100-continue` (curl does for large
     // bodies) waits for our go-ahead before sending the body.
     http::async_read_header(stream_, buffer_, *parser_,
@@ -186,6 +195,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnRead(beast::error_code ec) {
     waiting_ = false;
+    if (read_timed_out_) {
+      // The read was cancelled by EnforceTimeouts (or finished just as it was).
+      return Answer(Refusal(408, "the request did not arrive whole within the read timeout"),
+                    /*drain=*/true);
+    }
     if (ec == http::error::body_limit) {
       return Answer(Refusal(413, "the body exceeds 8 MiB"), /*drain=*/true);
     }
@@ -196,7 +210,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return Answer(Refusal(400, "the request is not valid HTTP/1.1"), true);
     }
-    if (ec) return CloseNow();  // EOF, reset, idle timeout, or stopping.
+    if (ec) return CloseNow();  // EOF, reset, idle or write timeout, or stopping.
     busy_ = true;
     auto& message = parser_->get();
     keep_alive_ = message.keep_alive();
@@ -232,13 +246,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Answer(Response response, bool drain) {
     response_.emplace(static_cast<http::status>(response.status), version_ ? version_ : 11);
     response_->set(http::field::content_type, "application/json");
+    if (response.retry_after_seconds != 0) {
+      response_->set(http::field::retry_after, std::to_string(response.retry_after_seconds));
+    }
     response_->body() = std::move(response.body);
     if (response.render) response.render(&response_->body());
     const bool keep = keep_alive_ && !response.close && !server_->stopping;
     response_->keep_alive(keep);
     response_->prepare_payload();
+    writing_ = true;
+    writing_since_ = Clock::now();
     http::async_write(stream_, *response_,
                       [self = shared_from_this(), keep, drain](beast::error_code ec, size_t) {
+                        self->writing_ = false;
                         self->busy_ = false;
                         self->response_.reset();
                         if (ec) return self->CloseNow();
@@ -268,6 +288,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  // An answer not written whole in time means a client that does not read: closing frees the
+  // answer and the connection (the write completes with an error). A request that has not
+  // begun after the idle timeout, or not ended after the read timeout, closes the connection
+  // too, the latter with a 408 (the read is cancelled; OnRead answers). A request's first
+  // byte is seen here, so the read timeout counts from up to a second after it.
+  void EnforceTimeouts(Clock::time_point now) {
+    const Options& o = server_->options;
+    if (writing_) {
+      if (now - writing_since_ >= std::chrono::seconds(o.write_timeout_seconds)) CloseNow();
+      return;
+    }
+    if (!waiting_ || read_timed_out_) return;  // With the handler, or already timed out.
+    if (!request_begun_) {
+      if (RequestBegun()) {
+        request_begun_ = true;
+        request_begun_at_ = now;
+      } else if (now - waiting_since_ >= std::chrono::seconds(o.idle_timeout_seconds)) {
+        CloseNow();
+      }
+      return;
+    }
+    if (now - request_begun_at_ >= std::chrono::seconds(o.read_timeout_seconds)) {
+      read_timed_out_ = true;
+      beast::error_code ignored;
+      stream_.cancel(ignored);
+    }
+  }
+
   void CloseNow() {
     beast::error_code ignored;
     stream_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -283,14 +331,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> drain_;
   std::optional<net::steady_timer> drain_timer_;
   bool waiting_ = false;  // Waiting for (the rest of) a request.
-  std::chrono::steady_clock::time_point waiting_since_;
+  Clock::time_point waiting_since_;
+  bool request_begun_ = false;  // While waiting: some of the request has arrived.
+  Clock::time_point request_begun_at_;
+  bool read_timed_out_ = false;
+  bool writing_ = false;  // An answer is being written.
+  Clock::time_point writing_since_;
   uint64_t id_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
 };
 
+// Runs on contexts[0] only (the acceptor's thread), so the count checked here can only fall
+// before the new connection is added.
 void Server::Impl::Adopt(Socket socket) {
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    full = connections.size() >= options.max_connections;
+  }
+  if (full) return Refuse(std::move(socket));
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // Answers are small and latency counts.
   auto connection = std::make_shared<Connection>(this, std::move(socket));
@@ -301,6 +362,27 @@ void Server::Impl::Adopt(Socket socket) {
     connections[id] = connection;
   }
   connection->Start(id);
+}
+
+// Past max_connections: one non-blocking write of a fixed 503 (a fresh socket's send buffer
+// has room for it) and a close, with no buffer or Connection allocated. What the client sent
+// already is read and dropped first, so that the close is a FIN, not a reset that could
+// discard our answer on its side.
+void Server::Impl::Refuse(Socket socket) {
+  connections_refused.fetch_add(1, std::memory_order_relaxed);
+  static const std::string kAnswer = [] {
+    const std::string body = "{\"error\":\"too many connections are open; retry later\"}";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  char sink[4096];
+  socket.read_some(net::buffer(sink), ignored);
+  socket.write_some(net::buffer(kAnswer), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 void Server::Impl::Accept() {
@@ -335,9 +417,14 @@ void Server::Impl::Sweep() {
   sweep.expires_after(std::chrono::seconds(1));
   sweep.async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
-    const auto deadline =
-        std::chrono::steady_clock::now() - std::chrono::seconds(options.idle_timeout_seconds);
-    for (auto& c : LiveConnections()) c->CloseIfIdleSince(deadline);
+    const Clock::time_point now = Clock::now();
+    for (auto& c : LiveConnections()) c->CheckTimeouts(now);
+    const uint64_t refused = connections_refused.load(std::memory_order_relaxed);
+    if (refused != connections_refused_logged) {
+      std::fprintf(stderr, "corridor: %llu connections refused so far (%u open at once at most)\n",
+                   static_cast<unsigned long long>(refused), options.max_connections);
+      connections_refused_logged = refused;
+    }
     Sweep();
   });
 }
@@ -417,6 +504,10 @@ void Server::Run() {
 }
 
 void Server::Stop() { impl_->StopNow(); }
+
+uint64_t Server::connections_refused() const {
+  return impl_->connections_refused.load(std::memory_order_relaxed);
+}
 
 void Server::StopOnSignals(std::initializer_list<int> signals) {
   impl_->signals.emplace(*impl_->contexts[0]);

@@ -9,6 +9,15 @@
 // headers over `header_limit` get 431, each with Connection: close; a request that is not HTTP
 // gets 400 and is closed.
 //
+// Bounds, so that no client makes the server hold unbounded work: at most `max_connections`
+// are open at once (past it a new connection gets 503 with Connection: close at once, without
+// a read buffer, and is counted); a request must arrive whole within `read_timeout_seconds` of
+// its first byte (else 408 and close); a keep-alive connection waits at most
+// `idle_timeout_seconds` for the first byte of its next request; an answer must be written
+// whole within `write_timeout_seconds` (a client that does not read it is closed, freeing the
+// answer). Timeouts are checked once a second (no timer per request), so each fires up to a
+// second late. The time a request spends with the handler is not bounded here.
+//
 // Stop() is graceful: the listener closes and idle connections close; a request that has begun
 // arriving is read, handled and answered (with Connection: close), as is one being handled,
 // and then its connection closes; Run() returns once every connection is gone (after at most
@@ -40,6 +49,8 @@ struct Response {
   unsigned status = 200;
   std::string body;    // JSON.
   bool close = false;  // Close the connection after this answer.
+  // When not 0, sent as a Retry-After header (e.g. with 503 when the hub is busy).
+  uint32_t retry_after_seconds = 0;
   // When set, called on an I/O thread to append the body: lets a handler answer from a busy
   // thread (the ledger's apply thread) and leave the formatting to the I/O threads.
   std::function<void(std::string*)> render;
@@ -55,8 +66,16 @@ struct Options {
   int threads = 2;    // I/O threads parsing and writing HTTP.
   uint64_t body_limit = uint64_t{8} << 20;
   uint32_t header_limit = 16 << 10;
-  // A keep-alive connection that sends nothing for this long is closed.
-  uint32_t idle_timeout_seconds = 300;
+  // Connections open at once; each holds a 64 KiB read buffer, a request and its answer.
+  uint32_t max_connections = 1024;
+  // From a request's first byte to its last; past it the request gets 408 and the connection
+  // closes (a client sending a byte a second cannot hold a connection and its buffer).
+  uint32_t read_timeout_seconds = 30;
+  // Between requests: a keep-alive connection that sends nothing of its next request for this
+  // long is closed.
+  uint32_t idle_timeout_seconds = 60;
+  // From the start of writing an answer to its end; past it the connection is closed.
+  uint32_t write_timeout_seconds = 30;
   // On Stop(), requests already arriving get this long to finish arriving and be answered.
   uint32_t stop_grace_seconds = 10;
 };
@@ -78,6 +97,9 @@ class Server {
   void Stop();
   // Calls Stop() when one of the signals arrives (e.g. SIGTERM, SIGINT). Call before Run.
   void StopOnSignals(std::initializer_list<int> signals);
+  // Connections refused since Start because `max_connections` were open (also logged to
+  // stderr, at most once a second).
+  uint64_t connections_refused() const;
 
   struct Impl;  // Opaque; public only so the connections in the .cpp can name it.
 
