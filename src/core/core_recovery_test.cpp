@@ -285,7 +285,11 @@ TEST(CoreRecoveryTest, AFailedSegmentDropIsRetried) {
   ASSERT_TRUE(core->Snapshot().ok());  // Segment 1 may now go: the first drop fails.
   ASSERT_TRUE(core->CreateTransfers(TransfersFrom(6000, 1), &results).ok());
   ASSERT_TRUE(core->CreateTransfers(TransfersFrom(7000, 1), &results).ok());
+  // The sequencer drops after it hands a group over, so maybe after the answer came: wait.
   uint64_t size = 0;
+  for (int i = 0; i < 2000 && disk.FileSize("/hub/journal-0000000001.seg", &size) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   EXPECT_EQ(disk.FileSize("/hub/journal-0000000001.seg", &size), ENOENT)
       << "segment 1 was never dropped";
 }
