@@ -620,6 +620,10 @@ class Scanner {
              std::to_string(kEntryFormatVersion) + ")";
     }
     if (header.version > 0 && !id_) return "the entry carries a journal id but journal.id is missing";
+    if (!Ours(header) && header.version == 0) {
+      return "an old-format entry (no journal id) where journal.id says ids began at sequence " +
+             std::to_string(id_->since_sequence) + ": it belongs to another journal";
+    }
     if (!Ours(header)) return "the entry belongs to another journal (its id is not journal.id's)";
     if (!IsKnownKind(header.kind)) return "unknown entry kind " + std::to_string(header.kind);
     if (header.sequence == 0) return "sequence zero";

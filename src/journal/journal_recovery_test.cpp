@@ -304,5 +304,50 @@ TEST_F(JournalRecoveryTest, TornFirstAppendOfAnEmptyJournalIsCut) {
   EXPECT_EQ(replayed_, Expected(1, 2, 4));
 }
 
+// A journal written before format versions (version 0, no journal id, no journal.id) opens:
+// its entries replay as version 0 (the core applies them under the old post-amount rule),
+// journal.id is created starting after them, and new entries are version 1.
+TEST_F(JournalRecoveryTest, JournalOfTheOldFormatOpensAndContinuesInTheNewOne) {
+  std::unique_ptr<File> file;
+  ASSERT_EQ(fs_.Open(SegmentName(1), FileSystem::kWrite | FileSystem::kCreate, &file), 0);
+  uint64_t offset = 0;
+  for (uint64_t s = 1; s <= 3; ++s) {
+    const std::vector<std::byte> body = BodyOf(s);
+    const EntryHeader h = SoundHeader(s, TimestampOf(s), 2, /*version=*/0, /*id=*/0, body);
+    ASSERT_EQ(file->Write(&h, sizeof(h), offset), 0);
+    ASSERT_EQ(file->Write(body.data(), body.size(), offset + sizeof(h)), 0);
+    offset += sizeof(h) + body.size();
+  }
+  ASSERT_EQ(file->Truncate(kSegment), 0);
+  ASSERT_EQ(file->DataSync(), 0);
+  ASSERT_EQ(fs_.SyncDir(kDir), 0);
+  std::vector<uint8_t> versions;
+  auto open = [&] {
+    journal_.reset();
+    versions.clear();
+    return Journal::Open(
+        options_, 0, [&](const ReadEntry& e) { versions.push_back(e.version); }, &journal_,
+        &report_);
+  };
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(versions, (std::vector<uint8_t>{0, 0, 0}));
+  EXPECT_NE(report_.journal_id, 0u);
+  ASSERT_TRUE(Append(4, 5).ok());
+  ASSERT_TRUE(open().ok());
+  EXPECT_EQ(versions, (std::vector<uint8_t>{0, 0, 0, 1, 1}));
+  // An old-format entry after the journal got its id can only be forged or a bug: refused.
+  journal_.reset();
+  const std::vector<std::byte> body = BodyOf(6);
+  const EntryHeader h = SoundHeader(6, TimestampOf(6), 2, /*version=*/0, /*id=*/0, body);
+  const uint64_t end = report_.bytes;
+  ASSERT_EQ(fs_.Open(SegmentName(1), FileSystem::kWrite, &file), 0);
+  ASSERT_EQ(file->Write(&h, sizeof(h), end), 0);
+  ASSERT_EQ(file->Write(body.data(), body.size(), end + sizeof(h)), 0);
+  ASSERT_EQ(file->DataSync(), 0);
+  const Status st = open();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("another journal"), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace corridor::journal
