@@ -60,6 +60,17 @@ Balances BalancesOf(const Account& a) {
   return Balances{a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted};
 }
 
+// The amount a post or void of `p` asks to move. A void's 0 means the whole pending amount;
+// so does a post's AMOUNT_MAX (TigerBeetle 0.16 and later), or its 0 under zero_posts_all
+// (before 0.16). Any other amount is itself: under the current rule a post of 0 posts nothing
+// and releases the whole reservation.
+u128 AmountAsked(const Transfer& t, const Transfer& p, PostAmountRule rule) {
+  const bool post_016 =
+      (t.flags & kTransferPostPendingTransfer) && rule == PostAmountRule::tigerbeetle_0_16;
+  const u128 whole = post_016 ? kU128Max : 0;
+  return t.amount == whole ? p.amount : t.amount;
+}
+
 bool IsExistsResult(CreateAccountResult r) {
   return r >= CreateAccountResult::exists_with_different_flags &&
          r <= CreateAccountResult::exists;
@@ -226,11 +237,13 @@ struct StateMachine::State {
   }
 
   CreateAccountResult CreateAccount(const Account& a, uint64_t timestamp);
-  CreateTransferResult CreateTransfer(const Transfer& t, uint64_t timestamp);
-  CreateTransferResult TransferExists(const Transfer& t, const Transfer& e) const;
-  CreateTransferResult PostOrVoidExists(const Transfer& t, const Transfer& e,
-                                        const Transfer& p) const;
-  CreateTransferResult PostOrVoid(const Transfer& t, uint64_t timestamp, uint64_t hash);
+  CreateTransferResult CreateTransfer(const Transfer& t, uint64_t timestamp, PostAmountRule rule);
+  CreateTransferResult TransferExists(const Transfer& t, const Transfer& e,
+                                      PostAmountRule rule) const;
+  CreateTransferResult PostOrVoidExists(const Transfer& t, const Transfer& e, const Transfer& p,
+                                        PostAmountRule rule) const;
+  CreateTransferResult PostOrVoid(const Transfer& t, uint64_t timestamp, uint64_t hash,
+                                  PostAmountRule rule);
 };
 
 namespace {
@@ -280,8 +293,8 @@ CreateAccountResult StateMachine::State::CreateAccount(const Account& a, uint64_
   return R::ok;
 }
 
-CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
-                                                         const Transfer& e) const {
+CreateTransferResult StateMachine::State::TransferExists(const Transfer& t, const Transfer& e,
+                                                         PostAmountRule rule) const {
   using R = CreateTransferResult;
   // The flags change the meaning of the other comparisons, so they come first.
   if (t.flags != e.flags) return R::exists_with_different_flags;
@@ -290,7 +303,7 @@ CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
   if (t.flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer)) {
     const std::optional<uint64_t> p = TransferNumber(t.pending_id);
     CORRIDOR_CHECK(p.has_value());  // e posted or voided it.
-    return PostOrVoidExists(t, e, transfers[*p]);
+    return PostOrVoidExists(t, e, transfers[*p], rule);
   }
   if (t.debit_account_id != e.debit_account_id) return R::exists_with_different_debit_account_id;
   if (t.credit_account_id != e.credit_account_id) {
@@ -310,7 +323,8 @@ CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
 }
 
 CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, const Transfer& e,
-                                                           const Transfer& p) const {
+                                                           const Transfer& p,
+                                                           PostAmountRule rule) const {
   using R = CreateTransferResult;
   if (t.debit_account_id != 0 && t.debit_account_id != e.debit_account_id) {
     return R::exists_with_different_debit_account_id;
@@ -318,11 +332,8 @@ CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, co
   if (t.credit_account_id != 0 && t.credit_account_id != e.credit_account_id) {
     return R::exists_with_different_credit_account_id;
   }
-  if (t.amount == 0) {
-    if (e.amount != p.amount) return R::exists_with_different_amount;
-  } else if (t.amount != e.amount) {
-    return R::exists_with_different_amount;
-  }
+  // `e` holds the amount it moved; the event is read as it would be applied.
+  if (AmountAsked(t, p, rule) != e.amount) return R::exists_with_different_amount;
   if (t.user_data == 0) {
     if (e.user_data != p.user_data) return R::exists_with_different_user_data;
   } else if (t.user_data != e.user_data) {
@@ -333,7 +344,8 @@ CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, co
   return R::exists;
 }
 
-CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint64_t timestamp) {
+CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint64_t timestamp,
+                                                         PostAmountRule rule) {
   using R = CreateTransferResult;
   if (t.timestamp != 0) return R::timestamp_must_be_zero;
   if ((t.flags & ~kTransferFlagsKnown) != 0 || t.reserved != 0 || t.reserved2 != 0) {
@@ -345,10 +357,10 @@ CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint
   const uint64_t ref = FindTransferRef(t.id, hash);
   if (ref != IdIndex::kNotFound) {
     if (ref & kFailureBit) return static_cast<R>(transfer_failures[ref & ~kFailureBit].result);
-    return TransferExists(t, transfers[ref]);
+    return TransferExists(t, transfers[ref], rule);
   }
   if (t.flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer)) {
-    return PostOrVoid(t, timestamp, hash);
+    return PostOrVoid(t, timestamp, hash, rule);
   }
 
   if (t.debit_account_id == 0) return R::debit_account_id_must_not_be_zero;
@@ -423,7 +435,7 @@ CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint
 }
 
 CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t timestamp,
-                                                     uint64_t hash) {
+                                                     uint64_t hash, PostAmountRule rule) {
   using R = CreateTransferResult;
   const bool post = (t.flags & kTransferPostPendingTransfer) != 0;
   const bool void_ = (t.flags & kTransferVoidPendingTransfer) != 0;
@@ -448,7 +460,7 @@ CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t
   }
   if (t.ledger != 0 && t.ledger != p.ledger) return R::pending_transfer_has_different_ledger;
   if (t.code != 0 && t.code != p.code) return R::pending_transfer_has_different_code;
-  const u128 amount = t.amount == 0 ? p.amount : t.amount;
+  const u128 amount = AmountAsked(t, p, rule);
   if (amount > p.amount) return R::exceeds_pending_transfer_amount;
   if (void_ && amount < p.amount) return R::pending_transfer_has_different_amount;
   switch (transfer_states[*p_number]) {
@@ -598,7 +610,8 @@ void StateMachine::CreateAccounts(uint64_t timestamp, std::span<const Account> e
 }
 
 void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
-                                   std::vector<CreateTransferResult>* results) {
+                                   std::vector<CreateTransferResult>* results,
+                                   PostAmountRule rule) {
   CORRIDOR_CHECK(events.size() <= kBatchEventsMax);
   CORRIDOR_CHECK(timestamp >= MinNextTimestamp(static_cast<uint32_t>(events.size())));
   State& s = *state_;
@@ -606,7 +619,7 @@ void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer>
   s.transfer_index.Reserve(events.size());
   ExecuteBatch(
       s, events, timestamp, results,
-      [&s](const Transfer& t, uint64_t ts) { return s.CreateTransfer(t, ts); },
+      [&s, rule](const Transfer& t, uint64_t ts) { return s.CreateTransfer(t, ts, rule); },
       [&s](const Transfer& t, CreateTransferResult r) { s.RememberTransferFailure(t, r); },
       [&s](const Transfer& t) { return s.transfer_index.FirstSlot(HashId(t.id)); });
   s.DropResolvedExpiries();

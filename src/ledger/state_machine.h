@@ -30,6 +30,18 @@ struct AccountTransfer {
   u128 credits_posted = 0;
 };
 
+// How a post_pending_transfer's amount is read. Journal entries written before format
+// version 1 replay under zero_posts_all; everything new uses tigerbeetle_0_16.
+//
+//   tigerbeetle_0_16  AMOUNT_MAX (2^128-1) or exactly the pending amount posts all of it; a
+//                     smaller amount, 0 included, posts that much and releases the rest.
+//   zero_posts_all    TigerBeetle's rule before 0.16: 0 posts all of it; any other amount
+//                     up to the pending amount posts that much and releases the rest.
+//
+// Under both, more than the pending amount is exceeds_pending_transfer_amount, a void
+// carries 0 or exactly the pending amount, and the stored post records the amount posted.
+enum class PostAmountRule : uint8_t { zero_posts_all = 0, tigerbeetle_0_16 = 1 };
+
 // Sequential byte streams for snapshots.
 class ByteSink {
  public:
@@ -85,8 +97,11 @@ class StateMachine {
   // passed before the first event are expired first. `results` gets one result per event.
   void CreateAccounts(uint64_t timestamp, std::span<const Account> events,
                       std::vector<CreateAccountResult>* results);
+  // `rule` says how the amount of a post_pending_transfer is read (also when a post is sent
+  // again and compared with the stored one for `exists`).
   void CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
-                       std::vector<CreateTransferResult>* results);
+                       std::vector<CreateTransferResult>* results,
+                       PostAmountRule rule = PostAmountRule::tigerbeetle_0_16);
   // A time tick: expires pending transfers whose timeout is at or before `timestamp`.
   // Requires timestamp >= MinNextTimestamp(0).
   void Tick(uint64_t timestamp);
