@@ -165,7 +165,7 @@ void BuildMixedLedger(Core& core) {
                      MakeTransfer(104, 3, 4, 70, ledger::kLedgerByn, ledger::kTransferPending)});
   CreateTransfersOk(
       core,
-      {MakeTransfer(103, 1, 2, 0, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 102),
+      {MakeTransfer(103, 1, 2, 50, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 102),
        MakeTransfer(105, 3, 4, 0, ledger::kLedgerByn, ledger::kTransferVoidPendingTransfer, 104)});
   CreateTransfersOk(core,
                     {MakeTransfer(106, 3, 4, 30, ledger::kLedgerByn, ledger::kTransferPending)});
@@ -736,7 +736,7 @@ TEST(CoreTest, ResubmittedBatchGetsExistsAndChangesNothing) {
       MakeTransfer(201, 1, 2, 10, ledger::kLedgerRub),
       MakeTransfer(202, 3, 4, 20, ledger::kLedgerByn),
       MakeTransfer(203, 1, 2, 30, ledger::kLedgerRub, ledger::kTransferPending),
-      MakeTransfer(204, 1, 2, 0, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 203),
+      MakeTransfer(204, 1, 2, 30, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 203),
       MakeTransfer(205, 4, 3, 5, ledger::kLedgerByn, ledger::kTransferPending),
   };
   CreateTransfersOk(*core, batch);
