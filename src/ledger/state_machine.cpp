@@ -10,6 +10,7 @@
 #include "base/u128.h"
 #include "ledger/id_index.h"
 #include "ledger/record_array.h"
+#include "ledger/transfer_list.h"
 
 namespace corridor::ledger {
 namespace {
@@ -84,7 +85,7 @@ bool IsExistsResult(CreateTransferResult r) {
 
 struct StateMachine::State {
   std::vector<Account> accounts;
-  std::vector<std::vector<uint32_t>> account_transfers;  // Per account: transfer numbers.
+  std::vector<TransferList> account_transfers;           // Per account, oldest first.
   std::vector<std::vector<Balances>> account_history;    // Per account with `history`.
   IdIndex account_index;
   std::vector<Failure> account_failures;
@@ -135,7 +136,7 @@ struct StateMachine::State {
   }
 
   void RecordTransferOn(uint64_t account, uint64_t transfer) {
-    account_transfers[account].push_back(static_cast<uint32_t>(transfer));
+    account_transfers[account].Append(transfer);
     if (accounts[account].flags & kAccountHistory) {
       account_history[account].push_back(BalancesOf(accounts[account]));
     }
@@ -145,7 +146,6 @@ struct StateMachine::State {
   void InsertTransfer(const Transfer& record, PendingState state, uint64_t hash, uint64_t dr,
                       uint64_t cr) {
     const uint64_t number = transfers.size();
-    CORRIDOR_CHECK(number < (uint64_t{1} << 32));  // Account lists hold 32-bit numbers.
     transfers.push_back(record);
     transfer_states.push_back(state);
     const uint64_t slot = transfer_index.Insert(hash, number);
@@ -161,8 +161,7 @@ struct StateMachine::State {
     const Transfer& t = transfers.back();
     for (const u128 account_id : {t.credit_account_id, t.debit_account_id}) {
       const uint64_t a = *AccountNumber(account_id);
-      CORRIDOR_CHECK(!account_transfers[a].empty() && account_transfers[a].back() == u.index);
-      account_transfers[a].pop_back();
+      account_transfers[a].RemoveLast(u.index);
       if (accounts[a].flags & kAccountHistory) account_history[a].pop_back();
     }
     if ((t.flags & kTransferPending) && t.timeout > 0) --pending_with_timeout;
@@ -656,16 +655,15 @@ std::vector<AccountTransfer> StateMachine::GetAccountTransfers(u128 account_id,
   const std::optional<uint64_t> a = s.AccountNumber(account_id);
   if (!a) return out;
   limit = std::min(limit, kBatchEventsMax);
-  const std::vector<uint32_t>& list = s.account_transfers[*a];
-  // Transfer numbers grow with timestamps, so the list is sorted by timestamp.
-  auto it = std::upper_bound(list.begin(), list.end(), after_timestamp,
-                             [&s](uint64_t ts, uint32_t n) { return ts < s.transfers[n].timestamp; });
+  const TransferList& list = s.account_transfers[*a];
+  size_t i = list.FirstAfter(after_timestamp,
+                             [&s](uint64_t number) { return s.transfers[number].timestamp; });
   const bool history = (s.accounts[*a].flags & kAccountHistory) != 0;
-  for (; it != list.end() && out.size() < limit; ++it) {
+  for (; i < list.size() && out.size() < limit; ++i) {
     AccountTransfer item;
-    item.transfer = s.transfers[*it];
+    item.transfer = s.transfers[list[i]];
     if (history) {
-      const Balances& b = s.account_history[*a][static_cast<size_t>(it - list.begin())];
+      const Balances& b = s.account_history[*a][i];
       item.has_balances = true;
       item.debits_pending = b.debits_pending;
       item.debits_posted = b.debits_posted;
@@ -906,8 +904,9 @@ Status StateMachine::RebuildIndexes() {
     const std::optional<uint64_t> dr = s.AccountNumber(t.debit_account_id);
     const std::optional<uint64_t> cr = s.AccountNumber(t.credit_account_id);
     if (!dr || !cr) return Status::Error("snapshot: transfer refers to an unknown account");
-    s.account_transfers[*dr].push_back(static_cast<uint32_t>(i));
-    s.account_transfers[*cr].push_back(static_cast<uint32_t>(i));
+    if (*dr == *cr) return Status::Error("snapshot: transfer debits and credits one account");
+    s.account_transfers[*dr].Append(i);
+    s.account_transfers[*cr].Append(i);
     if (s.transfer_states[i] == PendingState::pending && t.timeout > 0) {
       s.expiries.push_back(
           Expiry{t.timestamp + uint64_t{t.timeout} * kNsPerSecond, t.timestamp, i});
