@@ -2,6 +2,7 @@
 // model_test.cpp.
 #include "ledger/state_machine.h"
 #include "ledger/testing.h"
+#include "ledger/transfer_list.h"
 
 #include <gtest/gtest.h>
 
@@ -297,6 +298,27 @@ TEST(StateMachine, PostOfTheWholeAmountLeavesTheSameStateUnderBothRules) {
   today.Transfers({MakeTransfer(11, 0, 0, kU128Max, kTransferPostPendingTransfer, 0, 10)});
   EXPECT_EQ(today.sm.LookupAccount(1)->debits_posted, 500u);
   EXPECT_TRUE(old_journal.sm.StateHash() == today.sm.StateHash());
+}
+
+// A ledger past 2^32 transfers: account lists hold every transfer number a ledger can have
+// (32-bit ones aborted at transfer 2^32, and replay aborted again on every restart).
+TEST(TransferList, HoldsTransferNumbersPast2To32) {
+  constexpr uint64_t k2To32 = uint64_t{1} << 32;
+  const std::vector<uint64_t> numbers = {7, k2To32 - 1, k2To32, k2To32 + 5, uint64_t{1} << 40,
+                                         UINT64_MAX - 1};
+  TransferList list;
+  for (const uint64_t n : numbers) list.Append(n);
+  ASSERT_EQ(list.size(), numbers.size());
+  for (size_t i = 0; i < numbers.size(); ++i) EXPECT_EQ(list[i], numbers[i]) << i;
+  // Timestamps as a ledger gives them: growing with the numbers.
+  auto timestamp_of = [](uint64_t number) { return number / 2 + 1000; };
+  EXPECT_EQ(list.FirstAfter(0, timestamp_of), 0u);
+  EXPECT_EQ(list.FirstAfter(timestamp_of(k2To32 - 1), timestamp_of), 2u);
+  EXPECT_EQ(list.FirstAfter(timestamp_of(k2To32 + 5) - 1, timestamp_of), 3u);
+  EXPECT_EQ(list.FirstAfter(UINT64_MAX, timestamp_of), numbers.size());
+  list.RemoveLast(UINT64_MAX - 1);
+  list.RemoveLast(uint64_t{1} << 40);
+  EXPECT_EQ(list.back(), k2To32 + 5);
 }
 
 TEST(StateMachine, SnapshotOfADifferentFormatIsRefused) {
