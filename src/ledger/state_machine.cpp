@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "base/check.h"
 #include "base/u128.h"
@@ -683,18 +684,29 @@ uint64_t StateMachine::next_expiry() const {
   return state_->expiries.empty() ? UINT64_MAX : state_->expiries.front().expires_at;
 }
 
-std::vector<std::string> StateMachine::CheckInvariants() const {
-  const State& s = *state_;
-  std::vector<std::string> violations;
-  // Every balance recomputed from the transfers must equal the stored one.
-  std::vector<Balances> expected(s.accounts.size(), Balances{0, 0, 0, 0});
-  for (size_t i = 0; i < s.transfers.size(); ++i) {
-    const Transfer& t = s.transfers[i];
-    Balances& dr = expected[*s.AccountNumber(t.debit_account_id)];
-    Balances& cr = expected[*s.AccountNumber(t.credit_account_id)];
-    const PendingState state = s.transfer_states[i];
+namespace {
+
+// What the invariants are computed from: the state machine's own state, or a SnapshotImage's
+// copy of it.
+struct InvariantInputs {
+  std::span<const Account> accounts;
+  std::span<const Transfer> transfers;
+  std::span<const PendingState> transfer_states;  // Parallel to transfers.
+  uint64_t pending_with_timeout;
+};
+
+// Every account's balances recomputed from the transfers. `account_number(id)` gives the
+// position in `in.accounts` of an account a transfer names.
+template <typename AccountNumberOf>
+std::vector<Balances> BalancesFromTransfers(const InvariantInputs& in,
+                                            const AccountNumberOf& account_number) {
+  std::vector<Balances> expected(in.accounts.size(), Balances{0, 0, 0, 0});
+  for (size_t i = 0; i < in.transfers.size(); ++i) {
+    const Transfer& t = in.transfers[i];
+    Balances& dr = expected[account_number(t.debit_account_id)];
+    Balances& cr = expected[account_number(t.credit_account_id)];
     if (t.flags & kTransferPending) {
-      if (state == PendingState::pending) {
+      if (in.transfer_states[i] == PendingState::pending) {
         dr.debits_pending += t.amount;
         cr.credits_pending += t.amount;
       }
@@ -703,6 +715,13 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
       cr.credits_posted += t.amount;
     }
   }
+  return expected;
+}
+
+// Per account: stored balances equal `expected` and keep the account's flags. Per ledger:
+// debits equal credits, pending and posted.
+void CheckAccounts(std::span<const Account> accounts, const std::vector<Balances>& expected,
+                   std::vector<std::string>* violations) {
   struct Sum {
     u128 low = 0;
     uint64_t carries = 0;  // Sums of many u128 balances can pass 2^128.
@@ -713,21 +732,21 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
     bool operator==(const Sum& o) const { return low == o.low && carries == o.carries; }
   };
   std::map<uint32_t, Sum[4]> per_ledger;
-  for (size_t i = 0; i < s.accounts.size(); ++i) {
-    const Account& a = s.accounts[i];
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    const Account& a = accounts[i];
     const Balances& e = expected[i];
     const std::string id = U128ToString(a.id);
     if (a.debits_pending != e.debits_pending || a.debits_posted != e.debits_posted ||
         a.credits_pending != e.credits_pending || a.credits_posted != e.credits_posted) {
-      violations.push_back("account " + id + ": balances differ from the sum of its transfers");
+      violations->push_back("account " + id + ": balances differ from the sum of its transfers");
     }
     if ((a.flags & kAccountDebitsMustNotExceedCredits) &&
         a.debits_pending + a.debits_posted > a.credits_posted) {
-      violations.push_back("account " + id + ": debits exceed credits");
+      violations->push_back("account " + id + ": debits exceed credits");
     }
     if ((a.flags & kAccountCreditsMustNotExceedDebits) &&
         a.credits_pending + a.credits_posted > a.debits_posted) {
-      violations.push_back("account " + id + ": credits exceed debits");
+      violations->push_back("account " + id + ": credits exceed debits");
     }
     Sum* sums = per_ledger[a.ledger];
     sums[0].Add(a.debits_pending);
@@ -737,21 +756,61 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
   }
   for (const auto& [ledger, sums] : per_ledger) {
     if (!(sums[0] == sums[1])) {
-      violations.push_back("ledger " + std::to_string(ledger) + ": pending debits != credits");
+      violations->push_back("ledger " + std::to_string(ledger) + ": pending debits != credits");
     }
     if (!(sums[2] == sums[3])) {
-      violations.push_back("ledger " + std::to_string(ledger) + ": posted debits != credits");
+      violations->push_back("ledger " + std::to_string(ledger) + ": posted debits != credits");
     }
   }
+}
+
+template <typename AccountNumberOf>
+std::vector<std::string> CheckInvariantsOf(const InvariantInputs& in,
+                                           const AccountNumberOf& account_number) {
+  std::vector<std::string> violations;
+  CheckAccounts(in.accounts, BalancesFromTransfers(in, account_number), &violations);
   uint64_t open_with_timeout = 0;
-  for (size_t i = 0; i < s.transfers.size(); ++i) {
+  for (size_t i = 0; i < in.transfers.size(); ++i) {
     open_with_timeout +=
-        s.transfer_states[i] == PendingState::pending && s.transfers[i].timeout > 0;
+        in.transfer_states[i] == PendingState::pending && in.transfers[i].timeout > 0;
   }
-  if (open_with_timeout != s.pending_with_timeout) {
+  if (open_with_timeout != in.pending_with_timeout) {
     violations.push_back("pending transfers with timeout: count differs from the transfers");
   }
   return violations;
+}
+
+}  // namespace
+
+std::vector<std::string> StateMachine::CheckInvariants() const {
+  const State& s = *state_;
+  const InvariantInputs in{s.accounts,
+                           {s.transfers.data(), s.transfers.size()},
+                           {s.transfer_states.data(), s.transfer_states.size()},
+                           s.pending_with_timeout};
+  return CheckInvariantsOf(in, [&s](u128 id) {
+    const std::optional<uint64_t> n = s.AccountNumber(id);
+    CORRIDOR_CHECK(n.has_value());  // A transfer's accounts exist: they are never removed.
+    return *n;
+  });
+}
+
+std::vector<std::string> SnapshotImage::CheckInvariants() const {
+  // The image has no id index: a map of its own, built here, off the owner's thread.
+  struct IdHash {
+    size_t operator()(u128 id) const { return HashId(id); }
+  };
+  std::unordered_map<u128, uint64_t, IdHash> numbers;
+  numbers.reserve(accounts_.size());
+  for (uint64_t i = 0; i < accounts_.size(); ++i) numbers.emplace(accounts_[i].id, i);
+  const InvariantInputs in{
+      accounts_, {transfers_, transfers_count_}, transfer_states_, pending_with_timeout_};
+  CORRIDOR_CHECK(transfer_states_.size() == transfers_count_);
+  return CheckInvariantsOf(in, [&numbers](u128 id) {
+    const auto it = numbers.find(id);
+    CORRIDOR_CHECK(it != numbers.end());  // As in the state machine it was taken from.
+    return it->second;
+  });
 }
 
 u128 StateMachine::StateHash() const {
@@ -788,7 +847,7 @@ template <typename V>
 Status WriteVector(ByteSink& sink, const V& v) {
   const uint64_t n = v.size();
   Status st = sink.Write(&n, sizeof(n));
-  if (!st.ok()) return st;
+  if (!st.ok() || n == 0) return st;  // An empty vector may have no storage to write from.
   return sink.Write(v.data(), n * sizeof(v[0]));
 }
 
@@ -824,16 +883,16 @@ class StringSink : public ByteSink {
 SnapshotImage StateMachine::TakeSnapshotImage() const {
   const State& s = *state_;
   SnapshotImage image;
-  StringSink head(&image.head_);
-  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
-  CORRIDOR_CHECK(head.Write(header, sizeof(header)).ok());
-  CORRIDOR_CHECK(WriteVector(head, s.accounts).ok());
-  CORRIDOR_CHECK(WriteVector(head, s.account_failures).ok());
+  image.commit_timestamp_ = commit_timestamp_;
+  image.accounts_ = s.accounts;
+  StringSink account_failures(&image.account_failures_);
+  CORRIDOR_CHECK(WriteVector(account_failures, s.account_failures).ok());
   image.transfers_ = s.transfers.data();
   image.transfers_count_ = s.transfers.size();
   image.pin_ = s.transfers.Pin();
+  image.transfer_states_.assign(s.transfer_states.begin(), s.transfer_states.end());
+  image.pending_with_timeout_ = s.pending_with_timeout;
   StringSink tail(&image.tail_);
-  CORRIDOR_CHECK(WriteVector(tail, s.transfer_states).ok());
   CORRIDOR_CHECK(WriteVector(tail, s.transfer_failures).ok());
   for (size_t i = 0; i < s.accounts.size(); ++i) {
     if (s.accounts[i].flags & kAccountHistory) {
@@ -844,11 +903,15 @@ SnapshotImage StateMachine::TakeSnapshotImage() const {
 }
 
 Status SnapshotImage::SaveTo(ByteSink& sink) const {
-  Status st = sink.Write(head_.data(), head_.size());
+  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
+  Status st = sink.Write(header, sizeof(header));
+  if (st.ok()) st = WriteVector(sink, accounts_);
+  if (st.ok()) st = sink.Write(account_failures_.data(), account_failures_.size());
   if (st.ok()) st = sink.Write(&transfers_count_, sizeof(transfers_count_));
   if (st.ok() && transfers_count_ > 0) {
     st = sink.Write(transfers_, transfers_count_ * sizeof(Transfer));
   }
+  if (st.ok()) st = WriteVector(sink, transfer_states_);
   if (st.ok()) st = sink.Write(tail_.data(), tail_.size());
   return st;
 }

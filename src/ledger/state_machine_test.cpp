@@ -173,6 +173,48 @@ TEST(StateMachine, SnapshotImageIsTheStateWhenTakenWhileTheLedgerMovesOn) {
   EXPECT_TRUE(b.sm.CheckInvariants().empty());
 }
 
+// The invariants of the moment an image was taken, whatever the ledger does afterwards; the
+// same lines as the state machine's own check. A state that breaks them comes from a snapshot
+// whose bytes were changed.
+TEST(StateMachine, SnapshotImageChecksTheInvariantsOfItsMoment) {
+  Ledger a;
+  a.Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2),
+              MakeAccount(3, kAccountDebitsMustNotExceedCredits)});
+  a.Transfers({MakeTransfer(10, 2, 1, 100), MakeTransfer(11, 1, 2, 50, kTransferPending, 5),
+               MakeTransfer(12, 1, 3, 20), MakeTransfer(13, 3, 1, 20)});
+  EXPECT_TRUE(a.sm.TakeSnapshotImage().CheckInvariants().empty());
+
+  MemorySink sink;
+  ASSERT_TRUE(a.sm.SaveTo(sink).ok());
+  // Account 3 (the third record after the 16-byte header and the count): debits_posted + 5.
+  const size_t debits_posted = 16 + 8 + 2 * sizeof(Account) + offsetof(Account, debits_posted);
+  sink.bytes[debits_posted] = static_cast<char>(sink.bytes[debits_posted] + 5);
+  Ledger b;
+  MemorySource source(sink.bytes);
+  ASSERT_TRUE(b.sm.LoadFrom(source).ok());
+  b.now = a.now;
+  const std::vector<std::string> expected = {
+      "account 3: balances differ from the sum of its transfers",
+      "account 3: debits exceed credits", "ledger 643: posted debits != credits"};
+  EXPECT_EQ(b.sm.CheckInvariants(), expected);
+  const SnapshotImage image = b.sm.TakeSnapshotImage();
+  EXPECT_EQ(image.CheckInvariants(), expected);
+
+  // Afterwards the ledger moves on (the transfers move to a larger mapping, 11 is posted):
+  // the image still answers for its moment, the state machine for now.
+  ASSERT_EQ(b.Transfers({MakeTransfer(14, 0, 0, 50, kTransferPostPendingTransfer, 0, 11)}),
+            std::vector<R>{R::ok});
+  u128 id = 1000;
+  while (b.sm.transfers_count() <= (uint64_t{1} << 16)) {
+    std::vector<Transfer> batch;
+    for (int i = 0; i < 8190; ++i) batch.push_back(MakeTransfer(id++, 2, 1, 1));
+    b.Transfers(batch);
+  }
+  EXPECT_EQ(image.CheckInvariants(), expected);
+  EXPECT_EQ(b.sm.CheckInvariants(), expected);
+  EXPECT_TRUE(a.sm.TakeSnapshotImage().CheckInvariants().empty());
+}
+
 // A post of `amount` against a pending transfer of kPendingAmount, on a fresh ledger.
 constexpr u128 kPendingAmount = 1000;
 struct PostCase {
