@@ -114,6 +114,43 @@ TEST_F(ServeApiTest, HealthAndLedgerCheckAreOk) {
   EXPECT_EQ(client().connect_count(), 1) << "both answered on one kept-alive connection";
 }
 
+// Checks asked for in a loop from several connections, between writes: every check and
+// every write is answered (the server runs one check at a time, off the apply thread;
+// requests made meanwhile share the next).
+TEST_F(ServeApiTest, LedgerCheckInALoopFromManyConnectionsBesideWrites) {
+  const u128 a = 1, b = 2;
+  CreatePlainAccounts(a, b);
+  constexpr int kClients = 8;
+  constexpr int kRounds = 25;
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto c = NewClient();
+      auto fail = [&](std::string what) {
+        std::lock_guard lock(mutex);
+        failures.push_back("client " + std::to_string(i) + ": " + what);
+      };
+      for (int round = 0; round < kRounds; ++round) {
+        const TransferEvent e{.id = static_cast<u128>(1000 + i * kRounds + round),
+                              .debit_account_id = a, .credit_account_id = b, .amount = 1};
+        HttpResponse r;
+        std::string error;
+        if (!c->Request("POST", "/v1/transfers", "[" + e.ToJson() + "]", &r, &error)) {
+          return fail("POST: " + error);
+        }
+        if (r.status != 200) return fail("POST: " + Describe(r));
+        if (!c->Request("GET", "/v1/ledger/check", "", &r, &error)) return fail("GET: " + error);
+        if (r.status != 200 || r.body != R"({"ok":true})") return fail("check: " + Describe(r));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_EQ(GetBalances(client(), a), (Balances{.debits_posted = kClients * kRounds}));
+}
+
 TEST_F(ServeApiTest, AccountsAndTransfersMoveExactBalances) {
   const u128 a = 7, b = kTwo64, c = kU128Max - 1;
   ASSERT_EQ(CreateAccounts(client(),
