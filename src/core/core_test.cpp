@@ -784,30 +784,6 @@ TEST(CoreTest, InvariantCheckRunsOffTheApplyThreadAndWritesGoOnMeanwhile) {
   EXPECT_EQ(later_answers.load(), 20);  // They were answered before `last`, in order.
 }
 
-class MemorySink : public ledger::ByteSink {
- public:
-  Status Write(const void* data, size_t size) override {
-    bytes.append(static_cast<const char*>(data), size);
-    return Status::Ok();
-  }
-  std::string bytes;
-};
-
-class MemorySource : public ledger::ByteSource {
- public:
-  explicit MemorySource(const std::string& bytes) : bytes_(bytes) {}
-  Status Read(void* data, size_t size) override {
-    if (size > bytes_.size() - offset_) return Status::Error("short");
-    std::memcpy(data, bytes_.data() + offset_, size);
-    offset_ += size;
-    return Status::Ok();
-  }
-
- private:
-  const std::string& bytes_;
-  size_t offset_ = 0;
-};
-
 // The check answers for the state as of everything submitted before it: here a ledger whose
 // snapshot was altered to break invariants, and a write, not awaited, that mends one of them.
 TEST(CoreTest, InvariantCheckFindsViolationsAndSeesEarlierWrites) {
@@ -832,12 +808,12 @@ TEST(CoreTest, InvariantCheckFindsViolationsAndSeesEarlierWrites) {
     uint64_t loaded = 0;
     ASSERT_TRUE(LoadNewestSnapshot(dir.path(), &sound, &loaded).ok());
     ASSERT_EQ(loaded, sequence);
-    MemorySink sink;
+    ledger::testing::MemorySink sink;
     ASSERT_TRUE(sound.SaveTo(sink).ok());
     const size_t at = 16 + 8 + offsetof(Account, debits_posted);  // The first account.
     sink.bytes[at] = static_cast<char>(sink.bytes[at] + 5);
     StateMachine broken;
-    MemorySource source(sink.bytes);
+    ledger::testing::MemorySource source(sink.bytes);
     ASSERT_TRUE(broken.LoadFrom(source).ok());
     ASSERT_TRUE(WriteSnapshot(dir.path(), sequence, broken.TakeSnapshotImage(), false).ok());
   }

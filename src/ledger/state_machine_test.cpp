@@ -29,30 +29,8 @@ Transfer MakeTransfer(u128 id, u128 dr, u128 cr, u128 amount, uint16_t flags = 0
   return t;
 }
 
-class MemorySink : public ByteSink {
- public:
-  Status Write(const void* data, size_t size) override {
-    const auto* p = static_cast<const char*>(data);
-    bytes.insert(bytes.end(), p, p + size);
-    return Status::Ok();
-  }
-  std::vector<char> bytes;
-};
-
-class MemorySource : public ByteSource {
- public:
-  explicit MemorySource(const std::vector<char>& bytes) : bytes_(bytes) {}
-  Status Read(void* data, size_t size) override {
-    if (size > bytes_.size() - offset_) return Status::Error("short");
-    std::memcpy(data, bytes_.data() + offset_, size);
-    offset_ += size;
-    return Status::Ok();
-  }
-
- private:
-  const std::vector<char>& bytes_;
-  size_t offset_ = 0;
-};
+using testing::MemorySink;
+using testing::MemorySource;
 
 // Drives one state machine with increasing batch timestamps.
 struct Ledger {
