@@ -338,8 +338,12 @@ BEGIN
         ELSE CASE
           WHEN t_dr[i] <> c_zero AND t_dr[i] <> ex_dr THEN {exists_with_different_debit_account_id}
           WHEN t_cr[i] <> c_zero AND t_cr[i] <> ex_cr THEN {exists_with_different_credit_account_id}
-          WHEN t_amount[i] = 0 AND ex_amount <> pd_amount THEN {exists_with_different_amount}
-          WHEN t_amount[i] <> 0 AND ex_amount <> t_amount[i] THEN {exists_with_different_amount}
+          -- The event's amount read as it would be applied (see amt below), against what the
+          -- stored post or void moved.
+          WHEN ex_amount <> CASE WHEN t_amount[i] = CASE WHEN fl & {post} <> 0 THEN c_u128_max
+                                                         ELSE 0 END
+                                 THEN pd_amount ELSE t_amount[i] END
+            THEN {exists_with_different_amount}
           WHEN t_user_data[i] = c_zero AND ex_user_data <> pd_user_data
             THEN {exists_with_different_user_data}
           WHEN t_user_data[i] <> c_zero AND ex_user_data <> t_user_data[i]
@@ -349,7 +353,10 @@ BEGIN
           ELSE {exists} END
         END;
     ELSIF r = -3 THEN
-      amt := CASE WHEN t_amount[i] = 0 THEN pd_amount ELSE t_amount[i] END;
+      -- A post of 2^128-1 posts the whole pending amount, any other amount (0 too) that much,
+      -- the rest released (TigerBeetle 0.16); a void's 0 means the whole pending amount.
+      amt := CASE WHEN t_amount[i] = CASE WHEN fl & {post} <> 0 THEN c_u128_max ELSE 0 END
+                  THEN pd_amount ELSE t_amount[i] END;
       r := CASE
         WHEN fl & ({post} | {void}) = ({post} | {void}) THEN {flags_are_mutually_exclusive}
         WHEN fl & ({pending} | {balancing_debit} | {balancing_credit}) <> 0

@@ -68,6 +68,13 @@ class Model {
 
   static bool Overflows(u128 a, u128 b) { return a + b < a; }
 
+  // What a post or void of `p` moves: a post's 2^128-1 and a void's 0 mean all of it; a
+  // post's 0 posts nothing (TigerBeetle 0.16).
+  static u128 AmountAsked(const Transfer& t, const Transfer& p) {
+    const u128 whole = (t.flags & ledger::kTransferPostPendingTransfer) ? kU128Max : 0;
+    return t.amount == whole ? p.amount : t.amount;
+  }
+
   R Create(const Transfer& t, uint64_t ts) {
     if (t.timestamp != 0) return R::timestamp_must_be_zero;
     if ((t.flags & ~ledger::kTransferFlagsKnown) || t.reserved || t.reserved2) {
@@ -111,7 +118,7 @@ class Model {
     if (t.credit_account_id && t.credit_account_id != e.credit_account_id) {
       return R::exists_with_different_credit_account_id;
     }
-    if (e.amount != (t.amount == 0 ? p.amount : t.amount)) return R::exists_with_different_amount;
+    if (e.amount != AmountAsked(t, p)) return R::exists_with_different_amount;
     if (e.user_data != (t.user_data == 0 ? p.user_data : t.user_data)) {
       return R::exists_with_different_user_data;
     }
@@ -198,7 +205,7 @@ class Model {
     }
     if (t.ledger && t.ledger != p.ledger) return R::pending_transfer_has_different_ledger;
     if (t.code && t.code != p.code) return R::pending_transfer_has_different_code;
-    const u128 amount = t.amount == 0 ? p.amount : t.amount;
+    const u128 amount = AmountAsked(t, p);
     if (amount > p.amount) return R::exceeds_pending_transfer_amount;
     if (void_ && amount < p.amount) return R::pending_transfer_has_different_amount;
     if (ps.state == PendingState::posted) return R::pending_transfer_already_posted;
@@ -328,7 +335,8 @@ class Generator {
     const Transfer& p = Earlier(pendings_);
     t.pending_id = p.id;
     const int amount_kind = static_cast<int>(Below(10));
-    t.amount = amount_kind < 5   ? 0
+    t.amount = amount_kind < 3   ? 0
+               : amount_kind < 5 ? kU128Max
                : amount_kind < 8 ? p.amount
                : amount_kind < 9 ? p.amount / 2
                                  : p.amount + 1;

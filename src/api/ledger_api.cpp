@@ -223,9 +223,11 @@ void LedgerApi::Health(Respond respond) {
 }
 
 void LedgerApi::Check(Respond respond) {
-  core_->ReadAsync([respond = std::move(respond)](const ledger::StateMachine& sm) {
+  // Off the apply thread: a check passes over every transfer, and anyone on the admin port
+  // may ask in a loop (the core runs one check at a time; requests meanwhile share the next).
+  core_->CheckInvariantsAsync([respond = std::move(respond)](std::vector<std::string> found) {
     Response r;
-    r.render = [violations = sm.CheckInvariants()](std::string* out) {
+    r.render = [violations = std::move(found)](std::string* out) {
       if (violations.empty()) {
         out->append("{\"ok\":true}");
         return;

@@ -5,7 +5,7 @@
 //   GET  /v1/accounts/{id}                      an account with its balances
 //   GET  /v1/transfers/{id}                     a transfer (and the state of a pending one)
 //   GET  /v1/accounts/{id}/transfers?limit=N&after=TIMESTAMP
-//   GET  /v1/health, GET /v1/ledger/check
+//   GET  /v1/health, GET /v1/ledger/check      (the check runs on the core's checker thread)
 //
 // Request bodies are parsed and validated on the calling (I/O) thread, in parallel; only valid
 // batches reach the core, whose one apply thread answers; answers are formatted back on an I/O

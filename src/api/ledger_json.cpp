@@ -59,19 +59,6 @@ constexpr std::array<FieldSpec, 11> kTransferFields = {{
     {"timestamp", FieldType::timestamp, offsetof(Transfer, timestamp)},
 }};
 
-template <typename Record>
-struct RecordTraits;
-template <>
-struct RecordTraits<Account> {
-  static constexpr std::span<const FieldSpec> fields() { return kAccountFields; }
-  static constexpr std::span<const std::string_view> flag_names() { return kAccountFlagNames; }
-};
-template <>
-struct RecordTraits<Transfer> {
-  static constexpr std::span<const FieldSpec> fields() { return kTransferFields; }
-  static constexpr std::span<const std::string_view> flag_names() { return kTransferFlagNames; }
-};
-
 // Echoed names are cut short so that an error never grows with the attacker's input; the cut
 // backs off to a UTF-8 character boundary so the answer stays valid JSON.
 std::string Shorten(std::string_view text) {
@@ -93,6 +80,33 @@ bool Fail(ParseError* error, int64_t index, std::string_view field, std::string 
 bool Malformed(ParseError* error, simdjson::error_code code) {
   return Fail(error, -1, "", std::string("malformed JSON: ") + simdjson::error_message(code));
 }
+
+constexpr size_t kTransferAmountField = 3;
+static_assert(kTransferFields[kTransferAmountField].name == "amount");
+
+template <typename Record>
+struct RecordTraits;
+template <>
+struct RecordTraits<Account> {
+  static constexpr std::span<const FieldSpec> fields() { return kAccountFields; }
+  static constexpr std::span<const std::string_view> flag_names() { return kAccountFlagNames; }
+  static bool CheckRequired(const Account&, uint32_t, int64_t, ParseError*) { return true; }
+};
+template <>
+struct RecordTraits<Transfer> {
+  static constexpr std::span<const FieldSpec> fields() { return kTransferFields; }
+  static constexpr std::span<const std::string_view> flag_names() { return kTransferFlagNames; }
+  // `seen` has bit i set for each field i present. A post's absent amount would read as 0,
+  // which posts nothing and releases the whole hold (TigerBeetle 0.16; it used to post all):
+  // so a post must say its amount, and an omitted field never silently releases money.
+  static bool CheckRequired(const Transfer& t, uint32_t seen, int64_t index, ParseError* error) {
+    if ((t.flags & ledger::kTransferPostPendingTransfer) == 0) return true;
+    if ((seen & (1u << kTransferAmountField)) != 0) return true;
+    return Fail(error, index, "amount",
+                "amount is required with post_pending_transfer: the amount to post (the rest is "
+                "released), or \"340282366920938463463374607431768211455\" (2^128-1) for all");
+  }
+};
 
 // Reads one field's value into the record. On a wrong value fills `error` and returns false.
 bool ReadField(const FieldSpec& spec, std::span<const std::string_view> flag_names,
@@ -241,6 +255,7 @@ bool ParseEvents(std::string* body, std::vector<Record>* events, ParseError* err
       }
     }
     if ((seen & 1u) == 0) return Fail(error, index, "id", "id is required");
+    if (!Traits::CheckRequired(record, seen, index, error)) return false;
     events->push_back(record);
     ++index;
   }

@@ -2,10 +2,11 @@
 //
 // Reading: a request body is a JSON array of account or transfer events. Ids, amounts,
 // user_data, balances and timestamps are decimal strings (they exceed 2^53); ledger, code and
-// timeout are numbers; flags are arrays of names. Only `id` is required; an absent field is 0
-// (or no flags), so the ledger's own result codes apply. Anything else is refused as a whole
-// with a ParseError naming the event and the field; nothing of a refused body reaches the
-// ledger.
+// timeout are numbers; flags are arrays of names. Only `id` is required, and `amount` in a
+// transfer with post_pending_transfer (absent, it would read as 0: post nothing, release the
+// whole hold); an absent field is 0 (or no flags), so the ledger's own result codes apply.
+// Anything else is refused as a whole with a ParseError naming the event and the field;
+// nothing of a refused body reaches the ledger.
 //
 // Writing: results, accounts and transfers, with flags printed in the order of their bits.
 //

@@ -140,6 +140,40 @@ TEST(LedgerJsonTest, EachBadFieldIsNamedWithItsEventIndex) {
   }
 }
 
+// Absent, a post's amount would read as 0: post nothing and release the whole hold.
+TEST(LedgerJsonTest, APostMustCarryItsAmount) {
+  const ParseError e = ExpectRefusedTransfers(
+      R"([{"id":"100"},{"id":"1","pending_id":"9","flags":["post_pending_transfer"]}])");
+  EXPECT_EQ(e.kind, ParseError::Kind::bad_request);
+  EXPECT_EQ(e.index, 1);
+  EXPECT_EQ(e.field, "amount");
+  EXPECT_NE(e.message.find("post_pending_transfer"), std::string::npos) << e.message;
+  EXPECT_EQ(ErrorJson(e).find(R"({"error":")"), 0u) << ErrorJson(e);
+  EXPECT_NE(ErrorJson(e).find(R"(,"index":1,"field":"amount"})"), std::string::npos)
+      << ErrorJson(e);
+  // Also when the flags come after the other fields, or with other flags.
+  EXPECT_EQ(ExpectRefusedTransfers(
+                R"([{"id":"1","pending_id":"9","flags":["linked","post_pending_transfer"]}])")
+                .field,
+            "amount");
+
+  // Said, even as 0, it is taken; voids and other transfers may leave it out (0).
+  std::string body = std::string(R"([{"id":"1","pending_id":"9","amount":"0",)") +
+                     R"("flags":["post_pending_transfer"]},)" +
+                     R"({"id":"2","pending_id":"9","flags":["post_pending_transfer"],"amount":")" +
+                     kU128MaxText + R"("},)" +
+                     R"({"id":"3","pending_id":"9","flags":["void_pending_transfer"]},)" +
+                     R"({"id":"4","flags":["pending"]}])";
+  std::vector<Transfer> events;
+  ParseError error;
+  ASSERT_TRUE(ParseTransfers(&body, &events, &error)) << error.message;
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_TRUE(events[0].amount == 0);
+  EXPECT_TRUE(events[1].amount == kU128Max);
+  EXPECT_TRUE(events[2].amount == 0);
+  EXPECT_TRUE(events[3].amount == 0);
+}
+
 TEST(LedgerJsonTest, AnEventThatIsNotAnObjectIsNamedByIndex) {
   const ParseError e = ExpectRefusedTransfers(R"([{"id":"1"},{"id":"2"},[1]])");
   EXPECT_EQ(e.index, 2);

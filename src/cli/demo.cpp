@@ -116,7 +116,7 @@ Status RunDay(core::Core& hub) {
   if (!st.ok()) return st;
   PrintResults("payment and two reservations", r);
   st = hub.CreateTransfers(
-      {MakeTransfer(13, 0, 0, 0, 0, ledger::kTransferPostPendingTransfer, 11),
+      {MakeTransfer(13, 0, 0, 35'000, 0, ledger::kTransferPostPendingTransfer, 11),
        MakeTransfer(14, 0, 0, 0, 0, ledger::kTransferVoidPendingTransfer, 12),
        // Priorbank tries to pay more than its position holds: refused, nothing moves.
        MakeTransfer(15, 2003, 2002, 9'000'000, byn),

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/check.h"
+#include "core/invariant_checker.h"
 #include "core/journal_clock.h"
 #include "core/snapshot.h"
 
@@ -174,7 +175,23 @@ struct Core::Impl {
   std::thread sequencer;
   std::thread applier;
 
+  // Last: destroyed first (after ~Core stopped the threads), while the queue its image
+  // requests go to is still there.
+  InvariantChecker checker{
+      [this](InvariantChecker::Deliver deliver) { TakeCheckImage(std::move(deliver)); }};
+
   explicit Impl(const Options& o) : options(o), state(o.state) {}
+
+  // For the checker: an image of the state as applied once everything submitted before is,
+  // taken on the apply thread like a read.
+  void TakeCheckImage(InvariantChecker::Deliver deliver) {
+    Item item;
+    item.journaled = false;
+    item.read = [deliver = std::move(deliver)](const ledger::StateMachine& sm, uint64_t) {
+      deliver(sm.TakeSnapshotImage());
+    };
+    Submit(std::move(item));
+  }
 
   void Submit(Item item) {
     {
@@ -594,6 +611,10 @@ void Core::ReadAsync(std::function<void(const ledger::StateMachine&)> fn) {
   item.journaled = false;
   item.read = [fn = std::move(fn)](const ledger::StateMachine& sm, uint64_t) { fn(sm); };
   impl_->Submit(std::move(item));
+}
+
+void Core::CheckInvariantsAsync(std::function<void(std::vector<std::string>)> done) {
+  impl_->checker.Request(std::move(done));
 }
 
 Status Core::Snapshot() {

@@ -110,6 +110,14 @@ class Core {
   // The same without waiting: `fn` runs later on the apply thread and must not block.
   void ReadAsync(std::function<void(const ledger::StateMachine&)> fn);
 
+  // Checks the ledger's invariants as of everything submitted before, without stalling the
+  // apply thread: it only takes an image (see ledger::SnapshotImage), and a checker thread
+  // does the pass over the transfers. `done` gets one line per violation (empty: all hold),
+  // on the checker thread, and must not block on the core. One check runs at a time; calls
+  // made while one runs share the next (see InvariantChecker), so calling in a loop cannot
+  // pile up work.
+  void CheckInvariantsAsync(std::function<void(std::vector<std::string>)> done);
+
   // Writes a snapshot of the state as of now and returns once it is durable. The apply thread
   // only takes an image (see ledger::SnapshotImage); the snapshot thread writes it.
   Status Snapshot();

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/crc32c.h"
 #include "base/sim_file_system.h"
 #include "core/core.h"
 #include "core/journal_clock.h"
@@ -292,6 +293,85 @@ TEST(CoreRecoveryTest, AFailedSegmentDropIsRetried) {
   }
   EXPECT_EQ(disk.FileSize("/hub/journal-0000000001.seg", &size), ENOENT)
       << "segment 1 was never dropped";
+}
+
+// Writes a journal as the binary before format versions did: version 0, no journal id, no
+// journal.id.
+void WriteOldJournal(SimFileSystem& disk, const std::string& dir,
+                     const std::vector<std::pair<journal::EntryKind, std::vector<std::byte>>>& entries) {
+  std::unique_ptr<File> file;
+  ASSERT_EQ(disk.Open(dir + "/journal-0000000001.seg", FileSystem::kWrite | FileSystem::kCreate,
+                      &file),
+            0);
+  uint64_t offset = 0;
+  uint64_t sequence = 0;
+  for (const auto& [kind, body] : entries) {
+    journal::EntryHeader h{};
+    h.magic = journal::kEntryMagic;
+    h.sequence = ++sequence;
+    h.timestamp = 1'700'000'000'000'000'000 + sequence * 1'000'000;
+    h.body_size = static_cast<uint32_t>(body.size());
+    h.body_crc = Crc32c(body.data(), body.size());
+    h.kind = static_cast<uint8_t>(kind);
+    h.group_first = sequence;
+    h.header_crc = Crc32c(reinterpret_cast<const std::byte*>(&h) + 8, journal::kEntryHeaderSize - 8);
+    ASSERT_EQ(file->Write(&h, sizeof(h), offset), 0);
+    ASSERT_EQ(file->Write(body.data(), body.size(), offset + sizeof(h)), 0);
+    offset += sizeof(h) + body.size();
+  }
+  ASSERT_EQ(file->Truncate(64 << 10), 0);
+  ASSERT_EQ(file->DataSync(), 0);
+  ASSERT_EQ(disk.SyncDir(dir), 0);
+}
+
+template <typename T>
+std::vector<std::byte> Body(const std::vector<T>& events) {
+  const auto bytes = std::as_bytes(std::span(events));
+  return {bytes.begin(), bytes.end()};
+}
+
+// Item 13 with item 3: a post of amount 0 in a journal of the old format still posts the whole
+// pending amount when replayed (its clients were told so); the same post sent now posts 0 and
+// releases the hold, as in TigerBeetle 0.16.
+TEST(CoreRecoveryTest, OldJournalEntriesReplayUnderTheOldPostRule) {
+  SimFileSystem disk(5);
+  bool created = false;
+  ASSERT_EQ(disk.CreateDirs("/hub", &created), 0);
+  ASSERT_NO_FATAL_FAILURE(WriteOldJournal(
+      disk, "/hub",
+      {{journal::EntryKind::create_accounts,
+        Body(std::vector{MakeAccount(1, kLedger), MakeAccount(2, kLedger)})},
+       {journal::EntryKind::create_transfers,
+        Body(std::vector{MakeTransfer(10, 1, 2, 100, kLedger, ledger::kTransferPending),
+                         MakeTransfer(11, 1, 2, 100, kLedger, ledger::kTransferPending)})},
+       {journal::EntryKind::create_transfers,
+        Body(std::vector{MakeTransfer(12, 0, 0, 0, kLedger, ledger::kTransferPostPendingTransfer,
+                                      /*pending_id=*/10)})}}));
+  Options options;
+  options.dir = "/hub";
+  options.fs = &disk;
+  options.segment_size_bytes = 64 << 10;
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  std::vector<CreateTransferResult> results;
+  ASSERT_TRUE(core->CreateTransfers({MakeTransfer(13, 0, 0, 0, kLedger,
+                                                  ledger::kTransferPostPendingTransfer, 11)},
+                                    &results)
+                  .ok());
+  ASSERT_EQ(results.front(), CreateTransferResult::ok);
+  auto check = [&] {
+    core->Read([](const ledger::StateMachine& sm) {
+      EXPECT_TRUE(sm.LookupTransfer(12)->amount == 100);  // Old entry: 0 posted all of it.
+      EXPECT_TRUE(sm.LookupTransfer(13)->amount == 0);    // New: 0 posts 0, releases 100.
+      EXPECT_TRUE(sm.LookupAccount(1)->debits_posted == 100);
+      EXPECT_TRUE(sm.LookupAccount(1)->debits_pending == 0);
+    });
+  };
+  check();
+  core.reset();
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());  // Replays both formats.
+  check();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // across restarts, replay determinism, snapshots, concurrent submitters, expiry in journal
 // time, fail-stop on a full disk and idempotency.
 #include "core/core.h"
+#include "core/snapshot.h"
 #include "ledger/testing.h"
 
 #include <gtest/gtest.h>
@@ -165,7 +166,7 @@ void BuildMixedLedger(Core& core) {
                      MakeTransfer(104, 3, 4, 70, ledger::kLedgerByn, ledger::kTransferPending)});
   CreateTransfersOk(
       core,
-      {MakeTransfer(103, 1, 2, 0, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 102),
+      {MakeTransfer(103, 1, 2, 50, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 102),
        MakeTransfer(105, 3, 4, 0, ledger::kLedgerByn, ledger::kTransferVoidPendingTransfer, 104)});
   CreateTransfersOk(core,
                     {MakeTransfer(106, 3, 4, 30, ledger::kLedgerByn, ledger::kTransferPending)});
@@ -726,6 +727,114 @@ TEST(CoreTest, ReadAsyncSeesEveryWriteSubmittedBeforeIt) {
   EXPECT_TRUE(credits == 500);
 }
 
+// A check's answer and the thread it came on.
+struct CheckAnswer {
+  std::vector<std::string> violations;
+  std::thread::id thread;
+};
+
+CheckAnswer CheckNow(Core& core) {
+  std::promise<CheckAnswer> answer;
+  core.CheckInvariantsAsync([&answer](std::vector<std::string> violations) {
+    answer.set_value({std::move(violations), std::this_thread::get_id()});
+  });
+  return answer.get_future().get();
+}
+
+TEST(CoreTest, InvariantCheckRunsOffTheApplyThreadAndWritesGoOnMeanwhile) {
+  TempDir dir;
+  std::unique_ptr<Core> core = OpenOrDie(TestOptions(dir.path()));
+  ASSERT_NE(core, nullptr);
+  BuildMixedLedger(*core);
+  std::thread::id apply_thread;
+  core->Read([&](const StateMachine&) { apply_thread = std::this_thread::get_id(); });
+
+  // A check whose answer is held back: were the check on the apply thread, the write below
+  // would wait for it.
+  std::promise<CheckAnswer> answered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  core->CheckInvariantsAsync([&answered, released](std::vector<std::string> violations) {
+    answered.set_value({std::move(violations), std::this_thread::get_id()});
+    released.wait();
+  });
+  const CheckAnswer held = answered.get_future().get();
+  EXPECT_TRUE(held.violations.empty());
+  EXPECT_NE(held.thread, apply_thread);
+
+  std::promise<Status> written;
+  core->SubmitTransfers(
+      {MakeTransfer(200, 1, 2, 5, ledger::kLedgerRub)},
+      [&written](const Status& st, std::vector<CreateTransferResult>) { written.set_value(st); });
+  std::future<Status> write = written.get_future();
+  const bool write_done = write.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  // Checks asked for while one is under way are answered too, once it is done.
+  std::atomic<int> later_answers{0};
+  for (int i = 0; i < 20; ++i) {
+    core->CheckInvariantsAsync([&later_answers](std::vector<std::string> violations) {
+      if (violations.empty()) later_answers.fetch_add(1);
+    });
+  }
+  release.set_value();
+  ASSERT_TRUE(write_done) << "a write waited for an invariant check";
+  EXPECT_TRUE(write.get().ok());
+  const CheckAnswer last = CheckNow(*core);
+  EXPECT_TRUE(last.violations.empty());
+  EXPECT_NE(last.thread, apply_thread);
+  EXPECT_EQ(later_answers.load(), 20);  // They were answered before `last`, in order.
+}
+
+// The check answers for the state as of everything submitted before it: here a ledger whose
+// snapshot was altered to break invariants, and a write, not awaited, that mends one of them.
+TEST(CoreTest, InvariantCheckFindsViolationsAndSeesEarlierWrites) {
+  TempDir dir;
+  const Options options = TestOptions(dir.path());
+  uint64_t sequence = 0;
+  {
+    std::unique_ptr<Core> core = OpenOrDie(options);
+    ASSERT_NE(core, nullptr);
+    CreateAccountsOk(
+        *core, {MakeAccount(1, ledger::kLedgerRub, ledger::kAccountDebitsMustNotExceedCredits),
+                MakeAccount(2, ledger::kLedgerRub)});
+    CreateTransfersOk(*core, {MakeTransfer(10, 2, 1, 20, ledger::kLedgerRub),
+                              MakeTransfer(11, 1, 2, 20, ledger::kLedgerRub)});
+    EXPECT_TRUE(CheckNow(*core).violations.empty());
+    ASSERT_TRUE(core->Snapshot().ok());
+    sequence = core->last_sequence();
+  }
+  {
+    // The same snapshot again, with account 1's debits_posted raised by 5.
+    StateMachine sound;
+    uint64_t loaded = 0;
+    ASSERT_TRUE(LoadNewestSnapshot(FileSystem::Posix(), dir.path(), &sound, &loaded).ok());
+    ASSERT_EQ(loaded, sequence);
+    ledger::testing::MemorySink sink;
+    ASSERT_TRUE(sound.SaveTo(sink).ok());
+    const size_t at = 16 + 8 + offsetof(Account, debits_posted);  // The first account.
+    sink.bytes[at] = static_cast<char>(sink.bytes[at] + 5);
+    StateMachine broken;
+    ledger::testing::MemorySource source(sink.bytes);
+    ASSERT_TRUE(broken.LoadFrom(source).ok());
+    ASSERT_TRUE(WriteSnapshot(FileSystem::Posix(), dir.path(), sequence, broken.TakeSnapshotImage(), false).ok());
+  }
+  std::unique_ptr<Core> core = OpenOrDie(options);
+  ASSERT_NE(core, nullptr);
+  const std::vector<std::string> broken = {
+      "account 1: balances differ from the sum of its transfers",
+      "account 1: debits exceed credits", "ledger 643: posted debits != credits"};
+  EXPECT_EQ(CheckNow(*core).violations, broken);
+  std::vector<std::string> expected_then;
+  core->Read([&](const StateMachine& sm) { expected_then = sm.CheckInvariants(); });
+  EXPECT_EQ(expected_then, broken);
+
+  // Credits for account 1, submitted and not awaited: the check asked for next includes them.
+  core->SubmitTransfers({MakeTransfer(12, 2, 1, 100, ledger::kLedgerRub)},
+                        [](const Status&, std::vector<CreateTransferResult>) {});
+  EXPECT_EQ(CheckNow(*core).violations,
+            (std::vector<std::string>{"account 1: balances differ from the sum of its transfers",
+                                      "ledger 643: posted debits != credits"}));
+}
+
 TEST(CoreTest, ResubmittedBatchGetsExistsAndChangesNothing) {
   TempDir dir;
   std::unique_ptr<Core> core = OpenOrDie(TestOptions(dir.path()));
@@ -736,7 +845,7 @@ TEST(CoreTest, ResubmittedBatchGetsExistsAndChangesNothing) {
       MakeTransfer(201, 1, 2, 10, ledger::kLedgerRub),
       MakeTransfer(202, 3, 4, 20, ledger::kLedgerByn),
       MakeTransfer(203, 1, 2, 30, ledger::kLedgerRub, ledger::kTransferPending),
-      MakeTransfer(204, 1, 2, 0, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 203),
+      MakeTransfer(204, 1, 2, 30, ledger::kLedgerRub, ledger::kTransferPostPendingTransfer, 203),
       MakeTransfer(205, 4, 3, 5, ledger::kLedgerByn, ledger::kTransferPending),
   };
   CreateTransfersOk(*core, batch);

@@ -134,10 +134,12 @@ class Model {
         });
   }
 
-  std::vector<TR> CreateTransfers(uint64_t timestamp, std::span<const Transfer> events) {
+  std::vector<TR> CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
+                                  PostAmountRule rule = PostAmountRule::tigerbeetle_0_16) {
     Expire(timestamp - events.size());
     return RunBatch<Transfer, TR>(
-        timestamp, events, [this](const Transfer& t, uint64_t ts) { return CreateTransfer(t, ts); },
+        timestamp, events,
+        [this, rule](const Transfer& t, uint64_t ts) { return CreateTransfer(t, ts, rule); },
         [this](u128 id, TR r) {
           if (IsExists(r) || id == 0 || id == kU128Max) return;
           if (core.transfers.count(id) != 0 || failed_transfers.count(id) != 0) return;
@@ -254,7 +256,7 @@ class Model {
 
   static bool SumOverflows(u128 a, u128 b) { return a > kU128Max - b; }
 
-  TR CreateTransfer(const Transfer& t, uint64_t timestamp) {
+  TR CreateTransfer(const Transfer& t, uint64_t timestamp, PostAmountRule rule) {
     if (t.timestamp != 0) return TR::timestamp_must_be_zero;
     if ((t.flags & ~kTransferFlagsKnown) != 0 || t.reserved != 0 || t.reserved2 != 0) {
       return TR::reserved_flag;
@@ -262,11 +264,11 @@ class Model {
     if (t.id == 0) return TR::id_must_not_be_zero;
     if (t.id == kU128Max) return TR::id_must_not_be_int_max;
     if (auto it = core.transfers.find(t.id); it != core.transfers.end()) {
-      return TransferExists(t, it->second);
+      return TransferExists(t, it->second, rule);
     }
     if (auto it = failed_transfers.find(t.id); it != failed_transfers.end()) return it->second;
     if (Has(t.flags, kTransferPostPendingTransfer) || Has(t.flags, kTransferVoidPendingTransfer)) {
-      return PostOrVoid(t, timestamp);
+      return PostOrVoid(t, timestamp, rule);
     }
     if (t.debit_account_id == 0) return TR::debit_account_id_must_not_be_zero;
     if (t.debit_account_id == kU128Max) return TR::debit_account_id_must_not_be_int_max;
@@ -333,7 +335,15 @@ class Model {
     return TR::ok;
   }
 
-  TR PostOrVoid(const Transfer& t, uint64_t timestamp) {
+  // The amount a post or void of `p` asks to move (ledger/README.md, "Amounts"): a void's 0
+  // means all of it; so does a post's AMOUNT_MAX, or under zero_posts_all a post's 0.
+  static u128 AmountAsked(const Transfer& t, const Transfer& p, PostAmountRule rule) {
+    if (Has(t.flags, kTransferVoidPendingTransfer)) return t.amount == 0 ? p.amount : t.amount;
+    const u128 whole = rule == PostAmountRule::tigerbeetle_0_16 ? kU128Max : 0;
+    return t.amount == whole ? p.amount : t.amount;
+  }
+
+  TR PostOrVoid(const Transfer& t, uint64_t timestamp, PostAmountRule rule) {
     const bool post = Has(t.flags, kTransferPostPendingTransfer);
     const bool void_ = Has(t.flags, kTransferVoidPendingTransfer);
     if ((post && void_) || Has(t.flags, kTransferPending) ||
@@ -356,7 +366,7 @@ class Model {
     }
     if (t.ledger != 0 && t.ledger != p.ledger) return TR::pending_transfer_has_different_ledger;
     if (t.code != 0 && t.code != p.code) return TR::pending_transfer_has_different_code;
-    const u128 amount = t.amount == 0 ? p.amount : t.amount;
+    const u128 amount = AmountAsked(t, p, rule);
     if (amount > p.amount) return TR::exceeds_pending_transfer_amount;
     if (void_ && amount < p.amount) return TR::pending_transfer_has_different_amount;
     switch (core.pending_states.at(p.id)) {
@@ -399,7 +409,7 @@ class Model {
     return TR::ok;
   }
 
-  TR TransferExists(const Transfer& t, const Transfer& e) const {
+  TR TransferExists(const Transfer& t, const Transfer& e, PostAmountRule rule) const {
     if (t.flags != e.flags) return TR::exists_with_different_flags;
     if (t.pending_id != e.pending_id) return TR::exists_with_different_pending_id;
     if (t.timeout != e.timeout) return TR::exists_with_different_timeout;
@@ -411,9 +421,8 @@ class Model {
       if (t.credit_account_id != 0 && t.credit_account_id != e.credit_account_id) {
         return TR::exists_with_different_credit_account_id;
       }
-      if (t.amount == 0 ? e.amount != p.amount : t.amount != e.amount) {
-        return TR::exists_with_different_amount;
-      }
+      // The stored record holds what was moved; the event is read as it would be applied.
+      if (AmountAsked(t, p, rule) != e.amount) return TR::exists_with_different_amount;
       if (t.user_data == 0 ? e.user_data != p.user_data : t.user_data != e.user_data) {
         return TR::exists_with_different_user_data;
       }
@@ -449,6 +458,7 @@ struct Batch {
   enum class Kind { kAccounts, kTransfers, kTick };
   Kind kind = Kind::kTick;
   uint64_t timestamp = 0;
+  PostAmountRule rule = PostAmountRule::tigerbeetle_0_16;
   std::vector<Account> accounts;
   std::vector<Transfer> transfers;
   size_t size() const {
@@ -1016,6 +1026,9 @@ class Harness {
     last_batch_ = gen_.Next(batch_number);
     last_batch_.timestamp = gen_.Timestamp(
         sm_.MinNextTimestamp(static_cast<uint32_t>(last_batch_.size())), last_batch_.size());
+    // A journal written before the rule changed, then entries written after it.
+    last_batch_.rule = batch_number < old_rule_batches_ ? PostAmountRule::zero_posts_all
+                                                        : PostAmountRule::tigerbeetle_0_16;
     Run(last_batch_);
     return failures_ < 10;
   }
@@ -1045,8 +1058,9 @@ class Harness {
       }
       case Batch::Kind::kTransfers: {
         std::vector<TR> actual;
-        sm_.CreateTransfers(batch.timestamp, batch.transfers, &actual);
-        const std::vector<TR> expected = model_.CreateTransfers(batch.timestamp, batch.transfers);
+        sm_.CreateTransfers(batch.timestamp, batch.transfers, &actual, batch.rule);
+        const std::vector<TR> expected =
+            model_.CreateTransfers(batch.timestamp, batch.transfers, batch.rule);
         CompareResults(batch, expected, actual);
         for (TR r : expected) transfer_results_seen[static_cast<size_t>(r)]++;
         NoteStandaloneOk(batch.transfers, expected);
@@ -1108,6 +1122,8 @@ class Harness {
   int failures_ = 0;
   Batch last_batch_;
   bool compare_ = true;  // False: only drive the state machine (the model still steers).
+  // Batches numbered below this one read post amounts under PostAmountRule::zero_posts_all.
+  int old_rule_batches_ = 0;
   // Events of the last batch that succeeded outside any chain (safe to drop for a replay).
   std::vector<size_t> standalone_ok_;
 
@@ -1306,8 +1322,10 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
 constexpr bool kAvoidKnownBugs = false;
 
 // Returns false when the seed found a mismatch (the caller stops: one seed's report suffices).
-bool RunSeed(uint64_t seed, uint64_t start_ns, int batches, uint64_t big_batch_permille = 0) {
+bool RunSeed(uint64_t seed, uint64_t start_ns, int batches, uint64_t big_batch_permille = 0,
+             int old_rule_batches = 0) {
   Harness h(seed, start_ns);
+  h.old_rule_batches_ = old_rule_batches;
   h.gen_.avoid_known_bugs = kAvoidKnownBugs;
   h.gen_.big_batch_permille = big_batch_permille;
   for (int b = 0; b < batches; b++) {
@@ -1359,6 +1377,16 @@ TEST(LedgerModelTest, RandomBatchesMatchModel) {
   ExpectEveryResultSeen(/*expect_overflows_timeout=*/false);
 }
 
+// A journal whose first half was written under PostAmountRule::zero_posts_all: the same
+// ledger goes on under the new rule.
+TEST(LedgerModelTest, RandomBatchesAcrossThePostAmountRuleChangeMatchModel) {
+  ResetResultsSeen();
+  for (uint64_t seed = 301; seed < 309; seed++) {
+    if (!RunSeed(seed, kStartNs + seed * 12'345, 1500, 0, 750)) return;
+  }
+  ExpectEveryResultSeen(/*expect_overflows_timeout=*/false);
+}
+
 // Some batches of kBatchEventsMax events, on state machines with tiny initial capacities.
 TEST(LedgerModelTest, RandomMaxSizeBatchesMatchModel) {
   for (uint64_t seed : {201, 204}) {
@@ -1387,7 +1415,7 @@ void Apply(StateMachine& sm, const Batch& batch) {
     }
     case Batch::Kind::kTransfers: {
       std::vector<TR> results;
-      sm.CreateTransfers(batch.timestamp, batch.transfers, &results);
+      sm.CreateTransfers(batch.timestamp, batch.transfers, &results, batch.rule);
       return;
     }
   }
@@ -1478,8 +1506,8 @@ class Scenario {
   Names Transfers(const std::vector<Transfer>& events, uint64_t timestamp = 0) {
     Advance(events.size(), timestamp);
     std::vector<TR> actual;
-    sm.CreateTransfers(now, events, &actual);
-    return Check(model.CreateTransfers(now, events), actual);
+    sm.CreateTransfers(now, events, &actual, rule);
+    return Check(model.CreateTransfers(now, events, rule), actual);
   }
   Balances Of(u128 id) {
     const Account* a = sm.LookupAccount(id);
@@ -1491,6 +1519,7 @@ class Scenario {
   StateMachine sm;
   Model model;
   uint64_t now = 0;
+  PostAmountRule rule = PostAmountRule::tigerbeetle_0_16;
 
  private:
   void Advance(size_t n, uint64_t timestamp) {
@@ -1519,18 +1548,22 @@ TEST(LedgerScenarioTest, TwoPhasePostAndVoid) {
   EXPECT_EQ(s.Accounts({MakeAccount(1), MakeAccount(2)}), (Names{"ok", "ok"}));
   Transfer pending = MakeTransfer(10, 1, 2, 100, kTransferPending);
   pending.user_data = 7;
-  EXPECT_EQ(s.Transfers({pending, MakeTransfer(11, 1, 2, 100, kTransferPending)}),
-            (Names{"ok", "ok"}));
-  // Post 0 posts the whole pending amount and inherits user_data; a partial post releases the
-  // rest; a void must carry 0 or exactly the pending amount.
-  EXPECT_EQ(s.Transfers({MakePostOrVoid(20, 10, 0, kTransferPostPendingTransfer),
-                         MakePostOrVoid(21, 11, 101, kTransferPostPendingTransfer),
-                         MakePostOrVoid(22, 11, 60, kTransferPostPendingTransfer),
-                         MakePostOrVoid(23, 11, 0, kTransferVoidPendingTransfer),
-                         MakePostOrVoid(24, 10, 50, kTransferVoidPendingTransfer),
-                         MakePostOrVoid(25, 10, 100, kTransferVoidPendingTransfer)}),
-            (Names{"ok", "exceeds_pending_transfer_amount", "ok", "pending_transfer_already_posted",
-                   "pending_transfer_has_different_amount", "pending_transfer_already_posted"}));
+  EXPECT_EQ(s.Transfers({pending, MakeTransfer(11, 1, 2, 100, kTransferPending),
+                         MakeTransfer(12, 1, 2, 100, kTransferPending)}),
+            (Names{"ok", "ok", "ok"}));
+  // AMOUNT_MAX posts the whole pending amount and the post inherits user_data; a partial post
+  // releases the rest, and a post of 0 releases all of it; a void must carry 0 or exactly the
+  // pending amount.
+  EXPECT_EQ(
+      s.Transfers({MakePostOrVoid(20, 10, kU128Max, kTransferPostPendingTransfer),
+                   MakePostOrVoid(21, 11, 101, kTransferPostPendingTransfer),
+                   MakePostOrVoid(22, 11, 60, kTransferPostPendingTransfer),
+                   MakePostOrVoid(23, 11, 0, kTransferVoidPendingTransfer),
+                   MakePostOrVoid(24, 10, 50, kTransferVoidPendingTransfer),
+                   MakePostOrVoid(25, 10, 100, kTransferVoidPendingTransfer),
+                   MakePostOrVoid(26, 12, 0, kTransferPostPendingTransfer)}),
+      (Names{"ok", "exceeds_pending_transfer_amount", "ok", "pending_transfer_already_posted",
+             "pending_transfer_has_different_amount", "pending_transfer_already_posted", "ok"}));
   EXPECT_TRUE(s.Of(1) == (Balances{0, 160, 0, 0}));
   EXPECT_TRUE(s.Of(2) == (Balances{0, 0, 0, 160}));
   const Transfer* post = s.sm.LookupTransfer(20);
@@ -1538,14 +1571,55 @@ TEST(LedgerScenarioTest, TwoPhasePostAndVoid) {
   EXPECT_EQ(U(post->amount), "100");
   EXPECT_EQ(U(post->user_data), "7");
   EXPECT_EQ(post->debit_account_id, u128{1});
+  EXPECT_EQ(U(s.sm.LookupTransfer(26)->amount), "0");
+  EXPECT_EQ(s.sm.TransferState(12), PendingState::posted);
+  // Resubmitting the posts: AMOUNT_MAX means "the whole pending amount"; any other amount,
+  // 0 included, must be the amount posted.
+  EXPECT_EQ(
+      s.Transfers({MakePostOrVoid(20, 10, kU128Max, kTransferPostPendingTransfer),
+                   MakePostOrVoid(20, 10, 100, kTransferPostPendingTransfer),
+                   MakePostOrVoid(20, 10, 0, kTransferPostPendingTransfer),
+                   MakePostOrVoid(22, 11, kU128Max, kTransferPostPendingTransfer),
+                   MakePostOrVoid(22, 11, 60, kTransferPostPendingTransfer),
+                   MakePostOrVoid(26, 12, 0, kTransferPostPendingTransfer),
+                   MakePostOrVoid(26, 12, kU128Max, kTransferPostPendingTransfer)}),
+      (Names{"exists", "exists", "exists_with_different_amount", "exists_with_different_amount",
+             "exists", "exists", "exists_with_different_amount"}));
+  EXPECT_EQ(s.sm.TransferState(10), PendingState::posted);
+  EXPECT_EQ(s.sm.TransferState(20), PendingState::none);
+}
+
+// Journal entries written before the rule changed: a post of 0 posts the whole amount.
+TEST(LedgerScenarioTest, TwoPhasePostAndVoidUnderZeroPostsAll) {
+  Scenario s;
+  s.rule = PostAmountRule::zero_posts_all;
+  EXPECT_EQ(s.Accounts({MakeAccount(1), MakeAccount(2)}), (Names{"ok", "ok"}));
+  Transfer pending = MakeTransfer(10, 1, 2, 100, kTransferPending);
+  pending.user_data = 7;
+  EXPECT_EQ(s.Transfers({pending, MakeTransfer(11, 1, 2, 100, kTransferPending)}),
+            (Names{"ok", "ok"}));
+  EXPECT_EQ(s.Transfers({MakePostOrVoid(20, 10, 0, kTransferPostPendingTransfer),
+                         MakePostOrVoid(21, 11, 101, kTransferPostPendingTransfer),
+                         MakePostOrVoid(27, 11, kU128Max, kTransferPostPendingTransfer),
+                         MakePostOrVoid(22, 11, 60, kTransferPostPendingTransfer),
+                         MakePostOrVoid(23, 11, 0, kTransferVoidPendingTransfer),
+                         MakePostOrVoid(24, 10, 50, kTransferVoidPendingTransfer),
+                         MakePostOrVoid(25, 10, 100, kTransferVoidPendingTransfer)}),
+            (Names{"ok", "exceeds_pending_transfer_amount", "exceeds_pending_transfer_amount", "ok",
+                   "pending_transfer_already_posted", "pending_transfer_has_different_amount",
+                   "pending_transfer_already_posted"}));
+  EXPECT_TRUE(s.Of(1) == (Balances{0, 160, 0, 0}));
+  EXPECT_TRUE(s.Of(2) == (Balances{0, 0, 0, 160}));
+  EXPECT_EQ(U(s.sm.LookupTransfer(20)->amount), "100");
+  EXPECT_EQ(U(s.sm.LookupTransfer(20)->user_data), "7");
   // Resubmitting the posts: amount 0 means "the whole pending amount".
   EXPECT_EQ(s.Transfers({MakePostOrVoid(20, 10, 0, kTransferPostPendingTransfer),
                          MakePostOrVoid(20, 10, 100, kTransferPostPendingTransfer),
+                         MakePostOrVoid(20, 10, kU128Max, kTransferPostPendingTransfer),
                          MakePostOrVoid(22, 11, 0, kTransferPostPendingTransfer),
                          MakePostOrVoid(22, 11, 60, kTransferPostPendingTransfer)}),
-            (Names{"exists", "exists", "exists_with_different_amount", "exists"}));
-  EXPECT_EQ(s.sm.TransferState(10), PendingState::posted);
-  EXPECT_EQ(s.sm.TransferState(20), PendingState::none);
+            (Names{"exists", "exists", "exists_with_different_amount",
+                   "exists_with_different_amount", "exists"}));
 }
 
 TEST(LedgerScenarioTest, ExpiryBoundaries) {

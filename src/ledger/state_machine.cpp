@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "base/check.h"
 #include "base/u128.h"
 #include "ledger/id_index.h"
 #include "ledger/record_array.h"
+#include "ledger/transfer_list.h"
 
 namespace corridor::ledger {
 namespace {
@@ -60,6 +62,17 @@ Balances BalancesOf(const Account& a) {
   return Balances{a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted};
 }
 
+// The amount a post or void of `p` asks to move. A void's 0 means the whole pending amount;
+// so does a post's AMOUNT_MAX (TigerBeetle 0.16 and later), or its 0 under zero_posts_all
+// (before 0.16). Any other amount is itself: under the current rule a post of 0 posts nothing
+// and releases the whole reservation.
+u128 AmountAsked(const Transfer& t, const Transfer& p, PostAmountRule rule) {
+  const bool post_016 =
+      (t.flags & kTransferPostPendingTransfer) && rule == PostAmountRule::tigerbeetle_0_16;
+  const u128 whole = post_016 ? kU128Max : 0;
+  return t.amount == whole ? p.amount : t.amount;
+}
+
 bool IsExistsResult(CreateAccountResult r) {
   return r >= CreateAccountResult::exists_with_different_flags &&
          r <= CreateAccountResult::exists;
@@ -73,7 +86,7 @@ bool IsExistsResult(CreateTransferResult r) {
 
 struct StateMachine::State {
   std::vector<Account> accounts;
-  std::vector<std::vector<uint32_t>> account_transfers;  // Per account: transfer numbers.
+  std::vector<TransferList> account_transfers;           // Per account, oldest first.
   std::vector<std::vector<Balances>> account_history;    // Per account with `history`.
   IdIndex account_index;
   std::vector<Failure> account_failures;
@@ -124,7 +137,7 @@ struct StateMachine::State {
   }
 
   void RecordTransferOn(uint64_t account, uint64_t transfer) {
-    account_transfers[account].push_back(static_cast<uint32_t>(transfer));
+    account_transfers[account].Append(transfer);
     if (accounts[account].flags & kAccountHistory) {
       account_history[account].push_back(BalancesOf(accounts[account]));
     }
@@ -134,7 +147,6 @@ struct StateMachine::State {
   void InsertTransfer(const Transfer& record, PendingState state, uint64_t hash, uint64_t dr,
                       uint64_t cr) {
     const uint64_t number = transfers.size();
-    CORRIDOR_CHECK(number < (uint64_t{1} << 32));  // Account lists hold 32-bit numbers.
     transfers.push_back(record);
     transfer_states.push_back(state);
     const uint64_t slot = transfer_index.Insert(hash, number);
@@ -150,8 +162,7 @@ struct StateMachine::State {
     const Transfer& t = transfers.back();
     for (const u128 account_id : {t.credit_account_id, t.debit_account_id}) {
       const uint64_t a = *AccountNumber(account_id);
-      CORRIDOR_CHECK(!account_transfers[a].empty() && account_transfers[a].back() == u.index);
-      account_transfers[a].pop_back();
+      account_transfers[a].RemoveLast(u.index);
       if (accounts[a].flags & kAccountHistory) account_history[a].pop_back();
     }
     if ((t.flags & kTransferPending) && t.timeout > 0) --pending_with_timeout;
@@ -226,11 +237,13 @@ struct StateMachine::State {
   }
 
   CreateAccountResult CreateAccount(const Account& a, uint64_t timestamp);
-  CreateTransferResult CreateTransfer(const Transfer& t, uint64_t timestamp);
-  CreateTransferResult TransferExists(const Transfer& t, const Transfer& e) const;
-  CreateTransferResult PostOrVoidExists(const Transfer& t, const Transfer& e,
-                                        const Transfer& p) const;
-  CreateTransferResult PostOrVoid(const Transfer& t, uint64_t timestamp, uint64_t hash);
+  CreateTransferResult CreateTransfer(const Transfer& t, uint64_t timestamp, PostAmountRule rule);
+  CreateTransferResult TransferExists(const Transfer& t, const Transfer& e,
+                                      PostAmountRule rule) const;
+  CreateTransferResult PostOrVoidExists(const Transfer& t, const Transfer& e, const Transfer& p,
+                                        PostAmountRule rule) const;
+  CreateTransferResult PostOrVoid(const Transfer& t, uint64_t timestamp, uint64_t hash,
+                                  PostAmountRule rule);
 };
 
 namespace {
@@ -280,8 +293,8 @@ CreateAccountResult StateMachine::State::CreateAccount(const Account& a, uint64_
   return R::ok;
 }
 
-CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
-                                                         const Transfer& e) const {
+CreateTransferResult StateMachine::State::TransferExists(const Transfer& t, const Transfer& e,
+                                                         PostAmountRule rule) const {
   using R = CreateTransferResult;
   // The flags change the meaning of the other comparisons, so they come first.
   if (t.flags != e.flags) return R::exists_with_different_flags;
@@ -290,7 +303,7 @@ CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
   if (t.flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer)) {
     const std::optional<uint64_t> p = TransferNumber(t.pending_id);
     CORRIDOR_CHECK(p.has_value());  // e posted or voided it.
-    return PostOrVoidExists(t, e, transfers[*p]);
+    return PostOrVoidExists(t, e, transfers[*p], rule);
   }
   if (t.debit_account_id != e.debit_account_id) return R::exists_with_different_debit_account_id;
   if (t.credit_account_id != e.credit_account_id) {
@@ -310,7 +323,8 @@ CreateTransferResult StateMachine::State::TransferExists(const Transfer& t,
 }
 
 CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, const Transfer& e,
-                                                           const Transfer& p) const {
+                                                           const Transfer& p,
+                                                           PostAmountRule rule) const {
   using R = CreateTransferResult;
   if (t.debit_account_id != 0 && t.debit_account_id != e.debit_account_id) {
     return R::exists_with_different_debit_account_id;
@@ -318,11 +332,8 @@ CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, co
   if (t.credit_account_id != 0 && t.credit_account_id != e.credit_account_id) {
     return R::exists_with_different_credit_account_id;
   }
-  if (t.amount == 0) {
-    if (e.amount != p.amount) return R::exists_with_different_amount;
-  } else if (t.amount != e.amount) {
-    return R::exists_with_different_amount;
-  }
+  // `e` holds the amount it moved; the event is read as it would be applied.
+  if (AmountAsked(t, p, rule) != e.amount) return R::exists_with_different_amount;
   if (t.user_data == 0) {
     if (e.user_data != p.user_data) return R::exists_with_different_user_data;
   } else if (t.user_data != e.user_data) {
@@ -333,7 +344,8 @@ CreateTransferResult StateMachine::State::PostOrVoidExists(const Transfer& t, co
   return R::exists;
 }
 
-CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint64_t timestamp) {
+CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint64_t timestamp,
+                                                         PostAmountRule rule) {
   using R = CreateTransferResult;
   if (t.timestamp != 0) return R::timestamp_must_be_zero;
   if ((t.flags & ~kTransferFlagsKnown) != 0 || t.reserved != 0 || t.reserved2 != 0) {
@@ -345,10 +357,10 @@ CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint
   const uint64_t ref = FindTransferRef(t.id, hash);
   if (ref != IdIndex::kNotFound) {
     if (ref & kFailureBit) return static_cast<R>(transfer_failures[ref & ~kFailureBit].result);
-    return TransferExists(t, transfers[ref]);
+    return TransferExists(t, transfers[ref], rule);
   }
   if (t.flags & (kTransferPostPendingTransfer | kTransferVoidPendingTransfer)) {
-    return PostOrVoid(t, timestamp, hash);
+    return PostOrVoid(t, timestamp, hash, rule);
   }
 
   if (t.debit_account_id == 0) return R::debit_account_id_must_not_be_zero;
@@ -423,7 +435,7 @@ CreateTransferResult StateMachine::State::CreateTransfer(const Transfer& t, uint
 }
 
 CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t timestamp,
-                                                     uint64_t hash) {
+                                                     uint64_t hash, PostAmountRule rule) {
   using R = CreateTransferResult;
   const bool post = (t.flags & kTransferPostPendingTransfer) != 0;
   const bool void_ = (t.flags & kTransferVoidPendingTransfer) != 0;
@@ -448,7 +460,7 @@ CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t
   }
   if (t.ledger != 0 && t.ledger != p.ledger) return R::pending_transfer_has_different_ledger;
   if (t.code != 0 && t.code != p.code) return R::pending_transfer_has_different_code;
-  const u128 amount = t.amount == 0 ? p.amount : t.amount;
+  const u128 amount = AmountAsked(t, p, rule);
   if (amount > p.amount) return R::exceeds_pending_transfer_amount;
   if (void_ && amount < p.amount) return R::pending_transfer_has_different_amount;
   switch (transfer_states[*p_number]) {
@@ -599,7 +611,7 @@ void StateMachine::CreateAccounts(uint64_t timestamp, std::span<const Account> e
 
 void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
                                    std::vector<CreateTransferResult>* results,
-                                   PostAmountRule /*rule*/) {
+                                   PostAmountRule rule) {
   CORRIDOR_CHECK(events.size() <= kBatchEventsMax);
   CORRIDOR_CHECK(timestamp >= MinNextTimestamp(static_cast<uint32_t>(events.size())));
   State& s = *state_;
@@ -607,7 +619,7 @@ void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer>
   s.transfer_index.Reserve(events.size());
   ExecuteBatch(
       s, events, timestamp, results,
-      [&s](const Transfer& t, uint64_t ts) { return s.CreateTransfer(t, ts); },
+      [&s, rule](const Transfer& t, uint64_t ts) { return s.CreateTransfer(t, ts, rule); },
       [&s](const Transfer& t, CreateTransferResult r) { s.RememberTransferFailure(t, r); },
       [&s](const Transfer& t) { return s.transfer_index.FirstSlot(HashId(t.id)); });
   s.DropResolvedExpiries();
@@ -644,16 +656,15 @@ std::vector<AccountTransfer> StateMachine::GetAccountTransfers(u128 account_id,
   const std::optional<uint64_t> a = s.AccountNumber(account_id);
   if (!a) return out;
   limit = std::min(limit, kBatchEventsMax);
-  const std::vector<uint32_t>& list = s.account_transfers[*a];
-  // Transfer numbers grow with timestamps, so the list is sorted by timestamp.
-  auto it = std::upper_bound(list.begin(), list.end(), after_timestamp,
-                             [&s](uint64_t ts, uint32_t n) { return ts < s.transfers[n].timestamp; });
+  const TransferList& list = s.account_transfers[*a];
+  size_t i = list.FirstAfter(after_timestamp,
+                             [&s](uint64_t number) { return s.transfers[number].timestamp; });
   const bool history = (s.accounts[*a].flags & kAccountHistory) != 0;
-  for (; it != list.end() && out.size() < limit; ++it) {
+  for (; i < list.size() && out.size() < limit; ++i) {
     AccountTransfer item;
-    item.transfer = s.transfers[*it];
+    item.transfer = s.transfers[list[i]];
     if (history) {
-      const Balances& b = s.account_history[*a][static_cast<size_t>(it - list.begin())];
+      const Balances& b = s.account_history[*a][i];
       item.has_balances = true;
       item.debits_pending = b.debits_pending;
       item.debits_posted = b.debits_posted;
@@ -673,18 +684,29 @@ uint64_t StateMachine::next_expiry() const {
   return state_->expiries.empty() ? UINT64_MAX : state_->expiries.front().expires_at;
 }
 
-std::vector<std::string> StateMachine::CheckInvariants() const {
-  const State& s = *state_;
-  std::vector<std::string> violations;
-  // Every balance recomputed from the transfers must equal the stored one.
-  std::vector<Balances> expected(s.accounts.size(), Balances{0, 0, 0, 0});
-  for (size_t i = 0; i < s.transfers.size(); ++i) {
-    const Transfer& t = s.transfers[i];
-    Balances& dr = expected[*s.AccountNumber(t.debit_account_id)];
-    Balances& cr = expected[*s.AccountNumber(t.credit_account_id)];
-    const PendingState state = s.transfer_states[i];
+namespace {
+
+// What the invariants are computed from: the state machine's own state, or a SnapshotImage's
+// copy of it.
+struct InvariantInputs {
+  std::span<const Account> accounts;
+  std::span<const Transfer> transfers;
+  std::span<const PendingState> transfer_states;  // Parallel to transfers.
+  uint64_t pending_with_timeout;
+};
+
+// Every account's balances recomputed from the transfers. `account_number(id)` gives the
+// position in `in.accounts` of an account a transfer names.
+template <typename AccountNumberOf>
+std::vector<Balances> BalancesFromTransfers(const InvariantInputs& in,
+                                            const AccountNumberOf& account_number) {
+  std::vector<Balances> expected(in.accounts.size(), Balances{0, 0, 0, 0});
+  for (size_t i = 0; i < in.transfers.size(); ++i) {
+    const Transfer& t = in.transfers[i];
+    Balances& dr = expected[account_number(t.debit_account_id)];
+    Balances& cr = expected[account_number(t.credit_account_id)];
     if (t.flags & kTransferPending) {
-      if (state == PendingState::pending) {
+      if (in.transfer_states[i] == PendingState::pending) {
         dr.debits_pending += t.amount;
         cr.credits_pending += t.amount;
       }
@@ -693,6 +715,13 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
       cr.credits_posted += t.amount;
     }
   }
+  return expected;
+}
+
+// Per account: stored balances equal `expected` and keep the account's flags. Per ledger:
+// debits equal credits, pending and posted.
+void CheckAccounts(std::span<const Account> accounts, const std::vector<Balances>& expected,
+                   std::vector<std::string>* violations) {
   struct Sum {
     u128 low = 0;
     uint64_t carries = 0;  // Sums of many u128 balances can pass 2^128.
@@ -703,21 +732,21 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
     bool operator==(const Sum& o) const { return low == o.low && carries == o.carries; }
   };
   std::map<uint32_t, Sum[4]> per_ledger;
-  for (size_t i = 0; i < s.accounts.size(); ++i) {
-    const Account& a = s.accounts[i];
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    const Account& a = accounts[i];
     const Balances& e = expected[i];
     const std::string id = U128ToString(a.id);
     if (a.debits_pending != e.debits_pending || a.debits_posted != e.debits_posted ||
         a.credits_pending != e.credits_pending || a.credits_posted != e.credits_posted) {
-      violations.push_back("account " + id + ": balances differ from the sum of its transfers");
+      violations->push_back("account " + id + ": balances differ from the sum of its transfers");
     }
     if ((a.flags & kAccountDebitsMustNotExceedCredits) &&
         a.debits_pending + a.debits_posted > a.credits_posted) {
-      violations.push_back("account " + id + ": debits exceed credits");
+      violations->push_back("account " + id + ": debits exceed credits");
     }
     if ((a.flags & kAccountCreditsMustNotExceedDebits) &&
         a.credits_pending + a.credits_posted > a.debits_posted) {
-      violations.push_back("account " + id + ": credits exceed debits");
+      violations->push_back("account " + id + ": credits exceed debits");
     }
     Sum* sums = per_ledger[a.ledger];
     sums[0].Add(a.debits_pending);
@@ -727,21 +756,61 @@ std::vector<std::string> StateMachine::CheckInvariants() const {
   }
   for (const auto& [ledger, sums] : per_ledger) {
     if (!(sums[0] == sums[1])) {
-      violations.push_back("ledger " + std::to_string(ledger) + ": pending debits != credits");
+      violations->push_back("ledger " + std::to_string(ledger) + ": pending debits != credits");
     }
     if (!(sums[2] == sums[3])) {
-      violations.push_back("ledger " + std::to_string(ledger) + ": posted debits != credits");
+      violations->push_back("ledger " + std::to_string(ledger) + ": posted debits != credits");
     }
   }
+}
+
+template <typename AccountNumberOf>
+std::vector<std::string> CheckInvariantsOf(const InvariantInputs& in,
+                                           const AccountNumberOf& account_number) {
+  std::vector<std::string> violations;
+  CheckAccounts(in.accounts, BalancesFromTransfers(in, account_number), &violations);
   uint64_t open_with_timeout = 0;
-  for (size_t i = 0; i < s.transfers.size(); ++i) {
+  for (size_t i = 0; i < in.transfers.size(); ++i) {
     open_with_timeout +=
-        s.transfer_states[i] == PendingState::pending && s.transfers[i].timeout > 0;
+        in.transfer_states[i] == PendingState::pending && in.transfers[i].timeout > 0;
   }
-  if (open_with_timeout != s.pending_with_timeout) {
+  if (open_with_timeout != in.pending_with_timeout) {
     violations.push_back("pending transfers with timeout: count differs from the transfers");
   }
   return violations;
+}
+
+}  // namespace
+
+std::vector<std::string> StateMachine::CheckInvariants() const {
+  const State& s = *state_;
+  const InvariantInputs in{s.accounts,
+                           {s.transfers.data(), s.transfers.size()},
+                           {s.transfer_states.data(), s.transfer_states.size()},
+                           s.pending_with_timeout};
+  return CheckInvariantsOf(in, [&s](u128 id) {
+    const std::optional<uint64_t> n = s.AccountNumber(id);
+    CORRIDOR_CHECK(n.has_value());  // A transfer's accounts exist: they are never removed.
+    return *n;
+  });
+}
+
+std::vector<std::string> SnapshotImage::CheckInvariants() const {
+  // The image has no id index: a map of its own, built here, off the owner's thread.
+  struct IdHash {
+    size_t operator()(u128 id) const { return HashId(id); }
+  };
+  std::unordered_map<u128, uint64_t, IdHash> numbers;
+  numbers.reserve(accounts_.size());
+  for (uint64_t i = 0; i < accounts_.size(); ++i) numbers.emplace(accounts_[i].id, i);
+  const InvariantInputs in{
+      accounts_, {transfers_, transfers_count_}, transfer_states_, pending_with_timeout_};
+  CORRIDOR_CHECK(transfer_states_.size() == transfers_count_);
+  return CheckInvariantsOf(in, [&numbers](u128 id) {
+    const auto it = numbers.find(id);
+    CORRIDOR_CHECK(it != numbers.end());  // As in the state machine it was taken from.
+    return it->second;
+  });
 }
 
 u128 StateMachine::StateHash() const {
@@ -778,7 +847,7 @@ template <typename V>
 Status WriteVector(ByteSink& sink, const V& v) {
   const uint64_t n = v.size();
   Status st = sink.Write(&n, sizeof(n));
-  if (!st.ok()) return st;
+  if (!st.ok() || n == 0) return st;  // An empty vector may have no storage to write from.
   return sink.Write(v.data(), n * sizeof(v[0]));
 }
 
@@ -814,16 +883,16 @@ class StringSink : public ByteSink {
 SnapshotImage StateMachine::TakeSnapshotImage() const {
   const State& s = *state_;
   SnapshotImage image;
-  StringSink head(&image.head_);
-  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
-  CORRIDOR_CHECK(head.Write(header, sizeof(header)).ok());
-  CORRIDOR_CHECK(WriteVector(head, s.accounts).ok());
-  CORRIDOR_CHECK(WriteVector(head, s.account_failures).ok());
+  image.commit_timestamp_ = commit_timestamp_;
+  image.accounts_ = s.accounts;
+  StringSink account_failures(&image.account_failures_);
+  CORRIDOR_CHECK(WriteVector(account_failures, s.account_failures).ok());
   image.transfers_ = s.transfers.data();
   image.transfers_count_ = s.transfers.size();
   image.pin_ = s.transfers.Pin();
+  image.transfer_states_.assign(s.transfer_states.begin(), s.transfer_states.end());
+  image.pending_with_timeout_ = s.pending_with_timeout;
   StringSink tail(&image.tail_);
-  CORRIDOR_CHECK(WriteVector(tail, s.transfer_states).ok());
   CORRIDOR_CHECK(WriteVector(tail, s.transfer_failures).ok());
   for (size_t i = 0; i < s.accounts.size(); ++i) {
     if (s.accounts[i].flags & kAccountHistory) {
@@ -834,11 +903,15 @@ SnapshotImage StateMachine::TakeSnapshotImage() const {
 }
 
 Status SnapshotImage::SaveTo(ByteSink& sink) const {
-  Status st = sink.Write(head_.data(), head_.size());
+  const uint64_t header[2] = {kSnapshotFormat, commit_timestamp_};
+  Status st = sink.Write(header, sizeof(header));
+  if (st.ok()) st = WriteVector(sink, accounts_);
+  if (st.ok()) st = sink.Write(account_failures_.data(), account_failures_.size());
   if (st.ok()) st = sink.Write(&transfers_count_, sizeof(transfers_count_));
   if (st.ok() && transfers_count_ > 0) {
     st = sink.Write(transfers_, transfers_count_ * sizeof(Transfer));
   }
+  if (st.ok()) st = WriteVector(sink, transfer_states_);
   if (st.ok()) st = sink.Write(tail_.data(), tail_.size());
   return st;
 }
@@ -894,8 +967,9 @@ Status StateMachine::RebuildIndexes() {
     const std::optional<uint64_t> dr = s.AccountNumber(t.debit_account_id);
     const std::optional<uint64_t> cr = s.AccountNumber(t.credit_account_id);
     if (!dr || !cr) return Status::Error("snapshot: transfer refers to an unknown account");
-    s.account_transfers[*dr].push_back(static_cast<uint32_t>(i));
-    s.account_transfers[*cr].push_back(static_cast<uint32_t>(i));
+    if (*dr == *cr) return Status::Error("snapshot: transfer debits and credits one account");
+    s.account_transfers[*dr].Append(i);
+    s.account_transfers[*cr].Append(i);
     if (s.transfer_states[i] == PendingState::pending && t.timeout > 0) {
       s.expiries.push_back(
           Expiry{t.timestamp + uint64_t{t.timeout} * kNsPerSecond, t.timestamp, i});

@@ -55,22 +55,33 @@ class ByteSource {
   virtual Status Read(void* data, size_t size) = 0;
 };
 
-// The state at one moment, to be written as a snapshot on another thread while the state
-// machine goes on applying. Taking it copies what later batches may change (accounts, pending
-// states, remembered failures, histories: small next to the transfers) and pins the transfer
-// records, which never change once written.
+// The state at one moment, to be written as a snapshot or checked on another thread while
+// the state machine goes on applying. Taking it copies what later batches may change
+// (accounts, pending states, remembered failures, histories: small next to the transfers) and
+// pins the transfer records, which never change once written.
+//
+// Thread: any one thread at a time, independent of the state machine's.
 class SnapshotImage {
  public:
   // Writes the same bytes StateMachine::SaveTo would have written when the image was taken.
   Status SaveTo(ByteSink& sink) const;
 
+  // What StateMachine::CheckInvariants would have answered when the image was taken: the same
+  // checks, the same lines. Costs as much (a pass over the transfers), plus a map of the
+  // accounts' ids.
+  std::vector<std::string> CheckInvariants() const;
+
  private:
   friend class StateMachine;
-  std::string head_;  // Format, commit timestamp, accounts, account failures.
+  uint64_t commit_timestamp_ = 0;
+  std::vector<Account> accounts_;
+  std::string account_failures_;  // As SaveTo writes them.
   const Transfer* transfers_ = nullptr;
   uint64_t transfers_count_ = 0;
   std::shared_ptr<const void> pin_;  // Keeps transfers_ mapped.
-  std::string tail_;  // Pending states, transfer failures, account histories.
+  std::vector<PendingState> transfer_states_;
+  uint64_t pending_with_timeout_ = 0;
+  std::string tail_;  // Transfer failures, account histories, as SaveTo writes them.
 };
 
 class StateMachine {

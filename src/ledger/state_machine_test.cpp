@@ -2,6 +2,7 @@
 // model_test.cpp.
 #include "ledger/state_machine.h"
 #include "ledger/testing.h"
+#include "ledger/transfer_list.h"
 
 #include <gtest/gtest.h>
 
@@ -28,35 +29,14 @@ Transfer MakeTransfer(u128 id, u128 dr, u128 cr, u128 amount, uint16_t flags = 0
   return t;
 }
 
-class MemorySink : public ByteSink {
- public:
-  Status Write(const void* data, size_t size) override {
-    const auto* p = static_cast<const char*>(data);
-    bytes.insert(bytes.end(), p, p + size);
-    return Status::Ok();
-  }
-  std::vector<char> bytes;
-};
-
-class MemorySource : public ByteSource {
- public:
-  explicit MemorySource(const std::vector<char>& bytes) : bytes_(bytes) {}
-  Status Read(void* data, size_t size) override {
-    if (size > bytes_.size() - offset_) return Status::Error("short");
-    std::memcpy(data, bytes_.data() + offset_, size);
-    offset_ += size;
-    return Status::Ok();
-  }
-
- private:
-  const std::vector<char>& bytes_;
-  size_t offset_ = 0;
-};
+using testing::MemorySink;
+using testing::MemorySource;
 
 // Drives one state machine with increasing batch timestamps.
 struct Ledger {
   StateMachine sm;
   uint64_t now = kStart;
+  PostAmountRule rule = PostAmountRule::tigerbeetle_0_16;
 
   std::vector<CreateAccountResult> Accounts(std::vector<Account> events) {
     std::vector<CreateAccountResult> r;
@@ -67,7 +47,7 @@ struct Ledger {
   std::vector<CreateTransferResult> Transfers(std::vector<Transfer> events) {
     std::vector<CreateTransferResult> r;
     now = std::max(now + 1, sm.MinNextTimestamp(static_cast<uint32_t>(events.size())));
-    sm.CreateTransfers(now, events, &r);
+    sm.CreateTransfers(now, events, &r, rule);
     return r;
   }
 };
@@ -131,7 +111,7 @@ TEST(StateMachine, SnapshotRestoresTheSameStateAndFuture) {
   // failed id.
   for (Ledger* l : {&a, &b}) {
     l->now += 2 * kSecond;
-    EXPECT_EQ(l->Transfers({MakeTransfer(14, 0, 0, 0, kTransferPostPendingTransfer, 0, 11),
+    EXPECT_EQ(l->Transfers({MakeTransfer(14, 0, 0, 50, kTransferPostPendingTransfer, 0, 11),
                             MakeTransfer(13, 1, 1, 1)}),
               (std::vector<R>{R::ok, R::accounts_must_be_different}));
     EXPECT_EQ(l->sm.TransferState(12), PendingState::expired);
@@ -149,7 +129,7 @@ TEST(StateMachine, SnapshotImageIsTheStateWhenTakenWhileTheLedgerMovesOn) {
   // Afterwards: 11 is posted (its pending state and balances change), account 1 moves (and its
   // history grows), a failure is remembered, and enough transfers arrive to move the transfer
   // store to a new, larger mapping.
-  EXPECT_EQ(a.Transfers({MakeTransfer(13, 0, 0, 0, kTransferPostPendingTransfer, 0, 11),
+  EXPECT_EQ(a.Transfers({MakeTransfer(13, 0, 0, 50, kTransferPostPendingTransfer, 0, 11),
                          MakeTransfer(14, 1, 1, 1), MakeTransfer(15, 1, 2, 5)}),
             (std::vector<R>{R::ok, R::accounts_must_be_different, R::ok}));
   u128 id = 1000;
@@ -169,6 +149,196 @@ TEST(StateMachine, SnapshotImageIsTheStateWhenTakenWhileTheLedgerMovesOn) {
   EXPECT_EQ(b.sm.LookupAccount(1)->debits_posted, 700u);
   EXPECT_EQ(b.sm.GetAccountTransfers(1, 0, 10).size(), 2u);
   EXPECT_TRUE(b.sm.CheckInvariants().empty());
+}
+
+// The invariants of the moment an image was taken, whatever the ledger does afterwards; the
+// same lines as the state machine's own check. A state that breaks them comes from a snapshot
+// whose bytes were changed.
+TEST(StateMachine, SnapshotImageChecksTheInvariantsOfItsMoment) {
+  Ledger a;
+  a.Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2),
+              MakeAccount(3, kAccountDebitsMustNotExceedCredits)});
+  a.Transfers({MakeTransfer(10, 2, 1, 100), MakeTransfer(11, 1, 2, 50, kTransferPending, 5),
+               MakeTransfer(12, 1, 3, 20), MakeTransfer(13, 3, 1, 20)});
+  EXPECT_TRUE(a.sm.TakeSnapshotImage().CheckInvariants().empty());
+
+  MemorySink sink;
+  ASSERT_TRUE(a.sm.SaveTo(sink).ok());
+  // Account 3 (the third record after the 16-byte header and the count): debits_posted + 5.
+  const size_t debits_posted = 16 + 8 + 2 * sizeof(Account) + offsetof(Account, debits_posted);
+  sink.bytes[debits_posted] = static_cast<char>(sink.bytes[debits_posted] + 5);
+  Ledger b;
+  MemorySource source(sink.bytes);
+  ASSERT_TRUE(b.sm.LoadFrom(source).ok());
+  b.now = a.now;
+  const std::vector<std::string> expected = {
+      "account 3: balances differ from the sum of its transfers",
+      "account 3: debits exceed credits", "ledger 643: posted debits != credits"};
+  EXPECT_EQ(b.sm.CheckInvariants(), expected);
+  const SnapshotImage image = b.sm.TakeSnapshotImage();
+  EXPECT_EQ(image.CheckInvariants(), expected);
+
+  // Afterwards the ledger moves on (the transfers move to a larger mapping, 11 is posted):
+  // the image still answers for its moment, the state machine for now.
+  ASSERT_EQ(b.Transfers({MakeTransfer(14, 0, 0, 50, kTransferPostPendingTransfer, 0, 11)}),
+            std::vector<R>{R::ok});
+  u128 id = 1000;
+  while (b.sm.transfers_count() <= (uint64_t{1} << 16)) {
+    std::vector<Transfer> batch;
+    for (int i = 0; i < 8190; ++i) batch.push_back(MakeTransfer(id++, 2, 1, 1));
+    b.Transfers(batch);
+  }
+  EXPECT_EQ(image.CheckInvariants(), expected);
+  EXPECT_EQ(b.sm.CheckInvariants(), expected);
+  EXPECT_TRUE(a.sm.TakeSnapshotImage().CheckInvariants().empty());
+}
+
+// A post of `amount` against a pending transfer of kPendingAmount, on a fresh ledger.
+constexpr u128 kPendingAmount = 1000;
+struct PostCase {
+  u128 amount;
+  R result;
+  u128 posted;  // When `result` is ok.
+};
+
+void ExpectPosts(PostAmountRule rule, const std::vector<PostCase>& cases) {
+  for (const PostCase& c : cases) {
+    SCOPED_TRACE("post amount " + std::to_string(static_cast<double>(c.amount)));
+    Ledger l;
+    l.rule = rule;
+    l.Accounts({MakeAccount(1), MakeAccount(2)});
+    ASSERT_EQ(l.Transfers({MakeTransfer(10, 1, 2, kPendingAmount, kTransferPending)}),
+              std::vector<R>{R::ok});
+    EXPECT_EQ(l.Transfers({MakeTransfer(11, 0, 0, c.amount, kTransferPostPendingTransfer, 0, 10)}),
+              std::vector<R>{c.result});
+    const Account& dr = *l.sm.LookupAccount(1);
+    const Account& cr = *l.sm.LookupAccount(2);
+    if (c.result == R::ok) {
+      // The posted part moves to posted; the rest of the reservation is released.
+      EXPECT_TRUE(dr.debits_pending == 0 && cr.credits_pending == 0);
+      EXPECT_TRUE(dr.debits_posted == c.posted && cr.credits_posted == c.posted);
+      ASSERT_NE(l.sm.LookupTransfer(11), nullptr);
+      EXPECT_TRUE(l.sm.LookupTransfer(11)->amount == c.posted);  // What was posted.
+      EXPECT_EQ(l.sm.TransferState(10), PendingState::posted);
+    } else {
+      EXPECT_TRUE(dr.debits_pending == kPendingAmount && cr.credits_pending == kPendingAmount);
+      EXPECT_TRUE(dr.debits_posted == 0 && cr.credits_posted == 0);
+      EXPECT_EQ(l.sm.LookupTransfer(11), nullptr);
+      EXPECT_EQ(l.sm.TransferState(10), PendingState::pending);
+    }
+    EXPECT_TRUE(l.sm.CheckInvariants().empty());
+  }
+}
+
+TEST(StateMachine, PostAmountsAsInTigerBeetle016) {
+  ExpectPosts(PostAmountRule::tigerbeetle_0_16,
+              {{0, R::ok, 0},
+               {1, R::ok, 1},
+               {kPendingAmount - 1, R::ok, kPendingAmount - 1},
+               {kPendingAmount, R::ok, kPendingAmount},
+               {kPendingAmount + 1, R::exceeds_pending_transfer_amount, 0},
+               {kU128Max - 1, R::exceeds_pending_transfer_amount, 0},
+               {kU128Max, R::ok, kPendingAmount}});
+}
+
+TEST(StateMachine, PostAmountsUnderZeroPostsAll) {
+  ExpectPosts(PostAmountRule::zero_posts_all,
+              {{0, R::ok, kPendingAmount},
+               {1, R::ok, 1},
+               {kPendingAmount - 1, R::ok, kPendingAmount - 1},
+               {kPendingAmount, R::ok, kPendingAmount},
+               {kPendingAmount + 1, R::exceeds_pending_transfer_amount, 0},
+               {kU128Max, R::exceeds_pending_transfer_amount, 0}});
+}
+
+TEST(StateMachine, NewBatchesPostAmountZeroAsZero) {
+  StateMachine sm;
+  std::vector<CreateAccountResult> accounts;
+  sm.CreateAccounts(kStart, std::vector<Account>{MakeAccount(1), MakeAccount(2)}, &accounts);
+  std::vector<R> r;
+  sm.CreateTransfers(kStart + 1,
+                     std::vector<Transfer>{MakeTransfer(10, 1, 2, 70, kTransferPending)}, &r);
+  // No rule given: the current one.
+  sm.CreateTransfers(
+      kStart + 2,
+      std::vector<Transfer>{MakeTransfer(11, 0, 0, 0, kTransferPostPendingTransfer, 0, 10)}, &r);
+  EXPECT_EQ(r, std::vector<R>{R::ok});
+  EXPECT_EQ(sm.LookupAccount(1)->debits_posted, 0u);
+  EXPECT_EQ(sm.LookupAccount(1)->debits_pending, 0u);
+}
+
+// A post sent again is compared with the stored one by what it would post: AMOUNT_MAX (0 under
+// zero_posts_all) matches a post of the whole amount, any other amount must equal the stored.
+TEST(StateMachine, PostSentAgainIsComparedByTheAmountItPosts) {
+  for (const PostAmountRule rule :
+       {PostAmountRule::tigerbeetle_0_16, PostAmountRule::zero_posts_all}) {
+    SCOPED_TRACE(static_cast<int>(rule));
+    const bool tb16 = rule == PostAmountRule::tigerbeetle_0_16;
+    const u128 whole = tb16 ? kU128Max : 0;  // Posts all of it.
+    const u128 other = tb16 ? 0 : kU128Max;
+    Ledger l;
+    l.rule = rule;
+    l.Accounts({MakeAccount(1), MakeAccount(2)});
+    l.Transfers({MakeTransfer(10, 1, 2, 100, kTransferPending),
+                 MakeTransfer(20, 1, 2, 100, kTransferPending)});
+    ASSERT_EQ(l.Transfers({MakeTransfer(11, 0, 0, whole, kTransferPostPendingTransfer, 0, 10),
+                           MakeTransfer(21, 0, 0, 40, kTransferPostPendingTransfer, 0, 20)}),
+              (std::vector<R>{R::ok, R::ok}));
+    EXPECT_EQ(l.Transfers({MakeTransfer(11, 0, 0, whole, kTransferPostPendingTransfer, 0, 10),
+                           MakeTransfer(11, 0, 0, 100, kTransferPostPendingTransfer, 0, 10),
+                           MakeTransfer(11, 0, 0, other, kTransferPostPendingTransfer, 0, 10),
+                           MakeTransfer(11, 0, 0, 99, kTransferPostPendingTransfer, 0, 10),
+                           MakeTransfer(21, 0, 0, 40, kTransferPostPendingTransfer, 0, 20),
+                           MakeTransfer(21, 0, 0, whole, kTransferPostPendingTransfer, 0, 20)}),
+              (std::vector<R>{R::exists, R::exists, R::exists_with_different_amount,
+                              R::exists_with_different_amount, R::exists,
+                              R::exists_with_different_amount}));
+    // Voids are read the same under both rules: 0 or the pending amount.
+    l.Transfers({MakeTransfer(30, 1, 2, 100, kTransferPending)});
+    ASSERT_EQ(l.Transfers({MakeTransfer(31, 0, 0, 0, kTransferVoidPendingTransfer, 0, 30)}),
+              std::vector<R>{R::ok});
+    EXPECT_EQ(l.Transfers({MakeTransfer(31, 0, 0, 0, kTransferVoidPendingTransfer, 0, 30),
+                           MakeTransfer(31, 0, 0, 100, kTransferVoidPendingTransfer, 0, 30),
+                           MakeTransfer(31, 0, 0, 99, kTransferVoidPendingTransfer, 0, 30)}),
+              (std::vector<R>{R::exists, R::exists, R::exists_with_different_amount}));
+  }
+}
+
+// A journal written before the new rule (posts of 0) and the same day sent today (posts of
+// AMOUNT_MAX) leave the same state.
+TEST(StateMachine, PostOfTheWholeAmountLeavesTheSameStateUnderBothRules) {
+  Ledger old_journal;
+  old_journal.rule = PostAmountRule::zero_posts_all;
+  Ledger today;
+  for (Ledger* l : {&old_journal, &today}) {
+    l->Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2)});
+    l->Transfers({MakeTransfer(10, 1, 2, 500, kTransferPending, 60)});
+  }
+  old_journal.Transfers({MakeTransfer(11, 0, 0, 0, kTransferPostPendingTransfer, 0, 10)});
+  today.Transfers({MakeTransfer(11, 0, 0, kU128Max, kTransferPostPendingTransfer, 0, 10)});
+  EXPECT_EQ(today.sm.LookupAccount(1)->debits_posted, 500u);
+  EXPECT_TRUE(old_journal.sm.StateHash() == today.sm.StateHash());
+}
+
+// A ledger past 2^32 transfers: account lists hold every transfer number a ledger can have
+// (32-bit ones aborted at transfer 2^32, and replay aborted again on every restart).
+TEST(TransferList, HoldsTransferNumbersPast2To32) {
+  constexpr uint64_t k2To32 = uint64_t{1} << 32;
+  const std::vector<uint64_t> numbers = {7, k2To32 - 1, k2To32, k2To32 + 5, uint64_t{1} << 40,
+                                         UINT64_MAX - 1};
+  TransferList list;
+  for (const uint64_t n : numbers) list.Append(n);
+  ASSERT_EQ(list.size(), numbers.size());
+  for (size_t i = 0; i < numbers.size(); ++i) EXPECT_EQ(list[i], numbers[i]) << i;
+  // Timestamps as a ledger gives them: growing with the numbers.
+  auto timestamp_of = [](uint64_t number) { return number / 2 + 1000; };
+  EXPECT_EQ(list.FirstAfter(0, timestamp_of), 0u);
+  EXPECT_EQ(list.FirstAfter(timestamp_of(k2To32 - 1), timestamp_of), 2u);
+  EXPECT_EQ(list.FirstAfter(timestamp_of(k2To32 + 5) - 1, timestamp_of), 3u);
+  EXPECT_EQ(list.FirstAfter(UINT64_MAX, timestamp_of), numbers.size());
+  list.RemoveLast(UINT64_MAX - 1);
+  list.RemoveLast(uint64_t{1} << 40);
+  EXPECT_EQ(list.back(), k2To32 + 5);
 }
 
 TEST(StateMachine, SnapshotOfADifferentFormatIsRefused) {

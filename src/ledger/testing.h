@@ -1,6 +1,11 @@
-// Builders of ledger events for tests (not for production code: they fill `code` with 1).
+// Builders of ledger events for tests (not for production code: they fill `code` with 1), and
+// in-memory byte streams for snapshots.
 #pragma once
 
+#include <cstring>
+#include <vector>
+
+#include "ledger/state_machine.h"
 #include "ledger/types.h"
 
 namespace corridor::ledger::testing {
@@ -28,5 +33,30 @@ inline Transfer MakeTransfer(u128 id, u128 debit, u128 credit, u128 amount, uint
   t.timeout = timeout;
   return t;
 }
+
+class MemorySink : public ByteSink {
+ public:
+  Status Write(const void* data, size_t size) override {
+    const auto* p = static_cast<const char*>(data);
+    bytes.insert(bytes.end(), p, p + size);
+    return Status::Ok();
+  }
+  std::vector<char> bytes;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  explicit MemorySource(const std::vector<char>& bytes) : bytes_(bytes) {}
+  Status Read(void* data, size_t size) override {
+    if (size > bytes_.size() - offset_) return Status::Error("short");
+    std::memcpy(data, bytes_.data() + offset_, size);
+    offset_ += size;
+    return Status::Ok();
+  }
+
+ private:
+  const std::vector<char>& bytes_;
+  size_t offset_ = 0;
+};
 
 }  // namespace corridor::ledger::testing

@@ -114,6 +114,43 @@ TEST_F(ServeApiTest, HealthAndLedgerCheckAreOk) {
   EXPECT_EQ(client().connect_count(), 1) << "both answered on one kept-alive connection";
 }
 
+// Checks asked for in a loop from several connections, between writes: every check and
+// every write is answered (the server runs one check at a time, off the apply thread;
+// requests made meanwhile share the next).
+TEST_F(ServeApiTest, LedgerCheckInALoopFromManyConnectionsBesideWrites) {
+  const u128 a = 1, b = 2;
+  CreatePlainAccounts(a, b);
+  constexpr int kClients = 8;
+  constexpr int kRounds = 25;
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto c = NewClient();
+      auto fail = [&](std::string what) {
+        std::lock_guard lock(mutex);
+        failures.push_back("client " + std::to_string(i) + ": " + what);
+      };
+      for (int round = 0; round < kRounds; ++round) {
+        const TransferEvent e{.id = static_cast<u128>(1000 + i * kRounds + round),
+                              .debit_account_id = a, .credit_account_id = b, .amount = 1};
+        HttpResponse r;
+        std::string error;
+        if (!c->Request("POST", "/v1/transfers", "[" + e.ToJson() + "]", &r, &error)) {
+          return fail("POST: " + error);
+        }
+        if (r.status != 200) return fail("POST: " + Describe(r));
+        if (!c->Request("GET", "/v1/ledger/check", "", &r, &error)) return fail("GET: " + error);
+        if (r.status != 200 || r.body != R"({"ok":true})") return fail("check: " + Describe(r));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_EQ(GetBalances(client(), a), (Balances{.debits_posted = kClients * kRounds}));
+}
+
 TEST_F(ServeApiTest, AccountsAndTransfersMoveExactBalances) {
   const u128 a = 7, b = kTwo64, c = kU128Max - 1;
   ASSERT_EQ(CreateAccounts(client(),
@@ -312,6 +349,48 @@ TEST_F(ServeApiTest, PendingIsPostedInPartOrVoidedAndShowsItsState) {
             std::vector<std::string>{"exceeds_pending_transfer_amount"});
   EXPECT_EQ(state_of(18), "pending");
   EXPECT_EQ(GetBalances(client(), a), (Balances{.debits_pending = 50, .debits_posted = 600}));
+}
+
+// A post's amount is TigerBeetle 0.16's: 2^128-1 posts all of it, anything smaller (0 too)
+// posts that much and releases the rest. Left out, it is refused: an omitted field must never
+// release a hold.
+TEST_F(ServeApiTest, APostSaysItsAmountAndAbsentIsRefused) {
+  const u128 a = 1, b = 2;
+  CreatePlainAccounts(a, b);
+  ASSERT_EQ(CreateTransfers(client(), {{.id = 10, .debit_account_id = a, .credit_account_id = b,
+                                        .amount = 1000, .flags = {"pending"}},
+                                       {.id = 11, .debit_account_id = a, .credit_account_id = b,
+                                        .amount = 400, .flags = {"pending"}}}),
+            (std::vector<std::string>{"ok", "ok"}));
+
+  const HttpResponse refused =
+      Call(client(), "POST", "/v1/transfers",
+           R"([{"id":"19","pending_id":"11","flags":["post_pending_transfer"],"amount":"1"},)"
+           R"({"id":"20","pending_id":"10","flags":["post_pending_transfer"]}])");
+  EXPECT_EQ(refused.status, 400) << Describe(refused);
+  const Json error = BodyJson(refused);
+  EXPECT_EQ(error["index"].uint(), 1u) << refused.body;
+  EXPECT_EQ(error["field"].str(), "amount") << refused.body;
+  EXPECT_FALSE(error["error"].str().empty()) << refused.body;
+  // Nothing of the body reached the ledger: both holds stand.
+  EXPECT_EQ(Call(client(), "GET", "/v1/transfers/19").status, 404);
+  EXPECT_EQ(Call(client(), "GET", "/v1/transfers/20").status, 404);
+  EXPECT_EQ(GetBalances(client(), a), (Balances{.debits_pending = 1400}));
+
+  // "0" posts nothing and releases all of 10; 2^128-1 posts all of 11.
+  EXPECT_EQ(PostEvents(client(), "/v1/transfers",
+                       R"([{"id":"20","pending_id":"10","flags":["post_pending_transfer"],)"
+                       R"("amount":"0"},)"
+                       R"({"id":"21","pending_id":"11","flags":["post_pending_transfer"],)"
+                       R"("amount":"340282366920938463463374607431768211455"}])",
+                       {20, 21}),
+            (std::vector<std::string>{"ok", "ok"}));
+  EXPECT_EQ(GetBalances(client(), a), (Balances{.debits_posted = 400}));
+  EXPECT_EQ(GetBalances(client(), b), (Balances{.credits_posted = 400}));
+  EXPECT_EQ(GetAccount(client(), a)["debits_posted"].str(), "400");
+  EXPECT_EQ(BodyJson(Call(client(), "GET", "/v1/transfers/20"))["amount"].str(), "0");
+  EXPECT_EQ(BodyJson(Call(client(), "GET", "/v1/transfers/21"))["amount"].str(), "400");
+  EXPECT_EQ(BodyJson(Call(client(), "GET", "/v1/transfers/10"))["state"].str(), "posted");
 }
 
 TEST_F(ServeApiTest, PendingWithTimeoutExpires) {
@@ -1065,7 +1144,7 @@ TEST_F(ServeProcessTest, RestartOnTheSameDataKeepsEverything) {
   EXPECT_EQ(CreateAccounts(client(), {{.id = a, .user_data = 5}, {.id = 5}}),
             (std::vector<std::string>{"exists", "code_must_not_be_zero"}));
   // The pending transfer still open can be posted; new timestamps follow the old ones.
-  EXPECT_EQ(CreateTransfers(client(), {{.id = 18, .flags = {"post_pending_transfer"},
+  EXPECT_EQ(CreateTransfers(client(), {{.id = 18, .amount = 20, .flags = {"post_pending_transfer"},
                                         .pending_id = 13}}),
             std::vector<std::string>{"ok"});
   const Json t18 = BodyJson(Call(client(), "GET", "/v1/transfers/18"));

@@ -167,8 +167,8 @@ void ServeCrashTest::CreateAccountsOnce() {
 }
 
 // A transfer as the ledger stores it: a post or void takes its pending transfer's accounts,
-// ledger and code, the whole pending amount when it says 0, and the pending's user_data when it
-// has none.
+// ledger and code, the whole pending amount when it says so (a post 2^128-1, a void 0), and
+// the pending's user_data when it has none.
 TransferEvent StoredForm(const TransferEvent& sent, const OpenPending* pending) {
   if (pending == nullptr) return sent;
   TransferEvent s = sent;
@@ -176,7 +176,10 @@ TransferEvent StoredForm(const TransferEvent& sent, const OpenPending* pending) 
   s.credit_account_id = pending->event.credit_account_id;
   s.ledger = pending->event.ledger;
   s.code = pending->event.code;
-  s.amount = sent.amount == 0 ? pending->event.amount : sent.amount;
+  const bool post =
+      std::find(sent.flags.begin(), sent.flags.end(), "post_pending_transfer") != sent.flags.end();
+  const u128 whole = post ? kU128Max : 0;
+  s.amount = sent.amount == whole ? pending->event.amount : sent.amount;
   s.user_data = sent.user_data != 0 ? sent.user_data : pending->event.user_data;
   return s;
 }
@@ -232,7 +235,11 @@ void LoadThread(uint16_t port, Slot* slot, uint64_t seed, std::atomic<uint64_t>*
         e.pending_id = p.id;
         if (uniform(0, 1)) {
           e.flags = {"post_pending_transfer"};
-          e.amount = uniform(0, 4) == 0 ? 0 : uniform(1, static_cast<uint64_t>(p.event.amount));
+          // 0 posts nothing and releases the hold; 2^128-1 posts all of it.
+          const uint64_t amount_kind = uniform(0, 9);
+          e.amount = amount_kind == 0   ? u128{0}
+                     : amount_kind == 1 ? kU128Max
+                                        : uniform(1, static_cast<uint64_t>(p.event.amount));
         } else {
           e.flags = {"void_pending_transfer"};
           e.amount = uniform(0, 1) ? 0 : p.event.amount;
