@@ -115,7 +115,8 @@ struct StateMachine::State {
     return transfer_index.Find(id, hash, [this](uint64_t ref) { return TransferIdOf(ref); });
   }
   // Record number of an existing account/transfer, or nullopt (failed ids are not records).
-  std::optional<uint64_t> AccountNumber(u128 id) const {
+  // Inlined by hand: out of line it cost the apply thread ~3 % of bench ledger (perf).
+  [[gnu::always_inline]] std::optional<uint64_t> AccountNumber(u128 id) const {
     const uint64_t ref = FindAccountRef(id, HashId(id));
     if (ref == IdIndex::kNotFound || (ref & kFailureBit)) return std::nullopt;
     return ref;

@@ -339,6 +339,13 @@ TEST(TransferList, HoldsTransferNumbersPast2To32) {
   list.RemoveLast(UINT64_MAX - 1);
   list.RemoveLast(uint64_t{1} << 40);
   EXPECT_EQ(list.back(), k2To32 + 5);
+  list.RemoveLast(k2To32 + 5);
+  list.RemoveLast(k2To32);  // Back below 2^32: the run of high half 1 is gone.
+  EXPECT_EQ(list.back(), k2To32 - 1);
+  list.Append(k2To32 + 9);
+  EXPECT_EQ(list.back(), k2To32 + 9);
+  EXPECT_EQ(list[1], k2To32 - 1);
+  EXPECT_EQ(list[0], 7u);
 }
 
 TEST(StateMachine, SnapshotOfADifferentFormatIsRefused) {
