@@ -65,6 +65,7 @@ struct Flags {
   uint64_t idle_timeout_seconds = server::Options().idle_timeout_seconds;
   uint64_t write_timeout_seconds = server::Options().write_timeout_seconds;
   uint64_t max_queued_events = core::Options().submitted_events_max;
+  uint64_t max_body_mib_in_flight = server::Options().bodies_in_flight_max_bytes >> 20;
 };
 
 // A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
@@ -93,6 +94,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                                     {"idle-timeout-seconds", required_argument, nullptr, 'i'},
                                     {"write-timeout-seconds", required_argument, nullptr, 'w'},
                                     {"max-queued-events", required_argument, nullptr, 'q'},
+                                    {"max-body-mib-in-flight", required_argument, nullptr, 'B'},
                                     {nullptr, 0, nullptr, 0}};
   constexpr uint64_t kSecondsMax = 24 * 3600;
   optind = 1;
@@ -139,6 +141,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       case 'q':
         ok = ParseCount(optarg, 1, UINT64_MAX / 2, &f->max_queued_events);
         break;
+      case 'B':
+        ok = ParseCount(optarg, 1, uint64_t{1} << 30, &f->max_body_mib_in_flight);
+        break;
       default:
         return false;
     }
@@ -163,6 +168,7 @@ int Serve(int argc, char** argv) {
                  "[--segment-mib N] [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
+                 "       [--max-body-mib-in-flight N]\n"
                  "       [--read-timeout-seconds N] [--idle-timeout-seconds N] "
                  "[--write-timeout-seconds N]\n");
     return 2;
@@ -170,6 +176,7 @@ int Serve(int argc, char** argv) {
   const std::string& dir = flags.dir;
   server_options.threads = flags.threads;
   server_options.max_connections = static_cast<uint32_t>(flags.max_connections);
+  server_options.bodies_in_flight_max_bytes = flags.max_body_mib_in_flight << 20;
   server_options.read_timeout_seconds = static_cast<uint32_t>(flags.read_timeout_seconds);
   server_options.idle_timeout_seconds = static_cast<uint32_t>(flags.idle_timeout_seconds);
   server_options.write_timeout_seconds = static_cast<uint32_t>(flags.write_timeout_seconds);

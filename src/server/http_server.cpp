@@ -65,6 +65,7 @@ struct Server::Impl {
   uint16_t bound_port = 0;
   bool started = false;
   std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> body_bytes{0};  // Reserved by requests in flight.
   uint64_t connections_refused_logged = 0;  // contexts[0] only (the sweep).
 
   std::mutex mu;
@@ -86,6 +87,16 @@ struct Server::Impl {
         sweep(*contexts[0]),
         stop_grace(*contexts[0]) {}
 
+  // Takes room for `bytes` of request body, or refuses (false) past the bound; one
+  // compare-exchange, so concurrent connections never overshoot.
+  bool ReserveBody(uint64_t bytes) {
+    uint64_t held = body_bytes.load(std::memory_order_relaxed);
+    do {
+      if (held + bytes > options.bodies_in_flight_max_bytes) return false;
+    } while (!body_bytes.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+    return true;
+  }
+
   void Accept();
   void Adopt(Socket socket);
   void Refuse(Socket socket);
@@ -106,6 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   ~Connection() {
+    ReleaseBody();
     bool last = false;
     {
       std::lock_guard<std::mutex> lock(server_->mu);
@@ -173,7 +185,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnHeader(beast::error_code ec) {
-    if (ec || parser_->is_done()) return OnRead(ec);
+    if (ec) return OnRead(ec);
+    if (!ReserveBody()) {
+      Response busy = Refusal(503, "too many request bodies in flight; retry later");
+      busy.retry_after_seconds = 1;
+      return Answer(std::move(busy), /*drain=*/true);
+    }
+    if (parser_->is_done()) return OnRead(ec);
     const auto expect = parser_->get()[http::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -184,6 +202,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
                               });
     }
     ReadBody();
+  }
+
+  // Room for this request's body in the server-wide bound: its Content-Length, or body_limit
+  // when it has none (chunked); a larger Content-Length is refused by the body limit anyway.
+  bool ReserveBody() {
+    const auto length = parser_->content_length();
+    const uint64_t limit = server_->options.body_limit;
+    const uint64_t bytes = length ? std::min<uint64_t>(*length, limit) : limit;
+    if (bytes == 0 || !server_->ReserveBody(bytes)) return bytes == 0;
+    reserved_ = bytes;
+    return true;
+  }
+
+  void ReleaseBody() {
+    if (reserved_ == 0) return;
+    server_->body_bytes.fetch_sub(reserved_, std::memory_order_relaxed);
+    reserved_ = 0;
   }
 
   void ReadBody() {
@@ -258,6 +293,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     writing_since_ = Clock::now();
     http::async_write(stream_, *response_,
                       [self = shared_from_this(), keep, drain](beast::error_code ec, size_t) {
+                        self->ReleaseBody();
                         self->writing_ = false;
                         self->busy_ = false;
                         self->response_.reset();
@@ -338,6 +374,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;  // An answer is being written.
   Clock::time_point writing_since_;
   uint64_t id_ = 0;
+  uint64_t reserved_ = 0;  // Body bytes this request holds of the server-wide bound.
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
@@ -504,6 +541,10 @@ void Server::Run() {
 }
 
 void Server::Stop() { impl_->StopNow(); }
+
+uint64_t Server::body_bytes_in_flight() const {
+  return impl_->body_bytes.load(std::memory_order_relaxed);
+}
 
 uint64_t Server::connections_refused() const {
   return impl_->connections_refused.load(std::memory_order_relaxed);

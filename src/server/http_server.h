@@ -68,6 +68,11 @@ struct Options {
   uint32_t header_limit = 16 << 10;
   // Connections open at once; each holds a 64 KiB read buffer, a request and its answer.
   uint32_t max_connections = 1024;
+  // Request bodies held at once, summed over connections, from a request's header (its
+  // Content-Length, or body_limit when it has none) until its answer is written. Past it the
+  // request gets 503 with Retry-After and the connection closes: without it, max_connections
+  // clients each sending body_limit would make the server hold 8 GiB.
+  uint64_t bodies_in_flight_max_bytes = uint64_t{256} << 20;
   // From a request's first byte to its last; past it the request gets 408 and the connection
   // closes (a client sending a byte a second cannot hold a connection and its buffer).
   uint32_t read_timeout_seconds = 30;
@@ -100,6 +105,8 @@ class Server {
   // Connections refused since Start because `max_connections` were open (also logged to
   // stderr, at most once a second).
   uint64_t connections_refused() const;
+  // Request body bytes reserved now (see bodies_in_flight_max_bytes).
+  uint64_t body_bytes_in_flight() const;
 
   struct Impl;  // Opaque; public only so the connections in the .cpp can name it.
 

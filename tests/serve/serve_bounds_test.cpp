@@ -206,6 +206,47 @@ TEST_F(ServeBoundsTest, ConnectionsPastTheLimitAreRefusedAtOnceAndTheOthersGoOn)
   EXPECT_EQ(status, 200) << "no connection served within 5 s of one closing";
 }
 
+// Request bodies held at once are bounded server-wide: with --max-body-mib-in-flight 1, two
+// clients that each announce 700 KB and send only part of it hold 1.4 MB; the second gets
+// 503 with Retry-After at its header and is closed, the first goes on, and once it is
+// answered the room is free again.
+TEST_F(ServeBoundsTest, RequestBodiesPastTheServerWideBoundGet503) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--max-body-mib-in-flight", "1"}));
+  const std::string body = "[" + std::string(700'000, ' ') + "]";
+  const std::string header =
+      "POST /v1/transfers HTTP/1.1\r\nHost: corridor\r\nContent-Type: application/json\r\n"
+      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  const int first = RawConnect(server_.port());
+  ASSERT_GE(first, 0);
+  ASSERT_TRUE(SendAll(first, header + body.substr(0, 1000)));  // Holds its 700 KB of room.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int second = RawConnect(server_.port());
+  ASSERT_GE(second, 0);
+  ASSERT_TRUE(SendAll(second, header + body.substr(0, 1000)));
+  const RawAnswer refused = ReadUntilClosed(second, 5000);
+  ::close(second);
+  EXPECT_TRUE(refused.bytes.starts_with("HTTP/1.1 503 ")) << refused.bytes;
+  EXPECT_NE(refused.bytes.find("Retry-After: 1\r\n"), std::string::npos) << refused.bytes;
+  EXPECT_NE(refused.bytes.find("request bodies in flight"), std::string::npos) << refused.bytes;
+  EXPECT_TRUE(refused.closed);
+  // The first finishes its body and is answered (an empty batch: 200 and []).
+  ASSERT_TRUE(SendAll(first, body.substr(1000)));
+  std::string answer;
+  char buffer[4096];
+  for (const int64_t deadline = NowMs() + 5000;
+       answer.find("\r\n\r\n[]") == std::string::npos && NowMs() < deadline;) {
+    if (!Readable(first, 100)) continue;
+    const ssize_t n = ::recv(first, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(first);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 ")) << answer;
+  // The room is back: a third large request is accepted whole.
+  HttpResponse r = Call(client(), "POST", "/v1/transfers", body);
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 // A byte every 300 ms: the request would take half a minute to arrive. The server answers 408
 // and closes about the read timeout (2 s) after its first byte.
 TEST_F(ServeBoundsTest, RequestSentSlowlyIsCutOffAfterTheReadTimeout) {
