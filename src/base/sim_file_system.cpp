@@ -321,6 +321,14 @@ SimFileSystem::Dir* SimFileSystem::FindDir(const std::string& dir) {
   return d == dirs_.end() ? nullptr : d->second.get();
 }
 
+std::shared_ptr<SimFileSystem::Inode> SimFileSystem::FindFile(const std::string& path) {
+  const auto [dirname, name] = Split(path);
+  Dir* dir = FindDir(dirname);
+  if (dir == nullptr) return nullptr;
+  auto found = dir->current.find(name);
+  return found == dir->current.end() ? nullptr : found->second;
+}
+
 int SimFileSystem::Open(const std::string& path, unsigned flags, std::unique_ptr<File>* out) {
   std::lock_guard lock(mu_);
   if (const int err = Alive(); err != 0) return err;
@@ -403,12 +411,9 @@ int SimFileSystem::CreateDirs(const std::string& dir, bool* created) {
 int SimFileSystem::FileSize(const std::string& path, uint64_t* size) {
   std::lock_guard lock(mu_);
   if (const int err = Alive(); err != 0) return err;
-  const auto [dirname, name] = Split(path);
-  Dir* dir = FindDir(dirname);
-  if (dir == nullptr) return ENOENT;
-  auto found = dir->current.find(name);
-  if (found == dir->current.end()) return ENOENT;
-  *size = found->second->current.size();
+  const std::shared_ptr<Inode> inode = FindFile(path);
+  if (!inode) return ENOENT;
+  *size = inode->current.size();
   return 0;
 }
 

@@ -83,6 +83,7 @@ class SimFileSystem : public FileSystem {
   int Mutate(Op op, const std::string& path);
   int Alive() const;  // EIO once crashed.
   Dir* FindDir(const std::string& dir);
+  std::shared_ptr<Inode> FindFile(const std::string& path);  // In the cache's view.
   void PowerCutInode(Inode& inode, bool keep_some);
   void PowerCutDir(Dir& dir, bool keep_some);
   void WaitForSyncGate(const std::string& path);

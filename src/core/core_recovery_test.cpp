@@ -63,6 +63,17 @@ std::vector<Transfer> TransfersFrom(u128 first, size_t count) {
   return out;
 }
 
+// Options for a core on `disk` in /hub, with 16 KiB segments (so a few batches fill one).
+Options SimOptions(SimFileSystem* disk) {
+  bool created = false;
+  EXPECT_EQ(disk->CreateDirs("/hub", &created), 0);
+  Options options;
+  options.dir = "/hub";
+  options.fs = disk;
+  options.segment_size_bytes = 16 << 10;
+  return options;
+}
+
 bool Exists(Core& core, u128 id) {
   bool found = false;
   core.Read([&](const ledger::StateMachine& sm) { found = sm.LookupTransfer(id) != nullptr; });
@@ -75,12 +86,7 @@ bool Exists(Core& core, u128 id) {
 // them); the rest are answered "outcome unknown" and are not applied.
 TEST(CoreRecoveryTest, BatchesDurableBeforeAFailedWriteAreAppliedAndAnswered) {
   SimFileSystem disk(1);
-  bool created = false;
-  ASSERT_EQ(disk.CreateDirs("/hub", &created), 0);
-  Options options;
-  options.dir = "/hub";
-  options.fs = &disk;
-  options.segment_size_bytes = 16 << 10;
+  Options options = SimOptions(&disk);
   std::unique_ptr<Core> core;
   OpenReport report;
   ASSERT_TRUE(Core::Open(options, &core, &report).ok());
@@ -266,12 +272,7 @@ TEST(CoreRecoveryTest, AWallClockStepDoesNotExpirePendingTransfers) {
 // recorded it as done and only a later snapshot could drop those segments.
 TEST(CoreRecoveryTest, AFailedSegmentDropIsRetried) {
   SimFileSystem disk(3);
-  bool created = false;
-  ASSERT_EQ(disk.CreateDirs("/hub", &created), 0);
-  Options options;
-  options.dir = "/hub";
-  options.fs = &disk;
-  options.segment_size_bytes = 16 << 10;
+  Options options = SimOptions(&disk);
   std::unique_ptr<Core> core;
   OpenReport report;
   ASSERT_TRUE(Core::Open(options, &core, &report).ok());
