@@ -272,7 +272,10 @@ struct Core::Impl {
         // A tick, ahead of any reads: journal time moves on so pending transfers expire.
         group.insert(group.begin(), Item{});
       }
-      if (group.empty()) continue;
+      if (group.empty()) {
+        DropCoveredSegments();  // Idle: a snapshot finished since the last group.
+        continue;
+      }
       entries.clear();
       journaled.clear();
       for (Item& item : group) {
@@ -550,6 +553,8 @@ Core::~Core() {
   }
   impl_->snapshot_cv.notify_one();
   if (impl_->snapshotter.joinable()) impl_->snapshotter.join();
+  // The sequencer is gone: drop here what the last snapshots covered.
+  impl_->DropCoveredSegments();
 }
 
 void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done) {
