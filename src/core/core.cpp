@@ -21,7 +21,6 @@
 namespace corridor::core {
 namespace {
 
-constexpr uint64_t kNsPerSecond = 1'000'000'000;
 
 // One unit of work moving from callers through the sequencer to the apply thread.
 struct Item {
@@ -164,7 +163,9 @@ struct Core::Impl {
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> last_sequence{0};
   std::atomic<uint64_t> journal_writes{0};
-  std::atomic<uint64_t> pending_with_timeout{0};
+  // The earliest deadline the state reports (a pending transfer's expiry), in journal time;
+  // UINT64_MAX when none. Published by the apply thread; the sequencer ticks at it.
+  std::atomic<uint64_t> next_deadline{UINT64_MAX};
   // Events from Submit* until the apply thread has applied them; see submitted_events_max.
   std::atomic<uint64_t> submitted_events{0};
 
@@ -228,12 +229,12 @@ struct Core::Impl {
     apply_cv.notify_one();
   }
 
-  // Takes the next group; returns false when stopping with nothing left. `not_before` is when
-  // the commit interval allows the next journal write.
-  bool TakeGroup(std::vector<Item>* group, std::chrono::steady_clock::time_point not_before) {
+  // Takes the next group, waiting at most `wait` for one; returns false when stopping with
+  // nothing left. `not_before` is when the commit interval allows the next journal write.
+  bool TakeGroup(std::vector<Item>* group, std::chrono::steady_clock::time_point not_before,
+                 std::chrono::nanoseconds wait) {
     std::unique_lock<std::mutex> lock(mu);
-    submitted_cv.wait_for(lock, std::chrono::milliseconds(250),
-                          [this] { return !submitted.empty() || stopping; });
+    submitted_cv.wait_for(lock, wait, [this] { return !submitted.empty() || stopping; });
     if (submitted.empty()) return !stopping;
     if (!stopping && submitted.front().journaled && std::chrono::steady_clock::now() < not_before) {
       // Sleep off the cv, so that submitters' notify_one finds no waiter and stays in user
@@ -253,23 +254,41 @@ struct Core::Impl {
     return true;
   }
 
+  // How long the sequencer may wait for work: until the earliest deadline in journal time
+  // (`now`), at most 250 ms. A deadline the last journaled entry (at `last_timestamp`) will
+  // fire is polled every 5 ms until the apply thread publishes the next one.
+  std::chrono::nanoseconds TickWait(uint64_t now, uint64_t last_timestamp) const {
+    constexpr uint64_t kMinNs = 1'000'000;
+    constexpr uint64_t kPollNs = 5'000'000;
+    constexpr uint64_t kMaxNs = 250'000'000;
+    const uint64_t deadline = next_deadline.load();
+    uint64_t wait = kMaxNs;
+    if (deadline != UINT64_MAX) {
+      wait = deadline <= last_timestamp ? kPollNs
+                                        : std::clamp(deadline > now ? deadline - now : 0, kMinNs,
+                                                     kMaxNs);
+    }
+    return std::chrono::nanoseconds(wait);
+  }
+
   void SequencerLoop() {
     uint64_t seq = journal->last_sequence();
     uint64_t ts = std::max(journal->last_timestamp(), state.commit_timestamp());
     JournalClock clock(ts, options.wall_clock_ns, options.monotonic_clock_ns);
-    uint64_t last_entry_time = clock.Now();
     std::vector<Item> group;
     std::vector<journal::NewEntry> entries;
     std::vector<Item*> journaled;
     const auto interval = std::chrono::microseconds(options.commit_interval_us);
     std::chrono::steady_clock::time_point not_before{};
-    while (TakeGroup(&group, not_before)) {
+    while (TakeGroup(&group, not_before, TickWait(clock.Now(), ts))) {
       const uint64_t now = clock.Now();
       const bool any_journaled =
           std::any_of(group.begin(), group.end(), [](const Item& i) { return i.journaled; });
-      if (!any_journaled && pending_with_timeout.load() > 0 &&
-          now >= last_entry_time + kNsPerSecond) {
-        // A tick, ahead of any reads: journal time moves on so pending transfers expire.
+      const uint64_t deadline = next_deadline.load();
+      if (!any_journaled && deadline <= now && deadline > ts) {
+        // A tick, ahead of any reads, at the earliest deadline (a pending transfer's expiry):
+        // journal time moves past it without traffic. A deadline at or before the last
+        // journaled entry is that entry's to fire.
         group.insert(group.begin(), Item{});
       }
       if (group.empty()) {
@@ -293,7 +312,6 @@ struct Core::Impl {
         not_before = entries.size() > 1 ? std::chrono::steady_clock::now() + interval
                                          : std::chrono::steady_clock::time_point{};
         Write(entries, journaled);
-        last_entry_time = now;
       }
       HandOver(&group);
       DropCoveredSegments();
@@ -433,7 +451,7 @@ struct Core::Impl {
       state.Tick(item.timestamp);
     }
     applied_sequence = item.sequence;
-    pending_with_timeout.store(state.pending_with_timeout_count());
+    next_deadline.store(state.next_expiry(), std::memory_order_relaxed);
     // Due snapshots wait while one is still being written: its image pins memory, and a disk
     // slower than the interval would otherwise queue them without end.
     if (options.snapshot_every_entries > 0 &&
@@ -515,7 +533,7 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   impl.applied_sequence = impl.journal->last_sequence();
   impl.newest_snapshot = report->snapshot_sequence;
   impl.last_sequence = impl.journal->last_sequence();
-  impl.pending_with_timeout = impl.state.pending_with_timeout_count();
+  impl.next_deadline = impl.state.next_expiry();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
   impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
   impl.snapshotter = std::thread([&impl] { impl.SnapshotLoop(); });

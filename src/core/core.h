@@ -7,8 +7,9 @@
 // previous one, and an answer always follows durability. Reads run on the apply thread too, so
 // they see only durable state.
 //
-// While pending transfers with a timeout exist, the sequencer journals a tick at least once a
-// second, so they expire in journal time even without traffic.
+// The sequencer journals a tick when journal time reaches the earliest deadline the state
+// reports (a pending transfer's expiry) and nothing else is being journaled, so deadlines fire
+// on time in journal time even without traffic; there are no ticks while there is none.
 //
 // After a journal write or fsync error the core is in fail-stop: every later write fails with
 // that error; reads go on.

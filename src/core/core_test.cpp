@@ -588,6 +588,32 @@ TEST(CoreTest, PendingTransferExpiresInJournalTimeWithoutTraffic) {
   ExpectExpiredAndReleased(*core);
 }
 
+// The sequencer ticks at the earliest deadline, not once a second: a pending transfer with a
+// 2 s timeout expires when journal time passes 2 s, with no tick before. (Before, a tick came
+// a second after the last entry and then a second after that tick, so at 1.2 s a needless
+// tick was journaled and at 2.05 s the transfer had not expired yet.)
+TEST(CoreTest, TheSequencerTicksAtTheEarliestDeadline) {
+  TempDir dir;
+  std::atomic<uint64_t> clock_ns{1'800'000'000'000'000'000};
+  Options options = TestOptions(dir.path());
+  options.wall_clock_ns = [&] { return clock_ns.load(); };
+  options.monotonic_clock_ns = [&] { return clock_ns.load(); };
+  std::unique_ptr<Core> core = OpenOrDie(options);
+  ASSERT_NE(core, nullptr);
+  CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
+  CreateTransfersOk(*core, {MakeTransfer(7, 1, 2, 40, ledger::kLedgerRub,
+                                         ledger::kTransferPending, 0, /*timeout=*/2)});
+  const uint64_t sequence = core->last_sequence();
+  clock_ns += 1'200'000'000;
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // Over two idle waits.
+  EXPECT_EQ(core->last_sequence(), sequence) << "a tick before any deadline";
+  EXPECT_EQ(Observe(*core, {1, 2}, {7}).states[0], PendingState::pending);
+  clock_ns += 850'000'000;  // 2.05 s after the transfer.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(core->last_sequence(), sequence + 1) << "one tick, at the deadline";
+  ExpectExpiredAndReleased(*core);
+}
+
 // BUG (core.cpp, Impl::SequencerLoop): a tick is journaled only when TakeGroup returns an
 // *empty* group. Reads and Snapshot() requests go through the same queue, so a reader polling
 // more often than every 250 ms makes every group non-empty (reads only, no entries): no tick is
