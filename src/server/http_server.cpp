@@ -205,11 +205,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // Room for this request's body in the server-wide bound: its Content-Length, or body_limit
-  // when it has none (chunked); a larger Content-Length is refused by the body limit anyway.
+  // when chunked (length unknown); a larger Content-Length is refused by the body limit
+  // anyway. A request with neither (a GET) has no body.
   bool ReserveBody() {
     const auto length = parser_->content_length();
     const uint64_t limit = server_->options.body_limit;
-    const uint64_t bytes = length ? std::min<uint64_t>(*length, limit) : limit;
+    const uint64_t bytes = length             ? std::min<uint64_t>(*length, limit)
+                           : parser_->chunked() ? limit
+                                                : 0;
     if (bytes == 0 || !server_->ReserveBody(bytes)) return bytes == 0;
     reserved_ = bytes;
     return true;
