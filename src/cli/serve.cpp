@@ -6,32 +6,17 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "api/ledger_api.h"
 #include "cli/commands.h"
+#include "config/config.h"
 #include "core/core.h"
 #include "server/http_server.h"
 
 namespace corridor::cli {
 namespace {
-
-bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  *host = text.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
-  const std::string p = text.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  const unsigned long n = std::strtoul(p.c_str(), nullptr, 10);
-  if (n > 65535) return false;
-  *port = static_cast<uint16_t>(n);
-  return true;
-}
 
 // Each connection is a descriptor: make room for many more than the 1,024 of a login shell.
 void RaiseDescriptorLimit() {
@@ -45,9 +30,15 @@ void RaiseDescriptorLimit() {
 // See core::Options::commit_interval_us; chosen by `corridor bench serve` (docs/BENCHMARKS.md).
 constexpr uint64_t kDefaultCommitIntervalUs = 2000;
 
+// Without --config and --admin-listen.
+constexpr char kDefaultAdminListen[] = "127.0.0.1:8080";
+
 struct Flags {
   std::string dir;
-  std::string listen = "127.0.0.1:8080";
+  std::string config_path;
+  // Given on the command line; each wins over the file.
+  std::optional<std::string> admin_listen;
+  std::optional<std::string> participant_listen;
   uint64_t segment_mib = 256;
   int threads = 2;
   // Room reserved and touched at start, so the apply thread neither grows nor page-faults
@@ -59,17 +50,18 @@ struct Flags {
   // journal for the disk and the CPUs; see docs/BENCHMARKS.md. The operator chooses when.
   uint64_t snapshot_every = 0;
   uint64_t commit_interval_us = kDefaultCommitIntervalUs;
-  // Bounds (see server::Options and core::Options::submitted_events_max for the reasons).
-  uint64_t max_connections = server::Options().max_connections;
-  uint64_t read_timeout_seconds = server::Options().read_timeout_seconds;
-  uint64_t idle_timeout_seconds = server::Options().idle_timeout_seconds;
-  uint64_t write_timeout_seconds = server::Options().write_timeout_seconds;
-  uint64_t max_queued_events = core::Options().submitted_events_max;
-  uint64_t max_body_mib_in_flight = server::Options().bodies_in_flight_max_bytes >> 20;
+  // Bounds (see server::Options and core::Options::submitted_events_max for the reasons), as
+  // given on the command line; else the file's [bounds], else those defaults (Resolve).
+  std::optional<uint64_t> max_connections;
+  std::optional<uint64_t> read_timeout_seconds;
+  std::optional<uint64_t> idle_timeout_seconds;
+  std::optional<uint64_t> write_timeout_seconds;
+  std::optional<uint64_t> max_queued_events;
+  std::optional<uint64_t> max_body_mib_in_flight;
 };
 
 // A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
-bool ParseCount(const char* text, uint64_t min, uint64_t max, uint64_t* out) {
+bool ParseCount(const char* text, uint64_t min, uint64_t max, std::optional<uint64_t>* out) {
   const std::string s = text;
   if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
     return false;
@@ -80,9 +72,19 @@ bool ParseCount(const char* text, uint64_t min, uint64_t max, uint64_t* out) {
   return true;
 }
 
+bool ParseListen(const char* text, std::optional<std::string>* out) {
+  std::string host;
+  uint16_t port = 0;
+  if (!config::ParseHostPort(text, &host, &port)) return false;
+  *out = text;
+  return true;
+}
+
 bool ParseFlags(int argc, char** argv, Flags* f) {
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
+                                    {"config", required_argument, nullptr, 'c'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
+                                    {"participant-listen", required_argument, nullptr, 'p'},
                                     {"segment-mib", required_argument, nullptr, 's'},
                                     {"threads", required_argument, nullptr, 't'},
                                     {"capacity-transfers", required_argument, nullptr, 'T'},
@@ -105,8 +107,14 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       case 'd':
         f->dir = optarg;
         break;
+      case 'c':
+        f->config_path = optarg;
+        break;
       case 'l':
-        f->listen = optarg;
+        ok = ParseListen(optarg, &f->admin_listen);
+        break;
+      case 'p':
+        ok = ParseListen(optarg, &f->participant_listen);
         break;
       case 's':
         f->segment_mib = std::strtoull(optarg, nullptr, 10);
@@ -148,24 +156,89 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         return false;
     }
     if (!ok) {
-      std::fprintf(stderr, "serve: --%s: not a count in range: %s\n", kOptions[index].name,
-                   optarg);
+      std::fprintf(stderr, "serve: --%s: not %s: %s\n", kOptions[index].name,
+                   c == 'l' || c == 'p' ? "HOST:PORT" : "a count in range", optarg);
       return false;
     }
   }
   return !f->dir.empty() && f->segment_mib != 0 && f->threads >= 1;
 }
 
+uint64_t Pick(const std::optional<uint64_t>& flag, const std::optional<uint64_t>& file,
+              uint64_t fallback) {
+  return flag ? *flag : file ? *file : fallback;
+}
+
+// Loads the --config file into *hub. False after printing why.
+bool LoadConfigFile(const std::string& path, config::HubConfig* hub) {
+  const Status st = config::LoadConfig(path, hub);
+  if (!st.ok()) {
+    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    return false;
+  }
+  // The admin server speaks plain HTTP and checks no token yet: a file that asks for either
+  // must not get a server without it.
+  if (hub->listeners.admin.tls()) {
+    std::fprintf(stderr, "serve: %s: listeners.admin: TLS is not supported yet\n", path.c_str());
+    return false;
+  }
+  if (!hub->admin_token_sha256.empty()) {
+    std::fprintf(stderr, "serve: %s: admin_token_sha256: admin tokens are not checked yet\n",
+                 path.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Loads --config (when given) into *hub and settles what both the file and the flags set: a
+// flag given on the command line wins, then the file, then the defaults. False after printing
+// why (exit code 2).
+bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
+             uint64_t* max_queued_events) {
+  const bool with_file = !f.config_path.empty();
+  if (with_file && !LoadConfigFile(f.config_path, hub)) return false;
+  // HOST:PORT texts were checked by ParseFlags.
+  if (f.admin_listen) {
+    config::ParseHostPort(*f.admin_listen, &so->host, &so->port);
+  } else if (with_file) {
+    so->host = hub->listeners.admin.host;
+    so->port = hub->listeners.admin.port;
+  } else {
+    config::ParseHostPort(kDefaultAdminListen, &so->host, &so->port);
+  }
+  // Kept in the configuration only: there is no participant listener yet (a later item), so
+  // nothing listens on it and nothing is printed for it. The flag replaces the address only.
+  if (f.participant_listen) {
+    if (!hub->listeners.participants) hub->listeners.participants.emplace();
+    config::ListenerConfig& participants = *hub->listeners.participants;
+    config::ParseHostPort(*f.participant_listen, &participants.host, &participants.port);
+  }
+  const config::Bounds& b = hub->bounds;
+  const server::Options d;
+  so->max_connections =
+      static_cast<uint32_t>(Pick(f.max_connections, b.max_connections, d.max_connections));
+  so->read_timeout_seconds = static_cast<uint32_t>(
+      Pick(f.read_timeout_seconds, b.read_timeout_seconds, d.read_timeout_seconds));
+  so->idle_timeout_seconds = static_cast<uint32_t>(
+      Pick(f.idle_timeout_seconds, b.idle_timeout_seconds, d.idle_timeout_seconds));
+  so->write_timeout_seconds = static_cast<uint32_t>(
+      Pick(f.write_timeout_seconds, b.write_timeout_seconds, d.write_timeout_seconds));
+  so->bodies_in_flight_max_bytes =
+      Pick(f.max_body_mib_in_flight, b.max_body_mib_in_flight, d.bodies_in_flight_max_bytes >> 20)
+      << 20;
+  *max_queued_events =
+      Pick(f.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
+  return true;
+}
+
 }  // namespace
 
 int Serve(int argc, char** argv) {
   Flags flags;
-  server::Options server_options;
-  if (!ParseFlags(argc, argv, &flags) ||
-      !SplitHostPort(flags.listen, &server_options.host, &server_options.port)) {
+  if (!ParseFlags(argc, argv, &flags)) {
     std::fprintf(stderr,
-                 "usage: corridor serve --data DIR [--admin-listen HOST:PORT] "
-                 "[--segment-mib N] [--threads N]\n"
+                 "usage: corridor serve --data DIR [--config FILE] [--admin-listen HOST:PORT]\n"
+                 "       [--participant-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
                  "       [--max-body-mib-in-flight N]\n"
@@ -173,13 +246,16 @@ int Serve(int argc, char** argv) {
                  "[--write-timeout-seconds N]\n");
     return 2;
   }
+  config::HubConfig hub_config;
+  server::Options server_options;
+  uint64_t max_queued_events = 0;
+  if (!Resolve(flags, &hub_config, &server_options, &max_queued_events)) return 2;
+  if (!flags.config_path.empty()) {
+    std::fprintf(stderr, "serve: config %s: hub %s, %zu domains\n", flags.config_path.c_str(),
+                 hub_config.hub_bic.c_str(), hub_config.domains.size());
+  }
   const std::string& dir = flags.dir;
   server_options.threads = flags.threads;
-  server_options.max_connections = static_cast<uint32_t>(flags.max_connections);
-  server_options.bodies_in_flight_max_bytes = flags.max_body_mib_in_flight << 20;
-  server_options.read_timeout_seconds = static_cast<uint32_t>(flags.read_timeout_seconds);
-  server_options.idle_timeout_seconds = static_cast<uint32_t>(flags.idle_timeout_seconds);
-  server_options.write_timeout_seconds = static_cast<uint32_t>(flags.write_timeout_seconds);
   RaiseDescriptorLimit();
   signal(SIGPIPE, SIG_IGN);
   // Every request allocates and frees bodies of tens of KB on several threads; without room
@@ -194,7 +270,7 @@ int Serve(int argc, char** argv) {
   options.state.accounts_capacity = flags.capacity_accounts;
   options.snapshot_every_entries = flags.snapshot_every;
   options.commit_interval_us = flags.commit_interval_us;
-  options.submitted_events_max = flags.max_queued_events;
+  options.submitted_events_max = max_queued_events;
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);
@@ -202,7 +278,8 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "serve: %s\n", st.message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "serve: data %s: snapshot at %llu, replayed %llu entries, last sequence %llu\n",
+  std::fprintf(stderr,
+               "serve: data %s: snapshot at %llu, replayed %llu entries, last sequence %llu\n",
                dir.c_str(), static_cast<unsigned long long>(report.snapshot_sequence),
                static_cast<unsigned long long>(report.replayed_entries),
                static_cast<unsigned long long>(hub->last_sequence()));
