@@ -375,5 +375,50 @@ TEST(CoreRecoveryTest, OldJournalEntriesReplayUnderTheOldPostRule) {
   check();
 }
 
+// A snapshot whose checksums hold but whose body is of a format this binary does not know
+// stops start-up naming the file. Before, it was skipped like a damaged one and the hub
+// started from an older snapshot or the journal, hiding that a newer binary had written it.
+TEST(CoreRecoveryTest, SnapshotOfAnUnknownFormatStopsStartUp) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  {
+    std::unique_ptr<Core> core;
+    OpenReport report;
+    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+    ASSERT_TRUE(core->Snapshot().ok());
+  }
+  std::string path;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().extension() == ".snap") path = entry.path().string();
+  }
+  ASSERT_FALSE(path.empty());
+  struct Header {
+    uint64_t magic, sequence, body_size;
+    uint32_t body_crc, header_crc;
+  } h{};
+  const uint64_t body[2] = {99, 0};  // Ledger snapshot format 99.
+  {
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(&h), sizeof(h));
+  }
+  h.body_size = sizeof(body);
+  h.body_crc = Crc32c(body, sizeof(body));
+  h.header_crc = Crc32c(&h, 28);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(&h), sizeof(h));
+    out.write(reinterpret_cast<const char*>(body), sizeof(body));
+  }
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  const Status st = Core::Open(options, &core, &report);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unknown format"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(path), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace corridor::core

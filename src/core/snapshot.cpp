@@ -190,8 +190,11 @@ Status ReadFile(FileSystem& fs, const std::string& path, std::vector<char>* out)
   return Status::Ok();
 }
 
+// *damaged: the file failed its own checks (a crash or bit rot: skip it); otherwise a failure
+// is a body that passed its checksum but does not load (a newer format, or a bug).
 Status LoadOne(FileSystem& fs, const std::string& path, ledger::StateMachine* state,
-               uint64_t* sequence) {
+               uint64_t* sequence, bool* damaged) {
+  *damaged = true;
   std::vector<char> data;
   Status st = ReadFile(fs, path, &data);
   if (!st.ok()) return st;
@@ -205,6 +208,7 @@ Status LoadOne(FileSystem& fs, const std::string& path, ledger::StateMachine* st
   const char* body = data.data() + sizeof(h);
   if (Crc32c(body, h.body_size) != h.body_crc) return Status::Error(path + ": bad checksum");
   MemorySource source(body, h.body_size);
+  *damaged = false;
   st = state->LoadFrom(source);
   if (!st.ok()) return Status::Error(path + ": " + st.message());
   *sequence = h.sequence;
@@ -275,10 +279,16 @@ Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, ledger::StateM
   std::vector<uint64_t> sequences;
   if (Status st = ListSnapshots(fs, dir, &sequences); !st.ok()) return st;
   for (auto it = sequences.rbegin(); it != sequences.rend(); ++it) {  // Newest first.
-    // A damaged file fails its checksums before LoadFrom touches `state`; a verified body
-    // that does not load is a bug, not damage, so it stops start-up.
-    const Status st = LoadOne(fs, dir + "/" + SnapshotName(*it), state, sequence);
-    if (st.ok() || state->accounts_count() != 0) return st;
+    // A damaged file fails its checksums before LoadFrom touches `state`: the one before is
+    // used. A verified body that does not load (a format this binary does not know, or a
+    // bug) stops start-up: falling back would hide it.
+    bool damaged = true;
+    const Status st = LoadOne(fs, dir + "/" + SnapshotName(*it), state, sequence, &damaged);
+    if (st.ok()) return st;
+    if (!damaged) {
+      return Status::Error("refusing to start: " + st.message() +
+                           " (the snapshot passed its checksum: written by a newer binary?)");
+    }
     std::fprintf(stderr, "corridor: skipping snapshot: %s\n", st.message().c_str());
   }
   return Status::Ok();
