@@ -29,7 +29,9 @@ Status DropSnapshotsBefore(FileSystem& fs, const std::string& dir, uint64_t sequ
 Status ListSnapshots(FileSystem& fs, const std::string& dir, std::vector<uint64_t>* sequences);
 
 // Loads the newest snapshot whose checksum verifies into an empty `state` (skipping, and
-// logging, damaged ones). *sequence is 0 when there is none.
+// logging, damaged ones). A snapshot that verifies but does not load (a format this binary
+// does not know) is an error: start-up stops rather than fall back. *sequence is 0 when there
+// is none.
 Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, ledger::StateMachine* state,
                           uint64_t* sequence);
 
