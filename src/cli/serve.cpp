@@ -52,12 +52,7 @@ struct Flags {
   uint64_t commit_interval_us = kDefaultCommitIntervalUs;
   // Bounds (see server::Options and core::Options::submitted_events_max for the reasons), as
   // given on the command line; else the file's [bounds], else those defaults (Resolve).
-  std::optional<uint64_t> max_connections;
-  std::optional<uint64_t> read_timeout_seconds;
-  std::optional<uint64_t> idle_timeout_seconds;
-  std::optional<uint64_t> write_timeout_seconds;
-  std::optional<uint64_t> max_queued_events;
-  std::optional<uint64_t> max_body_mib_in_flight;
+  config::Bounds bounds;
 };
 
 // A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
@@ -135,22 +130,22 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         f->commit_interval_us = std::strtoull(optarg, nullptr, 10);
         break;
       case 'm':
-        ok = ParseCount(optarg, 1, UINT32_MAX, &f->max_connections);
+        ok = ParseCount(optarg, 1, UINT32_MAX, &f->bounds.max_connections);
         break;
       case 'r':
-        ok = ParseCount(optarg, 1, kSecondsMax, &f->read_timeout_seconds);
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->bounds.read_timeout_seconds);
         break;
       case 'i':
-        ok = ParseCount(optarg, 1, kSecondsMax, &f->idle_timeout_seconds);
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->bounds.idle_timeout_seconds);
         break;
       case 'w':
-        ok = ParseCount(optarg, 1, kSecondsMax, &f->write_timeout_seconds);
+        ok = ParseCount(optarg, 1, kSecondsMax, &f->bounds.write_timeout_seconds);
         break;
       case 'q':
-        ok = ParseCount(optarg, 1, UINT64_MAX / 2, &f->max_queued_events);
+        ok = ParseCount(optarg, 1, UINT64_MAX / 2, &f->bounds.max_queued_events);
         break;
       case 'B':
-        ok = ParseCount(optarg, 1, uint64_t{1} << 30, &f->max_body_mib_in_flight);
+        ok = ParseCount(optarg, 1, uint64_t{1} << 30, &f->bounds.max_body_mib_in_flight);
         break;
       default:
         return false;
@@ -216,18 +211,18 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   const config::Bounds& b = hub->bounds;
   const server::Options d;
   so->max_connections =
-      static_cast<uint32_t>(Pick(f.max_connections, b.max_connections, d.max_connections));
+      static_cast<uint32_t>(Pick(f.bounds.max_connections, b.max_connections, d.max_connections));
   so->read_timeout_seconds = static_cast<uint32_t>(
-      Pick(f.read_timeout_seconds, b.read_timeout_seconds, d.read_timeout_seconds));
+      Pick(f.bounds.read_timeout_seconds, b.read_timeout_seconds, d.read_timeout_seconds));
   so->idle_timeout_seconds = static_cast<uint32_t>(
-      Pick(f.idle_timeout_seconds, b.idle_timeout_seconds, d.idle_timeout_seconds));
+      Pick(f.bounds.idle_timeout_seconds, b.idle_timeout_seconds, d.idle_timeout_seconds));
   so->write_timeout_seconds = static_cast<uint32_t>(
-      Pick(f.write_timeout_seconds, b.write_timeout_seconds, d.write_timeout_seconds));
+      Pick(f.bounds.write_timeout_seconds, b.write_timeout_seconds, d.write_timeout_seconds));
   so->bodies_in_flight_max_bytes =
-      Pick(f.max_body_mib_in_flight, b.max_body_mib_in_flight, d.bodies_in_flight_max_bytes >> 20)
+      Pick(f.bounds.max_body_mib_in_flight, b.max_body_mib_in_flight, d.bodies_in_flight_max_bytes >> 20)
       << 20;
   *max_queued_events =
-      Pick(f.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
+      Pick(f.bounds.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
   return true;
 }
 

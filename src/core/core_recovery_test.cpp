@@ -74,6 +74,30 @@ Options SimOptions(SimFileSystem* disk) {
   return options;
 }
 
+// Options for a core in `dir` with 64 KiB segments.
+Options DirOptions(const TempDir& dir) {
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  return options;
+}
+
+// Opens a core, creates accounts 1 and 2, then (as asked) takes a snapshot and journals
+// transfers 10..12, and closes it.
+void WriteHub(const Options& options, bool snapshot, bool transfers) {
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  ASSERT_TRUE(Core::Open(options, &core, &report).ok());
+  ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
+  if (snapshot) {
+    ASSERT_TRUE(core->Snapshot().ok());
+  }
+  std::vector<CreateTransferResult> results;
+  if (transfers) {
+    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(10, 3), &results).ok());
+  }
+}
+
 bool Exists(Core& core, u128 id) {
   bool found = false;
   core.Read([&](const ledger::StateMachine& sm) { found = sm.LookupTransfer(id) != nullptr; });
@@ -134,18 +158,8 @@ TEST(CoreRecoveryTest, BatchesDurableBeforeAFailedWriteAreAppliedAndAnswered) {
 // Item 6: a wiped journal beside a snapshot. Before, start-up resumed from the snapshot alone.
 TEST(CoreRecoveryTest, SnapshotWithoutItsJournalRefusesToStart) {
   TempDir dir;
-  Options options;
-  options.dir = dir.path();
-  options.segment_size_bytes = 64 << 10;
-  {
-    std::unique_ptr<Core> core;
-    OpenReport report;
-    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
-    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
-    ASSERT_TRUE(core->Snapshot().ok());
-    std::vector<CreateTransferResult> results;
-    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(10, 3), &results).ok());
-  }
+  const Options options = DirOptions(dir);
+  ASSERT_NO_FATAL_FAILURE(WriteHub(options, true, true));
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     if (entry.path().filename().string().rfind("journal-", 0) == 0) fs::remove(entry.path());
   }
@@ -172,17 +186,8 @@ std::map<std::string, std::string> DirectoryContents(const std::string& dir) {
 // and preallocated the next one.
 TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
   TempDir dir;
-  Options options;
-  options.dir = dir.path();
-  options.segment_size_bytes = 64 << 10;
-  {
-    std::unique_ptr<Core> core;
-    OpenReport report;
-    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
-    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
-    std::vector<CreateTransferResult> results;
-    ASSERT_TRUE(core->CreateTransfers(TransfersFrom(10, 3), &results).ok());
-  }
+  const Options options = DirOptions(dir);
+  ASSERT_NO_FATAL_FAILURE(WriteHub(options, false, true));
   // Tear the last entry: a byte of its body (the last transfer's amount) changes.
   const std::string segment = dir.path() + "/journal-0000000001.seg";
   {
@@ -240,9 +245,7 @@ TEST(CoreRecoveryTest, AWallClockStepDoesNotExpirePendingTransfers) {
   TempDir dir;
   std::atomic<uint64_t> wall{1'800'000'000'000'000'000};
   std::atomic<uint64_t> mono{1'000'000'000};
-  Options options;
-  options.dir = dir.path();
-  options.segment_size_bytes = 64 << 10;
+  Options options = DirOptions(dir);
   options.wall_clock_ns = [&] { return wall.load(); };
   options.monotonic_clock_ns = [&] { return mono.load(); };
   std::unique_ptr<Core> core;
@@ -380,16 +383,8 @@ TEST(CoreRecoveryTest, OldJournalEntriesReplayUnderTheOldPostRule) {
 // started from an older snapshot or the journal, hiding that a newer binary had written it.
 TEST(CoreRecoveryTest, SnapshotOfAnUnknownFormatStopsStartUp) {
   TempDir dir;
-  Options options;
-  options.dir = dir.path();
-  options.segment_size_bytes = 64 << 10;
-  {
-    std::unique_ptr<Core> core;
-    OpenReport report;
-    ASSERT_TRUE(Core::Open(options, &core, &report).ok());
-    ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
-    ASSERT_TRUE(core->Snapshot().ok());
-  }
+  const Options options = DirOptions(dir);
+  ASSERT_NO_FATAL_FAILURE(WriteHub(options, true, false));
   std::string path;
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     if (entry.path().extension() == ".snap") path = entry.path().string();

@@ -148,13 +148,7 @@ class ServeBoundsTest : public ::testing::Test {
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
   }
 
-  void StopServer() {
-    if (!server_.running()) return;
-    int status = 0;
-    EXPECT_TRUE(server_.Terminate(30000, &status)) << "no exit within 30 s of SIGTERM";
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "after SIGTERM: " << DescribeWaitStatus(status);
-  }
+  void StopServer() { StopCleanly(server_); }
 
   std::unique_ptr<HttpClient> NewClient() {
     return std::make_unique<HttpClient>("127.0.0.1", server_.port());

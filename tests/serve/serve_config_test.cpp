@@ -111,12 +111,7 @@ std::string ReadUntilClosed(uint16_t port, int wait_ms = 5000) {
 
 class ServeConfigTest : public ::testing::Test {
  protected:
-  void TearDown() override {
-    if (!server_.running()) return;
-    int status = 0;
-    EXPECT_TRUE(server_.Terminate(30000, &status));
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeWaitStatus(status);
-  }
+  void TearDown() override { StopCleanly(server_); }
 
   // ServeProcess adds --admin-listen 127.0.0.1:0, which wins over the file's admin listener.
   void StartWithConfig(const std::string& config, std::vector<std::string> extra = {}) {

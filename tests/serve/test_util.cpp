@@ -1,6 +1,7 @@
 #include "serve/test_util.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 
@@ -156,5 +157,13 @@ Json GetAccount(HttpClient& client, u128 id) {
 }
 
 Balances GetBalances(HttpClient& client, u128 id) { return BalancesOf(GetAccount(client, id)); }
+
+void StopCleanly(ServeProcess& server) {
+  if (!server.running()) return;
+  int status = 0;
+  EXPECT_TRUE(server.Terminate(30000, &status)) << "no exit within 30 s of SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "after SIGTERM: " << DescribeWaitStatus(status);
+}
 
 }  // namespace corridor::testing

@@ -31,6 +31,9 @@ class TempDir {
   std::string path_;
 };
 
+// Stops a running server with SIGTERM, expecting a clean exit (code 0) within 30 s.
+void StopCleanly(ServeProcess& server);
+
 // Decimal text of a u128 (ids, amounts).
 inline std::string Dec(u128 value) { return U128ToString(value); }
 // Parses decimal text, failing the test (and giving 0) when it is not a decimal u128.
