@@ -75,11 +75,10 @@ class PosixFile : public File {
   }
 
   int StartWriteback(uint64_t offset, uint64_t size, bool wait) override {
-    const unsigned flags = wait ? SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                                      SYNC_FILE_RANGE_WAIT_AFTER
-                                : SYNC_FILE_RANGE_WRITE;
-    return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(size), flags) ==
-                   0
+    const unsigned flags =
+        wait ? SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+             : SYNC_FILE_RANGE_WRITE;
+    return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(size), flags) == 0
                ? 0
                : errno;
   }
@@ -123,9 +122,7 @@ class PosixFileSystem : public FileSystem {
     return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
   }
 
-  int Unlink(const std::string& path) override {
-    return ::unlink(path.c_str()) == 0 ? 0 : errno;
-  }
+  int Unlink(const std::string& path) override { return ::unlink(path.c_str()) == 0 ? 0 : errno; }
 
   int List(const std::string& dir, std::vector<std::string>* names) override {
     names->clear();

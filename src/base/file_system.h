@@ -49,10 +49,10 @@ class FileSystem {
  public:
   enum OpenFlags : unsigned {
     kRead = 0,
-    kWrite = 1,      // Read and write.
-    kCreate = 2,     // Create when missing.
+    kWrite = 1,   // Read and write.
+    kCreate = 2,  // Create when missing.
     kTruncate = 4,
-    kDirect = 8,     // O_DIRECT: aligned buffers, offsets and sizes; EINVAL where unsupported.
+    kDirect = 8,  // O_DIRECT: aligned buffers, offsets and sizes; EINVAL where unsupported.
   };
 
   virtual ~FileSystem() = default;

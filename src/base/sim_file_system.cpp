@@ -188,8 +188,7 @@ void SimFileSystem::CrashAtOp(uint64_t n) {
   crash_at_ = ops_ + n;
 }
 
-void SimFileSystem::FailOp(uint64_t n, int err, Op op, bool poison,
-                           const std::string& path_part) {
+void SimFileSystem::FailOp(uint64_t n, int err, Op op, bool poison, const std::string& path_part) {
   std::lock_guard lock(mu_);
   fail_path_part_ = path_part;
   fail_at_ = n;
@@ -216,8 +215,8 @@ int SimFileSystem::Mutate(Op op, const std::string& path) {
     crashed_ = true;
     return EIO;
   }
-  const bool matches = (fail_op_ == Op::any || fail_op_ == op) &&
-                       path.find(fail_path_part_) != std::string::npos;
+  const bool matches =
+      (fail_op_ == Op::any || fail_op_ == op) && path.find(fail_path_part_) != std::string::npos;
   if (fail_at_ != 0 && matches && ++fail_count_ == fail_at_) {
     fail_at_ = 0;
     last_failure_poisons_ = fail_poison_;
@@ -248,9 +247,8 @@ void SimFileSystem::OpenSyncGate() {
 
 void SimFileSystem::WaitForSyncGate(const std::string& path) {
   std::unique_lock lock(mu_);
-  gate_cv_.wait(lock, [&] {
-    return !gate_closed_ || path.find(gate_path_part_) == std::string::npos;
-  });
+  gate_cv_.wait(lock,
+                [&] { return !gate_closed_ || path.find(gate_path_part_) == std::string::npos; });
 }
 
 int SimFileSystem::Alive() const { return crashed_ ? EIO : 0; }

@@ -18,8 +18,8 @@
 // Thread: every method may be called from any thread (one mutex).
 #pragma once
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -93,9 +93,9 @@ class SimFileSystem : public FileSystem {
   std::map<std::string, std::unique_ptr<Dir>> dirs_;
   std::set<std::string> locked_;
   uint64_t ops_ = 0;
-  uint64_t epoch_ = 0;  // Bumped by PowerCut: files of an older epoch are dead.
+  uint64_t epoch_ = 0;     // Bumped by PowerCut: files of an older epoch are dead.
   uint64_t crash_at_ = 0;  // 0: none.
-  uint64_t fail_at_ = 0;  // Counts calls of kind fail_op_.
+  uint64_t fail_at_ = 0;   // Counts calls of kind fail_op_.
   uint64_t fail_count_ = 0;
   Op fail_op_ = Op::any;
   int fail_errno_ = 0;

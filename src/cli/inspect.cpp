@@ -41,8 +41,8 @@ int Inspect(int argc, char** argv) {
                 static_cast<unsigned long long>(j.entries),
                 static_cast<unsigned long long>(j.bytes));
     if (j.tail_cut) std::printf("torn tail: %s\n", j.tail_cut_message.c_str());
-    std::printf("last sequence: %llu\n",
-                static_cast<unsigned long long>(std::max(j.last_sequence, report.snapshot_sequence)));
+    std::printf("last sequence: %llu\n", static_cast<unsigned long long>(
+                                             std::max(j.last_sequence, report.snapshot_sequence)));
     std::printf("accounts: %llu\ntransfers: %llu\n",
                 static_cast<unsigned long long>(sm.accounts_count()),
                 static_cast<unsigned long long>(sm.transfers_count()));

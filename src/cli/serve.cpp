@@ -218,9 +218,9 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
       Pick(f.bounds.idle_timeout_seconds, b.idle_timeout_seconds, d.idle_timeout_seconds));
   so->write_timeout_seconds = static_cast<uint32_t>(
       Pick(f.bounds.write_timeout_seconds, b.write_timeout_seconds, d.write_timeout_seconds));
-  so->bodies_in_flight_max_bytes =
-      Pick(f.bounds.max_body_mib_in_flight, b.max_body_mib_in_flight, d.bodies_in_flight_max_bytes >> 20)
-      << 20;
+  so->bodies_in_flight_max_bytes = Pick(f.bounds.max_body_mib_in_flight, b.max_body_mib_in_flight,
+                                        d.bodies_in_flight_max_bytes >> 20)
+                                   << 20;
   *max_queued_events =
       Pick(f.bounds.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
   return true;

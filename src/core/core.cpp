@@ -4,9 +4,9 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -20,7 +20,6 @@
 
 namespace corridor::core {
 namespace {
-
 
 // One unit of work moving from callers through the sequencer to the apply thread.
 struct Item {
@@ -264,9 +263,9 @@ struct Core::Impl {
     const uint64_t deadline = next_deadline.load();
     uint64_t wait = kMaxNs;
     if (deadline != UINT64_MAX) {
-      wait = deadline <= last_timestamp ? kPollNs
-                                        : std::clamp(deadline > now ? deadline - now : 0, kMinNs,
-                                                     kMaxNs);
+      wait = deadline <= last_timestamp
+                 ? kPollNs
+                 : std::clamp(deadline > now ? deadline - now : 0, kMinNs, kMaxNs);
     }
     return std::chrono::nanoseconds(wait);
   }
@@ -408,7 +407,8 @@ struct Core::Impl {
         job = std::move(snapshot_jobs.front());
         snapshot_jobs.pop_front();
       }
-      const Status st = WriteSnapshot(FsOf(options), options.dir, job.sequence, job.image, options.direct_io);
+      const Status st =
+          WriteSnapshot(FsOf(options), options.dir, job.sequence, job.image, options.direct_io);
       job.image = ledger::SnapshotImage();  // Unpins the transfer records.
       if (st.ok() && job.sequence > newest_snapshot) {
         // Kept: this snapshot and the one before it (start-up's fallback), with the journal

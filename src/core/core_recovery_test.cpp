@@ -54,7 +54,8 @@ class TempDir {
 
 void CreateTwoAccounts(Core& core) {
   std::vector<CreateAccountResult> results;
-  ASSERT_TRUE(core.CreateAccounts({MakeAccount(1, kLedger), MakeAccount(2, kLedger)}, &results).ok());
+  ASSERT_TRUE(
+      core.CreateAccounts({MakeAccount(1, kLedger), MakeAccount(2, kLedger)}, &results).ok());
 }
 
 std::vector<Transfer> TransfersFrom(u128 first, size_t count) {
@@ -198,9 +199,8 @@ TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
   const auto before = DirectoryContents(dir.path());
   OpenReport report;
   uint64_t accounts = 0;
-  const Status st = Core::Inspect(options, &report, [&](const ledger::StateMachine& sm) {
-    accounts = sm.accounts_count();
-  });
+  const Status st = Core::Inspect(
+      options, &report, [&](const ledger::StateMachine& sm) { accounts = sm.accounts_count(); });
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(accounts, 2u);
   EXPECT_TRUE(report.journal.tail_cut);
@@ -220,7 +220,8 @@ TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
 TEST(JournalClockTest, NeverStepsAndSlewsTowardTheWallClock) {
   uint64_t wall = 1'800'000'000'000'000'000;
   uint64_t mono = 5'000'000'000;
-  JournalClock clock(0, [&] { return wall; }, [&] { return mono; });
+  JournalClock clock(
+      0, [&] { return wall; }, [&] { return mono; });
   uint64_t t = clock.Now();
   EXPECT_EQ(t, wall);
   wall += 3600'000'000'000;  // The wall clock steps an hour forward.
@@ -235,7 +236,8 @@ TEST(JournalClockTest, NeverStepsAndSlewsTowardTheWallClock) {
   EXPECT_EQ(after_back - after_step, 990'000'000u);  // 1 % slow, never backwards.
   mono += 0;
   EXPECT_EQ(clock.Now(), after_back);  // No time passed: no change.
-  JournalClock resumed(after_back + 5'000'000'000, [&] { return wall; }, [&] { return mono; });
+  JournalClock resumed(
+      after_back + 5'000'000'000, [&] { return wall; }, [&] { return mono; });
   EXPECT_GT(resumed.Now(), after_back + 5'000'000'000);  // Past the journal's last timestamp.
 }
 
@@ -253,8 +255,8 @@ TEST(CoreRecoveryTest, AWallClockStepDoesNotExpirePendingTransfers) {
   ASSERT_TRUE(Core::Open(options, &core, &report).ok());
   ASSERT_NO_FATAL_FAILURE(CreateTwoAccounts(*core));
   std::vector<CreateTransferResult> results;
-  ASSERT_TRUE(core->CreateTransfers({MakeTransfer(7, 1, 2, 50, kLedger, ledger::kTransferPending,
-                                                  0, /*timeout=*/60)},
+  ASSERT_TRUE(core->CreateTransfers({MakeTransfer(7, 1, 2, 50, kLedger, ledger::kTransferPending, 0,
+                                                  /*timeout=*/60)},
                                     &results)
                   .ok());
   ASSERT_EQ(results.front(), CreateTransferResult::ok);
@@ -301,12 +303,13 @@ TEST(CoreRecoveryTest, AFailedSegmentDropIsRetried) {
 
 // Writes a journal as the binary before format versions did: version 0, no journal id, no
 // journal.id.
-void WriteOldJournal(SimFileSystem& disk, const std::string& dir,
-                     const std::vector<std::pair<journal::EntryKind, std::vector<std::byte>>>& entries) {
+void WriteOldJournal(
+    SimFileSystem& disk, const std::string& dir,
+    const std::vector<std::pair<journal::EntryKind, std::vector<std::byte>>>& entries) {
   std::unique_ptr<File> file;
-  ASSERT_EQ(disk.Open(dir + "/journal-0000000001.seg", FileSystem::kWrite | FileSystem::kCreate,
-                      &file),
-            0);
+  ASSERT_EQ(
+      disk.Open(dir + "/journal-0000000001.seg", FileSystem::kWrite | FileSystem::kCreate, &file),
+      0);
   uint64_t offset = 0;
   uint64_t sequence = 0;
   for (const auto& [kind, body] : entries) {
@@ -318,7 +321,8 @@ void WriteOldJournal(SimFileSystem& disk, const std::string& dir,
     h.body_crc = Crc32c(body.data(), body.size());
     h.kind = static_cast<uint8_t>(kind);
     h.group_first = sequence;
-    h.header_crc = Crc32c(reinterpret_cast<const std::byte*>(&h) + 8, journal::kEntryHeaderSize - 8);
+    h.header_crc =
+        Crc32c(reinterpret_cast<const std::byte*>(&h) + 8, journal::kEntryHeaderSize - 8);
     ASSERT_EQ(file->Write(&h, sizeof(h), offset), 0);
     ASSERT_EQ(file->Write(body.data(), body.size(), offset + sizeof(h)), 0);
     offset += sizeof(h) + body.size();

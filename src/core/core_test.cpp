@@ -2,8 +2,6 @@
 // across restarts, replay determinism, snapshots, concurrent submitters, expiry in journal
 // time, fail-stop on a full disk and idempotency.
 #include "core/core.h"
-#include "core/snapshot.h"
-#include "ledger/testing.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -22,6 +20,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/snapshot.h"
+#include "ledger/testing.h"
 
 namespace corridor::core {
 namespace {
@@ -601,8 +602,8 @@ TEST(CoreTest, TheSequencerTicksAtTheEarliestDeadline) {
   std::unique_ptr<Core> core = OpenOrDie(options);
   ASSERT_NE(core, nullptr);
   CreateAccountsOk(*core, {MakeAccount(1, ledger::kLedgerRub), MakeAccount(2, ledger::kLedgerRub)});
-  CreateTransfersOk(*core, {MakeTransfer(7, 1, 2, 40, ledger::kLedgerRub,
-                                         ledger::kTransferPending, 0, /*timeout=*/2)});
+  CreateTransfersOk(*core, {MakeTransfer(7, 1, 2, 40, ledger::kLedgerRub, ledger::kTransferPending,
+                                         0, /*timeout=*/2)});
   const uint64_t sequence = core->last_sequence();
   clock_ns += 1'200'000'000;
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // Over two idle waits.
@@ -844,7 +845,9 @@ TEST(CoreTest, InvariantCheckFindsViolationsAndSeesEarlierWrites) {
     StateMachine broken;
     ledger::testing::MemorySource source(sink.bytes);
     ASSERT_TRUE(broken.LoadFrom(source).ok());
-    ASSERT_TRUE(WriteSnapshot(FileSystem::Posix(), dir.path(), sequence, broken.TakeSnapshotImage(), false).ok());
+    ASSERT_TRUE(
+        WriteSnapshot(FileSystem::Posix(), dir.path(), sequence, broken.TakeSnapshotImage(), false)
+            .ok());
   }
   std::unique_ptr<Core> core = OpenOrDie(options);
   ASSERT_NE(core, nullptr);

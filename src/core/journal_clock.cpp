@@ -29,7 +29,8 @@ uint64_t JournalClock::Now() {
   const uint64_t unslewed = time_ns_ + elapsed;
   const uint64_t wall = wall_();
   // Toward the wall clock by at most kSlewPpm of the elapsed time, either way.
-  const uint64_t slew_max = elapsed / 1'000'000 * kSlewPpm + elapsed % 1'000'000 * kSlewPpm / 1'000'000;
+  const uint64_t slew_max =
+      elapsed / 1'000'000 * kSlewPpm + elapsed % 1'000'000 * kSlewPpm / 1'000'000;
   if (wall > unslewed) {
     time_ns_ = unslewed + std::min(wall - unslewed, slew_max);
   } else {

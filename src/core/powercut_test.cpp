@@ -114,12 +114,24 @@ class Workload {
     const uint64_t count = Pick(12);
     while (events.size() < 1 + count) {
       switch (Pick(6)) {
-        case 0: events.push_back(Plain()); break;
-        case 1: events.push_back(Pending()); break;
-        case 2: events.push_back(PostOrVoid()); break;
-        case 3: Chain(&events); break;
-        case 4: events.push_back(Repeat()); break;
-        default: events.push_back(Plain()); break;
+        case 0:
+          events.push_back(Plain());
+          break;
+        case 1:
+          events.push_back(Pending());
+          break;
+        case 2:
+          events.push_back(PostOrVoid());
+          break;
+        case 3:
+          Chain(&events);
+          break;
+        case 4:
+          events.push_back(Repeat());
+          break;
+        default:
+          events.push_back(Plain());
+          break;
       }
     }
     for (const Transfer& t : events) sent_.push_back(t);
@@ -147,8 +159,8 @@ class Workload {
   Transfer PostOrVoid() {
     Transfer t = MakeTransfer(next_id_++, 0, 0, 0, kLedger);
     t.pending_id = pendings_.empty() ? 424242 : pendings_[Pick(pendings_.size())];
-    t.flags = Pick(2) == 0 ? ledger::kTransferPostPendingTransfer
-                           : ledger::kTransferVoidPendingTransfer;
+    t.flags =
+        Pick(2) == 0 ? ledger::kTransferPostPendingTransfer : ledger::kTransferVoidPendingTransfer;
     const uint64_t amount = Pick(4);
     t.amount = amount == 0 ? 0 : amount == 1 ? kU128Max : u128{Pick(600)};
     return t;
@@ -206,8 +218,8 @@ class PowerCutTest : public ::testing::Test {
   void SetUp() override {
     seed_ = EnvOr("CORRIDOR_POWERCUT_SEED", std::random_device{}());
     rounds_ = EnvOr("CORRIDOR_POWERCUT_ROUNDS", 2000);
-    std::printf("power-cut test: seed %llu, %llu rounds\n",
-                static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(rounds_));
+    std::printf("power-cut test: seed %llu, %llu rounds\n", static_cast<unsigned long long>(seed_),
+                static_cast<unsigned long long>(rounds_));
   }
 
   // A fresh disk and history (every so many rounds, so that replaying the history stays quick).
@@ -381,8 +393,10 @@ class PowerCutTest : public ::testing::Test {
       std::unique_ptr<Core> core;
       OpenReport report;
       const Status st = Core::Open(MakeOptions(), &core, &report);
-      if (st.ok()) Drive(*core);
-      else ASSERT_TRUE(fs_->crashed() || inject_failure) << st.message() << "; seed " << seed_;
+      if (st.ok())
+        Drive(*core);
+      else
+        ASSERT_TRUE(fs_->crashed() || inject_failure) << st.message() << "; seed " << seed_;
     }
     if (!inject_failure || rng_() % 2 == 0) {
       fs_->PowerCut();
@@ -410,10 +424,10 @@ class PowerCutTest : public ::testing::Test {
   std::atomic<uint64_t> clock_ns_{1'800'000'000'000'000'000};
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Entry> durable_;   // GUARDED_BY(mu_): reported since the last Verify.
-  std::vector<Batch> batches_;   // GUARDED_BY(mu_) while a core runs.
-  size_t answered_ = 0;          // GUARDED_BY(mu_)
-  std::vector<Entry> history_;   // Every durable entry of this epoch, in order.
+  std::vector<Entry> durable_;  // GUARDED_BY(mu_): reported since the last Verify.
+  std::vector<Batch> batches_;  // GUARDED_BY(mu_) while a core runs.
+  size_t answered_ = 0;         // GUARDED_BY(mu_)
+  std::vector<Entry> history_;  // Every durable entry of this epoch, in order.
   uint64_t power_cuts_ = 0;
   uint64_t verified_ = 0;
   uint64_t acknowledged_ = 0;  // GUARDED_BY(mu_)
@@ -425,11 +439,11 @@ TEST_F(PowerCutTest, AcknowledgedBatchesSurvivePowerCutsAndFailuresWholeAndExact
     if (round % 25 == 0) NewEpoch();
     ASSERT_NO_FATAL_FAILURE(Round()) << "round " << round;
   }
-  std::printf("power-cut test: %llu rounds, %llu power cuts, %llu restarts verified, "
-              "%llu batches acknowledged, 0 lost or partly applied\n",
-              static_cast<unsigned long long>(rounds_), static_cast<unsigned long long>(power_cuts_),
-              static_cast<unsigned long long>(verified_),
-              static_cast<unsigned long long>(acknowledged_));
+  std::printf(
+      "power-cut test: %llu rounds, %llu power cuts, %llu restarts verified, "
+      "%llu batches acknowledged, 0 lost or partly applied\n",
+      static_cast<unsigned long long>(rounds_), static_cast<unsigned long long>(power_cuts_),
+      static_cast<unsigned long long>(verified_), static_cast<unsigned long long>(acknowledged_));
   EXPECT_EQ(verified_, rounds_);
 }
 

@@ -1,6 +1,5 @@
 #include "core/snapshot.h"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -96,7 +95,8 @@ class SnapshotFile : public ledger::ByteSink {
     std::memset(buffer_ + used_, 0, length - used_);
     Status st = WriteBuffer(length);
     if (st.ok() && direct_) {
-      if (const int err = file_->Truncate(file_size); err != 0) st = Error("snapshot truncate", err);
+      if (const int err = file_->Truncate(file_size); err != 0)
+        st = Error("snapshot truncate", err);
     }
     if (st.ok() && first_block_written) {
       std::memcpy(first_block_, &h, sizeof(h));

@@ -143,8 +143,7 @@ class AlignedBuffer {
 // Reads a whole file as the disk holds it: through O_DIRECT where the file system has it
 // (after a failed fsync, the page cache may still show pages that never reached the disk),
 // else buffered. `size` is the file's size.
-Status ReadWholeFile(FileSystem& fs, const std::string& path, AlignedBuffer* out,
-                     uint64_t* size) {
+Status ReadWholeFile(FileSystem& fs, const std::string& path, AlignedBuffer* out, uint64_t* size) {
   std::unique_ptr<File> file;
   int err = fs.Open(path, FileSystem::kDirect, &file);
   if (err == EINVAL) err = fs.Open(path, FileSystem::kRead, &file);
@@ -181,14 +180,13 @@ Status ExtendSegment(FileSystem& fs, const std::string& dir, File& file, const s
 // *fatal: a sync or rename failed, after which what the disk holds is unknown (a retry would
 // find the file in place and never make its directory entry durable): fail-stop. Other
 // failures (no space for the zeros) leave nothing behind and may be retried.
-Status CreateSegment(FileSystem& fs, const std::string& dir, const std::string& path,
-                     uint64_t size, const std::atomic<bool>* stop, std::unique_ptr<File>* out,
-                     bool* fatal) {
+Status CreateSegment(FileSystem& fs, const std::string& dir, const std::string& path, uint64_t size,
+                     const std::atomic<bool>* stop, std::unique_ptr<File>* out, bool* fatal) {
   const std::string tmp = path + ".tmp";
   fs.Unlink(tmp);  // A leftover of an earlier attempt; absence is the normal case.
   std::unique_ptr<File> file;
-  if (const int err = fs.Open(tmp, FileSystem::kWrite | FileSystem::kCreate | FileSystem::kTruncate,
-                              &file);
+  if (const int err =
+          fs.Open(tmp, FileSystem::kWrite | FileSystem::kCreate | FileSystem::kTruncate, &file);
       err != 0) {
     return IoError("create", tmp, err);
   }
@@ -404,8 +402,7 @@ Status ReadIdFile(FileSystem& fs, const std::string& dir, std::optional<IdFile>*
   size_t done = 0;
   if (const int e = file->Read(&id, sizeof(id), 0, &done); e != 0) return IoError("read", path, e);
   if (done != sizeof(id) || id.magic != kIdMagic ||
-      id.crc != Crc32c(reinterpret_cast<const std::byte*>(&id) + 8, sizeof(id) - 8) ||
-      id.id == 0) {
+      id.crc != Crc32c(reinterpret_cast<const std::byte*>(&id) + 8, sizeof(id) - 8) || id.id == 0) {
     return Status::Error("journal: " + path + " is damaged: refusing to open");
   }
   *out = id;
@@ -486,7 +483,8 @@ Status ListSegments(FileSystem& fs, const Options& options, std::vector<SegmentF
     }
   }
   if (removed) {
-    if (const int err = fs.SyncDir(options.dir); err != 0) return IoError("fsync", options.dir, err);
+    if (const int err = fs.SyncDir(options.dir); err != 0)
+      return IoError("fsync", options.dir, err);
   }
   std::sort(segments->begin(), segments->end(),
             [](const SegmentFile& a, const SegmentFile& b) { return a.index < b.index; });
@@ -534,9 +532,9 @@ Status OpenDirectory(FileSystem& fs, const std::string& path, std::unique_ptr<Di
 // One pass over all segments: verifies entries, replays them and decides where appends go on.
 class Scanner {
  public:
-  Scanner(FileSystem& fs, const Options& options, std::optional<IdFile> id,
-          uint64_t after_sequence, const std::function<void(const ReadEntry&)>& replay,
-          RecoveryReport* report, std::vector<SegmentFile>* segments)
+  Scanner(FileSystem& fs, const Options& options, std::optional<IdFile> id, uint64_t after_sequence,
+          const std::function<void(const ReadEntry&)>& replay, RecoveryReport* report,
+          std::vector<SegmentFile>* segments)
       : fs_(fs),
         options_(options),
         id_(id),
@@ -604,7 +602,8 @@ class Scanner {
       }
       if (const std::string why = CheckSound(header); !why.empty()) {
         return Status::Error("journal: refusing to open: " + Where(segments_[s].path, offset) +
-                             ": " + why + " (a crash cannot write this; is the binary older "
+                             ": " + why +
+                             " (a crash cannot write this; is the binary older "
                              "than the journal?)");
       }
       if (Status status = Accept(header, s, offset); !status.ok()) return status;
@@ -619,7 +618,8 @@ class Scanner {
       return "entry format version " + std::to_string(header.version) + " (this binary knows " +
              std::to_string(kEntryFormatVersion) + ")";
     }
-    if (header.version > 0 && !id_) return "the entry carries a journal id but journal.id is missing";
+    if (header.version > 0 && !id_)
+      return "the entry carries a journal id but journal.id is missing";
     if (!Ours(header) && header.version == 0) {
       return "an old-format entry (no journal id) where journal.id says ids began at sequence " +
              std::to_string(id_->since_sequence) + ": it belongs to another journal";
@@ -738,8 +738,8 @@ class Scanner {
   Status CutTail(Position first, const std::string& what) {
     report_->tail_cut = true;
     if (options_.read_only) {
-      report_->tail_cut_message = "journal: a start would cut a torn tail at " + WhereTail() +
-                                  ": " + what;
+      report_->tail_cut_message =
+          "journal: a start would cut a torn tail at " + WhereTail() + ": " + what;
       return Status::Ok();
     }
     for (size_t s = first.segment; s < segments_.size(); ++s) {
@@ -1092,7 +1092,8 @@ Status Journal::Impl::DropSegmentsThrough(uint64_t sequence) {
     if (const int err = fs->Rename(victim, trash); err != 0 && err != ENOENT) {
       return IoError("rename", victim, err);
     }
-    if (const int err = fs->SyncDir(options.dir); err != 0) return IoError("fsync", options.dir, err);
+    if (const int err = fs->SyncDir(options.dir); err != 0)
+      return IoError("fsync", options.dir, err);
     closed.pop_front();
   }
   return Status::Ok();

@@ -76,8 +76,8 @@ struct EntryHeader {
   // Sequence of the first entry of the Append this entry was written by (its group). Lets
   // recovery tell a group torn by a crash from corruption; 0 in journals written before it.
   uint64_t group_first;
-  uint64_t journal_id;   // The journal's random id (journal.id); 0 in version-0 entries.
-  uint8_t reserved[8];   // Zero.
+  uint64_t journal_id;  // The journal's random id (journal.id); 0 in version-0 entries.
+  uint8_t reserved[8];  // Zero.
 };
 static_assert(sizeof(EntryHeader) == kEntryHeaderSize);
 

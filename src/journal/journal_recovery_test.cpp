@@ -24,7 +24,8 @@ uint64_t TimestampOf(uint64_t sequence) { return 1'700'000'000'000'000'000 + seq
 
 std::vector<std::byte> BodyOf(uint64_t sequence, uint8_t salt = 0) {
   std::vector<std::byte> body(48 + (sequence % 5) * 8);
-  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<std::byte>(sequence * 7 + i + salt);
+  for (size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<std::byte>(sequence * 7 + i + salt);
   return body;
 }
 

@@ -130,10 +130,10 @@ class StateMachine {
   uint64_t commit_timestamp() const { return commit_timestamp_; }
   uint64_t accounts_count() const;
   uint64_t transfers_count() const;
-  // Pending transfers with a timeout that are not yet posted, voided or expired; while any
-  // exist, the sequencer journals a tick at least once a second.
+  // Pending transfers with a timeout that are not yet posted, voided or expired.
   uint64_t pending_with_timeout_count() const;
-  // The earliest expiry time (ns) of those, or UINT64_MAX when there is none.
+  // The earliest expiry time (ns) of those, or UINT64_MAX when there is none (it may be one
+  // already posted or voided: a tick at it expires nothing). The sequencer ticks at it.
   uint64_t next_expiry() const;
 
   // Recomputes the invariants from the state: per ledger, debits equal credits, pending and

@@ -1,13 +1,14 @@
 // Focused tests of the state machine; the randomized comparison with a reference model is in
 // model_test.cpp.
 #include "ledger/state_machine.h"
-#include "ledger/testing.h"
-#include "ledger/transfer_list.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <vector>
+
+#include "ledger/testing.h"
+#include "ledger/transfer_list.h"
 
 namespace corridor::ledger {
 namespace {
@@ -324,8 +325,8 @@ TEST(StateMachine, PostOfTheWholeAmountLeavesTheSameStateUnderBothRules) {
 // (32-bit ones aborted at transfer 2^32, and replay aborted again on every restart).
 TEST(TransferList, HoldsTransferNumbersPast2To32) {
   constexpr uint64_t k2To32 = uint64_t{1} << 32;
-  const std::vector<uint64_t> numbers = {7, k2To32 - 1, k2To32, k2To32 + 5, uint64_t{1} << 40,
-                                         UINT64_MAX - 1};
+  const std::vector<uint64_t> numbers = {7,          k2To32 - 1,        k2To32,
+                                         k2To32 + 5, uint64_t{1} << 40, UINT64_MAX - 1};
   TransferList list;
   for (const uint64_t n : numbers) list.Append(n);
   ASSERT_EQ(list.size(), numbers.size());

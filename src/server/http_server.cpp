@@ -65,7 +65,7 @@ struct Server::Impl {
   uint16_t bound_port = 0;
   bool started = false;
   std::atomic<uint64_t> connections_refused{0};
-  std::atomic<uint64_t> body_bytes{0};  // Reserved by requests in flight.
+  std::atomic<uint64_t> body_bytes{0};      // Reserved by requests in flight.
   uint64_t connections_refused_logged = 0;  // contexts[0] only (the sweep).
 
   std::mutex mu;
@@ -210,7 +210,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool ReserveBody() {
     const auto length = parser_->content_length();
     const uint64_t limit = server_->options.body_limit;
-    const uint64_t bytes = length             ? std::min<uint64_t>(*length, limit)
+    const uint64_t bytes = length               ? std::min<uint64_t>(*length, limit)
                            : parser_->chunked() ? limit
                                                 : 0;
     if (bytes == 0 || !server_->ReserveBody(bytes)) return bytes == 0;

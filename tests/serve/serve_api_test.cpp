@@ -128,7 +128,9 @@ TEST_F(ServeApiTest, LedgerCheckInALoopFromManyConnectionsBesideWrites) {
       };
       for (int round = 0; round < kRounds; ++round) {
         const TransferEvent e{.id = static_cast<u128>(1000 + i * kRounds + round),
-                              .debit_account_id = a, .credit_account_id = b, .amount = 1};
+                              .debit_account_id = a,
+                              .credit_account_id = b,
+                              .amount = 1};
         HttpResponse r;
         std::string error;
         if (!c->Request("POST", "/v1/transfers", "[" + e.ToJson() + "]", &r, &error)) {
@@ -351,10 +353,16 @@ TEST_F(ServeApiTest, PendingIsPostedInPartOrVoidedAndShowsItsState) {
 TEST_F(ServeApiTest, APostSaysItsAmountAndAbsentIsRefused) {
   const u128 a = 1, b = 2;
   CreatePlainAccounts(a, b);
-  ASSERT_EQ(CreateTransfers(client(), {{.id = 10, .debit_account_id = a, .credit_account_id = b,
-                                        .amount = 1000, .flags = {"pending"}},
-                                       {.id = 11, .debit_account_id = a, .credit_account_id = b,
-                                        .amount = 400, .flags = {"pending"}}}),
+  ASSERT_EQ(CreateTransfers(client(), {{.id = 10,
+                                        .debit_account_id = a,
+                                        .credit_account_id = b,
+                                        .amount = 1000,
+                                        .flags = {"pending"}},
+                                       {.id = 11,
+                                        .debit_account_id = a,
+                                        .credit_account_id = b,
+                                        .amount = 400,
+                                        .flags = {"pending"}}}),
             (std::vector<std::string>{"ok", "ok"}));
 
   const HttpResponse refused =
@@ -1138,8 +1146,9 @@ TEST_F(ServeProcessTest, RestartOnTheSameDataKeepsEverything) {
   EXPECT_EQ(CreateAccounts(client(), {{.id = a, .user_data = 5}, {.id = 5}}),
             (std::vector<std::string>{"exists", "code_must_not_be_zero"}));
   // The pending transfer still open can be posted; new timestamps follow the old ones.
-  EXPECT_EQ(CreateTransfers(client(), {{.id = 18, .amount = 20, .flags = {"post_pending_transfer"},
-                                        .pending_id = 13}}),
+  EXPECT_EQ(CreateTransfers(
+                client(),
+                {{.id = 18, .amount = 20, .flags = {"post_pending_transfer"}, .pending_id = 13}}),
             std::vector<std::string>{"ok"});
   const Json t18 = BodyJson(Call(client(), "GET", "/v1/transfers/18"));
   const Json t17 = BodyJson(Call(client(), "GET", "/v1/transfers/17"));

@@ -209,7 +209,8 @@ TEST_F(ServeBoundsTest, RequestBodiesPastTheServerWideBoundGet503) {
   const std::string body = "[" + std::string(700'000, ' ') + "]";
   const std::string header =
       "POST /v1/transfers HTTP/1.1\r\nHost: corridor\r\nContent-Type: application/json\r\n"
-      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   const int first = RawConnect(server_.port());
   ASSERT_GE(first, 0);
   ASSERT_TRUE(SendAll(first, header + body.substr(0, 1000)));  // Holds its 700 KB of room.
