@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/crc32c.h"
+#include "base/budget.h"
 #include "base/file_delete.h"
 #include "base/u128.h"
 
@@ -101,6 +102,30 @@ TEST(DeleteFileGradually, DeletesALargeFileAndToleratesAMissingOne) {
   EXPECT_TRUE(DeleteFileGradually(path).ok());  // Already gone: nothing to do.
   EXPECT_TRUE(DeleteFileGradually(std::string(pattern) + "/never-existed").ok());
   std::filesystem::remove_all(pattern);
+}
+
+}  // namespace
+}  // namespace corridor
+
+namespace corridor {
+namespace {
+
+// A budget takes exactly up to its limit, never past it (nor when n alone exceeds it, or the
+// sum would wrap), and what is given back can be taken again.
+TEST(Budget, TakesUpToItsLimitAndNoFurther) {
+  Budget budget(10);
+  EXPECT_TRUE(budget.TryTake(4));
+  EXPECT_TRUE(budget.TryTake(6));
+  EXPECT_FALSE(budget.TryTake(1));
+  EXPECT_EQ(budget.used(), 10u);
+  budget.Give(6);
+  EXPECT_FALSE(budget.TryTake(7));
+  EXPECT_TRUE(budget.TryTake(6));
+  EXPECT_FALSE(budget.TryTake(UINT64_MAX));  // Would wrap: refused, nothing taken.
+  EXPECT_EQ(budget.used(), 10u);
+  Budget wide(UINT64_MAX);
+  EXPECT_TRUE(wide.TryTake(UINT64_MAX - 1));
+  EXPECT_FALSE(wide.TryTake(2));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/budget.h"
 #include "base/check.h"
 #include "core/invariant_checker.h"
 #include "core/journal_clock.h"
@@ -166,7 +167,7 @@ struct Core::Impl {
   // UINT64_MAX when none. Published by the apply thread; the sequencer ticks at it.
   std::atomic<uint64_t> next_deadline{UINT64_MAX};
   // Events from Submit* until the apply thread has applied them; see submitted_events_max.
-  std::atomic<uint64_t> submitted_events{0};
+  Budget submitted_events;
 
   std::mutex apply_mu;
   std::condition_variable apply_cv;
@@ -180,7 +181,8 @@ struct Core::Impl {
   InvariantChecker checker{
       [this](InvariantChecker::Deliver deliver) { TakeCheckImage(std::move(deliver)); }};
 
-  explicit Impl(const Options& o) : options(o), state(o.state) {}
+  explicit Impl(const Options& o)
+      : options(o), state(o.state), submitted_events(o.submitted_events_max) {}
 
   // For the checker: an image of the state as applied once everything submitted before is,
   // taken on the apply thread like a read.
@@ -201,19 +203,8 @@ struct Core::Impl {
     submitted_cv.notify_one();
   }
 
-  // Takes room for `events` more submitted events, or refuses (false) when that would pass
-  // submitted_events_max. One compare-exchange: concurrent submitters never overshoot.
-  bool Admit(uint64_t events) {
-    uint64_t queued = submitted_events.load(std::memory_order_relaxed);
-    do {
-      if (queued + events > options.submitted_events_max) return false;
-    } while (!submitted_events.compare_exchange_weak(queued, queued + events,
-                                                     std::memory_order_relaxed));
-    return true;
-  }
-
   Status Busy(uint64_t events) const {
-    return Status::Busy("busy: " + std::to_string(submitted_events.load()) +
+    return Status::Busy("busy: " + std::to_string(submitted_events.used()) +
                         " events are waiting to be applied and " + std::to_string(events) +
                         " more would pass the limit of " +
                         std::to_string(options.submitted_events_max) + "; retry later");
@@ -485,7 +476,7 @@ struct Core::Impl {
         Apply(item);
         // Admitted in Submit*: the item's events are applied (or failed) and leave the count.
         const uint64_t events = item.events();
-        CORRIDOR_CHECK(submitted_events.fetch_sub(events, std::memory_order_relaxed) >= events);
+        submitted_events.Give(events);
       }
       // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
       // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
@@ -577,7 +568,9 @@ Core::~Core() {
 
 void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done) {
   CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
-  if (!impl_->Admit(events.size())) return done(impl_->Busy(events.size()), {});
+  if (!impl_->submitted_events.TryTake(events.size())) {
+    return done(impl_->Busy(events.size()), {});
+  }
   Item item;
   item.kind = journal::EntryKind::create_accounts;
   item.accounts = std::move(events);
@@ -587,7 +580,9 @@ void Core::SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done
 
 void Core::SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done) {
   CORRIDOR_CHECK(events.size() <= ledger::kBatchEventsMax);
-  if (!impl_->Admit(events.size())) return done(impl_->Busy(events.size()), {});
+  if (!impl_->submitted_events.TryTake(events.size())) {
+    return done(impl_->Busy(events.size()), {});
+  }
   Item item;
   item.kind = journal::EntryKind::create_transfers;
   item.transfers = std::move(events);
@@ -654,6 +649,6 @@ bool Core::failed() const { return impl_->failed.load(); }
 std::string Core::failure() const { return impl_->Failure(); }
 uint64_t Core::last_sequence() const { return impl_->last_sequence.load(); }
 uint64_t Core::journal_writes() const { return impl_->journal_writes.load(); }
-uint64_t Core::submitted_events() const { return impl_->submitted_events.load(); }
+uint64_t Core::submitted_events() const { return impl_->submitted_events.used(); }
 
 }  // namespace corridor::core

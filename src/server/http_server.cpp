@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/budget.h"
+
 namespace corridor::server {
 namespace {
 
@@ -65,7 +67,7 @@ struct Server::Impl {
   uint16_t bound_port = 0;
   bool started = false;
   std::atomic<uint64_t> connections_refused{0};
-  std::atomic<uint64_t> body_bytes{0};      // Reserved by requests in flight.
+  Budget body_bytes;                        // Reserved by requests in flight.
   uint64_t connections_refused_logged = 0;  // contexts[0] only (the sweep).
 
   std::mutex mu;
@@ -85,17 +87,8 @@ struct Server::Impl {
         acceptor(*contexts[0]),
         accept_retry(*contexts[0]),
         sweep(*contexts[0]),
-        stop_grace(*contexts[0]) {}
-
-  // Takes room for `bytes` of request body, or refuses (false) past the bound; one
-  // compare-exchange, so concurrent connections never overshoot.
-  bool ReserveBody(uint64_t bytes) {
-    uint64_t held = body_bytes.load(std::memory_order_relaxed);
-    do {
-      if (held + bytes > options.bodies_in_flight_max_bytes) return false;
-    } while (!body_bytes.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
-    return true;
-  }
+        stop_grace(*contexts[0]),
+        body_bytes(options.bodies_in_flight_max_bytes) {}
 
   void Accept();
   void Adopt(Socket socket);
@@ -213,14 +206,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const uint64_t bytes = length               ? std::min<uint64_t>(*length, limit)
                            : parser_->chunked() ? limit
                                                 : 0;
-    if (bytes == 0 || !server_->ReserveBody(bytes)) return bytes == 0;
+    if (bytes == 0 || !server_->body_bytes.TryTake(bytes)) return bytes == 0;
     reserved_ = bytes;
     return true;
   }
 
   void ReleaseBody() {
     if (reserved_ == 0) return;
-    server_->body_bytes.fetch_sub(reserved_, std::memory_order_relaxed);
+    server_->body_bytes.Give(reserved_);
     reserved_ = 0;
   }
 
@@ -546,7 +539,7 @@ void Server::Run() {
 void Server::Stop() { impl_->StopNow(); }
 
 uint64_t Server::body_bytes_in_flight() const {
-  return impl_->body_bytes.load(std::memory_order_relaxed);
+  return impl_->body_bytes.used();
 }
 
 uint64_t Server::connections_refused() const {
