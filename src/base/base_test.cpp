@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "base/crc32c.h"
 #include "base/budget.h"
+#include "base/crc32c.h"
 #include "base/file_delete.h"
 #include "base/u128.h"
 

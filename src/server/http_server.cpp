@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,8 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -538,9 +537,7 @@ void Server::Run() {
 
 void Server::Stop() { impl_->StopNow(); }
 
-uint64_t Server::body_bytes_in_flight() const {
-  return impl_->body_bytes.used();
-}
+uint64_t Server::body_bytes_in_flight() const { return impl_->body_bytes.used(); }
 
 uint64_t Server::connections_refused() const {
   return impl_->connections_refused.load(std::memory_order_relaxed);
