@@ -47,7 +47,14 @@ struct ExpiresLater {
   }
 };
 
-enum class UndoKind : uint8_t { account_created, account_updated, transfer_created, state_changed };
+enum class UndoKind : uint8_t {
+  account_created,
+  account_updated,
+  transfer_created,
+  state_changed,
+  account_failure_remembered,
+  transfer_failure_remembered,
+};
 struct Undo {
   UndoKind kind;
   PendingState state_before;
@@ -100,7 +107,12 @@ struct StateMachine::State {
   uint64_t pending_with_timeout = 0;
 
   bool in_chain = false;
-  std::vector<Undo> undo;  // Effects of the open linked chain, to undo it if it fails.
+  uint32_t savepoints = 0;  // Open savepoints (see StateMachine::OpenSavepoint).
+  // Effects of the open linked chain and of open savepoints, newest last, to undo them if the
+  // chain fails or the savepoint is rolled back.
+  std::vector<Undo> undo;
+
+  bool recording() const { return in_chain || savepoints > 0; }
 
   u128 AccountIdOf(uint64_t ref) const {
     return (ref & kFailureBit) ? account_failures[ref & ~kFailureBit].id : accounts[ref].id;
@@ -133,7 +145,7 @@ struct StateMachine::State {
   }
 
   void SaveAccount(uint64_t index) {
-    if (!in_chain) return;
+    if (!recording()) return;
     undo.push_back(Undo{UndoKind::account_updated, PendingState::none, index, 0, accounts[index]});
   }
 
@@ -151,7 +163,7 @@ struct StateMachine::State {
     transfers.push_back(record);
     transfer_states.push_back(state);
     const uint64_t slot = transfer_index.Insert(hash, number);
-    if (in_chain) {
+    if (recording()) {
       undo.push_back(Undo{UndoKind::transfer_created, state, number, slot, Account{}});
     }
     RecordTransferOn(dr, number);
@@ -172,8 +184,11 @@ struct StateMachine::State {
     transfer_states.pop_back();
   }
 
-  void Rollback() {
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+  // Undoes the effects recorded after undo[mark], newest first.
+  void RollbackTo(size_t mark) {
+    CORRIDOR_CHECK(mark <= undo.size());
+    while (undo.size() > mark) {
+      const Undo* it = &undo.back();
       switch (it->kind) {
         case UndoKind::account_created:
           CORRIDOR_CHECK(it->index + 1 == accounts.size());
@@ -192,12 +207,25 @@ struct StateMachine::State {
           if (transfers[it->index].timeout > 0) ++pending_with_timeout;
           transfer_states[it->index] = it->state_before;
           break;
+        case UndoKind::account_failure_remembered:
+          CORRIDOR_CHECK(it->index + 1 == account_failures.size());
+          account_index.EraseLastInserted(it->slot);
+          account_failures.pop_back();
+          break;
+        case UndoKind::transfer_failure_remembered:
+          CORRIDOR_CHECK(it->index + 1 == transfer_failures.size());
+          transfer_index.EraseLastInserted(it->slot);
+          transfer_failures.pop_back();
+          break;
       }
+      undo.pop_back();
     }
-    undo.clear();
   }
 
   void ExpireThrough(uint64_t timestamp) {
+    // Expiry is not undone (its heap entry is gone): inside a savepoint nothing may be due,
+    // which OpenSavepoint ensures by expiring through the command's timestamp first.
+    CORRIDOR_CHECK(savepoints == 0 || expiries.empty() || expiries.front().expires_at > timestamp);
     while (!expiries.empty() && expiries.front().expires_at <= timestamp) {
       const Expiry e = expiries.front();
       std::pop_heap(expiries.begin(), expiries.end(), ExpiresLater());
@@ -225,16 +253,24 @@ struct StateMachine::State {
     if (IsExistsResult(r) || a.id == 0 || a.id == kU128Max) return;
     const uint64_t hash = HashId(a.id);
     if (FindAccountRef(a.id, hash) != IdIndex::kNotFound) return;
-    account_index.Insert(hash, account_failures.size() | kFailureBit);
+    const uint64_t number = account_failures.size();
+    const uint64_t slot = account_index.Insert(hash, number | kFailureBit);
     account_failures.push_back(Failure{a.id, static_cast<uint64_t>(r), 0});
+    if (savepoints > 0) {
+      undo.push_back(Undo{UndoKind::account_failure_remembered, {}, number, slot, {}});
+    }
   }
 
   void RememberTransferFailure(const Transfer& t, CreateTransferResult r) {
     if (IsExistsResult(r) || t.id == 0 || t.id == kU128Max) return;
     const uint64_t hash = HashId(t.id);
     if (FindTransferRef(t.id, hash) != IdIndex::kNotFound) return;
-    transfer_index.Insert(hash, transfer_failures.size() | kFailureBit);
+    const uint64_t number = transfer_failures.size();
+    const uint64_t slot = transfer_index.Insert(hash, number | kFailureBit);
     transfer_failures.push_back(Failure{t.id, static_cast<uint64_t>(r), 0});
+    if (savepoints > 0) {
+      undo.push_back(Undo{UndoKind::transfer_failure_remembered, {}, number, slot, {}});
+    }
   }
 
   CreateAccountResult CreateAccount(const Account& a, uint64_t timestamp);
@@ -290,7 +326,7 @@ CreateAccountResult StateMachine::State::CreateAccount(const Account& a, uint64_
   account_transfers.emplace_back();
   account_history.emplace_back();
   const uint64_t slot = account_index.Insert(hash, number);
-  if (in_chain) undo.push_back(Undo{UndoKind::account_created, PendingState::none, number, slot, {}});
+  if (recording()) undo.push_back(Undo{UndoKind::account_created, PendingState::none, number, slot, {}});
   return R::ok;
 }
 
@@ -493,7 +529,7 @@ CreateTransferResult StateMachine::State::PostOrVoid(const Transfer& t, uint64_t
     dr.debits_posted += amount;
     cr.credits_posted += amount;
   }
-  if (in_chain) {
+  if (recording()) {
     undo.push_back(Undo{UndoKind::state_changed, PendingState::pending, *p_number, 0, {}});
   }
   transfer_states[*p_number] = post ? PendingState::posted : PendingState::voided;
@@ -534,6 +570,7 @@ void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
   const uint64_t first_timestamp = timestamp - n + 1;
   constexpr size_t kNoChain = SIZE_MAX;
   size_t chain = kNoChain;  // Index of the open chain's first event.
+  size_t chain_mark = 0;    // s.undo's size when the chain opened (savepoints keep theirs).
   bool broken = false;
   for (size_t i = 0; i < n; ++i) {
     if (i + kPrefetchDistance < n) __builtin_prefetch(address_of(events[i + kPrefetchDistance]));
@@ -542,7 +579,7 @@ void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
     if (linked && chain == kNoChain) {
       chain = i;
       s.in_chain = true;
-      s.undo.clear();
+      chain_mark = s.undo.size();
     }
     Result r;
     if (linked && i == n - 1) {
@@ -555,7 +592,7 @@ void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
     if (r != Result::ok) {
       if (chain != kNoChain && !broken) {
         broken = true;
-        s.Rollback();
+        s.RollbackTo(chain_mark);
         for (size_t j = chain; j < i; ++j) (*results)[j] = Result::linked_event_failed;
       }
       (*results)[i] = r;
@@ -563,7 +600,7 @@ void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
     }
     if (chain != kNoChain && (!linked || i == n - 1)) {  // Chains end by flags.
       s.in_chain = false;
-      s.undo.clear();
+      if (s.savepoints == 0) s.undo.clear();
       if (broken) {
         for (size_t j = chain; j <= i; ++j) remember(events[j], (*results)[j]);
       }
@@ -571,7 +608,7 @@ void ExecuteBatch(State& s, std::span<const Event> events, uint64_t timestamp,
       broken = false;
     }
   }
-  CORRIDOR_CHECK(!s.in_chain && s.undo.empty());
+  CORRIDOR_CHECK(!s.in_chain && (s.savepoints > 0 || s.undo.empty()));
 }
 
 }  // namespace
@@ -625,6 +662,31 @@ void StateMachine::CreateTransfers(uint64_t timestamp, std::span<const Transfer>
       [&s](const Transfer& t) { return s.transfer_index.FirstSlot(HashId(t.id)); });
   s.DropResolvedExpiries();
   commit_timestamp_ = timestamp;
+}
+
+StateMachine::Savepoint StateMachine::OpenSavepoint(uint64_t timestamp) {
+  State& s = *state_;
+  CORRIDOR_CHECK(!s.in_chain && timestamp >= commit_timestamp_);
+  if (s.savepoints == 0) {
+    s.ExpireThrough(timestamp);
+    s.DropResolvedExpiries();
+  }
+  ++s.savepoints;
+  return Savepoint{s.undo.size()};
+}
+
+void StateMachine::RollbackTo(Savepoint savepoint) {
+  State& s = *state_;
+  CORRIDOR_CHECK(s.savepoints > 0 && !s.in_chain);
+  s.RollbackTo(savepoint.mark);
+  --s.savepoints;
+}
+
+void StateMachine::Release(Savepoint savepoint) {
+  State& s = *state_;
+  CORRIDOR_CHECK(s.savepoints > 0 && !s.in_chain && savepoint.mark <= s.undo.size());
+  --s.savepoints;
+  if (s.savepoints == 0) s.undo.clear();
 }
 
 void StateMachine::Tick(uint64_t timestamp) {

@@ -113,6 +113,21 @@ class StateMachine {
   void CreateTransfers(uint64_t timestamp, std::span<const Transfer> events,
                        std::vector<CreateTransferResult>* results,
                        PostAmountRule rule = PostAmountRule::tigerbeetle_0_16);
+  // Savepoints, for a hub command whose ledger changes must be undone when a later step of it
+  // fails (DESIGN.md: a command that touches several modules succeeds or fails as a whole).
+  // Every change made while one is open (accounts, transfers, posts and voids, remembered
+  // failures) is undone by RollbackTo; Release keeps them. Savepoints nest (close the newest
+  // first) and are closed before the command ends. Opening the outermost one first expires
+  // what is due at `timestamp` (>= commit_timestamp()), the command's timestamp: batches
+  // inside it carry timestamps up to that, so nothing expires inside a savepoint, where an
+  // expiry could not be undone.
+  struct Savepoint {
+    size_t mark;
+  };
+  Savepoint OpenSavepoint(uint64_t timestamp);
+  void RollbackTo(Savepoint savepoint);
+  void Release(Savepoint savepoint);
+
   // A time tick: expires pending transfers whose timeout is at or before `timestamp`.
   // Requires timestamp >= MinNextTimestamp(0).
   void Tick(uint64_t timestamp);

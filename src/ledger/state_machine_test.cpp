@@ -92,6 +92,104 @@ TEST(StateMachine, TickExpiresReservationsInJournalTime) {
             std::vector<R>{R::pending_transfer_expired});
 }
 
+// Builds the same starting ledger in `l`: accounts 1 (history), 2 and 3, a pending transfer
+// 10 (1 -> 2, 500, 60 s) and a failed id 13.
+void BuildSavepointFixture(Ledger& l) {
+  l.Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2), MakeAccount(3)});
+  l.Transfers({MakeTransfer(10, 1, 2, 500, kTransferPending, 60), MakeTransfer(13, 1, 1, 1)});
+}
+
+// Everything a hub command may do to the ledger inside a savepoint: new accounts, plain and
+// pending transfers (one with a timeout), a post of an older reservation, a linked chain that
+// fails, and failures remembered for their ids.
+void ChangeEverything(Ledger& l) {
+  EXPECT_EQ(l.Accounts({MakeAccount(4), MakeAccount(0)}),
+            (std::vector<CreateAccountResult>{CreateAccountResult::ok,
+                                              CreateAccountResult::id_must_not_be_zero}));
+  EXPECT_EQ(l.Transfers({MakeTransfer(20, 1, 4, 70), MakeTransfer(21, 2, 3, 5, kTransferPending, 9),
+                         MakeTransfer(22, 0, 0, 0, kTransferPostPendingTransfer, 0, 10),
+                         MakeTransfer(23, 3, 4, 1, kTransferLinked), MakeTransfer(24, 9, 4, 1),
+                         MakeTransfer(25, 4, 4, 1)}),
+            (std::vector<R>{R::ok, R::ok, R::ok, R::linked_event_failed,
+                            R::debit_account_not_found, R::accounts_must_be_different}));
+}
+
+TEST(StateMachine, SavepointRollbackLeavesTheStateAsIfNothingHappened) {
+  Ledger a;
+  Ledger b;
+  BuildSavepointFixture(a);
+  BuildSavepointFixture(b);
+  a.now += 10;
+  const StateMachine::Savepoint sp = a.sm.OpenSavepoint(a.now + 100);
+  ChangeEverything(a);
+  a.sm.RollbackTo(sp);
+  EXPECT_EQ(a.sm.LookupAccount(4), nullptr);
+  EXPECT_EQ(a.sm.LookupTransfer(20), nullptr);
+  EXPECT_EQ(a.sm.TransferState(10), PendingState::pending);
+  EXPECT_EQ(a.sm.LookupAccount(1)->debits_pending, 500u);
+  EXPECT_EQ(a.sm.pending_with_timeout_count(), 1u);
+  {  // A failed id is forgotten too: it can succeed now (and that is rolled back as well).
+    const StateMachine::Savepoint again = a.sm.OpenSavepoint(a.sm.commit_timestamp() + 100);
+    EXPECT_EQ(a.Transfers({MakeTransfer(25, 1, 3, 1)}), std::vector<R>{R::ok});
+    a.sm.RollbackTo(again);
+  }
+  // The ids are free again: the same events after the rollback are applied afresh, on both,
+  // at the same timestamps (the rolled-back batches used some up: they are not reused).
+  a.now = a.sm.commit_timestamp() + 10;
+  b.now = a.now;
+  ChangeEverything(a);
+  ChangeEverything(b);
+  EXPECT_EQ(a.sm.StateHash(), b.sm.StateHash());
+  EXPECT_EQ(a.sm.transfers_count(), b.sm.transfers_count());
+  EXPECT_EQ(a.sm.GetAccountTransfers(1, 0, 10).size(), b.sm.GetAccountTransfers(1, 0, 10).size());
+  EXPECT_TRUE(a.sm.CheckInvariants().empty());
+  // The same future: transfer 21 expires on both.
+  a.now += 10 * kSecond;
+  b.now = a.now;
+  a.sm.Tick(a.now);
+  b.sm.Tick(b.now);
+  EXPECT_EQ(a.sm.TransferState(21), PendingState::expired);
+  EXPECT_EQ(a.sm.StateHash(), b.sm.StateHash());
+}
+
+TEST(StateMachine, SavepointReleaseKeepsTheChangesAndNestedRollbackOnlyItsOwn) {
+  Ledger a;
+  Ledger b;
+  BuildSavepointFixture(a);
+  BuildSavepointFixture(b);
+  a.now += 10;
+  b.now = a.now;
+  const StateMachine::Savepoint outer = a.sm.OpenSavepoint(a.now + 100);
+  ChangeEverything(a);
+  ChangeEverything(b);
+  const StateMachine::Savepoint inner = a.sm.OpenSavepoint(a.now + 100);
+  a.Transfers({MakeTransfer(30, 1, 3, 11), MakeTransfer(31, 0, 0, 0, kTransferVoidPendingTransfer,
+                                                         0, 21)});
+  EXPECT_EQ(a.sm.TransferState(21), PendingState::voided);
+  a.sm.RollbackTo(inner);
+  EXPECT_EQ(a.sm.TransferState(21), PendingState::pending);
+  a.sm.Release(outer);
+  a.Transfers({MakeTransfer(32, 1, 3, 1)});
+  b.now = a.now - 1;
+  b.Transfers({MakeTransfer(32, 1, 3, 1)});
+  EXPECT_EQ(a.sm.StateHash(), b.sm.StateHash());
+  EXPECT_TRUE(a.sm.CheckInvariants().empty());
+}
+
+TEST(StateMachine, SavepointExpiresWhatIsDueBeforeItOpens) {
+  Ledger l;
+  BuildSavepointFixture(l);
+  const uint64_t due = l.sm.LookupTransfer(10)->timestamp + 60 * kSecond;
+  l.now = due;
+  const StateMachine::Savepoint sp = l.sm.OpenSavepoint(due);
+  EXPECT_EQ(l.sm.TransferState(10), PendingState::expired);
+  l.now = due - 1;  // Batches inside carry timestamps up to the savepoint's.
+  EXPECT_EQ(l.Transfers({MakeTransfer(40, 0, 0, 0, kTransferPostPendingTransfer, 0, 10)}),
+            std::vector<R>{R::pending_transfer_expired});
+  l.sm.RollbackTo(sp);
+  EXPECT_EQ(l.sm.TransferState(10), PendingState::expired);  // An expiry is not undone.
+}
+
 TEST(StateMachine, SnapshotRestoresTheSameStateAndFuture) {
   Ledger a;
   a.Accounts({MakeAccount(1, kAccountHistory), MakeAccount(2), MakeAccount(3),
