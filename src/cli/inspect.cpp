@@ -29,7 +29,8 @@ int Inspect(int argc, char** argv) {
   options.dir = dir;
   core::OpenReport report;
   // Read-only: inspecting must not change a byte (no sync, no cut, no preallocation).
-  const Status st = core::Core::Inspect(options, &report, [&](const ledger::StateMachine& sm) {
+  const Status st = core::Core::Inspect(options, &report, [&](const hub::Hub& hub) {
+    const ledger::StateMachine& sm = hub.ledger();
     const journal::RecoveryReport& j = report.journal;
     std::printf("data: %s\n", dir.c_str());
     std::printf("snapshot sequence: %llu\n",
@@ -49,7 +50,10 @@ int Inspect(int argc, char** argv) {
     const std::vector<std::string> violations = sm.CheckInvariants();
     std::printf("invariants: %s\n", violations.empty() ? "ok" : "VIOLATED");
     for (const std::string& v : violations) std::printf("  %s\n", v.c_str());
-    std::printf("state hash: %s\n", U128ToString(sm.StateHash()).c_str());
+    std::printf("participants: %zu\n", hub.participants().all().size());
+    std::printf("configured: %s\n", hub.settings() != nullptr ? "yes" : "no");
+    std::printf("ledger hash: %s\n", U128ToString(sm.StateHash()).c_str());
+    std::printf("state hash: %s\n", U128ToString(hub.StateHash()).c_str());
   });
   if (!st.ok()) {
     std::fprintf(stderr, "inspect: %s\n", st.message().c_str());

@@ -28,9 +28,11 @@ struct Item {
   bool journaled = true;  // False for reads and snapshot requests.
   std::vector<ledger::Account> accounts;
   std::vector<ledger::Transfer> transfers;
+  std::vector<std::byte> command;  // An encoded hub command (hub/commands.h).
   Core::AccountsDone accounts_done;
   Core::TransfersDone transfers_done;
-  std::function<void(const ledger::StateMachine&, uint64_t applied_sequence)> read;
+  Core::CommandDone command_done;
+  std::function<void(const hub::Hub&, uint64_t applied_sequence)> read;
   uint64_t sequence = 0;
   uint64_t timestamp = 0;
   Status status;
@@ -38,14 +40,21 @@ struct Item {
   // Filled by the apply thread, handed to the done callback once its whole batch is applied.
   std::vector<ledger::CreateAccountResult> account_results;
   std::vector<ledger::CreateTransferResult> transfer_results;
+  hub::Outcome outcome;
 
   uint64_t body_bytes() const {
     return accounts.size() * sizeof(ledger::Account) +
-           transfers.size() * sizeof(ledger::Transfer);
+           transfers.size() * sizeof(ledger::Transfer) + command.size();
   }
-  uint32_t events() const { return static_cast<uint32_t>(accounts.size() + transfers.size()); }
+  // Ledger events, each taking a timestamp of its own: a command reserves as many as it may
+  // make (hub::kCommandLedgerEventsMax).
+  uint32_t events() const {
+    if (kind == journal::EntryKind::command) return hub::kCommandLedgerEventsMax;
+    return static_cast<uint32_t>(accounts.size() + transfers.size());
+  }
   std::span<const std::byte> body() const {
     if (kind == journal::EntryKind::create_accounts) return std::as_bytes(std::span(accounts));
+    if (kind == journal::EntryKind::command) return command;
     return std::as_bytes(std::span(transfers));
   }
 };
@@ -64,27 +73,40 @@ ledger::PostAmountRule PostRuleOf(uint8_t version) {
                       : ledger::PostAmountRule::tigerbeetle_0_16;
 }
 
-void ApplyEntry(ledger::StateMachine* sm, const journal::ReadEntry& entry) {
-  const journal::EntryKind kind = entry.kind;
+// Replays one journal entry. A command this binary cannot apply (unknown kind or version)
+// is an error: start-up stops, naming the entry.
+Status ApplyEntry(hub::Hub* hub, const journal::ReadEntry& entry) {
   const uint64_t timestamp = entry.timestamp;
   const std::span<const std::byte> body = entry.body;
-  switch (kind) {
+  switch (entry.kind) {
     case journal::EntryKind::create_accounts: {
       std::vector<ledger::CreateAccountResult> results;
-      sm->CreateAccounts(timestamp, CopyBody<ledger::Account>(body), &results);
-      return;
+      hub->ledger().CreateAccounts(timestamp, CopyBody<ledger::Account>(body), &results);
+      hub->AfterLedgerBatch(timestamp);
+      return Status::Ok();
     }
     case journal::EntryKind::create_transfers: {
       std::vector<ledger::CreateTransferResult> results;
-      sm->CreateTransfers(timestamp, CopyBody<ledger::Transfer>(body), &results,
-                          PostRuleOf(entry.version));
-      return;
+      hub->ledger().CreateTransfers(timestamp, CopyBody<ledger::Transfer>(body), &results,
+                                    PostRuleOf(entry.version));
+      hub->AfterLedgerBatch(timestamp);
+      return Status::Ok();
     }
     case journal::EntryKind::tick:
-      sm->Tick(timestamp);
-      return;
+      hub->Tick(timestamp);
+      return Status::Ok();
+    case journal::EntryKind::command: {
+      const Status st = hub::Hub::CheckCommand(body);
+      if (!st.ok()) {
+        return Status::Error("refusing to start: journal entry " +
+                             std::to_string(entry.sequence) + ": " + st.message());
+      }
+      hub->ApplyCommand(timestamp, body);
+      return Status::Ok();
+    }
   }
   CORRIDOR_CHECK(false);  // Journal::Open refuses unknown kinds: reaching here is a bug.
+  return Status::Ok();
 }
 
 FileSystem& FsOf(const Options& options) {
@@ -131,7 +153,7 @@ Status CheckJournalCoversSnapshots(const Options& options, uint64_t loaded_snaps
 struct Core::Impl {
   Options options;
   std::unique_ptr<journal::Journal> journal;
-  ledger::StateMachine state;
+  hub::Hub state;
   uint64_t applied_sequence = 0;  // Apply thread only.
   uint64_t entries_since_snapshot = 0;
   // Journal segments are kept back to the snapshot before the newest one, so that a damaged
@@ -144,7 +166,7 @@ struct Core::Impl {
 
   struct SnapshotJob {
     uint64_t sequence = 0;
-    ledger::SnapshotImage image;
+    hub::HubImage image;
     std::promise<Status>* done = nullptr;  // Null for periodic snapshots.
   };
   std::mutex snapshot_mu;
@@ -189,8 +211,8 @@ struct Core::Impl {
   void TakeCheckImage(InvariantChecker::Deliver deliver) {
     Item item;
     item.journaled = false;
-    item.read = [deliver = std::move(deliver)](const ledger::StateMachine& sm, uint64_t) {
-      deliver(sm.TakeSnapshotImage());
+    item.read = [deliver = std::move(deliver)](const hub::Hub& hub, uint64_t) {
+      deliver(hub.ledger().TakeSnapshotImage());
     };
     Submit(std::move(item));
   }
@@ -263,7 +285,7 @@ struct Core::Impl {
 
   void SequencerLoop() {
     uint64_t seq = journal->last_sequence();
-    uint64_t ts = std::max(journal->last_timestamp(), state.commit_timestamp());
+    uint64_t ts = std::max(journal->last_timestamp(), state.ledger().commit_timestamp());
     JournalClock clock(ts, options.wall_clock_ns, options.monotonic_clock_ns);
     std::vector<Item> group;
     std::vector<journal::NewEntry> entries;
@@ -370,7 +392,7 @@ struct Core::Impl {
   void StartSnapshot(std::promise<Status>* done) {
     SnapshotJob job;
     job.sequence = applied_sequence;
-    job.image = state.TakeSnapshotImage();
+    job.image = state.TakeImage();
     job.done = done;
     snapshots_outstanding.fetch_add(1);
     {
@@ -400,7 +422,7 @@ struct Core::Impl {
       }
       const Status st =
           WriteSnapshot(FsOf(options), options.dir, job.sequence, job.image, options.direct_io);
-      job.image = ledger::SnapshotImage();  // Unpins the transfer records.
+      job.image = hub::HubImage();  // Unpins the transfer records.
       if (st.ok() && job.sequence > newest_snapshot) {
         // Kept: this snapshot and the one before it (start-up's fallback), with the journal
         // from there on. Older snapshots would only fill the disk.
@@ -434,15 +456,19 @@ struct Core::Impl {
     if (!item.status.ok()) return;  // Answered with the failure by Answer().
     CORRIDOR_CHECK(item.sequence == applied_sequence + 1);
     if (item.kind == journal::EntryKind::create_accounts) {
-      state.CreateAccounts(item.timestamp, item.accounts, &item.account_results);
+      state.ledger().CreateAccounts(item.timestamp, item.accounts, &item.account_results);
+      state.AfterLedgerBatch(item.timestamp);
     } else if (item.kind == journal::EntryKind::create_transfers) {
-      state.CreateTransfers(item.timestamp, item.transfers, &item.transfer_results,
-                            PostRuleOf(journal::kEntryFormatVersion));
+      state.ledger().CreateTransfers(item.timestamp, item.transfers, &item.transfer_results,
+                                     PostRuleOf(journal::kEntryFormatVersion));
+      state.AfterLedgerBatch(item.timestamp);
+    } else if (item.kind == journal::EntryKind::command) {
+      item.outcome = state.ApplyCommand(item.timestamp, item.command);
     } else {
       state.Tick(item.timestamp);
     }
     applied_sequence = item.sequence;
-    next_deadline.store(state.next_expiry(), std::memory_order_relaxed);
+    next_deadline.store(state.next_deadline(), std::memory_order_relaxed);
     // Due snapshots wait while one is still being written: its image pins memory, and a disk
     // slower than the interval would otherwise queue them without end.
     if (options.snapshot_every_entries > 0 &&
@@ -457,6 +483,7 @@ struct Core::Impl {
     if (!item.journaled) return;  // A read answers from inside Apply().
     if (item.accounts_done) item.accounts_done(item.status, std::move(item.account_results));
     if (item.transfers_done) item.transfers_done(item.status, std::move(item.transfer_results));
+    if (item.command_done) item.command_done(item.status, std::move(item.outcome));
   }
 
   void ApplyLoop() {
@@ -495,21 +522,25 @@ Core::Core() = default;
 namespace {
 
 // Loads the newest snapshot and replays the journal after it into `state`.
-Status Recover(const Options& options, bool read_only, ledger::StateMachine* state,
+Status Recover(const Options& options, bool read_only, hub::Hub* state,
                std::unique_ptr<journal::Journal>* journal, OpenReport* report) {
   Status st = LoadNewestSnapshot(FsOf(options), options.dir, state, &report->snapshot_sequence);
   if (!st.ok()) return st;
   uint64_t applied = report->snapshot_sequence;
+  Status replay;  // The first entry that cannot be applied; nothing after it is.
   st = journal::Journal::Open(
       JournalOptions(options, read_only), report->snapshot_sequence,
       [&](const journal::ReadEntry& e) {
+        if (!replay.ok()) return;
         CORRIDOR_CHECK(e.sequence == applied + 1);
-        ApplyEntry(state, e);
+        replay = ApplyEntry(state, e);
+        if (!replay.ok()) return;
         applied = e.sequence;
         ++report->replayed_entries;
       },
       journal, &report->journal);
   if (!st.ok()) return st;
+  if (!replay.ok()) return replay;
   return CheckJournalCoversSnapshots(options, report->snapshot_sequence, report->journal);
 }
 
@@ -524,7 +555,7 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
   impl.applied_sequence = impl.journal->last_sequence();
   impl.newest_snapshot = report->snapshot_sequence;
   impl.last_sequence = impl.journal->last_sequence();
-  impl.next_deadline = impl.state.next_expiry();
+  impl.next_deadline = impl.state.next_deadline();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
   impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
   impl.snapshotter = std::thread([&impl] { impl.SnapshotLoop(); });
@@ -537,8 +568,8 @@ Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenRepor
 }
 
 Status Core::Inspect(const Options& options, OpenReport* report,
-                     const std::function<void(const ledger::StateMachine&)>& fn) {
-  ledger::StateMachine state(options.state);
+                     const std::function<void(const hub::Hub&)>& fn) {
+  hub::Hub state(options.state);
   std::unique_ptr<journal::Journal> journal;
   Status st = Recover(options, /*read_only=*/true, &state, &journal, report);
   if (!st.ok()) return st;
@@ -616,8 +647,8 @@ void Core::Read(const std::function<void(const ledger::StateMachine&)>& fn) {
   std::promise<void> done;
   Item item;
   item.journaled = false;
-  item.read = [&](const ledger::StateMachine& sm, uint64_t) {
-    fn(sm);
+  item.read = [&](const hub::Hub& hub, uint64_t) {
+    fn(hub.ledger());
     done.set_value();
   };
   impl_->Submit(std::move(item));
@@ -627,8 +658,47 @@ void Core::Read(const std::function<void(const ledger::StateMachine&)>& fn) {
 void Core::ReadAsync(std::function<void(const ledger::StateMachine&)> fn) {
   Item item;
   item.journaled = false;
-  item.read = [fn = std::move(fn)](const ledger::StateMachine& sm, uint64_t) { fn(sm); };
+  item.read = [fn = std::move(fn)](const hub::Hub& hub, uint64_t) { fn(hub.ledger()); };
   impl_->Submit(std::move(item));
+}
+
+void Core::ReadHub(const std::function<void(const hub::Hub&)>& fn) {
+  std::promise<void> done;
+  Item item;
+  item.journaled = false;
+  item.read = [&](const hub::Hub& hub, uint64_t) {
+    fn(hub);
+    done.set_value();
+  };
+  impl_->Submit(std::move(item));
+  done.get_future().get();
+}
+
+void Core::ReadHubAsync(std::function<void(const hub::Hub&)> fn) {
+  Item item;
+  item.journaled = false;
+  item.read = [fn = std::move(fn)](const hub::Hub& hub, uint64_t) { fn(hub); };
+  impl_->Submit(std::move(item));
+}
+
+void Core::SubmitCommand(const hub::Command& command, CommandDone done) {
+  if (!impl_->submitted_events.TryTake(hub::kCommandLedgerEventsMax)) {
+    return done(impl_->Busy(hub::kCommandLedgerEventsMax), {});
+  }
+  Item item;
+  item.kind = journal::EntryKind::command;
+  item.command = hub::EncodeCommand(command);
+  item.command_done = std::move(done);
+  impl_->Submit(std::move(item));
+}
+
+Status Core::ExecuteCommand(const hub::Command& command, hub::Outcome* outcome) {
+  std::promise<Status> done;
+  SubmitCommand(command, [&](const Status& st, hub::Outcome o) {
+    *outcome = std::move(o);
+    done.set_value(st);
+  });
+  return done.get_future().get();
 }
 
 void Core::CheckInvariantsAsync(std::function<void(std::vector<std::string>)> done) {
@@ -640,7 +710,7 @@ Status Core::Snapshot() {
   Item item;
   item.journaled = false;
   Impl* impl = impl_.get();
-  item.read = [&done, impl](const ledger::StateMachine&, uint64_t) { impl->StartSnapshot(&done); };
+  item.read = [&done, impl](const hub::Hub&, uint64_t) { impl->StartSnapshot(&done); };
   impl_->Submit(std::move(item));
   return done.get_future().get();
 }

@@ -28,6 +28,7 @@
 #include "base/file_system.h"
 #include "base/status.h"
 #include "journal/journal.h"
+#include "hub/hub.h"
 #include "ledger/state_machine.h"
 
 namespace corridor::core {
@@ -79,6 +80,7 @@ class Core {
   using AccountsDone = std::function<void(const Status&, std::vector<ledger::CreateAccountResult>)>;
   using TransfersDone =
       std::function<void(const Status&, std::vector<ledger::CreateTransferResult>)>;
+  using CommandDone = std::function<void(const Status&, hub::Outcome)>;
 
   // Makes the journal durable as it is on disk, loads the newest snapshot, replays the journal
   // after it and starts the threads. Refuses a directory whose journal does not cover its
@@ -88,7 +90,7 @@ class Core {
   // journal is read as the disk holds it, a torn tail is reported (not cut), and `fn` gets the
   // state it rebuilds. No threads are started.
   static Status Inspect(const Options& options, OpenReport* report,
-                        const std::function<void(const ledger::StateMachine&)>& fn);
+                        const std::function<void(const hub::Hub&)>& fn);
   // Finishes every batch already submitted, then stops.
   ~Core();
 
@@ -99,7 +101,13 @@ class Core {
   void SubmitAccounts(std::vector<ledger::Account> events, AccountsDone done);
   void SubmitTransfers(std::vector<ledger::Transfer> events, TransfersDone done);
 
+  // Submits a hub command (hub/commands.h), encoded here, on the calling thread; `done` gets
+  // its outcome once durable and applied. Refused as busy like a batch (a command counts as
+  // hub::kCommandLedgerEventsMax events).
+  void SubmitCommand(const hub::Command& command, CommandDone done);
+
   // Blocking forms of the above.
+  Status ExecuteCommand(const hub::Command& command, hub::Outcome* outcome);
   Status CreateAccounts(std::vector<ledger::Account> events,
                         std::vector<ledger::CreateAccountResult>* results);
   Status CreateTransfers(std::vector<ledger::Transfer> events,
@@ -110,6 +118,9 @@ class Core {
   void Read(const std::function<void(const ledger::StateMachine&)>& fn);
   // The same without waiting: `fn` runs later on the apply thread and must not block.
   void ReadAsync(std::function<void(const ledger::StateMachine&)> fn);
+  // The same, seeing the whole hub (modules and ledger).
+  void ReadHub(const std::function<void(const hub::Hub&)>& fn);
+  void ReadHubAsync(std::function<void(const hub::Hub&)> fn);
 
   // Checks the ledger's invariants as of everything submitted before, without stalling the
   // apply thread: it only takes an image (see ledger::SnapshotImage), and a checker thread

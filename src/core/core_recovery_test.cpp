@@ -1,6 +1,7 @@
 // The core's side of issue 13: partial appends answered by what is durable, a journal that
 // does not cover its snapshots refused, read-only inspection, journal time that never steps,
 // failed segment drops retried. Each test failed before the fix it names.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -19,6 +20,7 @@
 
 #include "base/crc32c.h"
 #include "base/sim_file_system.h"
+#include "base/wire.h"
 #include "core/core.h"
 #include "core/journal_clock.h"
 #include "ledger/testing.h"
@@ -200,7 +202,7 @@ TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
   OpenReport report;
   uint64_t accounts = 0;
   const Status st = Core::Inspect(
-      options, &report, [&](const ledger::StateMachine& sm) { accounts = sm.accounts_count(); });
+      options, &report, [&](const hub::Hub& hub) { accounts = hub.ledger().accounts_count(); });
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(accounts, 2u);
   EXPECT_TRUE(report.journal.tail_cut);
@@ -209,7 +211,7 @@ TEST(CoreRecoveryTest, InspectChangesNothingAndReportsWhatAStartWouldCut) {
   EXPECT_TRUE(DirectoryContents(dir.path()) == before) << "inspect changed the directory";
   Options missing = options;
   missing.dir = dir.path() + "/never";
-  EXPECT_FALSE(Core::Inspect(missing, &report, [](const ledger::StateMachine&) {}).ok());
+  EXPECT_FALSE(Core::Inspect(missing, &report, [](const hub::Hub&) {}).ok());
   EXPECT_FALSE(fs::exists(missing.dir));
   std::unique_ptr<Core> core;
   ASSERT_TRUE(Core::Open(options, &core, &report).ok());  // A start does cut it.
@@ -385,38 +387,77 @@ TEST(CoreRecoveryTest, OldJournalEntriesReplayUnderTheOldPostRule) {
 // A snapshot whose checksums hold but whose body is of a format this binary does not know
 // stops start-up naming the file. Before, it was skipped like a damaged one and the hub
 // started from an older snapshot or the journal, hiding that a newer binary had written it.
-TEST(CoreRecoveryTest, SnapshotOfAnUnknownFormatStopsStartUp) {
+// Rewrites the data directory's snapshot with `magic` and `body` (valid checksums), starts,
+// and returns the error start-up gave.
+std::string StartWithSnapshot(uint64_t magic, const std::vector<std::byte>& body) {
   TempDir dir;
   const Options options = DirOptions(dir);
-  ASSERT_NO_FATAL_FAILURE(WriteHub(options, true, false));
+  WriteHub(options, true, false);
   std::string path;
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     if (entry.path().extension() == ".snap") path = entry.path().string();
   }
-  ASSERT_FALSE(path.empty());
+  EXPECT_FALSE(path.empty());
   struct Header {
     uint64_t magic, sequence, body_size;
     uint32_t body_crc, header_crc;
   } h{};
-  const uint64_t body[2] = {99, 0};  // Ledger snapshot format 99.
   {
     std::ifstream in(path, std::ios::binary);
     in.read(reinterpret_cast<char*>(&h), sizeof(h));
   }
-  h.body_size = sizeof(body);
-  h.body_crc = Crc32c(body, sizeof(body));
+  h.magic = magic;
+  h.body_size = body.size();
+  h.body_crc = Crc32c(body.data(), body.size());
   h.header_crc = Crc32c(&h, 28);
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(&h), sizeof(h));
-    out.write(reinterpret_cast<const char*>(body), sizeof(body));
+    out.write(reinterpret_cast<const char*>(body.data()), body.size());
   }
   std::unique_ptr<Core> core;
   OpenReport report;
   const Status st = Core::Open(options, &core, &report);
-  ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("unknown format"), std::string::npos) << st.message();
+  EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find(path), std::string::npos) << st.message();
+  return st.message();
+}
+
+constexpr uint64_t kLedgerOnlyMagic = 0x31504E5352524F43;  // "CORRSNP1"
+constexpr uint64_t kSectionsMagic = 0x32504E5352524F43;    // "CORRSNP2"
+
+TEST(CoreRecoveryTest, SnapshotOfAnUnknownFormatStopsStartUp) {
+  // A ledger-only snapshot (before hub modules) whose ledger format is 99.
+  WireWriter ledger_only;
+  ledger_only.U64(99);
+  ledger_only.U64(0);
+  EXPECT_THAT(StartWithSnapshot(kLedgerOnlyMagic, ledger_only.bytes()),
+              ::testing::HasSubstr("unknown format"));
+  // A snapshot format this binary does not know ("CORRSNP3").
+  EXPECT_THAT(StartWithSnapshot(kSectionsMagic + (uint64_t{1} << 56), {}),
+              ::testing::HasSubstr("unknown snapshot format"));
+}
+
+TEST(CoreRecoveryTest, SnapshotSectionOfAnUnknownIdOrVersionStopsStartUp) {
+  // Sections: an empty hub's ledger, then a section whose id or version is unknown.
+  ledger::testing::MemorySink ledger_bytes;
+  ASSERT_TRUE(ledger::StateMachine().SaveTo(ledger_bytes).ok());
+  const auto body = [&](uint32_t id, uint32_t version) {
+    WireWriter w;
+    w.U32(2);
+    w.U32(hub::kLedgerSectionId);
+    w.U32(hub::kLedgerSectionVersion);
+    w.U64(ledger_bytes.bytes.size());
+    w.Bytes(std::as_bytes(std::span(ledger_bytes.bytes)));
+    w.U32(id);
+    w.U32(version);
+    w.U64(0);
+    return w.Take();
+  };
+  EXPECT_THAT(StartWithSnapshot(kSectionsMagic, body(77, 1)),
+              ::testing::HasSubstr("unknown snapshot section 77"));
+  EXPECT_THAT(StartWithSnapshot(kSectionsMagic, body(3, 9)),
+              ::testing::HasSubstr("section 3 has version 9"));
 }
 
 }  // namespace

@@ -834,20 +834,19 @@ TEST(CoreTest, InvariantCheckFindsViolationsAndSeesEarlierWrites) {
   }
   {
     // The same snapshot again, with account 1's debits_posted raised by 5.
-    StateMachine sound;
+    hub::Hub sound;
     uint64_t loaded = 0;
     ASSERT_TRUE(LoadNewestSnapshot(FileSystem::Posix(), dir.path(), &sound, &loaded).ok());
     ASSERT_EQ(loaded, sequence);
     ledger::testing::MemorySink sink;
-    ASSERT_TRUE(sound.SaveTo(sink).ok());
+    ASSERT_TRUE(sound.ledger().SaveTo(sink).ok());
     const size_t at = 16 + 8 + offsetof(Account, debits_posted);  // The first account.
     sink.bytes[at] = static_cast<char>(sink.bytes[at] + 5);
-    StateMachine broken;
+    hub::Hub broken;
     ledger::testing::MemorySource source(sink.bytes);
-    ASSERT_TRUE(broken.LoadFrom(source).ok());
+    ASSERT_TRUE(broken.ledger().LoadFrom(source).ok());
     ASSERT_TRUE(
-        WriteSnapshot(FileSystem::Posix(), dir.path(), sequence, broken.TakeSnapshotImage(), false)
-            .ok());
+        WriteSnapshot(FileSystem::Posix(), dir.path(), sequence, broken.TakeImage(), false).ok());
   }
   std::unique_ptr<Core> core = OpenOrDie(options);
   ASSERT_NE(core, nullptr);

@@ -12,11 +12,17 @@
 
 #include "base/crc32c.h"
 #include "base/file_delete.h"
+#include "base/wire.h"
 
 namespace corridor::core {
 namespace {
 
-constexpr uint64_t kMagic = 0x31504E5352524F43;  // "CORRSNP1"
+// "CORRSNP1": the body is the ledger alone (before hub modules). "CORRSNP2": the body is
+// sections (u32 count, then per section u32 id, u32 version, u64 length, bytes), the ledger's
+// first. A header of another "CORRSNP" digit that passes its checksum is a newer format.
+constexpr uint64_t kMagicLedgerOnly = 0x31504E5352524F43;
+constexpr uint64_t kMagic = 0x32504E5352524F43;
+constexpr uint64_t kMagicFamilyMask = 0x00FFFFFFFFFFFFFF;
 
 struct Header {
   uint64_t magic;
@@ -158,6 +164,47 @@ class SnapshotFile : public ledger::ByteSink {
   uint64_t body_size_ = 0;
 };
 
+// Counts what a SaveTo writes, to frame the ledger's section with its length up front.
+class CountingSink : public ledger::ByteSink {
+ public:
+  Status Write(const void*, size_t size) override {
+    bytes_ += size;
+    return Status::Ok();
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  uint64_t bytes_ = 0;
+};
+
+Status WriteSectionHeader(ledger::ByteSink& sink, uint32_t id, uint32_t version, uint64_t length) {
+  WireWriter w;
+  w.U32(id);
+  w.U32(version);
+  w.U64(length);
+  return sink.Write(w.bytes().data(), w.size());
+}
+
+Status WriteBody(ledger::ByteSink& sink, const hub::HubImage& image) {
+  CountingSink counter;
+  Status st = image.ledger.SaveTo(counter);
+  if (!st.ok()) return st;
+  const uint32_t count = static_cast<uint32_t>(image.sections.size() + 1);
+  st = sink.Write(&count, sizeof(count));
+  if (st.ok()) {
+    st = WriteSectionHeader(sink, hub::kLedgerSectionId, hub::kLedgerSectionVersion,
+                            counter.bytes());
+  }
+  if (st.ok()) st = image.ledger.SaveTo(sink);
+  for (const hub::Section& section : image.sections) {
+    if (st.ok()) st = WriteSectionHeader(sink, section.id, section.version, section.bytes.size());
+    if (st.ok() && !section.bytes.empty()) {
+      st = sink.Write(section.bytes.data(), section.bytes.size());
+    }
+  }
+  return st;
+}
+
 class MemorySource : public ledger::ByteSource {
  public:
   MemorySource(const char* data, size_t size) : data_(data), size_(size) {}
@@ -190,10 +237,36 @@ Status ReadFile(FileSystem& fs, const std::string& path, std::vector<char>* out)
   return Status::Ok();
 }
 
+// Loads a body of sections into an empty hub: the ledger's first, then the modules'.
+Status LoadSections(const char* body, uint64_t size, hub::Hub* hub) {
+  WireReader r(std::as_bytes(std::span(body, size)));
+  const uint32_t count = r.Count(16);
+  for (uint32_t i = 0; i < count && r.ok(); ++i) {
+    const uint32_t id = r.U32();
+    const uint32_t version = r.U32();
+    const uint64_t length = r.U64();
+    if (!r.ok() || length > r.Rest().size()) break;
+    const std::span<const std::byte> bytes = r.Rest().first(length);
+    r.Skip(length);
+    if (i == 0) {
+      if (id != hub::kLedgerSectionId || version != hub::kLedgerSectionVersion) {
+        return Status::Error("the first section is not a ledger of version " +
+                             std::to_string(hub::kLedgerSectionVersion));
+      }
+      MemorySource source(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      if (Status st = hub->ledger().LoadFrom(source); !st.ok()) return st;
+      continue;
+    }
+    if (Status st = hub->LoadSection(id, version, bytes); !st.ok()) return st;
+  }
+  if (!r.ok() || !r.Rest().empty()) return Status::Error("sections do not add up to the body");
+  return Status::Ok();
+}
+
 // *damaged: the file failed its own checks (a crash or bit rot: skip it); otherwise a failure
 // is a body that passed its checksum but does not load (a newer format, or a bug).
-Status LoadOne(FileSystem& fs, const std::string& path, ledger::StateMachine* state,
-               uint64_t* sequence, bool* damaged) {
+Status LoadOne(FileSystem& fs, const std::string& path, hub::Hub* hub, uint64_t* sequence,
+               bool* damaged) {
   *damaged = true;
   std::vector<char> data;
   Status st = ReadFile(fs, path, &data);
@@ -201,15 +274,22 @@ Status LoadOne(FileSystem& fs, const std::string& path, ledger::StateMachine* st
   Header h;
   if (data.size() < sizeof(h)) return Status::Error(path + ": shorter than its header");
   std::memcpy(&h, data.data(), sizeof(h));
-  if (h.magic != kMagic || h.header_crc != Crc32c(&h, 28)) {
+  if ((h.magic & kMagicFamilyMask) != (kMagic & kMagicFamilyMask) ||
+      h.header_crc != Crc32c(&h, 28)) {
     return Status::Error(path + ": bad header");
   }
   if (h.body_size != data.size() - sizeof(h)) return Status::Error(path + ": wrong size");
   const char* body = data.data() + sizeof(h);
   if (Crc32c(body, h.body_size) != h.body_crc) return Status::Error(path + ": bad checksum");
-  MemorySource source(body, h.body_size);
   *damaged = false;
-  st = state->LoadFrom(source);
+  if (h.magic == kMagicLedgerOnly) {
+    MemorySource source(body, h.body_size);
+    st = hub->ledger().LoadFrom(source);
+  } else if (h.magic == kMagic) {
+    st = LoadSections(body, h.body_size, hub);
+  } else {
+    st = Status::Error("unknown snapshot format");
+  }
   if (!st.ok()) return Status::Error(path + ": " + st.message());
   *sequence = h.sequence;
   return Status::Ok();
@@ -222,13 +302,13 @@ bool IsSnapshotName(const std::string& name) {
 }  // namespace
 
 Status WriteSnapshot(FileSystem& fs, const std::string& dir, uint64_t sequence,
-                     const ledger::SnapshotImage& image, bool direct) {
+                     const hub::HubImage& image, bool direct) {
   const std::string path = dir + "/" + SnapshotName(sequence);
   const std::string tmp = path + ".tmp";
   std::unique_ptr<SnapshotFile> file;
   Status st = SnapshotFile::Create(fs, tmp, direct, &file);
   if (!st.ok()) return st;
-  st = image.SaveTo(*file);
+  st = WriteBody(*file, image);
   if (st.ok()) st = file->Finish(sequence);
   file.reset();
   if (st.ok()) {
@@ -273,7 +353,7 @@ Status ListSnapshots(FileSystem& fs, const std::string& dir, std::vector<uint64_
   return Status::Ok();
 }
 
-Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, ledger::StateMachine* state,
+Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, hub::Hub* state,
                           uint64_t* sequence) {
   *sequence = 0;
   std::vector<uint64_t> sequences;

@@ -389,7 +389,7 @@ bool IsAllZero(const EntryHeader& header) {
 
 bool IsKnownKind(uint8_t kind) {
   return kind >= static_cast<uint8_t>(EntryKind::create_accounts) &&
-         kind <= static_cast<uint8_t>(EntryKind::tick);
+         kind <= static_cast<uint8_t>(EntryKind::command);
 }
 
 Status ReadIdFile(FileSystem& fs, const std::string& dir, std::optional<IdFile>* out) {

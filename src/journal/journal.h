@@ -52,6 +52,9 @@ enum class EntryKind : uint8_t {
   create_accounts = 1,
   create_transfers = 2,
   tick = 3,  // Empty body: advances journal time so pending transfers expire.
+  // A typed hub command (hub/commands.h): its own kind and version inside the body. Entries of
+  // format version 0 never carry one.
+  command = 4,
 };
 
 inline constexpr uint32_t kEntryMagic = 0x314A5243;  // "CRJ1" little-endian.

@@ -1,0 +1,254 @@
+#include "hub/commands.h"
+
+#include <string>
+
+#include "base/wire.h"
+
+namespace corridor::hub {
+namespace {
+
+// Strings in commands are short by construction (ids, names, URLs); a longer one in a journal
+// body is damage.
+constexpr size_t kStringMax = 4096;
+
+void Put(WireWriter& w, const Money& m) {
+  w.Str(m.currency);
+  w.I64(m.minor);
+}
+Money GetMoney(WireReader& r) {
+  Money m;
+  m.currency = r.Str(kStringMax);
+  m.minor = r.I64();
+  return m;
+}
+
+void Put(WireWriter& w, const Configure& c) {
+  w.Str(c.hub_bic);
+  w.U32(static_cast<uint32_t>(c.domains.size()));
+  for (const DomainSettings& d : c.domains) {
+    w.Str(d.code);
+    w.Str(d.currency);
+    w.U32(d.ledger);
+    w.U32(d.exponent);
+    w.Str(d.settlement_agent);
+    w.I64(d.max_payment_minor);
+  }
+  w.U32(c.quote_lifetime_seconds);
+  w.U32(c.rate_max_age_seconds);
+  w.U32(static_cast<uint32_t>(c.pairs.size()));
+  for (const FxPair& p : c.pairs) {
+    w.Str(p.source);
+    w.Str(p.target);
+  }
+  w.U32(static_cast<uint32_t>(c.fees.size()));
+  for (const FeeSettings& f : c.fees) {
+    w.Str(f.currency);
+    w.I64(f.fixed_minor);
+    w.U32(f.share_bp);
+  }
+}
+void Get(WireReader& r, Configure* c) {
+  c->hub_bic = r.Str(kStringMax);
+  for (uint32_t n = r.Count(28); n > 0; --n) {
+    DomainSettings d;
+    d.code = r.Str(kStringMax);
+    d.currency = r.Str(kStringMax);
+    d.ledger = r.U32();
+    d.exponent = r.U32();
+    d.settlement_agent = r.Str(kStringMax);
+    d.max_payment_minor = r.I64();
+    c->domains.push_back(std::move(d));
+  }
+  c->quote_lifetime_seconds = r.U32();
+  c->rate_max_age_seconds = r.U32();
+  for (uint32_t n = r.Count(8); n > 0; --n) {
+    FxPair p;
+    p.source = r.Str(kStringMax);
+    p.target = r.Str(kStringMax);
+    c->pairs.push_back(std::move(p));
+  }
+  for (uint32_t n = r.Count(16); n > 0; --n) {
+    FeeSettings f;
+    f.currency = r.Str(kStringMax);
+    f.fixed_minor = r.I64();
+    f.share_bp = r.U32();
+    c->fees.push_back(std::move(f));
+  }
+}
+
+void Put(WireWriter& w, const CreateParticipant& c) {
+  w.Str(c.id);
+  w.Str(c.name);
+  w.Str(c.domain);
+  w.U8(c.roles);
+  w.Str(c.callback_url);
+  w.Str(c.token_sha256);
+  w.U32(static_cast<uint32_t>(c.net_debit_caps.size()));
+  for (const Money& m : c.net_debit_caps) Put(w, m);
+}
+void Get(WireReader& r, CreateParticipant* c) {
+  c->id = r.Str(kStringMax);
+  c->name = r.Str(kStringMax);
+  c->domain = r.Str(kStringMax);
+  c->roles = r.U8();
+  c->callback_url = r.Str(kStringMax);
+  c->token_sha256 = r.Str(kStringMax);
+  for (uint32_t n = r.Count(12); n > 0; --n) c->net_debit_caps.push_back(GetMoney(r));
+}
+
+void Put(WireWriter& w, const Liquidity& c) {
+  w.Str(c.participant);
+  w.Str(c.client_id);
+  Put(w, c.amount);
+  w.Bool(c.deposit);
+}
+void Get(WireReader& r, Liquidity* c) {
+  c->participant = r.Str(kStringMax);
+  c->client_id = r.Str(kStringMax);
+  c->amount = GetMoney(r);
+  c->deposit = r.Bool();
+}
+
+void Put(WireWriter& w, const SetNetDebitCap& c) {
+  w.Str(c.participant);
+  Put(w, c.cap);
+}
+void Get(WireReader& r, SetNetDebitCap* c) {
+  c->participant = r.Str(kStringMax);
+  c->cap = GetMoney(r);
+}
+
+void Put(WireWriter& w, const RotateToken& c) {
+  w.Str(c.participant);
+  w.Str(c.token_sha256);
+  w.U32(c.previous_valid_seconds);
+}
+void Get(WireReader& r, RotateToken* c) {
+  c->participant = r.Str(kStringMax);
+  c->token_sha256 = r.Str(kStringMax);
+  c->previous_valid_seconds = r.U32();
+}
+
+void Put(WireWriter& w, const SetSuspended& c) {
+  w.Str(c.participant);
+  w.Bool(c.suspended);
+}
+void Get(WireReader& r, SetSuspended* c) {
+  c->participant = r.Str(kStringMax);
+  c->suspended = r.Bool();
+}
+
+void Put(WireWriter& w, const PublishRates& c) {
+  w.Str(c.provider);
+  w.U32(static_cast<uint32_t>(c.rates.size()));
+  for (const Rate& rate : c.rates) {
+    w.Str(rate.source);
+    w.Str(rate.target);
+    w.I64(rate.rate_e8);
+  }
+}
+void Get(WireReader& r, PublishRates* c) {
+  c->provider = r.Str(kStringMax);
+  for (uint32_t n = r.Count(16); n > 0; --n) {
+    Rate rate;
+    rate.source = r.Str(kStringMax);
+    rate.target = r.Str(kStringMax);
+    rate.rate_e8 = r.I64();
+    c->rates.push_back(std::move(rate));
+  }
+}
+
+void Put(WireWriter& w, const RequestQuote& c) {
+  w.Str(c.participant);
+  w.Str(c.source_currency);
+  w.Str(c.target_currency);
+  w.I64(c.amount_minor);
+  w.Bool(c.receive_amount);
+}
+void Get(WireReader& r, RequestQuote* c) {
+  c->participant = r.Str(kStringMax);
+  c->source_currency = r.Str(kStringMax);
+  c->target_currency = r.Str(kStringMax);
+  c->amount_minor = r.I64();
+  c->receive_amount = r.Bool();
+}
+
+// The variant's alternatives in CommandKind order (kind = index + 1).
+static_assert(std::variant_size_v<Command> == 8);
+
+template <size_t I = 0>
+bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
+  if constexpr (I < std::variant_size_v<Command>) {
+    if (index == I) {
+      std::variant_alternative_t<I, Command> value;
+      Get(r, &value);
+      *command = std::move(value);
+      return true;
+    }
+    return DecodeAlternative<I + 1>(index, r, command);
+  }
+  return false;
+}
+
+}  // namespace
+
+CommandKind KindOf(const Command& command) {
+  return static_cast<CommandKind>(command.index() + 1);
+}
+
+const char* KindName(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::configure: return "configure";
+    case CommandKind::create_participant: return "create_participant";
+    case CommandKind::liquidity: return "liquidity";
+    case CommandKind::set_net_debit_cap: return "set_net_debit_cap";
+    case CommandKind::rotate_token: return "rotate_token";
+    case CommandKind::set_suspended: return "set_suspended";
+    case CommandKind::publish_rates: return "publish_rates";
+    case CommandKind::request_quote: return "request_quote";
+  }
+  return "unknown";
+}
+
+std::vector<std::byte> EncodeCommand(const Command& command) {
+  WireWriter payload;
+  std::visit([&payload](const auto& c) { Put(payload, c); }, command);
+  WireWriter w;
+  w.U16(static_cast<uint16_t>(KindOf(command)));
+  w.U16(kCommandVersion);
+  w.U32(static_cast<uint32_t>(payload.size()));
+  w.Bytes(payload.bytes());
+  w.PadTo(8);
+  return w.Take();
+}
+
+Status DecodeCommand(std::span<const std::byte> body, Command* command) {
+  WireReader header(body);
+  const uint16_t kind = header.U16();
+  const uint16_t version = header.U16();
+  const uint32_t size = header.U32();
+  if (!header.ok()) return Status::Error("command body shorter than its header");
+  if (kind == 0 || kind > std::variant_size_v<Command>) {
+    return Status::Error("unknown command kind " + std::to_string(kind) +
+                         " (written by a newer binary?)");
+  }
+  const char* name = KindName(static_cast<CommandKind>(kind));
+  if (version != kCommandVersion) {
+    return Status::Error(std::string("command ") + name + " has version " +
+                         std::to_string(version) + ", this binary knows " +
+                         std::to_string(kCommandVersion) + " (written by a newer binary?)");
+  }
+  if (size > header.Rest().size()) {
+    return Status::Error(std::string("command ") + name + ": payload size past the body");
+  }
+  WireReader r(header.Rest().first(size));
+  DecodeAlternative(kind - 1, r, command);
+  if (!r.ok() || !r.Rest().empty()) {
+    return Status::Error(std::string("command ") + name + ": malformed payload");
+  }
+  WireReader tail(header.Rest().subspan(size));
+  if (!tail.AtPaddedEnd(8)) return Status::Error(std::string("command ") + name + ": bad padding");
+  return Status::Ok();
+}
+
+}  // namespace corridor::hub

@@ -1,0 +1,146 @@
+// The hub's typed commands: what the journal carries besides ledger batches and ticks
+// (DESIGN.md "Commands"). A command is a kind, a version and a body of domain values; gateways
+// build them from the wire, the core journals their encoding, and the hub state machine
+// decodes and applies the same bytes live and at replay.
+//
+// Body layout (inside a journal entry of kind `command`): u16 kind, u16 version, u32 size of
+// the payload, the payload (base/wire.h), zero padding to a multiple of 8. A kind or version
+// this binary does not know is an error that stops start-up; it is never skipped.
+//
+// Thread: pure functions; any thread.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+
+namespace corridor::hub {
+
+enum class CommandKind : uint16_t {
+  configure = 1,
+  create_participant = 2,
+  liquidity = 3,
+  set_net_debit_cap = 4,
+  rotate_token = 5,
+  set_suspended = 6,
+  publish_rates = 7,
+  request_quote = 8,
+};
+inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
+
+// Roles a participant may hold (bit set).
+enum Role : uint8_t {
+  kRoleInstant = 1 << 0,
+  kRoleIssuer = 1 << 1,
+  kRoleAcquirer = 1 << 2,
+  kRoleFx = 1 << 3,
+};
+inline constexpr uint8_t kRolesKnown = 0x0F;
+
+// Money in one currency: minor units of its ISO 4217 exponent.
+struct Money {
+  std::string currency;  // ISO 4217 alpha
+  int64_t minor = 0;
+  bool operator==(const Money&) const = default;
+};
+
+// --- configure: the parts of the configuration file the state machine depends on. Journaled
+// when `serve --config` starts with settings that differ from the state's, so that replay
+// applies every later command under the settings it was applied under.
+struct DomainSettings {
+  std::string code;
+  std::string currency;
+  uint32_t ledger = 0;
+  uint32_t exponent = 0;
+  std::string settlement_agent;
+  int64_t max_payment_minor = 0;
+  bool operator==(const DomainSettings&) const = default;
+};
+struct FeeSettings {
+  std::string currency;
+  int64_t fixed_minor = 0;
+  uint32_t share_bp = 0;
+  bool operator==(const FeeSettings&) const = default;
+};
+struct FxPair {
+  std::string source;
+  std::string target;
+  bool operator==(const FxPair&) const = default;
+};
+struct Configure {
+  std::string hub_bic;
+  std::vector<DomainSettings> domains;
+  uint32_t quote_lifetime_seconds = 600;
+  uint32_t rate_max_age_seconds = 300;
+  std::vector<FxPair> pairs;
+  std::vector<FeeSettings> fees;
+  bool operator==(const Configure&) const = default;
+};
+
+// --- participants
+struct CreateParticipant {
+  std::string id;  // BIC, 8 or 11 characters
+  std::string name;
+  std::string domain;
+  uint8_t roles = 0;
+  std::string callback_url;
+  std::string token_sha256;  // 64 lowercase hex
+  std::vector<Money> net_debit_caps;
+  bool operator==(const CreateParticipant&) const = default;
+};
+struct Liquidity {
+  std::string participant;
+  std::string client_id;  // unique per participant: the operation's idempotency key
+  Money amount;
+  bool deposit = true;
+  bool operator==(const Liquidity&) const = default;
+};
+struct SetNetDebitCap {
+  std::string participant;
+  Money cap;
+};
+struct RotateToken {
+  std::string participant;
+  std::string token_sha256;
+  uint32_t previous_valid_seconds = 0;
+};
+struct SetSuspended {
+  std::string participant;
+  bool suspended = false;
+};
+
+// --- fx
+struct Rate {
+  std::string source;
+  std::string target;
+  int64_t rate_e8 = 0;  // target major units per source major unit, 8 fraction digits
+};
+struct PublishRates {
+  std::string provider;
+  std::vector<Rate> rates;
+};
+struct RequestQuote {
+  std::string participant;
+  std::string source_currency;
+  std::string target_currency;
+  int64_t amount_minor = 0;   // of the source currency, or of the target for receive_amount
+  bool receive_amount = false;  // the payee gets exactly amount_minor
+};
+
+using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap,
+                             RotateToken, SetSuspended, PublishRates, RequestQuote>;
+
+CommandKind KindOf(const Command& command);
+const char* KindName(CommandKind kind);
+
+// The journal body of `command` (a multiple of 8 bytes).
+std::vector<std::byte> EncodeCommand(const Command& command);
+// Decodes a journal body. An unknown kind or version, or a malformed payload, is an error
+// naming what was found.
+Status DecodeCommand(std::span<const std::byte> body, Command* command);
+
+}  // namespace corridor::hub

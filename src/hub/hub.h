@@ -1,0 +1,113 @@
+// The hub state machine (DESIGN.md "Architecture"): the ledger and the hub's modules
+// (settings, participants, fx; later directory, payments, cards, settlement), applied by one
+// thread in journal order. A pure function of (state, journal entry): replaying the same
+// journal gives the same StateHash().
+//
+// Ledger batches go straight to the ledger (the fast path `bench ledger` measures). A hub
+// command is decoded from its journal body and applied through one module; its ledger changes
+// run inside a ledger savepoint that is rolled back when the command fails, and modules change
+// their own state only once a command succeeded, so a command succeeds or fails as a whole.
+// Deadlines: every entry first lets the modules do what fell due at its timestamp; the
+// earliest deadline of the ledger and the modules is what the sequencer ticks at.
+//
+// Thread: one thread owns an instance (the core's apply thread, or start-up's replay).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "fx/fx.h"
+#include "hub/commands.h"
+#include "hub/module.h"
+#include "ledger/state_machine.h"
+#include "participants/participants.h"
+
+namespace corridor::hub {
+
+// One module's snapshot section: id, layout version, bytes.
+struct Section {
+  uint32_t id = 0;
+  uint32_t version = 0;
+  std::vector<std::byte> bytes;
+};
+inline constexpr uint32_t kLedgerSectionId = 1;
+inline constexpr uint32_t kLedgerSectionVersion = 1;
+
+// The hub at one moment, for a snapshot: the ledger's image and the modules' sections (small,
+// copied when the image is taken).
+struct HubImage {
+  ledger::SnapshotImage ledger;
+  std::vector<Section> sections;
+};
+
+// The settings module: the journaled configuration (commands.h Configure) the other modules
+// apply commands under.
+class Settings : public Module {
+ public:
+  uint32_t section_id() const override { return 2; }
+  uint32_t section_version() const override { return 1; }
+  void Save(WireWriter& out) const override;
+  bool Load(WireReader& in) override;
+  const Configure* get() const { return configured_ ? &settings_ : nullptr; }
+  Outcome Apply(const Configure& c, const participants::Participants& participants,
+                LedgerOps& ledger);
+
+ private:
+  bool configured_ = false;
+  Configure settings_;
+};
+
+class Hub {
+ public:
+  explicit Hub(const ledger::StateMachine::Options& options = {});
+
+  ledger::StateMachine& ledger() { return ledger_; }
+  const ledger::StateMachine& ledger() const { return ledger_; }
+  const Configure* settings() const { return settings_.get(); }
+  const participants::Participants& participants() const { return participants_; }
+  const fx::Fx& fx() const { return fx_; }
+
+  // Applies a command's journal body at its timestamp (the last of the kCommandLedgerEventsMax
+  // the sequencer reserved for it). A body that does not decode was refused before it was
+  // journaled (live) or stops start-up (replay: see CheckCommand), so here it is a bug.
+  Outcome ApplyCommand(uint64_t timestamp, std::span<const std::byte> body);
+  // The same for a decoded command.
+  Outcome Apply(uint64_t timestamp, const Command& command);
+  // Whether a journal body is a command this binary can apply (kind and version known).
+  static Status CheckCommand(std::span<const std::byte> body);
+
+  // A tick: the ledger's expiries and the modules' deadlines due at `timestamp`.
+  void Tick(uint64_t timestamp);
+  // After a ledger batch at `timestamp`: the modules' deadlines that fell due (one compare
+  // when none did, to keep the ledger's path fast).
+  void AfterLedgerBatch(uint64_t timestamp) {
+    if (timestamp >= modules_deadline_) TickModules(timestamp);
+  }
+  // The earliest deadline of the ledger and the modules, in journal time (UINT64_MAX: none).
+  uint64_t next_deadline() const { return std::min(ledger_.next_expiry(), modules_deadline_); }
+
+  // The state hash: the ledger's and each module's share (a hash of its section's bytes).
+  u128 StateHash() const;
+  // Snapshot: an image to write on another thread; loading sections into an empty hub.
+  HubImage TakeImage() const;
+  // Loads a module section (not the ledger's); an unknown id or version is an error naming it.
+  Status LoadSection(uint32_t id, uint32_t version, std::span<const std::byte> bytes);
+
+ private:
+  void TickModules(uint64_t timestamp);
+  void RefreshDeadline();
+  std::vector<Module*> modules();
+  std::vector<const Module*> modules() const;
+
+  ledger::StateMachine ledger_;
+  Settings settings_;
+  participants::Participants participants_;
+  fx::Fx fx_;
+  uint64_t modules_deadline_ = UINT64_MAX;
+};
+
+}  // namespace corridor::hub

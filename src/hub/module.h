@@ -1,0 +1,98 @@
+// What every hub module shares with the hub state machine (DESIGN.md "Modules"): its own
+// state, its snapshot section, its share of the state hash, its deadlines; and what applying a
+// command yields (an Outcome), and the ledger access a command gets (LedgerOps).
+//
+// Thread: the core's apply thread (and start-up's replay), like the state machine.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/wire.h"
+#include "hub/accounts.h"
+#include "hub/commands.h"
+#include "ledger/state_machine.h"
+
+namespace corridor::hub {
+
+// What a command came to; gateways map it to their wire (HTTP status, ISO reason code).
+enum class Code : uint8_t {
+  ok = 0,
+  created,        // a new thing (HTTP 201)
+  exists,         // the same request again: nothing new (HTTP 200)
+  invalid,        // the request breaks a rule of its own (HTTP 400/422)
+  not_found,      // names a participant, quote, ... the hub does not have (HTTP 404)
+  conflict,       // clashes with what exists (HTTP 409)
+  forbidden,      // not allowed for this participant (HTTP 403)
+  insufficient,   // not enough free liquidity or room (HTTP 409)
+  unavailable,    // nothing can serve it now: no rate, not configured (HTTP 422/503)
+};
+const char* CodeName(Code code);
+
+// A locked price for a cross-currency payment (DESIGN.md "quote").
+struct Quote {
+  std::string id;           // at most 35 characters
+  std::string participant;  // who asked; the only one who may use it
+  std::string provider;     // the FX provider whose rate it locks
+  int64_t rate_e8 = 0;
+  Money send;
+  Money fee;  // in the source currency, inside `send`
+  Money receive;
+  uint64_t expires_at_ns = 0;
+  bool used = false;
+  bool operator==(const Quote&) const = default;
+};
+
+struct Outcome {
+  Code code = Code::ok;
+  std::string message;         // why, when code is not ok/created/exists
+  std::optional<Quote> quote;  // request_quote
+  bool succeeded() const { return code == Code::ok || code == Code::created; }
+};
+
+inline Outcome Fail(Code code, std::string message) { return Outcome{code, std::move(message), {}}; }
+
+// A command's access to the ledger: one-event batches with timestamps taken in order from the
+// span the sequencer reserved for the command (kCommandLedgerEventsMax of them, ending at the
+// command's timestamp), and ids derived from them (hub/accounts.h).
+inline constexpr uint32_t kCommandLedgerEventsMax = 64;
+
+class LedgerOps {
+ public:
+  LedgerOps(ledger::StateMachine& ledger, uint64_t command_timestamp)
+      : ledger_(ledger), next_(command_timestamp - kCommandLedgerEventsMax + 1),
+        last_(command_timestamp) {}
+
+  const ledger::StateMachine& ledger() const { return ledger_; }
+  ledger::CreateAccountResult CreateAccount(ledger::Account account);
+  // Makes a transfer of `kind` with a derived id; *id gets it.
+  ledger::CreateTransferResult Transfer(TransferKind kind, u128 debit, u128 credit, u128 amount,
+                                        uint32_t ledger_number, u128* id);
+
+ private:
+  uint64_t Take();
+  ledger::StateMachine& ledger_;
+  uint64_t next_;
+  uint64_t last_;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  // Snapshot section: a stable id and the version of its layout.
+  virtual uint32_t section_id() const = 0;
+  virtual uint32_t section_version() const = 0;
+  // Writes the module's whole state, canonically (the same state gives the same bytes, which
+  // are also the module's share of the state hash).
+  virtual void Save(WireWriter& out) const = 0;
+  // Restores it into an empty module from a section of this module's version; false when the
+  // bytes do not parse.
+  virtual bool Load(WireReader& in) = 0;
+  // The earliest journal time at which the module has something to do (UINT64_MAX: none).
+  virtual uint64_t next_deadline() const { return UINT64_MAX; }
+  // Does what is due at `timestamp` (journal time).
+  virtual void Tick(uint64_t timestamp) { (void)timestamp; }
+};
+
+}  // namespace corridor::hub
