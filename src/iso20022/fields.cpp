@@ -1,0 +1,113 @@
+#include "iso20022/fields.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "base/check.h"
+#include "config/config.h"
+
+namespace corridor::iso20022 {
+namespace {
+
+// Decodes one UTF-8 sequence at text[*pos], advancing *pos. Returns false for malformed,
+// overlong or surrogate sequences and code points past U+10FFFF.
+bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* code_point) {
+  const auto lead = static_cast<unsigned char>(text[*pos]);
+  size_t length = 0;
+  uint32_t cp = 0;
+  uint32_t min = 0;
+  if (lead < 0x80) {
+    length = 1, cp = lead, min = 0;
+  } else if ((lead & 0xE0) == 0xC0) {
+    length = 2, cp = lead & 0x1F, min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, cp = lead & 0x0F, min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return false;
+  }
+  if (text.size() - *pos < length) return false;
+  for (size_t i = 1; i < length; ++i) {
+    const auto next = static_cast<unsigned char>(text[*pos + i]);
+    if ((next & 0xC0) != 0x80) return false;
+    cp = (cp << 6) | (next & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+  *pos += length;
+  *code_point = cp;
+  return true;
+}
+
+// XML 1.0's Char production.
+bool IsXmlChar(uint32_t cp) {
+  return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+         (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+}
+
+}  // namespace
+
+std::string FormatAmount(int64_t amount_minor, uint32_t currency_exponent) {
+  CORRIDOR_CHECK(amount_minor >= 0);        // callers check amounts before formatting them
+  CORRIDOR_CHECK(currency_exponent <= 18);  // an exponent comes from a bounded configuration
+  std::string digits = std::to_string(amount_minor);
+  // At least one digit before the point: 1 at exponent 2 is "001" -> "0.01".
+  if (digits.size() <= currency_exponent) {
+    digits.insert(0, currency_exponent + 1 - digits.size(), '0');
+  }
+  if (currency_exponent > 0) digits.insert(digits.size() - currency_exponent, 1, '.');
+  return digits;
+}
+
+std::string FormatIsoDateTime(uint64_t unix_ns) {
+  const uint64_t seconds = unix_ns / 1'000'000'000;
+  const auto millis = static_cast<unsigned>(unix_ns / 1'000'000 % 1000);
+  const auto second_of_day = static_cast<unsigned>(seconds % 86'400);
+  // uint64 nanoseconds end in 2554, so the days since 1970 fit an int easily.
+  const std::chrono::sys_days day{std::chrono::days{static_cast<int>(seconds / 86'400)}};
+  const std::chrono::year_month_day date{day};
+  char text[32];
+  const int length = std::snprintf(
+      text, sizeof text, "%04d-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), second_of_day / 3600,
+      second_of_day / 60 % 60, second_of_day % 60, millis);
+  CORRIDOR_CHECK(length == 24);  // four-digit years only, as above
+  return std::string(text, static_cast<size_t>(length));
+}
+
+Status CheckText(std::string_view field, std::string_view value, size_t max_chars) {
+  if (value.empty()) return Status::Error(std::string(field) + ": empty");
+  size_t chars = 0;
+  for (size_t pos = 0; pos < value.size(); ++chars) {
+    uint32_t cp = 0;
+    const size_t at = pos;
+    if (!NextCodePoint(value, &pos, &cp)) {
+      return Status::Error(std::string(field) + ": not UTF-8 at byte " + std::to_string(at));
+    }
+    if (!IsXmlChar(cp)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+      return Status::Error(std::string(field) + ": " + code + " at byte " + std::to_string(at) +
+                           " is not allowed in XML");
+    }
+  }
+  if (chars > max_chars) {
+    return Status::Error(std::string(field) + ": " + std::to_string(chars) +
+                         " characters, at most " + std::to_string(max_chars));
+  }
+  return Status::Ok();
+}
+
+Status CheckBic(std::string_view field, std::string_view value) {
+  if (config::IsValidBic(value)) return Status::Ok();
+  return Status::Error(std::string(field) + ": not a BIC (ISO 9362, 8 or 11 characters)");
+}
+
+Status CheckCurrency(std::string_view field, std::string_view value) {
+  bool ok = value.size() == 3;
+  for (char c : value) ok = ok && c >= 'A' && c <= 'Z';
+  if (ok) return Status::Ok();
+  return Status::Error(std::string(field) + ": not an ISO 4217 code (3 capitals)");
+}
+
+}  // namespace corridor::iso20022

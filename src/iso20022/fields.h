@@ -1,0 +1,38 @@
+// ISO 20022 field values from domain values: amounts, date-times, and the checks every text
+// field passes before it goes into a message. Pure functions; any thread may call them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace corridor::iso20022 {
+
+// The largest amount an ISO 20022 amount type holds: its XSD type allows 18 digits in all
+// (totalDigits 18), so any minor-unit amount of at most 18 digits fits whatever the exponent.
+inline constexpr int64_t kMaxAmountMinor = 999'999'999'999'999'999;
+// ISO 4217's largest minor unit is 4 digits (CLF, UYW); the XSD allows 5 fraction digits.
+inline constexpr uint32_t kMaxCurrencyExponent = 4;
+
+// `amount_minor` (>= 0) in major units with exactly `currency_exponent` (<= 18) fraction
+// digits, from integers alone: (1, 2) -> "0.01", (150000, 2) -> "1500.00", (7, 0) -> "7".
+std::string FormatAmount(int64_t amount_minor, uint32_t currency_exponent);
+
+// ISODateTime (xs:dateTime) in UTC with milliseconds, truncated: "2026-12-01T04:30:00.123Z".
+std::string FormatIsoDateTime(uint64_t unix_ns);
+
+// A text field of an ISO 20022 "MaxNText" type: 1 to `max_chars` characters (Unicode code
+// points, as the XSD counts them) of valid UTF-8, each a character XML 1.0 allows (no NUL or
+// other C0 control except tab, LF, CR). The error names `field`.
+Status CheckText(std::string_view field, std::string_view value, size_t max_chars);
+
+// A BIC (ISO 9362, as config::IsValidBic checks it); the error names `field`.
+Status CheckBic(std::string_view field, std::string_view value);
+
+// An ISO 4217 alphabetic code (3 capitals); the error names `field`.
+Status CheckCurrency(std::string_view field, std::string_view value);
+
+}  // namespace corridor::iso20022
