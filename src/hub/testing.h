@@ -1,0 +1,78 @@
+// Helpers for tests of the hub: the RU-BY settings and a hub driven with increasing
+// timestamps, commands applied through their journal encoding (as replay applies them).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hub/hub.h"
+
+namespace corridor::hub::testing {
+
+inline constexpr uint64_t kSecond = 1'000'000'000;
+inline constexpr uint64_t kStart = uint64_t{1'800'000'000} * kSecond;
+// A SHA-256 in hex, as participants' tokens are stored (the value does not matter here).
+inline const std::string kTokenA(64, 'a');
+inline const std::string kTokenB(64, 'b');
+
+inline Configure RuBy() {
+  Configure c;
+  c.hub_bic = "CRDRRUMMXXX";
+  c.domains = {{"BY", "BYN", 933, 2, "NBRBBY2X", 3'000'000},
+               {"RU", "RUB", 643, 2, "CBRFRUMM", 100'000'000}};
+  c.quote_lifetime_seconds = 600;
+  c.rate_max_age_seconds = 300;
+  c.pairs = {{"BYN", "RUB"}, {"RUB", "BYN"}};
+  c.fees = {{"BYN", 30, 25}, {"RUB", 1000, 25}};
+  return c;
+}
+
+inline CreateParticipant Bank(std::string id, std::string domain, uint8_t roles = kRoleInstant,
+                              std::vector<Money> caps = {}) {
+  CreateParticipant c;
+  c.id = std::move(id);
+  c.name = "Bank " + c.id;
+  c.domain = std::move(domain);
+  c.roles = roles;
+  c.callback_url = "http://127.0.0.1:9001";
+  c.token_sha256 = kTokenA;
+  c.net_debit_caps = std::move(caps);
+  return c;
+}
+
+// A hub whose entries each get the next timestamp the sequencer would give them, and the
+// journal of what was applied, to replay into another hub.
+struct Driver {
+  struct Entry {
+    uint64_t timestamp;
+    bool tick;
+    std::vector<std::byte> body;
+  };
+  Hub hub;
+  uint64_t now = kStart;
+  std::vector<Entry> journal;
+
+  Outcome Run(const Command& command) {
+    if (!journal.empty()) now = std::max(now, journal.back().timestamp + kCommandLedgerEventsMax);
+    now = std::max(now, hub.ledger().commit_timestamp() + kCommandLedgerEventsMax);
+    journal.push_back(Entry{now, false, EncodeCommand(command)});
+    return hub.ApplyCommand(now, journal.back().body);
+  }
+  // Moves journal time on by `ns` and journals a tick there.
+  void Advance(uint64_t ns) {
+    now += ns;
+    journal.push_back(Entry{now, true, {}});
+    hub.Tick(now);
+  }
+  void ReplayInto(Hub& other) const {
+    for (const Entry& e : journal) {
+      if (e.tick) {
+        other.Tick(e.timestamp);
+      } else {
+        other.ApplyCommand(e.timestamp, e.body);
+      }
+    }
+  }
+};
+
+}  // namespace corridor::hub::testing
