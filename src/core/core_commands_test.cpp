@@ -1,0 +1,170 @@
+// Hub commands through the core: journaled, applied, answered; replayed at start-up from the
+// journal and from a snapshot to the same state hash; deadlines of modules ticked without
+// traffic; an unknown command in the journal stops start-up.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "core/core.h"
+#include "hub/testing.h"
+
+namespace corridor::core {
+namespace {
+
+namespace fs = std::filesystem;
+using hub::Code;
+using hub::testing::Bank;
+using hub::testing::RuBy;
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/corridor_core_commands_XXXXXX";
+    if (::mkdtemp(name) == nullptr) std::abort();
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Options DirOptions(const TempDir& dir) {
+  Options options;
+  options.dir = dir.path();
+  options.segment_size_bytes = 64 << 10;
+  return options;
+}
+
+std::unique_ptr<Core> OpenOrDie(const Options& options) {
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  const Status st = Core::Open(options, &core, &report);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return core;
+}
+
+Code Execute(Core& core, const hub::Command& command, hub::Outcome* out = nullptr) {
+  hub::Outcome outcome;
+  const Status st = core.ExecuteCommand(command, &outcome);
+  EXPECT_TRUE(st.ok()) << st.message();
+  if (out != nullptr) *out = outcome;
+  return outcome.code;
+}
+
+u128 HashOf(Core& core) {
+  u128 hash = 0;
+  core.ReadHub([&](const hub::Hub& hub) { hash = hub.StateHash(); });
+  return hash;
+}
+
+// Every command kind, some refused, around a snapshot.
+void RunEveryKind(Core& core) {
+  EXPECT_EQ(Execute(core, RuBy()), Code::ok);
+  EXPECT_EQ(Execute(core, Bank("SABRRUMM", "RU", hub::kRoleInstant, {{"RUB", 1000'00}})),
+            Code::created);
+  EXPECT_EQ(Execute(core, Bank("BPSBBY2X", "BY")), Code::created);
+  EXPECT_EQ(Execute(core, Bank("FXPRBY2X", "BY", hub::kRoleFx)), Code::created);
+  EXPECT_EQ(Execute(core, hub::Liquidity{"SABRRUMM", "d1", {"RUB", 5000'00}, true}), Code::ok);
+  EXPECT_EQ(Execute(core, hub::Liquidity{"SABRRUMM", "w1", {"RUB", 9000'00}, false}),
+            Code::insufficient);
+  ASSERT_TRUE(core.Snapshot().ok());
+  EXPECT_EQ(Execute(core, hub::SetNetDebitCap{"SABRRUMM", {"RUB", 2000'00}}), Code::ok);
+  EXPECT_EQ(Execute(core, hub::RotateToken{"SABRRUMM", hub::testing::kTokenB, 60}), Code::ok);
+  EXPECT_EQ(Execute(core, hub::SetSuspended{"BPSBBY2X", true}), Code::ok);
+  EXPECT_EQ(Execute(core, hub::PublishRates{"FXPRBY2X", {{"RUB", "BYN", 3'650'000}}}), Code::ok);
+  EXPECT_EQ(Execute(core, hub::RequestQuote{"SABRRUMM", "RUB", "BYN", 100'00, false}),
+            Code::created);
+  EXPECT_EQ(Execute(core, hub::RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false}),
+            Code::forbidden);
+}
+
+TEST(CoreCommandsTest, EveryCommandKindReplaysToTheSameStateHash) {
+  TempDir dir;
+  const Options options = DirOptions(dir);
+  u128 hash = 0;
+  {
+    std::unique_ptr<Core> core = OpenOrDie(options);
+    ASSERT_NO_FATAL_FAILURE(RunEveryKind(*core));
+    hash = HashOf(*core);
+  }
+  {
+    std::unique_ptr<Core> core = OpenOrDie(options);  // From the snapshot and the journal.
+    EXPECT_EQ(HashOf(*core), hash);
+    core->ReadHub([](const hub::Hub& hub) {
+      EXPECT_EQ(hub.participants().all().size(), 3u);
+      EXPECT_TRUE(hub.participants().Find("BPSBBY2X")->suspended);
+      EXPECT_TRUE(hub.ledger().CheckInvariants().empty());
+    });
+  }
+  // From the journal alone.
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().extension() == ".snap") fs::remove(entry.path());
+  }
+  u128 inspected = 0;
+  OpenReport report;
+  ASSERT_TRUE(Core::Inspect(options, &report, [&](const hub::Hub& hub) {
+                inspected = hub.StateHash();
+              }).ok());
+  EXPECT_EQ(report.snapshot_sequence, 0u);
+  EXPECT_EQ(inspected, hash);
+}
+
+TEST(CoreCommandsTest, AQuoteExpiresOnATickWithoutTraffic) {
+  TempDir dir;
+  std::unique_ptr<Core> core = OpenOrDie(DirOptions(dir));
+  hub::Configure settings = RuBy();
+  settings.quote_lifetime_seconds = 1;
+  ASSERT_EQ(Execute(*core, settings), Code::ok);
+  ASSERT_EQ(Execute(*core, Bank("FXPRBY2X", "BY", hub::kRoleFx)), Code::created);
+  ASSERT_EQ(Execute(*core, hub::PublishRates{"FXPRBY2X", {{"RUB", "BYN", 3'650'000}}}), Code::ok);
+  hub::Outcome quote;
+  ASSERT_EQ(Execute(*core, hub::RequestQuote{"FXPRBY2X", "RUB", "BYN", 100'00, false}, &quote),
+            Code::created);
+  const uint64_t writes = core->journal_writes();
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    core->ReadHub([&](const hub::Hub& hub) { gone = hub.fx().FindQuote(quote.quote->id) == nullptr; });
+  }
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(core->journal_writes(), writes + 1);  // One tick, nothing else.
+}
+
+TEST(CoreCommandsTest, AnUnknownCommandKindInTheJournalStopsStartUpNamingIt) {
+  TempDir dir;
+  const Options options = DirOptions(dir);
+  {
+    std::unique_ptr<Core> core = OpenOrDie(options);
+    ASSERT_EQ(Execute(*core, RuBy()), Code::ok);
+  }
+  {
+    std::unique_ptr<journal::Journal> j;
+    journal::RecoveryReport report;
+    journal::Options jo;
+    jo.dir = dir.path();
+    jo.segment_size_bytes = options.segment_size_bytes;
+    ASSERT_TRUE(journal::Journal::Open(jo, 0, {}, &j, &report).ok());
+    std::vector<std::byte> body = hub::EncodeCommand(hub::SetSuspended{"SABRRUMM", true});
+    body[0] = std::byte{42};  // A kind from a newer binary.
+    const journal::NewEntry entry{journal::EntryKind::command, j->last_sequence() + 1,
+                                  j->last_timestamp() + 1000, body};
+    ASSERT_TRUE(j->Append(std::span(&entry, 1)).ok());
+  }
+  std::unique_ptr<Core> core;
+  OpenReport report;
+  const Status st = Core::Open(options, &core, &report);
+  ASSERT_FALSE(st.ok());
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("journal entry 2: unknown command kind 42"));
+}
+
+}  // namespace
+}  // namespace corridor::core
