@@ -254,6 +254,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       case http::verb::post:
         request.method = Method::post;
         break;
+      case http::verb::put:
+        request.method = Method::put;
+        break;
       default:
         request.method = Method::other;
     }
@@ -261,6 +264,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request.method_name = std::string_view(method_name.data(), method_name.size());
     const auto target = message.target();
     request.target = std::string_view(target.data(), target.size());
+    const auto authorization = message[http::field::authorization];
+    request.authorization = std::string_view(authorization.data(), authorization.size());
     request.body = std::move(message.body());
     // A request read during a stop had begun before it (see StopIfIdle): it is handled and
     // answered like any other, and the connection then closes.

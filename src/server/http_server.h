@@ -36,12 +36,14 @@
 
 namespace corridor::server {
 
-enum class Method { get, post, other };
+enum class Method { get, post, put, other };
 
 struct Request {
   Method method = Method::other;
   std::string_view method_name;
   std::string_view target;  // Path and query, as sent.
+  // The Authorization header as sent (empty when absent). Never log it: it carries a secret.
+  std::string_view authorization;
   std::string body;         // The handler may modify it (e.g. pad it for a JSON parser).
 };
 
