@@ -145,6 +145,7 @@ Outcome Hub::ApplyCommand(uint64_t timestamp, std::span<const std::byte> body) {
 }
 
 Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
+  last_timestamp_ = timestamp;
   TickModules(timestamp);
   const Configure* settings = settings_.get();
   if (settings == nullptr && !std::holds_alternative<Configure>(command)) {
@@ -198,6 +199,7 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
 }
 
 void Hub::Tick(uint64_t timestamp) {
+  last_timestamp_ = timestamp;
   ledger_.Tick(timestamp);
   TickModules(timestamp);
 }

@@ -85,8 +85,11 @@ class Hub {
   // After a ledger batch at `timestamp`: the modules' deadlines that fell due (one compare
   // when none did, to keep the ledger's path fast).
   void AfterLedgerBatch(uint64_t timestamp) {
+    last_timestamp_ = timestamp;
     if (timestamp >= modules_deadline_) TickModules(timestamp);
   }
+  // The timestamp of the last entry applied: journal time as the state knows it.
+  uint64_t now() const { return std::max(last_timestamp_, ledger_.commit_timestamp()); }
   // The earliest deadline of the ledger and the modules, in journal time (UINT64_MAX: none).
   uint64_t next_deadline() const { return std::min(ledger_.next_expiry(), modules_deadline_); }
 
@@ -108,6 +111,7 @@ class Hub {
   participants::Participants participants_;
   fx::Fx fx_;
   uint64_t modules_deadline_ = UINT64_MAX;
+  uint64_t last_timestamp_ = 0;
 };
 
 }  // namespace corridor::hub

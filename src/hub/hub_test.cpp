@@ -240,16 +240,30 @@ TEST(HubTest, ARotatedTokenAuthenticatesWithThePreviousOneOnlyDuringTheOverlap) 
   Driver d;
   BuildCorridor(d);
   const participants::Participants& p = d.hub.participants();
-  EXPECT_TRUE(p.Authenticates("SABRRUMM", testing::kTokenA, d.now));
+  const std::string kOld = testing::TokenOf("SABRRUMM");
+  EXPECT_TRUE(p.Authenticates("SABRRUMM", kOld, d.now));
   EXPECT_FALSE(p.Authenticates("SABRRUMM", testing::kTokenB, d.now));
-  EXPECT_FALSE(p.Authenticates("BPSBBY2Y", testing::kTokenA, d.now));
+  EXPECT_FALSE(p.Authenticates("BPSBBY2Y", kOld, d.now));
   EXPECT_EQ(d.Run(RotateToken{"SABRRUMM", testing::kTokenB, 300}).code, Code::ok);
   const uint64_t rotated = d.now;
   EXPECT_TRUE(p.Authenticates("SABRRUMM", testing::kTokenB, rotated));
-  EXPECT_TRUE(p.Authenticates("SABRRUMM", testing::kTokenA, rotated + 300 * kSecond - 1));
-  EXPECT_FALSE(p.Authenticates("SABRRUMM", testing::kTokenA, rotated + 300 * kSecond));
-  EXPECT_EQ(d.Run(RotateToken{"SABRRUMM", testing::kTokenA, 0}).code, Code::ok);
+  EXPECT_TRUE(p.Authenticates("SABRRUMM", kOld, rotated + 300 * kSecond - 1));
+  EXPECT_FALSE(p.Authenticates("SABRRUMM", kOld, rotated + 300 * kSecond));
+  EXPECT_EQ(p.FindByToken(kOld, rotated)->id(), "SABRRUMM");
+  // The overlap's end is a deadline: the tick there forgets the previous token.
+  EXPECT_EQ(d.hub.next_deadline(), rotated + 300 * kSecond);
+  d.Advance(300 * kSecond);
+  EXPECT_EQ(p.Find("SABRRUMM")->previous_token_sha256, "");
+  EXPECT_EQ(p.FindByToken(kOld, 0), nullptr);
+  EXPECT_EQ(d.hub.next_deadline(), UINT64_MAX);
+  EXPECT_EQ(d.Run(RotateToken{"SABRRUMM", kOld, 0}).code, Code::ok);
   EXPECT_FALSE(p.Authenticates("SABRRUMM", testing::kTokenB, d.now));
+  // A token another participant holds is refused: a token names one participant.
+  const Outcome taken = d.Run(RotateToken{"SABRRUMM", testing::TokenOf("BPSBBY2X"), 0});
+  EXPECT_EQ(taken.code, Code::conflict);
+  CreateParticipant twin = Bank("ALFARUMM", "RU");
+  twin.token_sha256 = kOld;
+  EXPECT_EQ(d.Run(twin).code, Code::conflict);
 }
 
 TEST(HubTest, OnlyAnActiveFxProviderPublishesRatesAndOnlyActiveParticipantsGetQuotes) {

@@ -27,6 +27,18 @@ inline Configure RuBy() {
   return c;
 }
 
+// A distinct token hash per participant (64 lowercase hex made from its id).
+inline std::string TokenOf(std::string_view id) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (char c : id) {
+    out.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  out.resize(64, 'c');
+  return out;
+}
+
 inline CreateParticipant Bank(std::string id, std::string domain, uint8_t roles = kRoleInstant,
                               std::vector<Money> caps = {}) {
   CreateParticipant c;
@@ -35,7 +47,7 @@ inline CreateParticipant Bank(std::string id, std::string domain, uint8_t roles 
   c.domain = std::move(domain);
   c.roles = roles;
   c.callback_url = "http://127.0.0.1:9001";
-  c.token_sha256 = kTokenA;
+  c.token_sha256 = TokenOf(c.id);
   c.net_debit_caps = std::move(caps);
   return c;
 }

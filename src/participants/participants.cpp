@@ -121,6 +121,9 @@ Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configu
   if (DomainNamed(settings, c.domain) == nullptr) {
     return Fail(Code::invalid, "unknown domain " + c.domain);
   }
+  if (TokenTaken(c.token_sha256, c.id)) {
+    return Fail(Code::conflict, "the token is another participant's: each needs its own");
+  }
   if (c.roles == 0 || (c.roles & ~hub::kRolesKnown) != 0) {
     return Fail(Code::invalid, "roles must name at least one of instant, issuer, acquirer, fx");
   }
@@ -252,6 +255,9 @@ Outcome Participants::RotateToken(const hub::RotateToken& c, uint64_t timestamp)
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   Participant& p = it->second;
   if (c.token_sha256 == p.token_sha256) return Outcome{Code::exists, "", {}};
+  if (TokenTaken(c.token_sha256, c.participant)) {
+    return Fail(Code::conflict, "the token is another participant's: each needs its own");
+  }
   p.previous_token_sha256 = c.previous_valid_seconds > 0 ? p.token_sha256 : "";
   p.previous_valid_until_ns =
       c.previous_valid_seconds > 0 ? timestamp + c.previous_valid_seconds * kNsPerSecond : 0;
@@ -302,6 +308,43 @@ bool Participants::Authenticates(std::string_view id, std::string_view token_sha
   const bool previous = !p->previous_token_sha256.empty() && now_ns < p->previous_valid_until_ns &&
                         ConstantTimeEquals(p->previous_token_sha256, token_sha256);
   return current || previous;
+}
+
+bool Participants::TokenTaken(std::string_view token_sha256, std::string_view by) const {
+  for (const auto& [id, p] : participants_) {
+    if (id != by && (p.token_sha256 == token_sha256 || p.previous_token_sha256 == token_sha256)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const Participant* Participants::FindByToken(std::string_view token_sha256,
+                                             uint64_t now_ns) const {
+  const Participant* found = nullptr;
+  for (const auto& [id, p] : participants_) {
+    if (Authenticates(id, token_sha256, now_ns) && found == nullptr) found = &p;
+  }
+  return found;
+}
+
+uint64_t Participants::next_deadline() const {
+  uint64_t deadline = UINT64_MAX;
+  for (const auto& [id, p] : participants_) {
+    if (!p.previous_token_sha256.empty()) {
+      deadline = std::min(deadline, p.previous_valid_until_ns);
+    }
+  }
+  return deadline;
+}
+
+void Participants::Tick(uint64_t timestamp) {
+  for (auto& [id, p] : participants_) {
+    if (!p.previous_token_sha256.empty() && p.previous_valid_until_ns <= timestamp) {
+      p.previous_token_sha256.clear();
+      p.previous_valid_until_ns = 0;
+    }
+  }
 }
 
 void Participants::Save(WireWriter& w) const {

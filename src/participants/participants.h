@@ -70,6 +70,9 @@ class Participants : public hub::Module {
   uint32_t section_version() const override { return 1; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
+  // The end of a rotated token's overlap: the previous token is forgotten then.
+  uint64_t next_deadline() const override;
+  void Tick(uint64_t timestamp) override;
 
   // The commands. `settings` are the hub's (non-null: without configuration no participant
   // command is applied).
@@ -89,12 +92,19 @@ class Participants : public hub::Module {
   // Whether `token_sha256` (64 lowercase hex) is a valid credential of `id` at journal time
   // `now_ns`, compared in constant time.
   bool Authenticates(std::string_view id, std::string_view token_sha256, uint64_t now_ns) const;
+  // The participant whose current (or, during its overlap, previous) token has this SHA-256,
+  // or nullptr. Compares against every participant's hashes in constant time each, so the
+  // time taken says nothing about which hash matched how far.
+  const Participant* FindByToken(std::string_view token_sha256, uint64_t now_ns) const;
   // The currencies a participant holds positions in: its domain's, and for an FX provider
   // every currency of the hub's FX pairs.
   static std::vector<std::string> CurrenciesOf(const hub::CreateParticipant& c,
                                                const hub::Configure& settings);
 
  private:
+  // Whether a participant other than `by` holds the token (current or previous).
+  bool TokenTaken(std::string_view token_sha256, std::string_view by) const;
+
   std::map<std::string, Participant, std::less<>> participants_;
   // (participant, client id) -> the operation, for idempotency.
   std::map<std::pair<std::string, std::string>, LiquidityOperation> liquidity_ops_;
