@@ -7,6 +7,7 @@
 
 #include "api/ledger_json.h"
 #include "base/u128.h"
+#include "hub/accounts.h"
 
 namespace corridor::api {
 namespace {
@@ -54,8 +55,14 @@ std::optional<uint64_t> ParseU64(std::string_view text) {
 
 // Parses a batch on the calling I/O thread and submits it; the answer echoes each event's id
 // with its result. Only the ids are kept for that: the events themselves move into the core.
+bool TouchesHubIds(const ledger::Account& a) { return hub::IsHubOwnedId(a.id); }
+bool TouchesHubIds(const ledger::Transfer& t) {
+  return hub::IsHubOwnedId(t.id) || hub::IsHubOwnedId(t.debit_account_id) ||
+         hub::IsHubOwnedId(t.credit_account_id) || hub::IsHubOwnedId(t.pending_id);
+}
+
 template <typename Event, typename Result>
-void CreateBatch(core::Core* core, server::Request& request, Respond respond,
+void CreateBatch(core::Core* core, bool reserve_hub_ids, server::Request& request, Respond respond,
                  bool (*parse)(std::string*, std::vector<Event>*, ParseError*),
                  void (core::Core::*submit)(
                      std::vector<Event>,
@@ -68,6 +75,13 @@ void CreateBatch(core::Core* core, server::Request& request, Respond respond,
     return respond(Json(too_many ? 413 : 400, ErrorJson(error), too_many));
   }
   if (events.empty()) return respond(Json(200, "[]"));
+  for (size_t i = 0; reserve_hub_ids && i < events.size(); ++i) {
+    if (TouchesHubIds(events[i])) {
+      return respond(Error(403, "event " + std::to_string(i) + " names an id in the hub's " +
+                                    "reserved range (" + std::string(hub::kHubOwnedRange) +
+                                    "): those accounts and transfers are the hub's to write"));
+    }
+  }
   std::vector<u128> ids(events.size());
   for (size_t i = 0; i < events.size(); ++i) ids[i] = events[i].id;
   (core->*submit)(std::move(events), [ids = std::move(ids), respond = std::move(respond)](
@@ -146,11 +160,13 @@ void LedgerApi::Handle(server::Request& request, Respond respond) {
 }
 
 void LedgerApi::CreateAccounts(server::Request& request, Respond respond) {
-  CreateBatch(core_, request, std::move(respond), &ParseAccounts, &core::Core::SubmitAccounts);
+  CreateBatch(core_, reserve_hub_ids_, request, std::move(respond), &ParseAccounts,
+              &core::Core::SubmitAccounts);
 }
 
 void LedgerApi::CreateTransfers(server::Request& request, Respond respond) {
-  CreateBatch(core_, request, std::move(respond), &ParseTransfers, &core::Core::SubmitTransfers);
+  CreateBatch(core_, reserve_hub_ids_, request, std::move(respond), &ParseTransfers,
+              &core::Core::SubmitTransfers);
 }
 
 void LedgerApi::GetAccount(u128 id, Respond respond) {

@@ -22,7 +22,10 @@ namespace corridor::api {
 
 class LedgerApi {
  public:
-  explicit LedgerApi(core::Core* core) : core_(core) {}
+  // `reserve_hub_ids`: refuse (403) writes of accounts and transfers in the hub's reserved id
+  // range (hub/accounts.h), as in config mode, where the hub's modules own them.
+  explicit LedgerApi(core::Core* core, bool reserve_hub_ids = false)
+      : core_(core), reserve_hub_ids_(reserve_hub_ids) {}
   // A server::Handler.
   void Handle(server::Request& request, server::Respond respond);
 
@@ -36,6 +39,7 @@ class LedgerApi {
   void Check(server::Respond respond);
 
   core::Core* core_;
+  bool reserve_hub_ids_;
 };
 
 }  // namespace corridor::api

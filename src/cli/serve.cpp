@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "api/ledger_api.h"
+#include "api/admin_api.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "core/core.h"
@@ -171,15 +171,9 @@ bool LoadConfigFile(const std::string& path, config::HubConfig* hub) {
     std::fprintf(stderr, "serve: %s\n", st.message().c_str());
     return false;
   }
-  // The admin server speaks plain HTTP and checks no token yet: a file that asks for either
-  // must not get a server without it.
+  // The admin server speaks plain HTTP: a file that asks for TLS must not get a server without.
   if (hub->listeners.admin.tls()) {
     std::fprintf(stderr, "serve: %s: listeners.admin: TLS is not supported yet\n", path.c_str());
-    return false;
-  }
-  if (!hub->admin_token_sha256.empty()) {
-    std::fprintf(stderr, "serve: %s: admin_token_sha256: admin tokens are not checked yet\n",
-                 path.c_str());
     return false;
   }
   return true;
@@ -223,6 +217,26 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
                                    << 20;
   *max_queued_events =
       Pick(f.bounds.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
+  return true;
+}
+
+// Journals the configuration's settings when they differ from those the state was built
+// under, so that replay applies every later command under the settings it saw. False after
+// printing why (a change the state refuses, e.g. renumbering a currency in use).
+bool ApplySettings(core::Core& core, const config::HubConfig& config) {
+  const hub::Configure wanted = api::SettingsOf(config);
+  bool same = false;
+  core.ReadHub([&](const hub::Hub& hub) { same = hub.settings() && *hub.settings() == wanted; });
+  if (same) return true;
+  hub::Outcome outcome;
+  const Status st = core.ExecuteCommand(wanted, &outcome);
+  if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
+    std::fprintf(stderr, "serve: the configuration cannot be applied: %s\n",
+                 st.ok() ? outcome.message.c_str() : st.message().c_str());
+    return false;
+  }
+  std::fprintf(stderr, "serve: configuration applied (journaled at sequence %llu)\n",
+               static_cast<unsigned long long>(core.last_sequence()));
   return true;
 }
 
@@ -282,7 +296,9 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "serve: %s\n", report.journal.tail_cut_message.c_str());
   }
 
-  api::LedgerApi api(hub.get());
+  const bool with_config = !flags.config_path.empty();
+  if (with_config && !ApplySettings(*hub, hub_config)) return 1;
+  api::AdminApi api(hub.get(), with_config ? &hub_config : nullptr);
   server::Server http(server_options, [&api](server::Request& request, server::Respond respond) {
     api.Handle(request, std::move(respond));
   });

@@ -167,7 +167,7 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
         } else if constexpr (std::is_same_v<T, Liquidity>) {
           return participants_.ApplyLiquidity(c, *settings, ops, timestamp);
         } else if constexpr (std::is_same_v<T, SetNetDebitCap>) {
-          return participants_.SetCap(c, ops);
+          return participants_.SetCap(c, *settings, ops);
         } else if constexpr (std::is_same_v<T, RotateToken>) {
           return participants_.RotateToken(c, timestamp);
         } else if constexpr (std::is_same_v<T, SetSuspended>) {

@@ -175,7 +175,7 @@ TEST(HubTest, LiquidityMovesBetweenTheAgentAndThePositionIdempotently) {
   // Withdrawing more than the free liquidity (the cap is not the participant's own) fails.
   Outcome out = d.Run(Liquidity{"SABRRUMM", "w1", {"RUB", 500'000'01}, false});
   EXPECT_EQ(out.code, Code::insufficient);
-  EXPECT_THAT(out.message, HasSubstr("free liquidity of 50000000 RUB"));
+  EXPECT_THAT(out.message, HasSubstr("free liquidity of 500000.00 RUB"));
   EXPECT_EQ(d.Run(Liquidity{"SABRRUMM", "w1", {"RUB", 200'000'00}, false}).code, Code::ok);
   f = Figures(d.hub, "SABRRUMM", "RUB");
   EXPECT_EQ(f.liquidity_minor, 300'000'00);
@@ -217,7 +217,7 @@ TEST(HubTest, ATransferPastLiquidityPlusCapIsRefusedByThePosition) {
   EXPECT_EQ(d.Run(Liquidity{"SABRRUMM", "w", {"RUB", 1}, false}).code, Code::insufficient);
   const Outcome out = d.Run(SetNetDebitCap{"SABRRUMM", {"RUB", 100'000'00 - 1}});
   EXPECT_EQ(out.code, Code::conflict);
-  EXPECT_THAT(out.message, HasSubstr("it can go down to 10000000"));
+  EXPECT_THAT(out.message, HasSubstr("it can go down to 100000.00 RUB"));
 }
 
 TEST(HubTest, CapChangesAreLedgerTransfersFromTheCapSource) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "base/check.h"
+#include "base/decimal.h"
+#include "base/sha256.h"
 
 namespace corridor::participants {
 namespace {
@@ -32,7 +34,11 @@ int64_t ToInt64(u128 v) {
   return static_cast<int64_t>(v);
 }
 
-std::string Amount(const hub::Money& m) { return std::to_string(m.minor) + " " + m.currency; }
+// "500000.00 RUB", for messages.
+std::string Amount(const hub::Configure& s, const hub::Money& m) {
+  const hub::DomainSettings* d = DomainOfCurrency(s, m.currency);
+  return FormatMinorUnits(m.minor, d != nullptr ? d->exponent : 0) + " " + m.currency;
+}
 
 // Free liquidity: what may be withdrawn, the participant's own money not in use (its room to
 // send less its cap).
@@ -191,9 +197,9 @@ Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configu
   if (!c.deposit) {
     const int64_t free = FreeLiquidity(*position, *ledger.ledger().LookupAccount(position_id));
     if (c.amount.minor > free) {
-      return Fail(Code::insufficient, "withdrawal of " + Amount(c.amount) +
+      return Fail(Code::insufficient, "withdrawal of " + Amount(settings, c.amount) +
                                           " is more than the free liquidity of " +
-                                          Amount({c.amount.currency, free}) +
+                                          Amount(settings, {c.amount.currency, free}) +
                                           " (liquidity less what is in use beyond the cap)");
     }
   }
@@ -212,7 +218,8 @@ Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configu
   return Outcome{Code::ok, "", {}};
 }
 
-Outcome Participants::SetCap(const hub::SetNetDebitCap& c, hub::LedgerOps& ledger) {
+Outcome Participants::SetCap(const hub::SetNetDebitCap& c, const hub::Configure& settings,
+                             hub::LedgerOps& ledger) {
   auto it = participants_.find(c.participant);
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   Position* position = MutablePosition(it->second, c.cap.currency);
@@ -229,10 +236,10 @@ Outcome Participants::SetCap(const hub::SetNetDebitCap& c, hub::LedgerOps& ledge
   const int64_t in_use = ToInt64(a.debits_posted) + ToInt64(a.debits_pending);
   const int64_t lowest = std::max<int64_t>(0, in_use - own);
   if (c.cap.minor < lowest) {
-    return Fail(Code::conflict, "lowering the " + c.cap.currency + " net debit cap of " +
-                                    c.participant + " to " + std::to_string(c.cap.minor) +
+    return Fail(Code::conflict, "lowering the net debit cap of " + c.participant + " to " +
+                                    Amount(settings, c.cap) +
                                     " would leave less than is in use: it can go down to " +
-                                    std::to_string(lowest));
+                                    Amount(settings, {c.cap.currency, lowest}));
   }
   u128 id = 0;
   const bool raise = c.cap.minor > old_cap;
@@ -288,17 +295,6 @@ PositionFigures Participants::Figures(const Position& p, u128 position_id,
   return f;
 }
 
-namespace {
-
-// Compares two strings in time that depends on their lengths only.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-}  // namespace
 
 bool Participants::Authenticates(std::string_view id, std::string_view token_sha256,
                                  uint64_t now_ns) const {

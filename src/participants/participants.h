@@ -80,7 +80,8 @@ class Participants : public hub::Module {
                       hub::LedgerOps& ledger);
   hub::Outcome ApplyLiquidity(const hub::Liquidity& c, const hub::Configure& settings,
                               hub::LedgerOps& ledger, uint64_t timestamp);
-  hub::Outcome SetCap(const hub::SetNetDebitCap& c, hub::LedgerOps& ledger);
+  hub::Outcome SetCap(const hub::SetNetDebitCap& c, const hub::Configure& settings,
+                      hub::LedgerOps& ledger);
   hub::Outcome RotateToken(const hub::RotateToken& c, uint64_t timestamp);
   hub::Outcome SetSuspended(const hub::SetSuspended& c);
 

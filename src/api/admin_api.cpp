@@ -1,0 +1,330 @@
+#include "api/admin_api.h"
+
+#include <utility>
+#include <vector>
+
+#include "api/hub_json.h"
+#include "api/ledger_json.h"
+#include "base/sha256.h"
+
+namespace corridor::api {
+namespace {
+
+using server::Method;
+using server::Respond;
+using server::Response;
+
+// Client ids of liquidity operations, like ISO 20022 identifiers: 1 to 35 printable ASCII.
+constexpr size_t kClientIdMax = 35;
+constexpr size_t kNameMax = 140;
+constexpr size_t kUrlMax = 2048;
+// A rotated token may stay valid for at most a week.
+constexpr uint64_t kOverlapMaxSeconds = 7 * 86400;
+
+Response Json(unsigned status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response Error(unsigned status, std::string_view message) {
+  return Json(status, ErrorJson(message));
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool IsPrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+bool IsCallbackUrl(std::string_view url) {
+  const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+  return scheme && url.size() <= kUrlMax && IsPrintableAscii(url) &&
+         url.find(' ') == std::string_view::npos;
+}
+
+// The command's outcome as an error response (for codes other than ok/created/exists).
+Response OutcomeError(const Status& st, const hub::Outcome& outcome) {
+  if (st.busy()) {
+    Response busy = Error(503, st.message());
+    busy.retry_after_seconds = 1;
+    return busy;
+  }
+  if (!st.ok()) return Error(503, st.message());
+  return Error(HttpStatusOf(outcome.code), outcome.message);
+}
+
+}  // namespace
+
+unsigned HttpStatusOf(hub::Code code) {
+  switch (code) {
+    case hub::Code::ok: return 200;
+    case hub::Code::created: return 201;
+    case hub::Code::exists: return 200;
+    case hub::Code::invalid: return 422;
+    case hub::Code::not_found: return 404;
+    case hub::Code::conflict: return 409;
+    case hub::Code::forbidden: return 403;
+    case hub::Code::insufficient: return 409;
+    case hub::Code::unavailable: return 422;
+  }
+  return 500;
+}
+
+hub::Configure SettingsOf(const config::HubConfig& config) {
+  hub::Configure c;
+  c.hub_bic = config.hub_bic;
+  for (const config::DomainConfig& d : config.domains) {
+    c.domains.push_back(hub::DomainSettings{d.code, d.currency, d.ledger, d.currency_exponent,
+                                            d.settlement_agent, d.max_payment_minor});
+  }
+  c.quote_lifetime_seconds = config.fx.quote_lifetime_seconds;
+  c.rate_max_age_seconds = config.fx.rate_max_age_seconds;
+  for (const std::string& pair : config.fx.pairs) {
+    const size_t slash = pair.find('/');
+    c.pairs.push_back(hub::FxPair{pair.substr(0, slash), pair.substr(slash + 1)});
+  }
+  for (const config::FeeConfig& f : config.fx.fees) {
+    c.fees.push_back(hub::FeeSettings{f.currency, f.fixed_minor, f.share_bp});
+  }
+  return c;
+}
+
+AdminApi::AdminApi(core::Core* core, const config::HubConfig* config)
+    : core_(core),
+      config_(config),
+      settings_(config ? SettingsOf(*config) : hub::Configure{}),
+      ledger_(core, /*reserve_hub_ids=*/config != nullptr) {}
+
+void AdminApi::Handle(server::Request& request, Respond respond) {
+  if (config_ != nullptr && !config_->admin_token_sha256.empty()) {
+    const std::string_view token = BearerToken(request.authorization);
+    if (token.empty() || !ConstantTimeEquals(Sha256Hex(token), config_->admin_token_sha256)) {
+      return respond(Error(401, "the admin API needs its bearer token"));
+    }
+  }
+  std::string_view target = request.target.substr(0, request.target.find('?'));
+  const std::vector<std::string_view> parts = Segments(target);
+  if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "participants") {
+    return ledger_.Handle(request, std::move(respond));
+  }
+  if (config_ == nullptr) {
+    return respond(Error(404, "no participants: the hub runs without --config (ledger only)"));
+  }
+  const Method m = request.method;
+  auto wrong_method = [&](std::string_view allowed) {
+    respond(Error(405, std::string(request.method_name) + " is not allowed here; use " +
+                           std::string(allowed)));
+  };
+  if (parts.size() == 2) {
+    if (m == Method::post) return CreateParticipant(request, std::move(respond));
+    if (m == Method::get) return ListParticipants(std::move(respond));
+    return wrong_method("GET or POST");
+  }
+  std::string id(parts[2]);
+  if (parts.size() == 3) {
+    return m == Method::get ? GetParticipant(std::move(id), std::move(respond))
+                            : wrong_method("GET");
+  }
+  if (parts.size() != 4) return respond(Error(404, "no such resource"));
+  const std::string_view action = parts[3];
+  if (action == "liquidity") {
+    return m == Method::post ? Liquidity(std::move(id), request, std::move(respond))
+                             : wrong_method("POST");
+  }
+  if (action == "net_debit_cap") {
+    return m == Method::put ? NetDebitCap(std::move(id), request, std::move(respond))
+                            : wrong_method("PUT");
+  }
+  if (action == "token") {
+    return m == Method::put ? Token(std::move(id), request, std::move(respond))
+                            : wrong_method("PUT");
+  }
+  if (action == "suspend" || action == "resume") {
+    return m == Method::post
+               ? Suspend(std::move(id), action == "suspend", request, std::move(respond))
+               : wrong_method("POST");
+  }
+  respond(Error(404, "no such resource"));
+}
+
+void AdminApi::Submit(hub::Command command, std::string participant, Respond respond) {
+  if (core_->failed()) return respond(Error(503, core_->failure()));
+  core::Core* core = core_;
+  core_->SubmitCommand(command, [core, participant = std::move(participant),
+                                 respond = std::move(respond)](const Status& st,
+                                                               hub::Outcome outcome) mutable {
+    if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
+      return respond(OutcomeError(st, outcome));
+    }
+    const unsigned status = HttpStatusOf(outcome.code);
+    // Called on the apply thread: the read queues behind this command and answers from there.
+    core->ReadHubAsync([participant, status, respond = std::move(respond)](const hub::Hub& hub) {
+      const participants::Participant* p = hub.participants().Find(participant);
+      if (p == nullptr) return respond(Error(404, "no participant " + participant));
+      Response r = Json(status, "");
+      r.render = [view = ViewOf(hub, *p)](std::string* out) { AppendParticipant(view, out); };
+      respond(std::move(r));
+    });
+  });
+}
+
+void AdminApi::CreateParticipant(server::Request& request, Respond respond) {
+  JsonBody body;
+  std::string error;
+  hub::CreateParticipant c;
+  std::vector<std::string> roles;
+  std::map<std::string, std::string> caps;
+  const bool parsed =
+      body.Parse(request.body, &error) && body.String("id", true, &c.id, &error) &&
+      body.String("name", true, &c.name, &error) &&
+      body.String("domain", true, &c.domain, &error) &&
+      body.StringArray("roles", true, &roles, &error) &&
+      body.String("callback_url", true, &c.callback_url, &error) &&
+      body.String("token_sha256", true, &c.token_sha256, &error) &&
+      body.StringMap("net_debit_cap", false, &caps, &error) && body.Finish(&error) &&
+      ParseRoles(roles, &c.roles, &error);
+  if (!parsed) return respond(Error(400, error));
+  if (!config::IsValidBic(c.id)) return respond(Error(400, "id: must be an 8- or 11-character BIC"));
+  if (c.name.empty() || c.name.size() > kNameMax || !IsPrintableAscii(c.name)) {
+    // Printable ASCII keeps names safe in every message the hub builds from them.
+    return respond(Error(400, "name: 1 to 140 printable ASCII characters"));
+  }
+  if (config_->FindDomain(c.domain) == nullptr) {
+    return respond(Error(400, "domain: \"" + c.domain + "\" is not a configured domain"));
+  }
+  if (!IsCallbackUrl(c.callback_url)) {
+    return respond(Error(400, "callback_url: an http:// or https:// URL"));
+  }
+  if (!IsSha256Hex(c.token_sha256)) {
+    return respond(Error(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
+  }
+  for (const auto& [currency, text] : caps) {
+    hub::Money cap{currency, 0};
+    if (!ParseAmount(settings_, currency, text, &cap.minor, &error)) {
+      return respond(Error(400, "net_debit_cap: " + error));
+    }
+    c.net_debit_caps.push_back(std::move(cap));
+  }
+  std::string id = c.id;
+  Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+void AdminApi::ListParticipants(Respond respond) {
+  core_->ReadHubAsync([respond = std::move(respond)](const hub::Hub& hub) {
+    std::vector<ParticipantView> views;
+    for (const auto& [id, p] : hub.participants().all()) views.push_back(ViewOf(hub, p));
+    Response r = Json(200, "");
+    r.render = [views = std::move(views)](std::string* out) {
+      out->push_back('[');
+      for (size_t i = 0; i < views.size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendParticipant(views[i], out);
+      }
+      out->push_back(']');
+    };
+    respond(std::move(r));
+  });
+}
+
+void AdminApi::GetParticipant(std::string id, Respond respond) {
+  core_->ReadHubAsync([id = std::move(id), respond = std::move(respond)](const hub::Hub& hub) {
+    const participants::Participant* p = hub.participants().Find(id);
+    if (p == nullptr) return respond(Error(404, "no participant " + id));
+    Response r = Json(200, "");
+    r.render = [view = ViewOf(hub, *p)](std::string* out) { AppendParticipant(view, out); };
+    respond(std::move(r));
+  });
+}
+
+void AdminApi::Liquidity(std::string id, server::Request& request, Respond respond) {
+  JsonBody body;
+  std::string error;
+  hub::Liquidity c;
+  c.participant = id;
+  std::string amount;
+  std::string direction;
+  const bool parsed = body.Parse(request.body, &error) &&
+                      body.String("id", true, &c.client_id, &error) &&
+                      body.String("currency", true, &c.amount.currency, &error) &&
+                      body.String("amount", true, &amount, &error) &&
+                      body.String("direction", true, &direction, &error) && body.Finish(&error);
+  if (!parsed) return respond(Error(400, error));
+  if (c.client_id.empty() || c.client_id.size() > kClientIdMax || !IsPrintableAscii(c.client_id)) {
+    return respond(Error(400, "id: 1 to 35 printable ASCII characters"));
+  }
+  if (direction != "deposit" && direction != "withdraw") {
+    return respond(Error(400, "direction: \"deposit\" or \"withdraw\""));
+  }
+  c.deposit = direction == "deposit";
+  if (!ParseAmount(settings_, c.amount.currency, amount, &c.amount.minor, &error)) {
+    return respond(Error(400, "amount: " + error));
+  }
+  if (c.amount.minor <= 0) return respond(Error(400, "amount: must be more than zero"));
+  Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+void AdminApi::NetDebitCap(std::string id, server::Request& request, Respond respond) {
+  JsonBody body;
+  std::string error;
+  hub::SetNetDebitCap c;
+  c.participant = id;
+  std::string amount;
+  const bool parsed = body.Parse(request.body, &error) &&
+                      body.String("currency", true, &c.cap.currency, &error) &&
+                      body.String("amount", true, &amount, &error) && body.Finish(&error);
+  if (!parsed) return respond(Error(400, error));
+  if (!ParseAmount(settings_, c.cap.currency, amount, &c.cap.minor, &error)) {
+    return respond(Error(400, "amount: " + error));
+  }
+  Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+void AdminApi::Token(std::string id, server::Request& request, Respond respond) {
+  JsonBody body;
+  std::string error;
+  hub::RotateToken c;
+  c.participant = id;
+  uint64_t overlap = 0;
+  const bool parsed = body.Parse(request.body, &error) &&
+                      body.String("token_sha256", true, &c.token_sha256, &error) &&
+                      body.Unsigned("previous_valid_seconds", false, &overlap, &error) &&
+                      body.Finish(&error);
+  if (!parsed) return respond(Error(400, error));
+  if (!IsSha256Hex(c.token_sha256)) {
+    return respond(Error(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
+  }
+  if (overlap > kOverlapMaxSeconds) {
+    return respond(Error(400, "previous_valid_seconds: at most 604800 (a week)"));
+  }
+  c.previous_valid_seconds = static_cast<uint32_t>(overlap);
+  Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+void AdminApi::Suspend(std::string id, bool suspended, server::Request& request,
+                       Respond respond) {
+  if (!request.body.empty()) {
+    JsonBody body;
+    std::string error;
+    if (!body.Parse(request.body, &error) || !body.Finish(&error)) {
+      return respond(Error(400, "the body must be empty or {}: " + error));
+    }
+  }
+  hub::SetSuspended c{id, suspended};
+  Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+}  // namespace corridor::api

@@ -1,0 +1,59 @@
+// The admin listener's API: the ledger's routes (ledger_api.h) and, with a configuration,
+// the hub's participants.
+//
+//   POST /v1/participants                          create (201; the same body again: 200;
+//                                                  another body for the id: 409)
+//   GET  /v1/participants, /v1/participants/{id}   with per-currency positions
+//   POST /v1/participants/{id}/liquidity           deposit or withdraw, idempotent by "id"
+//   PUT  /v1/participants/{id}/net_debit_cap       raise or lower (409 below what is in use)
+//   PUT  /v1/participants/{id}/token               rotate, the old one valid for an overlap
+//   POST /v1/participants/{id}/suspend, /resume
+//
+// Each change is one journaled hub command, answered once durable and applied. In config
+// mode the ledger accounts and transfers the hub owns (hub/accounts.h) cannot be written
+// through POST /v1/accounts and /v1/transfers (403 naming the range). When the configuration
+// names an admin token (its SHA-256), every request must carry it as a bearer token (401).
+//
+// Thread: I/O threads parse and validate; the core's apply thread answers.
+#pragma once
+
+#include "api/ledger_api.h"
+#include "config/config.h"
+#include "core/core.h"
+#include "server/http_server.h"
+
+namespace corridor::api {
+
+class AdminApi {
+ public:
+  // `config` is null without --config (the ledger alone); it must outlive this.
+  AdminApi(core::Core* core, const config::HubConfig* config);
+  // A server::Handler.
+  void Handle(server::Request& request, server::Respond respond);
+
+ private:
+  void CreateParticipant(server::Request& request, server::Respond respond);
+  void ListParticipants(server::Respond respond);
+  void GetParticipant(std::string id, server::Respond respond);
+  void Liquidity(std::string id, server::Request& request, server::Respond respond);
+  void NetDebitCap(std::string id, server::Request& request, server::Respond respond);
+  void Token(std::string id, server::Request& request, server::Respond respond);
+  void Suspend(std::string id, bool suspended, server::Request& request,
+               server::Respond respond);
+  // Submits a command; on success answers with the participant's view and `success_status`
+  // (0: 201 for created, 200 otherwise).
+  void Submit(hub::Command command, std::string participant, server::Respond respond);
+
+  core::Core* core_;
+  const config::HubConfig* config_;
+  hub::Configure settings_;  // The journaled form of config_ (empty without one).
+  LedgerApi ledger_;
+};
+
+// The journaled settings of a configuration file (what the state machine depends on).
+hub::Configure SettingsOf(const config::HubConfig& config);
+
+// The HTTP status of a command's outcome.
+unsigned HttpStatusOf(hub::Code code);
+
+}  // namespace corridor::api
