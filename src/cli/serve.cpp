@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "api/admin_api.h"
+#include "api/participant_api.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "core/core.h"
@@ -171,9 +173,10 @@ bool LoadConfigFile(const std::string& path, config::HubConfig* hub) {
     std::fprintf(stderr, "serve: %s\n", st.message().c_str());
     return false;
   }
-  // The admin server speaks plain HTTP: a file that asks for TLS must not get a server without.
-  if (hub->listeners.admin.tls()) {
-    std::fprintf(stderr, "serve: %s: listeners.admin: TLS is not supported yet\n", path.c_str());
+  // The servers speak plain HTTP: a file that asks for TLS must not get a server without.
+  if (hub->listeners.admin.tls() ||
+      (hub->listeners.participants && hub->listeners.participants->tls())) {
+    std::fprintf(stderr, "serve: %s: listeners: TLS is not supported yet\n", path.c_str());
     return false;
   }
   return true;
@@ -195,8 +198,7 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   } else {
     config::ParseHostPort(kDefaultAdminListen, &so->host, &so->port);
   }
-  // Kept in the configuration only: there is no participant listener yet (a later item), so
-  // nothing listens on it and nothing is printed for it. The flag replaces the address only.
+  // The flag replaces the participant listener's address (TLS settings stay the file's).
   if (f.participant_listen) {
     if (!hub->listeners.participants) hub->listeners.participants.emplace();
     config::ListenerConfig& participants = *hub->listeners.participants;
@@ -218,6 +220,13 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   *max_queued_events =
       Pick(f.bounds.max_queued_events, b.max_queued_events, core::Options().submitted_events_max);
   return true;
+}
+
+void PrintListening(const char* what, const std::string& host, uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  std::printf(ipv6 ? "%s listening on [%s]:%u\n" : "%s listening on %s:%u\n", what, host.c_str(),
+              port);
+  std::fflush(stdout);
 }
 
 // Journals the configuration's settings when they differ from those the state was built
@@ -308,11 +317,35 @@ int Serve(int argc, char** argv) {
     return 1;
   }
   http.StopOnSignals({SIGTERM, SIGINT});
-  const bool ipv6 = server_options.host.find(':') != std::string::npos;
-  std::printf(ipv6 ? "admin listening on [%s]:%u\n" : "admin listening on %s:%u\n",
-              server_options.host.c_str(), http.port());
-  std::fflush(stdout);
+  PrintListening("admin", server_options.host, http.port());
+  // The banks' listener, with the same bounds, on its own threads.
+  std::unique_ptr<api::ParticipantApi> participant_api;
+  std::unique_ptr<server::Server> participants;
+  std::thread participants_thread;
+  if (with_config && hub_config.listeners.participants) {
+    const config::ListenerConfig& l = *hub_config.listeners.participants;
+    server::Options po = server_options;
+    po.host = l.host;
+    po.port = l.port;
+    participant_api = std::make_unique<api::ParticipantApi>(hub.get(), &hub_config,
+                                                            !l.client_ca.empty());
+    participants = std::make_unique<server::Server>(
+        po, [&participant_api](server::Request& request, server::Respond respond) {
+          participant_api->Handle(request, std::move(respond));
+        });
+    if (const Status st = participants->Start(); !st.ok()) {
+      std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+      return 1;
+    }
+    participants->StopOnSignals({SIGTERM, SIGINT});
+    PrintListening("participants", po.host, participants->port());
+    participants_thread = std::thread([&participants] { participants->Run(); });
+  }
   http.Run();
+  if (participants) {
+    participants->Stop();
+    participants_thread.join();
+  }
   // Every connection is closed and every answer written; the core finishes what it holds.
   hub.reset();
   std::fprintf(stderr, "serve: stopped\n");

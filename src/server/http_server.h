@@ -31,6 +31,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -44,6 +45,9 @@ struct Request {
   std::string_view target;  // Path and query, as sent.
   // The Authorization header as sent (empty when absent). Never log it: it carries a secret.
   std::string_view authorization;
+  // Under TLS with client certificates: the verified certificate's subject CN and its
+  // subjectAltNames. Empty otherwise.
+  std::vector<std::string> peer_names;
   std::string body;         // The handler may modify it (e.g. pad it for a JSON parser).
 };
 

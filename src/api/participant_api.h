@@ -1,0 +1,43 @@
+// The participant listener's API: what a bank may do as itself.
+//
+//   GET  /v1/position      its own positions (the admin API's figures, its own only)
+//   PUT  /v1/fx/rates      an FX provider publishes its rates
+//   POST /v1/quotes        a quote for a send or a receive amount
+//
+// Every request carries `Authorization: Bearer <token>`; the hub hashes it (SHA-256) and
+// looks for the participant holding that hash, comparing in constant time. Missing or wrong:
+// 401, and nothing is journaled or read. Under TLS with client certificates, the certificate
+// must also name that participant (subject CN or a subjectAltName), else 401. Acting beyond
+// one's roles (rates without the fx role) or while suspended: 403. Tokens never appear in
+// logs, errors or the journal; only their hashes are compared.
+//
+// Thread: I/O threads parse and hash; the core's apply thread authenticates and answers.
+#pragma once
+
+#include "config/config.h"
+#include "core/core.h"
+#include "hub/commands.h"
+#include "server/http_server.h"
+
+namespace corridor::api {
+
+class ParticipantApi {
+ public:
+  // `require_certificate`: the listener runs TLS with client certificates, whose names must
+  // include the participant's id. `config` must outlive this.
+  ParticipantApi(core::Core* core, const config::HubConfig* config, bool require_certificate);
+  // A server::Handler.
+  void Handle(server::Request& request, server::Respond respond);
+
+ private:
+  enum class Route { position, rates, quotes };
+  // Parses the body of a write into a command for `participant` (filled in once known).
+  bool ParseRates(std::string_view body, hub::PublishRates* c, std::string* error) const;
+  bool ParseQuote(std::string_view body, hub::RequestQuote* c, std::string* error) const;
+
+  core::Core* core_;
+  hub::Configure settings_;
+  bool require_certificate_;
+};
+
+}  // namespace corridor::api
