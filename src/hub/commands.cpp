@@ -173,8 +173,16 @@ void Get(WireReader& r, RequestQuote* c) {
   c->receive_amount = r.Bool();
 }
 
+void Put(WireWriter& w, const AcknowledgeMessages& c) {
+  w.U32(static_cast<uint32_t>(c.seqs.size()));
+  for (const uint64_t seq : c.seqs) w.U64(seq);
+}
+void Get(WireReader& r, AcknowledgeMessages* c) {
+  for (uint32_t n = r.Count(8); n > 0; --n) c->seqs.push_back(r.U64());
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 8);
+static_assert(std::variant_size_v<Command> == 9);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -206,6 +214,7 @@ const char* KindName(CommandKind kind) {
     case CommandKind::set_suspended: return "set_suspended";
     case CommandKind::publish_rates: return "publish_rates";
     case CommandKind::request_quote: return "request_quote";
+    case CommandKind::acknowledge_messages: return "acknowledge_messages";
   }
   return "unknown";
 }

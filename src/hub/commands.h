@@ -29,6 +29,7 @@ enum class CommandKind : uint16_t {
   set_suspended = 6,
   publish_rates = 7,
   request_quote = 8,
+  acknowledge_messages = 9,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -131,8 +132,14 @@ struct RequestQuote {
   bool receive_amount = false;  // the payee gets exactly amount_minor
 };
 
+// --- outbox: participants answered 2xx to these messages (outbox seqs); journaled in batches.
+struct AcknowledgeMessages {
+  std::vector<uint64_t> seqs;
+};
+
 using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap,
-                             RotateToken, SetSuspended, PublishRates, RequestQuote>;
+                             RotateToken, SetSuspended, PublishRates, RequestQuote,
+                             AcknowledgeMessages>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

@@ -129,8 +129,10 @@ bool Settings::Load(WireReader& r) {
 
 Hub::Hub(const ledger::StateMachine::Options& options) : ledger_(options) {}
 
-std::vector<Module*> Hub::modules() { return {&settings_, &participants_, &fx_}; }
-std::vector<const Module*> Hub::modules() const { return {&settings_, &participants_, &fx_}; }
+std::vector<Module*> Hub::modules() { return {&settings_, &participants_, &fx_, &outbox_}; }
+std::vector<const Module*> Hub::modules() const {
+  return {&settings_, &participants_, &fx_, &outbox_};
+}
 
 Status Hub::CheckCommand(std::span<const std::byte> body) {
   Command command;
@@ -165,7 +167,12 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
         } else if constexpr (std::is_same_v<T, CreateParticipant>) {
           return participants_.Create(c, *settings, ops);
         } else if constexpr (std::is_same_v<T, Liquidity>) {
-          return participants_.ApplyLiquidity(c, *settings, ops, timestamp);
+          Outcome o = participants_.ApplyLiquidity(c, *settings, ops, timestamp);
+          if (o.code == Code::ok) NotifyLiquidity(c, *settings, timestamp);
+          return o;
+        } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
+          outbox_.Acknowledge(c.seqs);
+          return Outcome{Code::ok, "", {}};
         } else if constexpr (std::is_same_v<T, SetNetDebitCap>) {
           return participants_.SetCap(c, *settings, ops);
         } else if constexpr (std::is_same_v<T, RotateToken>) {
@@ -196,6 +203,21 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
   }
   RefreshDeadline();
   return out;
+}
+
+// A liquidity operation booked: the participant gets a camt.054 for it.
+void Hub::NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_t timestamp) {
+  outbox::Message m;
+  m.participant = c.participant;
+  m.kind = outbox::MessageKind::liquidity_notification;
+  m.currency = c.amount.currency;
+  for (const DomainSettings& d : settings.domains) {
+    if (d.currency == c.amount.currency) m.exponent = d.exponent;
+  }
+  m.amount_minor = c.amount.minor;
+  m.credit = c.deposit;
+  m.reference = c.client_id;
+  outbox_.Add(std::move(m), timestamp);
 }
 
 void Hub::Tick(uint64_t timestamp) {

@@ -24,6 +24,7 @@
 #include "hub/commands.h"
 #include "hub/module.h"
 #include "ledger/state_machine.h"
+#include "outbox/outbox.h"
 #include "participants/participants.h"
 
 namespace corridor::hub {
@@ -70,6 +71,7 @@ class Hub {
   const Configure* settings() const { return settings_.get(); }
   const participants::Participants& participants() const { return participants_; }
   const fx::Fx& fx() const { return fx_; }
+  const outbox::Outbox& outbox() const { return outbox_; }
 
   // Applies a command's journal body at its timestamp (the last of the kCommandLedgerEventsMax
   // the sequencer reserved for it). A body that does not decode was refused before it was
@@ -103,6 +105,7 @@ class Hub {
  private:
   void TickModules(uint64_t timestamp);
   void RefreshDeadline();
+  void NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_t timestamp);
   std::vector<Module*> modules();
   std::vector<const Module*> modules() const;
 
@@ -110,6 +113,7 @@ class Hub {
   Settings settings_;
   participants::Participants participants_;
   fx::Fx fx_;
+  outbox::Outbox outbox_;
   uint64_t modules_deadline_ = UINT64_MAX;
   uint64_t last_timestamp_ = 0;
 };

@@ -48,6 +48,7 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
       SetSuspended{"SABRRUMM", true},
       PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}},
       RequestQuote{"SABRRUMM", "BYN", "RUB", 10'000, true},
+      AcknowledgeMessages{{1, 2, 99}},
   };
   for (const Command& c : commands) {
     const std::vector<std::byte> body = EncodeCommand(c);
@@ -339,6 +340,7 @@ TEST(HubTest, ReplayOfTheJournalAndASnapshotGiveTheSameStateHash) {
   d.Run(PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}, {"RUB", "BYN", 3'640'000}}});
   d.Run(RequestQuote{"SABRRUMM", "RUB", "BYN", 1000'00, false});
   d.Run(RequestQuote{"SABRRUMM", "RUB", "BYN", 1000'00, true});
+  d.Run(AcknowledgeMessages{{1}});
   d.Advance(10 * kSecond);
   Hub replayed;
   d.ReplayInto(replayed);
@@ -359,6 +361,43 @@ TEST(HubTest, ReplayOfTheJournalAndASnapshotGiveTheSameStateHash) {
   const u128 before = d.hub.StateHash();
   d.Run(SetSuspended{"BPSBBY2X", false});
   EXPECT_NE(d.hub.StateHash(), before);
+}
+
+TEST(HubTest, EachBookedLiquidityOperationLeavesOneMessageUntilAcknowledged) {
+  Driver d;
+  BuildCorridor(d);
+  d.Run(Liquidity{"SABRRUMM", "d1", {"RUB", 500'00}, true});
+  const uint64_t deposited_at = d.now;
+  d.Run(Liquidity{"SABRRUMM", "d1", {"RUB", 500'00}, true});  // Again: no second message.
+  d.Run(Liquidity{"SABRRUMM", "w1", {"RUB", 900'00}, false});  // Refused: no message.
+  d.Run(Liquidity{"SABRRUMM", "w2", {"RUB", 100'00}, false});
+  d.Run(Liquidity{"FXPRBY2X", "f1", {"BYN", 7'00}, true});
+  const outbox::Outbox& out = d.hub.outbox();
+  EXPECT_EQ(out.backlog("SABRRUMM"), 2u);
+  EXPECT_EQ(out.backlog("FXPRBY2X"), 1u);
+  const std::vector<outbox::Message> mine = out.Pending("SABRRUMM", 0, 10);
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].seq, 1u);
+  EXPECT_TRUE(mine[0].credit);
+  EXPECT_EQ(mine[0].amount_minor, 500'00);
+  EXPECT_EQ(mine[0].exponent, 2u);
+  EXPECT_EQ(mine[0].reference, "d1");
+  EXPECT_EQ(mine[0].created_at_ns, deposited_at);
+  EXPECT_LE(mine[0].id.size(), 35u);
+  EXPECT_FALSE(mine[1].credit);
+  EXPECT_NE(mine[0].id, mine[1].id);
+  EXPECT_EQ(out.Pending("SABRRUMM", 1, 10).size(), 1u);
+  // Replay makes the same messages with the same ids.
+  Hub replayed;
+  d.ReplayInto(replayed);
+  EXPECT_EQ(replayed.outbox().Pending("SABRRUMM", 0, 10), mine);
+  // Acknowledged ones leave; an acknowledgement repeated (after a resend) changes nothing.
+  d.Run(AcknowledgeMessages{{mine[0].seq}});
+  const u128 hash = d.hub.StateHash();
+  d.Run(AcknowledgeMessages{{mine[0].seq}});
+  EXPECT_EQ(d.hub.StateHash(), hash);
+  EXPECT_EQ(out.backlog("SABRRUMM"), 1u);
+  EXPECT_EQ(out.Pending("SABRRUMM", 0, 10)[0].id, mine[1].id);
 }
 
 }  // namespace
