@@ -204,6 +204,7 @@ bool HttpClient::Request(std::string_view method, std::string_view target, std::
   request.method_string(boost::beast::string_view(method.data(), method.size()));
   request.target(boost::beast::string_view(target.data(), target.size()));
   request.set(http::field::host, host_ + ":" + std::to_string(port_));
+  if (!authorization_.empty()) request.set(http::field::authorization, authorization_);
   if (!body.empty() || method == "POST") {
     request.set(http::field::content_type, "application/json");
     request.body() = std::string(body);

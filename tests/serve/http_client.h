@@ -57,6 +57,9 @@ class HttpClient {
   // Called after each request has been written (before its response is read): lets a test
   // act while the request is in flight.
   void set_after_write(std::function<void()> fn) { after_write_ = std::move(fn); }
+  // Sent as the Authorization header of every later request ("" sends none): e.g.
+  // "Bearer TOKEN" for the participant listener.
+  void set_authorization(std::string value) { authorization_ = std::move(value); }
 
   void Close();
   bool connected() const { return fd_ >= 0; }
@@ -72,6 +75,7 @@ class HttpClient {
   int connect_count_ = 0;
   bool must_reconnect_ = false;
   std::function<void()> after_write_;
+  std::string authorization_;
   // Bytes read past the end of the last response (the server should send none).
   std::string leftover_;
 };

@@ -12,8 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "serve/test_util.h"
@@ -23,19 +21,6 @@ namespace {
 
 const std::string kShippedConfig = CORRIDOR_SOURCE_DIR "/config/ru-by.toml";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
 // The shipped file with `from` (which must occur) replaced by `to`, written to `path`.
 void WriteShippedWith(const std::string& path, const std::string& from, const std::string& to) {
   std::string text = ReadFile(kShippedConfig);
@@ -43,45 +28,6 @@ void WriteShippedWith(const std::string& path, const std::string& from, const st
   ASSERT_NE(at, std::string::npos) << from;
   text.replace(at, from.size(), to);
   WriteFile(path, text);
-}
-
-struct Exit {
-  int status = -1;  // raw wait status; -1 when it did not exit in time (then killed)
-  std::string stderr_text;
-};
-
-// Runs `corridor ARGS` to its end (at most `timeout_ms`), stdout to /dev/null, stderr kept.
-Exit RunCorridor(const std::vector<std::string>& args, const std::string& stderr_path,
-                 int timeout_ms = 30000) {
-  std::vector<std::string> all = {CorridorBinary()};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : all) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int null = ::open("/dev/null", O_WRONLY);
-    if (err < 0 || null < 0 || ::dup2(err, 2) < 0 || ::dup2(null, 1) < 0) ::_exit(127);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  Exit exit;
-  if (pid < 0) return exit;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      exit.stderr_text = ReadFile(stderr_path);
-      return exit;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  exit.status = status;
-  exit.stderr_text = ReadFile(stderr_path);
-  return exit;
 }
 
 // Connects without sending anything and returns what the server writes before it closes the
@@ -113,9 +59,11 @@ class ServeConfigTest : public ::testing::Test {
  protected:
   void TearDown() override { StopCleanly(server_); }
 
-  // ServeProcess adds --admin-listen 127.0.0.1:0, which wins over the file's admin listener.
+  // ServeProcess adds --admin-listen 127.0.0.1:0, which wins over the file's admin listener;
+  // the participant listener too gets a free port instead of the file's 8443.
   void StartWithConfig(const std::string& config, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--config", config, "--segment-mib", "16"};
+    std::vector<std::string> args = {
+        "--config", config, "--segment-mib", "16", "--participant-listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::string error;
     ASSERT_TRUE(server_.Start(dir_.path() + "/data", args, &error)) << error;
@@ -126,24 +74,29 @@ class ServeConfigTest : public ::testing::Test {
 };
 
 TEST_F(ServeConfigTest, ShippedRuByConfigServesHealth) {
-  ASSERT_NO_FATAL_FAILURE(StartWithConfig(kShippedConfig, {"--participant-listen", "127.0.0.1:0"}));
+  ASSERT_NO_FATAL_FAILURE(StartWithConfig(kShippedConfig));
   HttpClient client("127.0.0.1", server_.port());
   const HttpResponse health = Call(client, "GET", "/v1/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "{\"ok\":true}");
-  // Nothing listens for participants yet, and nothing says so on stdout.
-  for (const std::string& line : server_.StdoutLines()) {
-    EXPECT_EQ(line.find("participant"), std::string::npos) << line;
-  }
+  // The participant listener says where it listens, after the admin line, and wants a token.
+  const uint16_t participants = server_.ListeningPort("participants");
+  ASSERT_NE(participants, 0) << "no `participants listening on` line";
+  const std::vector<std::string> lines = server_.StdoutLines();
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_TRUE(lines[0].starts_with("admin listening on 127.0.0.1:")) << lines[0];
+  EXPECT_EQ(lines[1], "participants listening on 127.0.0.1:" + std::to_string(participants));
+  HttpClient bank("127.0.0.1", participants);
+  EXPECT_EQ(Call(bank, "GET", "/v1/position").status, 401);
 }
 
 TEST_F(ServeConfigTest, InvalidConfigExitsTwoNamingTheKeyAndLine) {
   // +7 would take Kazakhstan's +76 and +77 too: it overlaps the RU prefixes before it.
   const std::string config = dir_.path() + "/bad.toml";
   ASSERT_NO_FATAL_FAILURE(WriteShippedWith(config, "\"+79\"]", "\"+7\"]"));
-  const Exit exit = RunCorridor({"serve", "--data", dir_.path() + "/data", "--config", config,
-                                 "--admin-listen", "127.0.0.1:0"},
-                                dir_.path() + "/stderr");
+  const CorridorRun exit = RunCorridor({"serve", "--data", dir_.path() + "/data", "--config",
+                                        config, "--admin-listen", "127.0.0.1:0"},
+                                       dir_.path() + "/run");
   ASSERT_TRUE(WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 2)
       << DescribeWaitStatus(exit.status) << "\n"
       << exit.stderr_text;
@@ -161,9 +114,9 @@ TEST_F(ServeConfigTest, InvalidConfigExitsTwoNamingTheKeyAndLine) {
 }
 
 TEST_F(ServeConfigTest, MissingConfigFileExitsTwo) {
-  const Exit exit = RunCorridor(
+  const CorridorRun exit = RunCorridor(
       {"serve", "--data", dir_.path() + "/data", "--config", dir_.path() + "/none.toml"},
-      dir_.path() + "/stderr");
+      dir_.path() + "/run");
   ASSERT_TRUE(WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 2)
       << DescribeWaitStatus(exit.status);
   EXPECT_NE(exit.stderr_text.find("none.toml: cannot open"), std::string::npos) << exit.stderr_text;

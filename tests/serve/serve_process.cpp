@@ -32,7 +32,7 @@ ServeProcess::~ServeProcess() {
 
 namespace {
 
-constexpr std::string_view kListening = "admin listening on ";
+constexpr std::string_view kListening = " listening on ";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -40,9 +40,11 @@ int64_t NowMs() {
       .count();
 }
 
-// Parses "admin listening on HOST:PORT" into PORT; 0 when the line is not that.
-uint16_t ParseListeningLine(const std::string& line) {
-  if (line.compare(0, kListening.size(), kListening) != 0) return 0;
+// Parses "WHAT listening on HOST:PORT" into PORT; 0 when the line is not that.
+uint16_t ParseListeningLine(const std::string& line, std::string_view what = "admin") {
+  if (!line.starts_with(what) || line.compare(what.size(), kListening.size(), kListening) != 0) {
+    return 0;
+  }
   const size_t colon = line.rfind(':');
   if (colon == std::string::npos || colon + 1 >= line.size()) return 0;
   uint32_t port = 0;
@@ -216,6 +218,17 @@ bool ServeProcess::Terminate(int timeout_ms, int* status) {
   if (Wait(timeout_ms, status)) return true;
   *status = Kill();
   return false;
+}
+
+uint16_t ServeProcess::ListeningPort(std::string_view what, int timeout_ms) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  for (;;) {
+    for (const std::string& line : StdoutLines()) {
+      if (const uint16_t port = ParseListeningLine(line, what); port != 0) return port;
+    }
+    if (NowMs() >= deadline) return 0;
+    ::usleep(5000);
+  }
 }
 
 std::vector<std::string> ServeProcess::StdoutLines() {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,10 @@ class ServeProcess {
              std::string* error, int timeout_ms = 60000);
 
   uint16_t port() const { return port_; }
+  // The port of another listener the server announces on stdout as `WHAT listening on
+  // HOST:PORT` (e.g. "participants", printed just after the admin line). Waits up to
+  // `timeout_ms` for the line; 0 when it did not come.
+  uint16_t ListeningPort(std::string_view what, int timeout_ms = 10000);
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
 

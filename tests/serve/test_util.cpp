@@ -1,9 +1,16 @@
 #include "serve/test_util.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 namespace corridor::testing {
 
@@ -157,6 +164,57 @@ Json GetAccount(HttpClient& client, u128 id) {
 }
 
 Balances GetBalances(HttpClient& client, u128 id) { return BalancesOf(GetAccount(client, id)); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  EXPECT_TRUE(out.good()) << "writing " << path;
+}
+
+CorridorRun RunCorridor(const std::vector<std::string>& args, const std::string& scratch_prefix,
+                        int timeout_ms) {
+  std::vector<std::string> all = {CorridorBinary()};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  const std::string out_path = scratch_prefix + ".stdout";
+  const std::string err_path = scratch_prefix + ".stderr";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  CorridorRun run;
+  if (pid < 0) return run;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int status = 0;
+  bool exited = true;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      exited = false;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (exited) run.status = status;
+  run.stdout_text = ReadFile(out_path);
+  run.stderr_text = ReadFile(err_path);
+  return run;
+}
 
 void StopCleanly(ServeProcess& server) {
   if (!server.running()) return;

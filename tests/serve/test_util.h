@@ -31,6 +31,22 @@ class TempDir {
   std::string path_;
 };
 
+// The whole text of a file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+// Writes `text` to `path`, replacing it; fails the test when it cannot.
+void WriteFile(const std::string& path, const std::string& text);
+
+// What a `corridor` command run to its end left behind.
+struct CorridorRun {
+  int status = -1;  // Raw wait status; -1 when it did not exit in time (then killed).
+  std::string stdout_text;
+  std::string stderr_text;
+};
+// Runs `corridor ARGS` to its end (at most `timeout_ms`). Its stdout and stderr go to the files
+// `scratch_prefix`.stdout and `scratch_prefix`.stderr and are read back.
+CorridorRun RunCorridor(const std::vector<std::string>& args, const std::string& scratch_prefix,
+                        int timeout_ms = 30000);
+
 // Stops a running server with SIGTERM, expecting a clean exit (code 0) within 30 s.
 void StopCleanly(ServeProcess& server);
 
