@@ -8,7 +8,8 @@
 // looks for the participant holding that hash, comparing in constant time. Missing or wrong:
 // 401, and nothing is journaled or read. Under TLS with client certificates, the certificate
 // must also name that participant (subject CN or a subjectAltName), else 401. Acting beyond
-// one's roles (rates without the fx role) or while suspended: 403. Tokens never appear in
+// one's roles (rates without the fx role) or, for writes, while suspended: 403, also before
+// anything is journaled. Tokens never appear in
 // logs, errors or the journal; only their hashes are compared.
 //
 // Thread: I/O threads parse and hash; the core's apply thread authenticates and answers.

@@ -549,15 +549,9 @@ TEST_F(ServeParticipantsTest, BearerTokensRolesSuspensionAndRotation) {
   EXPECT_EQ(Call(*Participant(kByBank.token), "POST", "/v1/quotes", quote).status, 201);
 }
 
-// DISABLED: production bug (or an undocumented design choice) — a request refused for the
-// participant's role or suspension (403) is journaled. ParticipantApi::Handle authenticates on
-// the apply thread but submits PUT /v1/fx/rates and POST /v1/quotes as commands without looking
-// at the participant's roles or status; Hub::Apply refuses them (forbidden) only after they are
-// journaled. So every refused request of a suspended participant, or rates from a bank without
-// the fx role, costs a journal entry (and a share of an fsync): seen as
-// "journal sequences: 1..N" growing by one per 403 while the state hash stays. The issue asks
-// that nothing be journaled for refused requests.
-TEST_F(ServeParticipantsTest, DISABLED_RefusedForRoleOrSuspensionJournalsNothing) {
+// A request refused for the participant's role or suspension (403) is refused before it is
+// journaled: the journal does not grow, the state hash stays.
+TEST_F(ServeParticipantsTest, RefusedForRoleOrSuspensionJournalsNothing) {
   Create(kRuBank);
   Create(kByBank);
   Create(kFxProvider);
