@@ -505,6 +505,7 @@ struct Core::Impl {
         const uint64_t events = item.events();
         submitted_events.Give(events);
       }
+      if (options.after_apply) options.after_apply(state);
       // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
       // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
       for (Item& item : batch) {

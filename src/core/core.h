@@ -66,6 +66,10 @@ struct Options {
   // follower could replicate from here; the power-cut test records the history with it).
   // The body is valid only during the call.
   std::function<void(const journal::ReadEntry&)> on_durable;
+  // Called on the apply thread after each run of applied entries, before their answers (the
+  // outbox's delivery learns of new messages here). Must be quick and must not block on the
+  // core.
+  std::function<void(const hub::Hub&)> after_apply;
 };
 
 // What start-up found, for logs and `corridor inspect`.

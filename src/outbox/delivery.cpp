@@ -1,0 +1,244 @@
+#include "outbox/delivery.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "iso20022/camt054.h"
+#include "server/http_client.h"
+
+namespace corridor::outbox {
+
+struct Delivery::Worker {
+  std::string participant;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool wake = true;  // GUARDED_BY(mu): new messages may be waiting
+  // The worker's own, touched by its thread only:
+  std::string callback_url;
+  std::unique_ptr<server::HttpClient> client;
+  std::string path_prefix;
+  uint64_t cursor = 0;  // the last seq handed to delivery
+};
+
+Status RenderCamt054(const Message& m, const std::string& hub_bic, std::string* xml) {
+  iso20022::Camt054Notification n;
+  n.message_id = m.id;
+  n.created_at_ns = m.created_at_ns;
+  n.notification_id = m.id;
+  n.account_id = m.participant + "/" + m.currency + "/POSITION";
+  n.account_currency = m.currency;
+  n.account_owner_bic = m.participant;
+  n.account_servicer_bic = hub_bic;
+  n.amount_minor = m.amount_minor;
+  n.currency_exponent = m.exponent;
+  n.credit = m.credit;
+  n.booked_at_ns = m.created_at_ns;
+  n.entry_reference = m.reference;
+  n.end_to_end_id = m.reference;
+  n.additional_info = m.credit ? "liquidity deposit" : "liquidity withdrawal";
+  return iso20022::BuildCamt054(n, xml);
+}
+
+Delivery::Delivery(DeliveryOptions options) : options_(std::move(options)) {}
+
+Delivery::~Delivery() { Stop(); }
+
+void Delivery::Start(core::Core* core) {
+  core_ = core;
+  manager_wake_ = true;  // What the state holds from before a restart.
+  manager_ = std::thread([this] { ManagerLoop(); });
+  acker_ = std::thread([this] { AckerLoop(); });
+  pthread_setname_np(manager_.native_handle(), "outbox");
+  pthread_setname_np(acker_.native_handle(), "outbox-ack");
+}
+
+void Delivery::OnApplied(const hub::Hub& hub) {
+  const uint64_t last = hub.outbox().last_seq();
+  if (last == seen_last_seq_.load(std::memory_order_relaxed)) return;
+  seen_last_seq_.store(last, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    manager_wake_ = true;
+  }
+  manager_cv_.notify_one();
+}
+
+void Delivery::Stop() {
+  if (core_ == nullptr || stopping_.exchange(true)) return;
+  manager_cv_.notify_one();
+  if (manager_.joinable()) manager_.join();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, w] : workers_) {
+      {
+        std::lock_guard wlock(w->mu);
+        w->wake = true;
+      }
+      w->cv.notify_one();
+    }
+  }
+  for (auto& [id, w] : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  ack_cv_.notify_one();
+  if (acker_.joinable()) acker_.join();
+}
+
+// Starts a worker for every participant with a backlog, and wakes each.
+void Delivery::ManagerLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      manager_cv_.wait(lock, [this] { return manager_wake_ || stopping_.load(); });
+      if (stopping_.load()) return;
+      manager_wake_ = false;
+    }
+    std::vector<std::string> waiting;
+    core_->ReadHub([&](const hub::Hub& hub) {
+      for (const auto& [id, p] : hub.participants().all()) {
+        if (hub.outbox().backlog(id) > 0) waiting.push_back(id);
+      }
+    });
+    std::lock_guard lock(mu_);
+    for (const std::string& id : waiting) {
+      std::unique_ptr<Worker>& w = workers_[id];
+      if (!w) {
+        w = std::make_unique<Worker>();
+        w->participant = id;
+        w->thread = std::thread([this, worker = w.get()] { WorkerLoop(worker); });
+        pthread_setname_np(w->thread.native_handle(), ("out-" + id).substr(0, 15).c_str());
+        continue;
+      }
+      {
+        std::lock_guard wlock(w->mu);
+        w->wake = true;
+      }
+      w->cv.notify_one();
+    }
+  }
+}
+
+void Delivery::WorkerLoop(Worker* w) {
+  while (!stopping_.load()) {
+    {
+      std::unique_lock lock(w->mu);
+      w->cv.wait(lock, [&] { return w->wake || stopping_.load(); });
+      w->wake = false;
+    }
+    // Drain: read up to queue_max at a time until nothing is left past the cursor.
+    for (;;) {
+      std::vector<Message> batch;
+      std::string callback_url;
+      std::string hub_bic;
+      core_->ReadHub([&](const hub::Hub& hub) {
+        batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
+        if (const participants::Participant* p = hub.participants().Find(w->participant)) {
+          callback_url = p->registration.callback_url;
+        }
+        if (hub.settings() != nullptr) hub_bic = hub.settings()->hub_bic;
+      });
+      if (batch.empty() || stopping_.load()) break;
+      if (callback_url != w->callback_url || !w->client) {
+        server::ClientOptions co;
+        std::string prefix;
+        const Status st = server::HttpClient::ParseBaseUrl(callback_url, &co, &prefix);
+        if (!st.ok()) {
+          std::fprintf(stderr, "outbox: %s: callback_url: %s\n", w->participant.c_str(),
+                       st.message().c_str());
+          SleepUnlessStopping(options_.backoff_max_ms);
+          continue;
+        }
+        co.ca_file = options_.ca_file;
+        co.certificate = co.tls ? options_.certificate : "";
+        co.key = co.tls ? options_.key : "";
+        co.connect_timeout_ms = options_.connect_timeout_ms;
+        co.io_timeout_ms = options_.io_timeout_ms;
+        w->client = std::make_unique<server::HttpClient>(co);
+        w->callback_url = callback_url;
+        w->path_prefix = prefix;
+      }
+      for (const Message& m : batch) {
+        std::string body;
+        const Status rendered = RenderCamt054(m, hub_bic, &body);
+        if (!rendered.ok()) {
+          // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
+          std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", m.id.c_str(),
+                       rendered.message().c_str());
+          std::abort();
+        }
+        if (!DeliverOne(w, m, body)) return;
+        w->cursor = m.seq;
+        delivered_.fetch_add(1);
+        Acknowledge(m.seq);
+      }
+    }
+  }
+}
+
+bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& body) {
+  uint64_t backoff = options_.backoff_min_ms;
+  server::HttpClient::Headers headers = {{"Idempotency-Key", m.id}};
+  if (!options_.hub_token.empty()) headers.emplace_back("Authorization", "Bearer " + options_.hub_token);
+  const std::string target = w->path_prefix + "/iso20022/camt.054";
+  for (;;) {
+    if (stopping_.load()) return false;
+    server::ClientResponse response;
+    const Status st = w->client->Post(target, "application/xml", body, headers, &response);
+    if (st.ok() && response.status >= 200 && response.status < 300) return true;
+    failed_attempts_.fetch_add(1);
+    if (!SleepUnlessStopping(backoff)) return false;
+    backoff = std::min<uint64_t>(backoff * 2, options_.backoff_max_ms);
+  }
+}
+
+bool Delivery::SleepUnlessStopping(uint64_t ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (stopping_.load()) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+  }
+  return !stopping_.load();
+}
+
+void Delivery::Acknowledge(uint64_t seq) {
+  {
+    std::lock_guard lock(ack_mu_);
+    acks_.push_back(seq);
+  }
+  ack_cv_.notify_one();
+}
+
+// Journals acknowledgements in batches: one command per flush, not one per message.
+void Delivery::AckerLoop() {
+  for (;;) {
+    std::vector<uint64_t> batch;
+    {
+      std::unique_lock lock(ack_mu_);
+      ack_cv_.wait(lock, [this] { return !acks_.empty() || stopping_.load(); });
+      if (acks_.empty() && stopping_.load()) return;
+    }
+    // Let a few more gather (they share one journal entry).
+    std::this_thread::sleep_for(std::chrono::milliseconds(options_.ack_flush_ms));
+    {
+      std::lock_guard lock(ack_mu_);
+      const size_t n = std::min(acks_.size(), options_.ack_batch_max);
+      batch.assign(acks_.begin(), acks_.begin() + static_cast<ptrdiff_t>(n));
+      acks_.erase(acks_.begin(), acks_.begin() + static_cast<ptrdiff_t>(n));
+    }
+    hub::Outcome outcome;
+    const Status st = core_->ExecuteCommand(hub::AcknowledgeMessages{batch}, &outcome);
+    if (!st.ok()) {
+      // Busy or failed: keep them for the next flush (a crash meanwhile only resends).
+      std::lock_guard lock(ack_mu_);
+      acks_.insert(acks_.begin(), batch.begin(), batch.end());
+      if (!st.busy()) return;  // The journal failed: nothing more can be journaled.
+    }
+  }
+}
+
+}  // namespace corridor::outbox

@@ -1,0 +1,107 @@
+// Delivery of the outbox's messages to participants (DESIGN.md "Outbox").
+//
+// One worker thread per participant with messages, each with its own keep-alive HTTP client
+// (server/http_client.h) and a bounded in-memory queue: it reads up to `queue_max` of its
+// participant's unacknowledged messages from the state (the rest stay there, durable, and are
+// read when there is room), POSTs each in order to `{callback_url}{path}` (a camt.054 to
+// `/iso20022/camt.054`) with `Idempotency-Key: <message id>` and the hub's bearer token, and
+// retries with exponential backoff until the participant answers 2xx. A participant that is
+// slow or down holds up only its own worker. Acknowledgements go to one acker thread, which
+// journals them in batches (hub::AcknowledgeMessages); a crash before that resends the
+// message after the restart, with the same id: delivery is at least once, and receivers
+// de-duplicate by id.
+//
+// Messages are visible to delivery only once applied, and the core applies only durable
+// entries: nothing leaves before its command is durable.
+//
+// Thread: Start/Stop from the main thread; OnApplied on the core's apply thread (cheap: it
+// only wakes the manager when new messages exist); its own manager, worker and acker threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/core.h"
+#include "outbox/outbox.h"
+
+namespace corridor::outbox {
+
+struct DeliveryOptions {
+  // The hub's own bearer token to the banks (never journaled or logged); empty: none sent.
+  std::string hub_token;
+  // For https:// callback URLs: CA file to verify banks against (empty: the system's), and the
+  // hub's client certificate and key for mutual TLS (optional).
+  std::string ca_file;
+  std::string certificate;
+  std::string key;
+  size_t queue_max = 256;  // messages a worker holds in memory
+  uint32_t backoff_min_ms = 50;
+  uint32_t backoff_max_ms = 10'000;
+  uint32_t connect_timeout_ms = 2'000;
+  uint32_t io_timeout_ms = 5'000;
+  uint32_t ack_flush_ms = 10;     // the acker journals what it has at least this often
+  size_t ack_batch_max = 4096;    // and at most this many per command
+};
+
+class Delivery {
+ public:
+  explicit Delivery(DeliveryOptions options);
+  ~Delivery();  // Stops.
+  Delivery(const Delivery&) = delete;
+  Delivery& operator=(const Delivery&) = delete;
+
+  // Starts delivering what the state holds, then what commands add. `core` outlives Stop().
+  void Start(core::Core* core);
+  // The core's after_apply hook.
+  void OnApplied(const hub::Hub& hub);
+  // Stops the workers (a POST under way finishes or times out), journals the
+  // acknowledgements collected, and returns.
+  void Stop();
+
+  // Messages answered 2xx since Start (acknowledged or about to be).
+  uint64_t delivered() const { return delivered_.load(); }
+  // POSTs that failed or were answered other than 2xx, since Start.
+  uint64_t failed_attempts() const { return failed_attempts_.load(); }
+
+ private:
+  struct Worker;
+  void ManagerLoop();
+  void WorkerLoop(Worker* worker);
+  void AckerLoop();
+  // Delivers one message until a 2xx or stop; false when stopped first.
+  bool DeliverOne(Worker* worker, const Message& message, const std::string& body);
+  void Acknowledge(uint64_t seq);
+  // Waits `ms` unless stopping; false when stopping.
+  bool SleepUnlessStopping(uint64_t ms);
+
+  DeliveryOptions options_;
+  core::Core* core_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> seen_last_seq_{0};  // the outbox's last_seq at the last wake
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> failed_attempts_{0};
+
+  std::mutex mu_;
+  std::condition_variable manager_cv_;
+  bool manager_wake_ = false;                               // GUARDED_BY(mu_)
+  std::map<std::string, std::unique_ptr<Worker>> workers_;  // GUARDED_BY(mu_)
+  std::thread manager_;
+
+  std::mutex ack_mu_;
+  std::condition_variable ack_cv_;
+  std::vector<uint64_t> acks_;  // GUARDED_BY(ack_mu_)
+  uint64_t acks_in_flight_ = 0;  // GUARDED_BY(ack_mu_): submitted, not yet answered
+  std::thread acker_;
+};
+
+// The camt.054 body of a liquidity notification for `participant`, serviced by `hub_bic`.
+Status RenderCamt054(const Message& message, const std::string& hub_bic, std::string* xml);
+
+}  // namespace corridor::outbox
