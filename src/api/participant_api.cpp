@@ -160,10 +160,10 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
       return respond(std::move(r));
     }
     // Refused here, before anything is journaled (the state machine checks again).
-    if (p->suspended) return respond(Error(403, p->id() + " is suspended"));
     if (route == Route::rates && !(p->registration.roles & hub::kRoleFx)) {
       return respond(Error(403, p->id() + " is not an FX provider"));
     }
+    if (p->suspended) return respond(Error(403, p->id() + " is suspended"));
     if (auto* rates = std::get_if<hub::PublishRates>(&command)) rates->provider = p->id();
     if (auto* quote = std::get_if<hub::RequestQuote>(&command)) quote->participant = p->id();
     core->SubmitCommand(command, [settings, respond = std::move(respond)](
