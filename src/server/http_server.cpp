@@ -329,6 +329,7 @@ class StreamConnection final : public Connection {
 
   void Read() {
     if (server_->stopping && !RequestBegun()) return CloseIdle();
+    close_gracefully_ = false;  // A request that arrived as an idle close began is answered.
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(server_->options.header_limit);

@@ -2,8 +2,10 @@
 // made at test time (testing_certs.h). Servers bind 127.0.0.1 on a free port.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -209,9 +211,17 @@ TEST(HttpServerTlsTest, CertificateFromUnknownCaIsRefused) {
   ASSERT_TRUE(server.Start().ok());
   HttpClient client(TlsClientOptions(server.port(), &TestPki().stranger));
   ClientResponse response;
+  ::testing::internal::CaptureStderr();
   EXPECT_FALSE(PostOnce(client, &response).ok());
   EXPECT_TRUE(HandshakeFailed(server.server()));
   EXPECT_EQ(server.requests(), 0);
+  // The once-a-second sweep logs the failure with OpenSSL's reason and the peer's address.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("TLS handshakes failed so far"), std::string::npos) << log;
+  EXPECT_NE(log.find("127.0.0.1"), std::string::npos) << log;
+  EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos) << log;
+  std::fputs(log.c_str(), stderr);
 }
 
 TEST(HttpServerTlsTest, PlainHttpOnTheTlsPortGetsNoAnswer) {
@@ -302,6 +312,60 @@ TEST(HttpServerTlsTest, StopClosesIdleTlsConnectionsPromptly) {
   EXPECT_LE(Clock::now() - start, std::chrono::milliseconds(1000));
 }
 
+TEST(HttpServerTlsTest, ConnectionsPastTheLimitAreClosed) {
+  Options o = TlsServerOptions(true);
+  o.max_connections = 1;
+  RunningServer server(o);
+  ASSERT_TRUE(server.Start().ok());
+  HttpClient first(TlsClientOptions(server.port(), &TestPki().sabrrumm));
+  HttpClient second(TlsClientOptions(server.port(), &TestPki().bpsbby2x));
+  ClientResponse response;
+  ASSERT_TRUE(PostOnce(first, &response).ok());
+  EXPECT_FALSE(PostOnce(second, &response).ok());
+  EXPECT_EQ(server.server().connections_refused(), 1u);
+  ASSERT_TRUE(PostOnce(first, &response).ok());  // The first goes on.
+  EXPECT_EQ(first.connects(), 1u);
+}
+
+// A TLS client (OpenSSL, blocking, 5 s receive timeout) that sends half a request after the
+// handshake gets 408 once the read timeout passes, as over plain HTTP.
+TEST(HttpServerTlsTest, RequestNotWholeWithinTheReadTimeoutGets408) {
+  Options o = TlsServerOptions(true);
+  o.read_timeout_seconds = 1;
+  RunningServer server(o);
+  ASSERT_TRUE(server.Start().ok());
+  const Pki& pki = TestPki();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx, pki.ca.certificate.c_str(), nullptr), 1);
+  ASSERT_EQ(SSL_CTX_use_certificate_file(ctx, pki.sabrrumm.certificate.c_str(), SSL_FILETYPE_PEM),
+            1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, pki.sabrrumm.key.c_str(), SSL_FILETYPE_PEM), 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  const int fd = ConnectRaw(server.port());
+  ASSERT_GE(fd, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  const std::string partial =
+      "POST /iso20022/pacs.008 HTTP/1.1\r\nHost: hub\r\nContent-Length: 100\r\n\r\n<Doc";
+  ASSERT_EQ(SSL_write(ssl, partial.data(), static_cast<int>(partial.size())),
+            static_cast<int>(partial.size()));
+  const auto start = Clock::now();
+  std::string answer;
+  char chunk[4096];
+  for (int n; (n = SSL_read(ssl, chunk, sizeof(chunk))) > 0;) answer.append(chunk, n);
+  const auto waited = Clock::now() - start;
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408 ")) << answer;
+  EXPECT_GE(waited, std::chrono::milliseconds(900));
+  EXPECT_LE(waited, std::chrono::milliseconds(3500));  // The sweep sees the first byte late.
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ::close(fd);
+  EXPECT_EQ(server.requests(), 0);
+}
+
 // HttpClient.
 
 TEST(HttpClientTest, PostsOverPlainHttp) {
@@ -382,6 +446,56 @@ TEST(HttpClientTest, ReconnectsAfterAnAnswerThatClosed) {
   ASSERT_TRUE(PostOnce(client, &response).ok());
   ASSERT_TRUE(PostOnce(client, &response).ok());
   EXPECT_EQ(client.connects(), 2u);
+}
+
+// Reads from fd until the request's body (`<Document/>`) has arrived. False on EOF or error.
+bool ReadRequest(int fd) {
+  std::string got;
+  char chunk[4096];
+  while (got.find("<Document/>") == std::string::npos) {
+    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) return false;
+    got.append(chunk, n);
+  }
+  return true;
+}
+
+// The server closes a kept-alive connection just as the next request arrives (it reads it and
+// closes without answering): the client sends it once more on a new connection.
+TEST(HttpClientTest, RetriesOnceWhenAReusedConnectionClosesBeforeAnswering) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread bank([listener] {
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+    const int first = ::accept(listener, nullptr, nullptr);
+    if (ReadRequest(first)) ::send(first, (ok + "first").data(), ok.size() + 5, MSG_NOSIGNAL);
+    ReadRequest(first);  // The second request: dropped with the connection.
+    ::close(first);
+    const int second = ::accept(listener, nullptr, nullptr);
+    if (ReadRequest(second)) ::send(second, (ok + "again").data(), ok.size() + 5, MSG_NOSIGNAL);
+    ::close(second);
+  });
+  ClientOptions o;
+  o.host = "127.0.0.1";
+  o.port = ntohs(addr.sin_port);
+  o.io_timeout_ms = 3000;
+  HttpClient client(o);
+  ClientResponse response;
+  Status s = PostOnce(client, &response);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(response.body, "first");
+  s = PostOnce(client, &response);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(response.body, "again");
+  EXPECT_EQ(client.connects(), 2u);
+  bank.join();
+  ::close(listener);
 }
 
 TEST(HttpClientTest, BlackHoleServerFailsWithinTheTimeout) {
