@@ -7,7 +7,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libisal-dev libxxhash-dev
           libpq-dev postgresql-15 util-linux libboost1.74-dev libsimdjson-dev
-          libtomlplusplus-dev tzdata libssl-dev libxml2-dev libxml2-utils)
+          libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

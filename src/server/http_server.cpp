@@ -1,5 +1,10 @@
 #include "server/http_server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,16 +15,17 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
+#include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "base/budget.h"
+#include "server/pem_file.h"
 
 namespace corridor::server {
 namespace {
@@ -36,6 +42,19 @@ using Executor = net::io_context::executor_type;
 // syscall per request; connections are instead swept once a second for their timeouts.
 using Socket = net::basic_stream_socket<tcp, Executor>;
 using Clock = std::chrono::steady_clock;
+// Beast's wrapper of Asio's ssl::stream (it coalesces a write's buffers into one TLS record),
+// over the same plain socket, so that the sweep bounds TLS connections as it does plain ones.
+using TlsStream = beast::ssl_stream<Socket>;
+
+// Peer names are bounded like every input (see Request::peer_names).
+constexpr size_t kPeerNamesMax = 16;
+constexpr size_t kPeerNameMaxBytes = 256;
+// A close after an answer gives the TLS close_notify exchange (and, for a refused request, the
+// client's remaining body) this long.
+constexpr auto kCloseGrace = std::chrono::milliseconds(2000);
+// Closing an idle TLS connection (idle timeout, stop) sends close_notify and waits this long at
+// most for the client's: a client waiting for nothing may never answer it.
+constexpr auto kIdleCloseGrace = std::chrono::milliseconds(250);
 
 // An answer the server gives on its own, closing the connection. Messages here are fixed text
 // of ours: nothing to escape.
@@ -45,6 +64,82 @@ Response Refusal(unsigned status, std::string_view message) {
   r.body = std::string("{\"error\":\"") + std::string(message) + "\"}";
   r.close = true;
   return r;
+}
+
+void AddPeerName(std::string_view name, std::vector<std::string>* names) {
+  if (names->size() >= kPeerNamesMax || name.empty() || name.size() > kPeerNameMaxBytes) return;
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return;  // NUL tricks, line breaks.
+  }
+  names->emplace_back(name);
+}
+
+// The verified client certificate's subject CNs, then its subjectAltName DNS, URI and email
+// entries. Empty when the client sent none or it was not verified.
+std::vector<std::string> PeerNames(SSL* ssl) {
+  std::vector<std::string> names;
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return names;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+    unsigned char* utf8 = nullptr;
+    const int n =
+        ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+    if (n >= 0) AddPeerName(std::string_view(reinterpret_cast<const char*>(utf8), n), &names);
+    OPENSSL_free(utf8);
+  }
+  auto* alt =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; i < sk_GENERAL_NAME_num(alt); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(alt, i);
+    if (name->type != GEN_DNS && name->type != GEN_URI && name->type != GEN_EMAIL) continue;
+    const ASN1_IA5STRING* text = name->d.ia5;
+    AddPeerName(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                                 ASN1_STRING_length(text)),
+                &names);
+  }
+  GENERAL_NAMES_free(alt);
+  return names;
+}
+
+Status LoadTlsContext(const TlsOptions& t, net::ssl::context* context) {
+  SSL_CTX* ctx = context->native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // An encrypted key must fail to load, not prompt on the terminal.
+  context->set_password_callback(
+      [](size_t, net::ssl::context::password_purpose) { return std::string(); });
+  for (auto [what, path] : {std::pair{"certificate", &t.certificate}, std::pair{"key", &t.key}}) {
+    if (Status s = CheckPemFile(std::string("TLS ") + what, *path); !s.ok()) return s;
+  }
+  beast::error_code ec;
+  context->use_certificate_chain_file(t.certificate, ec);
+  if (ec)
+    return Status::Error("cannot load the TLS certificate " + t.certificate + ": " + ec.message());
+  context->use_private_key_file(t.key, net::ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(ctx) != 1) {
+    return Status::Error("cannot load the TLS key " + t.key + " for the certificate " +
+                         t.certificate + ": " +
+                         (ec ? ec.message() : std::string("it does not match the certificate")));
+  }
+  if (t.client_ca.empty()) {
+    context->set_verify_mode(net::ssl::verify_none);
+    return Status::Ok();
+  }
+  if (Status s = CheckPemFile("TLS client CA", t.client_ca); !s.ok()) return s;
+  context->load_verify_file(t.client_ca, ec);
+  if (ec)
+    return Status::Error("cannot load the TLS client CA " + t.client_ca + ": " + ec.message());
+  // Tells clients which CA to pick their certificate for.
+  if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(t.client_ca.c_str())) {
+    SSL_CTX_set_client_CA_list(ctx, names);
+  }
+  context->set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
+  SSL_CTX_set_verify_depth(ctx, 8);
+  ERR_clear_error();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -69,10 +164,14 @@ struct Server::Impl {
   std::atomic<uint64_t> connections_refused{0};
   Budget body_bytes;                        // Reserved by requests in flight.
   uint64_t connections_refused_logged = 0;  // contexts[0] only (the sweep).
+  std::optional<net::ssl::context> tls;     // Set by Start() when options.tls is.
+  std::atomic<uint64_t> tls_handshakes_failed{0};
+  uint64_t tls_handshakes_failed_logged = 0;  // contexts[0] only (the sweep).
 
   std::mutex mu;
-  uint64_t next_connection_id = 0;                                   // GUARDED_BY(mu)
+  uint64_t next_connection_id = 0;                                      // GUARDED_BY(mu)
   std::unordered_map<uint64_t, std::weak_ptr<Connection>> connections;  // GUARDED_BY(mu)
+  std::string last_handshake_failure;                                   // GUARDED_BY(mu)
 
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n) {
     std::vector<std::unique_ptr<net::io_context>> out;
@@ -92,6 +191,8 @@ struct Server::Impl {
 
   void Accept();
   void Adopt(Socket socket);
+  void NoteHandshakeFailure(std::string reason);
+  void LogFailures();
   void Refuse(Socket socket);
   void Sweep();
   std::vector<std::shared_ptr<Connection>> LiveConnections();
@@ -99,17 +200,13 @@ struct Server::Impl {
 };
 
 // One client connection: read a request, hand it over, write the answer, repeat. Everything on
-// the connection runs on its io_context's one thread.
+// the connection runs on its io_context's one thread. The base is what the server's registry
+// and sweep see; StreamConnection below is the same logic over a plain or a TLS stream.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server::Impl* server, Socket&& socket)
-      : server_(server), stream_(std::move(socket)) {
-    // Beast reads at most the buffer's free capacity (512 bytes when it has none): without
-    // room, a 15 KB batch took about 30 recv calls.
-    buffer_.reserve(64 << 10);
-  }
+  explicit Connection(Server::Impl* server) : server_(server) {}
 
-  ~Connection() {
+  virtual ~Connection() {
     ReleaseBody();
     bool last = false;
     {
@@ -124,41 +221,115 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  void Start(uint64_t id) {
-    id_ = id;
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
-  }
-
+  virtual void Start(uint64_t id) = 0;
   // On stop: a connection waiting for a request that has not begun closes now. One whose
   // request has begun arriving (bytes buffered, parsed or waiting in the socket) reads it,
   // has it handled and answered, then closes; so does one whose request is being handled.
-  void StopIfIdle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_ && !self->RequestBegun()) self->CloseNow();
+  virtual void StopIfIdle() = 0;
+  // The stop's grace period is over: close whatever is left.
+  virtual void ForceClose() = 0;
+  // The sweep, once a second: enforces the write, idle and read timeouts on the connection's
+  // thread.
+  virtual void CheckTimeouts(Clock::time_point now) = 0;
+
+ protected:
+  void ReleaseBody() {
+    if (reserved_ == 0) return;
+    server_->body_bytes.Give(reserved_);
+    reserved_ = 0;
+  }
+
+  Server::Impl* server_;
+  uint64_t id_ = 0;
+  uint64_t reserved_ = 0;  // Body bytes this request holds of the server-wide bound.
+};
+
+template <class Stream>
+class StreamConnection final : public Connection {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  // Stream's arguments: the socket, and for TLS the server's ssl::context.
+  template <class... Args>
+  explicit StreamConnection(Server::Impl* server, Args&&... args)
+      : Connection(server), stream_(std::forward<Args>(args)...) {
+    // Beast reads at most the buffer's free capacity (512 bytes when it has none): without
+    // room, a 15 KB batch took about 30 recv calls.
+    buffer_.reserve(64 << 10);
+  }
+
+  void Start(uint64_t id) override {
+    id_ = id;
+    net::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->Read();
+      }
+    });
+  }
+
+  void StopIfIdle() override {
+    net::post(stream_.get_executor(), [self = Self()] {
+      // A handshake under way goes on (bounded by the stop's grace), and its connection
+      // closes after it unless a request has begun; a connection closing already goes on.
+      if constexpr (kTls) {
+        if (self->handshaking_ || self->closing_) return;
+      }
+      if (!self->busy_ && !self->RequestBegun()) self->CloseIdle();
     });
   }
 
   bool RequestBegun() {
     beast::error_code ec;
     return buffer_.size() > 0 || (waiting_ && parser_ && parser_->got_some()) ||
-           stream_.available(ec) > 0;
+           socket().available(ec) > 0;
   }
 
-  // The stop's grace period is over: close whatever is left.
-  void ForceClose() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+  void ForceClose() override {
+    net::post(stream_.get_executor(), [self = Self()] { self->CloseNow(); });
   }
 
-  // The sweep, once a second: enforces the write, idle and read timeouts on the connection's
-  // thread.
-  void CheckTimeouts(Clock::time_point now) {
-    net::post(stream_.get_executor(),
-              [self = shared_from_this(), now] { self->EnforceTimeouts(now); });
+  void CheckTimeouts(Clock::time_point now) override {
+    net::post(stream_.get_executor(), [self = Self(), now] { self->EnforceTimeouts(now); });
   }
 
  private:
+  std::shared_ptr<StreamConnection> Self() {
+    return std::static_pointer_cast<StreamConnection>(shared_from_this());
+  }
+
+  Socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  // TLS only. The handshake is bounded by the read timeout from the accept (EnforceTimeouts).
+  void Handshake() {
+    handshaking_ = true;
+    handshake_started_ = Clock::now();
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            [self = Self()](beast::error_code ec) { self->OnHandshake(ec); });
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    handshaking_ = false;
+    if (ec || handshake_timed_out_) {
+      if (!server_->stopping || handshake_timed_out_) {
+        beast::error_code ignored;
+        const auto peer = socket().remote_endpoint(ignored);
+        std::string reason = handshake_timed_out_
+                                 ? std::string("not finished within the read timeout")
+                                 : ec.message();
+        if (!ignored) reason += " (from " + peer.address().to_string() + ")";
+        server_->NoteHandshakeFailure(std::move(reason));
+      }
+      return CloseNow();
+    }
+    peer_names_ = PeerNames(stream_.native_handle());
+    Read();
+  }
+
   void Read() {
-    if (server_->stopping && !RequestBegun()) return CloseNow();
+    if (server_->stopping && !RequestBegun()) return CloseIdle();
+    close_gracefully_ = false;  // A request that arrived as an idle close began is answered.
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(server_->options.header_limit);
@@ -172,9 +343,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The header first: a client that sent `Expect: 100-continue` (curl does for large
     // bodies) waits for our go-ahead before sending the body.
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+                            [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -189,7 +358,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (beast::iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                              [self = shared_from_this()](beast::error_code ec, size_t) {
+                              [self = Self()](beast::error_code ec, size_t) {
                                 if (ec) return self->CloseNow();
                                 self->ReadBody();
                               });
@@ -211,17 +380,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return true;
   }
 
-  void ReleaseBody() {
-    if (reserved_ == 0) return;
-    server_->body_bytes.Give(reserved_);
-    reserved_ = 0;
-  }
-
   void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+                     [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -241,7 +402,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return Answer(Refusal(400, "the request is not valid HTTP/1.1"), true);
     }
-    if (ec) return CloseNow();  // EOF, reset, idle or write timeout, or stopping.
+    // EOF, reset, idle or write timeout, or stopping. An idle TLS connection closed by us
+    // (its read cancelled) says goodbye first.
+    if (ec) return close_gracefully_ ? CloseIdle() : CloseNow();
     busy_ = true;
     auto& message = parser_->get();
     keep_alive_ = message.keep_alive();
@@ -267,11 +430,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto authorization = message[http::field::authorization];
     request.authorization = std::string_view(authorization.data(), authorization.size());
     request.body = std::move(message.body());
+    if constexpr (kTls) request.peer_names = peer_names_;
     // A request read during a stop had begun before it (see StopIfIdle): it is handled and
     // answered like any other, and the connection then closes.
     // The guard keeps Run() going until the answer comes back, however late.
     auto guard = std::make_shared<net::executor_work_guard<Executor>>(stream_.get_executor());
-    server_->handler(request, [self = shared_from_this(), guard](Response response) {
+    server_->handler(request, [self = Self(), guard](Response response) {
       net::post(self->stream_.get_executor(),
                 [self, guard, response = std::move(response)]() mutable {
                   self->Answer(std::move(response), false);
@@ -293,7 +457,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     writing_ = true;
     writing_since_ = Clock::now();
     http::async_write(stream_, *response_,
-                      [self = shared_from_this(), keep, drain](beast::error_code ec, size_t) {
+                      [self = Self(), keep, drain](beast::error_code ec, size_t) {
                         self->ReleaseBody();
                         self->writing_ = false;
                         self->busy_ = false;
@@ -305,80 +469,122 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // After refusing a request whose body is still arriving, read and drop what the client
-  // sends for a moment before closing, so that it reads our answer instead of a reset.
+  // sends for a moment before closing, so that it reads our answer instead of a reset. Over
+  // TLS, the close_notify exchange stands in for it, bounded alike.
   void CloseAfterDrain(bool drain) {
-    beast::error_code ignored;
-    stream_.shutdown(tcp::socket::shutdown_send, ignored);
-    if (!drain) return CloseNow();
-    if (!drain_timer_) {
-      drain_timer_.emplace(stream_.get_executor());
-      drain_timer_->expires_after(std::chrono::seconds(2));
-      drain_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (!ec) self->CloseNow();
+    if constexpr (kTls) {
+      return ShutdownTls(kCloseGrace);
+    } else {
+      beast::error_code ignored;
+      stream_.shutdown(tcp::socket::shutdown_send, ignored);
+      if (!drain) return CloseNow();
+      StartCloseTimer(kCloseGrace);
+      drain_.resize(64 << 10);
+      stream_.async_read_some(net::buffer(drain_), [self = Self()](beast::error_code ec, size_t) {
+        if (ec) return self->CloseNow();
+        self->CloseAfterDrain(true);
       });
     }
-    drain_.resize(64 << 10);
-    stream_.async_read_some(net::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec) return self->CloseNow();
-                              self->CloseAfterDrain(true);
-                            });
+  }
+
+  void StartCloseTimer(Clock::duration bound) {
+    if (drain_timer_) return;
+    drain_timer_.emplace(stream_.get_executor());
+    drain_timer_->expires_after(bound);
+    drain_timer_->async_wait([self = Self()](beast::error_code ec) {
+      if (!ec) self->CloseNow();
+    });
+  }
+
+  // TLS only: sends close_notify and waits (bounded) for the client's, then closes.
+  void ShutdownTls(Clock::duration bound) {
+    if constexpr (kTls) {
+      if (closing_) return;
+      closing_ = true;
+      StartCloseTimer(bound);
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseNow(); });
+    }
+  }
+
+  // Closes a connection with no request under way: at once when plain; over TLS with a
+  // close_notify, after cancelling the read that waits for a request (OnRead comes back here).
+  void CloseIdle() {
+    if constexpr (kTls) {
+      if (!waiting_) return ShutdownTls(kIdleCloseGrace);
+      close_gracefully_ = true;
+      beast::error_code ignored;
+      socket().cancel(ignored);
+    } else {
+      CloseNow();
+    }
   }
 
   // An answer not written whole in time means a client that does not read: closing frees the
   // answer and the connection (the write completes with an error). A request that has not
   // begun after the idle timeout, or not ended after the read timeout, closes the connection
   // too, the latter with a 408 (the read is cancelled; OnRead answers). A request's first
-  // byte is seen here, so the read timeout counts from up to a second after it.
+  // byte is seen here, so the read timeout counts from up to a second after it. A TLS
+  // handshake counts as a request's first bytes: it must end within the read timeout.
   void EnforceTimeouts(Clock::time_point now) {
     const Options& o = server_->options;
     if (writing_) {
       if (now - writing_since_ >= std::chrono::seconds(o.write_timeout_seconds)) CloseNow();
       return;
     }
-    if (!waiting_ || read_timed_out_) return;  // With the handler, or already timed out.
+    if (handshaking_) {
+      if (now - handshake_started_ >= std::chrono::seconds(o.read_timeout_seconds)) {
+        handshake_timed_out_ = true;
+        CloseNow();
+      }
+      return;
+    }
+    if (!waiting_ || read_timed_out_ || close_gracefully_) return;
     if (!request_begun_) {
       if (RequestBegun()) {
         request_begun_ = true;
         request_begun_at_ = now;
       } else if (now - waiting_since_ >= std::chrono::seconds(o.idle_timeout_seconds)) {
-        CloseNow();
+        CloseIdle();
       }
       return;
     }
     if (now - request_begun_at_ >= std::chrono::seconds(o.read_timeout_seconds)) {
       read_timed_out_ = true;
       beast::error_code ignored;
-      stream_.cancel(ignored);
+      socket().cancel(ignored);
     }
   }
 
   void CloseNow() {
     beast::error_code ignored;
-    stream_.shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close(ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
     if (drain_timer_) drain_timer_->cancel();
   }
 
-  Server::Impl* server_;
-  Socket stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
   std::vector<char> drain_;
-  std::optional<net::steady_timer> drain_timer_;
-  bool waiting_ = false;  // Waiting for (the rest of) a request.
+  std::optional<net::steady_timer> drain_timer_;  // Bounds a drain or a TLS shutdown.
+  bool waiting_ = false;                          // Waiting for (the rest of) a request.
   Clock::time_point waiting_since_;
   bool request_begun_ = false;  // While waiting: some of the request has arrived.
   Clock::time_point request_begun_at_;
   bool read_timed_out_ = false;
   bool writing_ = false;  // An answer is being written.
   Clock::time_point writing_since_;
-  uint64_t id_ = 0;
-  uint64_t reserved_ = 0;  // Body bytes this request holds of the server-wide bound.
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool busy_ = false;
+  // TLS only.
+  bool handshaking_ = false;
+  bool handshake_timed_out_ = false;
+  Clock::time_point handshake_started_;
+  bool close_gracefully_ = false;        // The read was cancelled to close an idle connection.
+  bool closing_ = false;                 // A TLS shutdown is under way.
+  std::vector<std::string> peer_names_;  // Of the verified client certificate.
 };
 
 // Runs on contexts[0] only (the acceptor's thread), so the count checked here can only fall
@@ -392,7 +598,12 @@ void Server::Impl::Adopt(Socket socket) {
   if (full) return Refuse(std::move(socket));
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // Answers are small and latency counts.
-  auto connection = std::make_shared<Connection>(this, std::move(socket));
+  std::shared_ptr<Connection> connection;
+  if (tls) {
+    connection = std::make_shared<StreamConnection<TlsStream>>(this, std::move(socket), *tls);
+  } else {
+    connection = std::make_shared<StreamConnection<Socket>>(this, std::move(socket));
+  }
   uint64_t id;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -405,7 +616,8 @@ void Server::Impl::Adopt(Socket socket) {
 // Past max_connections: one non-blocking write of a fixed 503 (a fresh socket's send buffer
 // has room for it) and a close, with no buffer or Connection allocated. What the client sent
 // already is read and dropped first, so that the close is a FIN, not a reset that could
-// discard our answer on its side.
+// discard our answer on its side. A TLS client gets no answer (plain text would mean nothing
+// to it): its hello is read and dropped, and the connection closed.
 void Server::Impl::Refuse(Socket socket) {
   connections_refused.fetch_add(1, std::memory_order_relaxed);
   static const std::string kAnswer = [] {
@@ -418,7 +630,7 @@ void Server::Impl::Refuse(Socket socket) {
   socket.non_blocking(true, ignored);
   char sink[4096];
   socket.read_some(net::buffer(sink), ignored);
-  socket.write_some(net::buffer(kAnswer), ignored);
+  if (!tls) socket.write_some(net::buffer(kAnswer), ignored);
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }
@@ -457,14 +669,37 @@ void Server::Impl::Sweep() {
     if (ec || stopping) return;
     const Clock::time_point now = Clock::now();
     for (auto& c : LiveConnections()) c->CheckTimeouts(now);
-    const uint64_t refused = connections_refused.load(std::memory_order_relaxed);
-    if (refused != connections_refused_logged) {
-      std::fprintf(stderr, "corridor: %llu connections refused so far (%u open at once at most)\n",
-                   static_cast<unsigned long long>(refused), options.max_connections);
-      connections_refused_logged = refused;
-    }
+    LogFailures();
     Sweep();
   });
+}
+
+void Server::Impl::NoteHandshakeFailure(std::string reason) {
+  tls_handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu);
+  last_handshake_failure = std::move(reason);
+}
+
+// On the sweep, so at most once a second. OpenSSL's reasons name what failed (e.g. "peer did
+// not return a certificate"), never key material.
+void Server::Impl::LogFailures() {
+  const uint64_t refused = connections_refused.load(std::memory_order_relaxed);
+  if (refused != connections_refused_logged) {
+    std::fprintf(stderr, "corridor: %llu connections refused so far (%u open at once at most)\n",
+                 static_cast<unsigned long long>(refused), options.max_connections);
+    connections_refused_logged = refused;
+  }
+  const uint64_t failed = tls_handshakes_failed.load(std::memory_order_relaxed);
+  if (failed != tls_handshakes_failed_logged) {
+    std::string last;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      last = last_handshake_failure;
+    }
+    std::fprintf(stderr, "corridor: %llu TLS handshakes failed so far (last: %s)\n",
+                 static_cast<unsigned long long>(failed), last.c_str());
+    tls_handshakes_failed_logged = failed;
+  }
 }
 
 void Server::Impl::StopNow() {
@@ -511,6 +746,15 @@ Server::~Server() {
 }
 
 Status Server::Start() {
+  if (impl_->options.tls) {
+    impl_->tls.emplace(net::ssl::context::tls_server);
+    Status s = LoadTlsContext(*impl_->options.tls, &*impl_->tls);
+    ERR_clear_error();
+    if (!s.ok()) {
+      impl_->tls.reset();
+      return s;
+    }
+  }
   beast::error_code ec;
   const auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) return Status::Error("not an IP address: " + impl_->options.host);
@@ -544,6 +788,10 @@ void Server::Run() {
 void Server::Stop() { impl_->StopNow(); }
 
 uint64_t Server::body_bytes_in_flight() const { return impl_->body_bytes.used(); }
+
+uint64_t Server::tls_handshakes_failed() const {
+  return impl_->tls_handshakes_failed.load(std::memory_order_relaxed);
+}
 
 uint64_t Server::connections_refused() const {
   return impl_->connections_refused.load(std::memory_order_relaxed);

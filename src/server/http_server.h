@@ -23,12 +23,22 @@
 // and then its connection closes; Run() returns once every connection is gone (after at most
 // stop_grace_seconds, when whatever is left is closed).
 //
+// TLS (`Options::tls`): every connection speaks TLS 1.2 or later; with `client_ca` set, a client
+// must present a certificate chaining to it (mutual TLS), and the handler sees its names in
+// `Request::peer_names`. The handshake counts as part of the first request: it must finish
+// within `read_timeout_seconds` of the accept, and one that fails closes the connection and is
+// counted (`tls_handshakes_failed()`). Past `max_connections`, a TLS connection is closed
+// without an answer (a plain-text 503 would mean nothing to a TLS client). Closes after an
+// answer send a close_notify and wait for the client's at most two seconds; closes on idle and
+// on Stop(), a quarter of a second.
+//
 // Thread: Start, Run and Stop may be called from any thread; Stop is safe from a signal watcher.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,10 +55,12 @@ struct Request {
   std::string_view target;  // Path and query, as sent.
   // The Authorization header as sent (empty when absent). Never log it: it carries a secret.
   std::string_view authorization;
-  // Under TLS with client certificates: the verified certificate's subject CN and its
-  // subjectAltNames. Empty otherwise.
+  std::string body;  // The handler may modify it (e.g. pad it for a JSON parser).
+  // With TLS and a verified client certificate: its subject CN(s), then its subjectAltName
+  // DNS, URI and email entries, in certificate order (at most 16 names of at most 256 bytes;
+  // names with control characters are skipped). Empty without TLS or a client certificate.
+  // Bind a connection to a participant by these (CN=SABRRUMM), never by what the request says.
   std::vector<std::string> peer_names;
-  std::string body;         // The handler may modify it (e.g. pad it for a JSON parser).
 };
 
 struct Response {
@@ -65,6 +77,15 @@ struct Response {
 // Calls back exactly once with the answer; may be called from any thread.
 using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&, Respond)>;
+
+// PEM file paths, read by Server::Start().
+struct TlsOptions {
+  std::string certificate;  // The server's certificate, then any intermediate CAs.
+  std::string key;          // Its private key (unencrypted).
+  // When set, every client must present a certificate that chains to one of these CAs
+  // (mutual TLS); when empty, clients are not asked for a certificate.
+  std::string client_ca;
+};
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -89,6 +110,9 @@ struct Options {
   uint32_t write_timeout_seconds = 30;
   // On Stop(), requests already arriving get this long to finish arriving and be answered.
   uint32_t stop_grace_seconds = 10;
+  // When set, every connection speaks TLS (1.2 at least) and must finish its handshake within
+  // read_timeout_seconds of being accepted; a failed handshake closes the connection.
+  std::optional<TlsOptions> tls;
 };
 
 class Server {
@@ -98,7 +122,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds (SO_REUSEADDR) and listens. Fails with a message naming the address.
+  // Loads the TLS files when `tls` is set (fails naming the file that is unreadable, not PEM,
+  // or a key that does not match the certificate), then binds (SO_REUSEADDR) and listens.
+  // Fails with a message naming the address.
   Status Start();
   // The port bound (useful with port 0). Valid after Start.
   uint16_t port() const;
@@ -111,6 +137,10 @@ class Server {
   // Connections refused since Start because `max_connections` were open (also logged to
   // stderr, at most once a second).
   uint64_t connections_refused() const;
+  // TLS handshakes that failed since Start (no or untrusted client certificate, not TLS, not
+  // finished within read_timeout_seconds); logged to stderr at most once a second, with the
+  // last reason and peer address, never key material.
+  uint64_t tls_handshakes_failed() const;
   // Request body bytes reserved now (see bodies_in_flight_max_bytes).
   uint64_t body_bytes_in_flight() const;
 
