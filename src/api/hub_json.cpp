@@ -187,6 +187,7 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p) 
   v.roles = p.registration.roles;
   v.callback_url = p.registration.callback_url;
   v.suspended = p.suspended;
+  v.outbox_backlog = hub.outbox().backlog(p.id());
   for (const participants::Position& position : p.positions) {
     PositionView pv;
     pv.currency = position.currency;
@@ -283,7 +284,9 @@ void AppendParticipant(const ParticipantView& v, std::string* out) {
     if (i > 0) out->push_back(',');
     AppendPosition(v.positions[i], out);
   }
-  out->append("]}");
+  out->append("],\"outbox_backlog\":");
+  out->append(std::to_string(v.outbox_backlog));
+  out->push_back('}');
 }
 
 void AppendQuote(const hub::Quote& q, const hub::Configure& settings, std::string* out) {

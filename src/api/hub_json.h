@@ -72,12 +72,13 @@ struct ParticipantView {
   std::string callback_url;
   bool suspended = false;
   std::vector<PositionView> positions;
+  uint64_t outbox_backlog = 0;  // messages to it not yet acknowledged
 };
 ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p);
 
 // {"id":..,"name":..,"domain":..,"roles":[..],"callback_url":..,"status":"active",
 //  "positions":[{"currency":"RUB","liquidity":"..","net_debit_cap":"..","sent":"..",
-//  "received":"..","reserved":"..","available":".."}]}
+//  "received":"..","reserved":"..","available":".."}],"outbox_backlog":N}
 void AppendParticipant(const ParticipantView& view, std::string* out);
 // {"currency":..,"liquidity":.., ...} for one position.
 void AppendPosition(const PositionView& view, std::string* out);

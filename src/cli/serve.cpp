@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "core/core.h"
+#include "outbox/delivery.h"
 #include "server/http_server.h"
 
 namespace corridor::cli {
@@ -166,17 +167,16 @@ uint64_t Pick(const std::optional<uint64_t>& flag, const std::optional<uint64_t>
   return flag ? *flag : file ? *file : fallback;
 }
 
+std::optional<server::TlsOptions> TlsOf(const config::ListenerConfig& l) {
+  if (!l.tls()) return std::nullopt;
+  return server::TlsOptions{l.certificate, l.key, l.client_ca};
+}
+
 // Loads the --config file into *hub. False after printing why.
 bool LoadConfigFile(const std::string& path, config::HubConfig* hub) {
   const Status st = config::LoadConfig(path, hub);
   if (!st.ok()) {
     std::fprintf(stderr, "serve: %s\n", st.message().c_str());
-    return false;
-  }
-  // The servers speak plain HTTP: a file that asks for TLS must not get a server without.
-  if (hub->listeners.admin.tls() ||
-      (hub->listeners.participants && hub->listeners.participants->tls())) {
-    std::fprintf(stderr, "serve: %s: listeners: TLS is not supported yet\n", path.c_str());
     return false;
   }
   return true;
@@ -195,6 +195,7 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   } else if (with_file) {
     so->host = hub->listeners.admin.host;
     so->port = hub->listeners.admin.port;
+    so->tls = TlsOf(hub->listeners.admin);
   } else {
     config::ParseHostPort(kDefaultAdminListen, &so->host, &so->port);
   }
@@ -227,6 +228,20 @@ void PrintListening(const char* what, const std::string& host, uint16_t port) {
   std::printf(ipv6 ? "%s listening on [%s]:%u\n" : "%s listening on %s:%u\n", what, host.c_str(),
               port);
   std::fflush(stdout);
+}
+
+// The hub's side of deliveries: its bearer token from the environment (never from a file that
+// might be shared, never journaled), and under TLS the participant listener's certificate as
+// its client certificate and that listener's client CA to verify the banks.
+outbox::DeliveryOptions DeliveryOptionsOf(const config::HubConfig& config) {
+  outbox::DeliveryOptions o;
+  if (const char* token = std::getenv("CORRIDOR_HUB_TOKEN")) o.hub_token = token;
+  if (config.listeners.participants && config.listeners.participants->tls()) {
+    o.certificate = config.listeners.participants->certificate;
+    o.key = config.listeners.participants->key;
+    o.ca_file = config.listeners.participants->client_ca;
+  }
+  return o;
 }
 
 // Journals the configuration's settings when they differ from those the state was built
@@ -289,6 +304,13 @@ int Serve(int argc, char** argv) {
   options.snapshot_every_entries = flags.snapshot_every;
   options.commit_interval_us = flags.commit_interval_us;
   options.submitted_events_max = max_queued_events;
+  // The outbox's delivery learns of new messages from the apply thread.
+  const bool with_config = !flags.config_path.empty();
+  std::unique_ptr<outbox::Delivery> delivery;
+  if (with_config) {
+    delivery = std::make_unique<outbox::Delivery>(DeliveryOptionsOf(hub_config));
+    options.after_apply = [d = delivery.get()](const hub::Hub& h) { d->OnApplied(h); };
+  }
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);
@@ -305,8 +327,15 @@ int Serve(int argc, char** argv) {
     std::fprintf(stderr, "serve: %s\n", report.journal.tail_cut_message.c_str());
   }
 
-  const bool with_config = !flags.config_path.empty();
+  // Stops delivery before the core goes, on every way out of here.
+  struct StopDelivery {
+    outbox::Delivery* d;
+    ~StopDelivery() {
+      if (d != nullptr) d->Stop();
+    }
+  } stop_delivery{delivery.get()};
   if (with_config && !ApplySettings(*hub, hub_config)) return 1;
+  if (delivery) delivery->Start(hub.get());
   api::AdminApi api(hub.get(), with_config ? &hub_config : nullptr);
   server::Server http(server_options, [&api](server::Request& request, server::Respond respond) {
     api.Handle(request, std::move(respond));
@@ -327,6 +356,7 @@ int Serve(int argc, char** argv) {
     server::Options po = server_options;
     po.host = l.host;
     po.port = l.port;
+    po.tls = TlsOf(l);
     participant_api = std::make_unique<api::ParticipantApi>(hub.get(), &hub_config,
                                                             !l.client_ca.empty());
     participants = std::make_unique<server::Server>(
@@ -346,6 +376,9 @@ int Serve(int argc, char** argv) {
     participants->Stop();
     participants_thread.join();
   }
+  // Deliveries under way finish or time out; acknowledgements collected are journaled.
+  if (delivery) delivery->Stop();
+  stop_delivery.d = nullptr;
   // Every connection is closed and every answer written; the core finishes what it holds.
   hub.reset();
   std::fprintf(stderr, "serve: stopped\n");

@@ -131,7 +131,8 @@ TEST_F(ServeParticipantsTest, OnboardingCreatesOnceRefusesConflictsAndBadBodies)
   ASSERT_EQ(created.status, 201) << Describe(created);
   const Json ru = BodyJson(created);
   EXPECT_EQ(ru.keys(), (std::vector<std::string>{"callback_url", "domain", "id", "name",
-                                                 "positions", "roles", "status"}))
+                                                 "outbox_backlog", "positions", "roles",
+                                                 "status"}))
       << ru.Dump();
   EXPECT_EQ(ru["id"].str(), kRuBank.id);
   EXPECT_EQ(ru["name"].str(), kRuBank.name);

@@ -1,0 +1,276 @@
+// Delivery of the outbox over real HTTP to simulated banks (server::Server on loopback): each
+// message arrives, valid against the camt.054 schema, with a stable id; a bank that is down
+// gets everything once it is up; one that never answers delays only itself; a restart resends
+// exactly what was not acknowledged, with the same ids.
+#include "outbox/delivery.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/core.h"
+#include "hub/testing.h"
+#include "iso20022/xml_schema.h"
+#include "server/http_server.h"
+
+namespace corridor::outbox {
+namespace {
+
+namespace fs = std::filesystem;
+using hub::testing::Bank;
+using hub::testing::RuBy;
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/corridor_delivery_XXXXXX";
+    if (::mkdtemp(name) == nullptr) std::abort();
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A bank's callback endpoint: records what arrives and answers `status` (0: never answers,
+// holding the request until the bank stops).
+class FakeBank {
+ public:
+  explicit FakeBank(uint16_t port = 0, unsigned status = 200) : status_(status) {
+    server::Options o;
+    o.port = port;
+    o.threads = 1;
+    o.stop_grace_seconds = 1;
+    server_ = std::make_unique<server::Server>(
+        o, [this](server::Request& r, server::Respond respond) { OnRequest(r, respond); });
+    EXPECT_TRUE(server_->Start().ok());
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+  ~FakeBank() {
+    {
+      std::lock_guard lock(mu_);
+      for (server::Respond& r : held_) r(server::Response{503, "", true, 0, {}});
+      held_.clear();
+    }
+    server_->Stop();
+    thread_.join();
+  }
+  uint16_t port() const { return server_->port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  void set_status(unsigned status) {
+    std::lock_guard lock(mu_);
+    status_ = status;
+  }
+  // Bodies received, by Idempotency-Key, in arrival order of first receipt.
+  std::vector<std::string> ids() {
+    std::lock_guard lock(mu_);
+    return ids_;
+  }
+  std::map<std::string, std::string> bodies() {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  size_t requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void OnRequest(server::Request& r, server::Respond& respond) {
+    std::lock_guard lock(mu_);
+    ++requests_;
+    EXPECT_EQ(r.target, "/iso20022/camt.054");
+    if (status_ == 0) {
+      held_.push_back(std::move(respond));
+      return;
+    }
+    if (status_ >= 200 && status_ < 300) {
+      // The key is the message id; server::Request does not carry other headers, so the
+      // body's MsgId stands for it.
+      const size_t at = r.body.find("<MsgId>");
+      const std::string id = r.body.substr(at + 7, r.body.find("</MsgId>") - at - 7);
+      if (bodies_.emplace(id, r.body).second) ids_.push_back(id);
+    }
+    respond(server::Response{status_, "{}", false, 0, {}});
+  }
+
+  std::mutex mu_;
+  unsigned status_;
+  size_t requests_ = 0;
+  std::vector<std::string> ids_;
+  std::map<std::string, std::string> bodies_;
+  std::vector<server::Respond> held_;
+  std::unique_ptr<server::Server> server_;
+  std::thread thread_;
+};
+
+// A core with delivery running, on `dir`.
+struct Running {
+  std::unique_ptr<Delivery> delivery;
+  std::unique_ptr<core::Core> core;
+
+  explicit Running(const std::string& dir) {
+    DeliveryOptions d;
+    d.backoff_min_ms = 10;
+    d.backoff_max_ms = 100;
+    d.io_timeout_ms = 500;
+    d.connect_timeout_ms = 500;
+    delivery = std::make_unique<Delivery>(d);
+    core::Options o;
+    o.dir = dir;
+    o.segment_size_bytes = 1 << 20;
+    o.after_apply = [d = delivery.get()](const hub::Hub& h) { d->OnApplied(h); };
+    core::OpenReport report;
+    EXPECT_TRUE(core::Core::Open(o, &core, &report).ok());
+    delivery->Start(core.get());
+  }
+  ~Running() {
+    delivery->Stop();
+    core.reset();
+  }
+  hub::Code Run(const hub::Command& c) {
+    hub::Outcome out;
+    EXPECT_TRUE(core->ExecuteCommand(c, &out).ok());
+    return out.code;
+  }
+  uint64_t Backlog(const std::string& id) {
+    uint64_t n = 0;
+    core->ReadHub([&](const hub::Hub& h) { n = h.outbox().backlog(id); });
+    return n;
+  }
+  std::vector<std::string> PendingIds(const std::string& id) {
+    std::vector<std::string> out;
+    core->ReadHub([&](const hub::Hub& h) {
+      for (const Message& m : h.outbox().Pending(id, 0, 1000)) out.push_back(m.id);
+    });
+    return out;
+  }
+};
+
+hub::CreateParticipant BankAt(const std::string& id, const std::string& domain,
+                              const std::string& url) {
+  hub::CreateParticipant c = Bank(id, domain);
+  c.callback_url = url;
+  return c;
+}
+
+template <typename F>
+bool WaitFor(F done, int ms = 10'000) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+TEST(DeliveryTest, EachNotificationArrivesValidWithItsIdAndIsAcknowledged) {
+  TempDir dir;
+  FakeBank bank;
+  Running hub(dir.path());
+  ASSERT_EQ(hub.Run(RuBy()), hub::Code::ok);
+  ASSERT_EQ(hub.Run(BankAt("SABRRUMM", "RU", bank.url())), hub::Code::created);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(hub.Run(hub::Liquidity{"SABRRUMM", "d" + std::to_string(i), {"RUB", 100'00}, true}),
+              hub::Code::ok);
+  }
+  const std::vector<std::string> expected = hub.PendingIds("SABRRUMM");
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 5; }));
+  EXPECT_EQ(bank.ids(), expected);  // In order, each once.
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  std::unique_ptr<iso20022::XmlSchema> schema;
+  ASSERT_TRUE(iso20022::XmlSchema::Load(CORRIDOR_SHARED_DIR "/iso20022/xsd/camt.054.001.08.xsd",
+                                        &schema)
+                  .ok());
+  for (const auto& [id, body] : bank.bodies()) {
+    EXPECT_TRUE(schema->Validate(body).ok()) << body;
+    EXPECT_NE(body.find("<Id>SABRRUMM/RUB/POSITION</Id>"), std::string::npos) << body;
+    EXPECT_NE(body.find("<CdtDbtInd>CRDT</CdtDbtInd>"), std::string::npos);
+  }
+}
+
+TEST(DeliveryTest, ABankThatIsDownGetsEveryMessageOnceItIsUpWithTheSameIds) {
+  TempDir dir;
+  uint16_t port = 0;
+  {
+    FakeBank probe;  // A free port, closed again: the bank is down.
+    port = probe.port();
+  }
+  Running hub(dir.path());
+  hub.Run(RuBy());
+  hub.Run(BankAt("SABRRUMM", "RU", "http://127.0.0.1:" + std::to_string(port)));
+  for (int i = 0; i < 3; ++i) {
+    hub.Run(hub::Liquidity{"SABRRUMM", "d" + std::to_string(i), {"RUB", 1'00}, true});
+  }
+  const std::vector<std::string> expected = hub.PendingIds("SABRRUMM");
+  ASSERT_TRUE(WaitFor([&] { return hub.delivery->failed_attempts() >= 3; }));
+  EXPECT_EQ(hub.Backlog("SABRRUMM"), 3u);
+  FakeBank bank(port);
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 3; }));
+  EXPECT_EQ(bank.ids(), expected);
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+}
+
+TEST(DeliveryTest, ABankThatNeverAnswersDelaysOnlyItself) {
+  TempDir dir;
+  FakeBank silent(0, /*status=*/0);
+  FakeBank fast;
+  Running hub(dir.path());
+  hub.Run(RuBy());
+  hub.Run(BankAt("SILENTRU", "RU", silent.url()));
+  hub.Run(BankAt("FASTRUMM", "RU", fast.url()));
+  constexpr int kMessages = 200;
+  for (int i = 0; i < kMessages; ++i) {
+    hub.Run(hub::Liquidity{"SILENTRU", "s" + std::to_string(i), {"RUB", 1'00}, true});
+    hub.Run(hub::Liquidity{"FASTRUMM", "f" + std::to_string(i), {"RUB", 1'00}, true});
+  }
+  ASSERT_TRUE(WaitFor([&] { return fast.ids().size() == kMessages; }, 20'000));
+  // The silent bank has had its first message the whole time, and nothing more got through.
+  EXPECT_EQ(silent.ids().size(), 0u);
+  EXPECT_EQ(hub.Backlog("SILENTRU"), uint64_t{kMessages});
+  EXPECT_TRUE(WaitFor([&] { return hub.Backlog("FASTRUMM") == 0; }));
+}
+
+TEST(DeliveryTest, ARestartResendsExactlyWhatWasNotAcknowledgedWithTheSameIds) {
+  TempDir dir;
+  FakeBank bank(0, /*status=*/500);  // Refuses everything at first.
+  std::vector<std::string> expected;
+  {
+    Running hub(dir.path());
+    hub.Run(RuBy());
+    hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
+    for (int i = 0; i < 4; ++i) {
+      hub.Run(hub::Liquidity{"SABRRUMM", "d" + std::to_string(i), {"RUB", 1'00}, i % 2 == 0});
+    }
+    expected = hub.PendingIds("SABRRUMM");
+    ASSERT_TRUE(WaitFor([&] { return bank.requests() >= 2; }));
+  }
+  bank.set_status(200);
+  {
+    Running hub(dir.path());
+    ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 4; }));
+    EXPECT_EQ(bank.ids(), expected);
+    ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  }
+  const size_t requests = bank.requests();
+  {
+    Running hub(dir.path());  // Everything was acknowledged: nothing is sent again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(hub.Backlog("SABRRUMM"), 0u);
+  }
+  EXPECT_EQ(bank.requests(), requests);
+}
+
+}  // namespace
+}  // namespace corridor::outbox
