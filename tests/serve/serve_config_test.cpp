@@ -14,6 +14,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/sha256.h"
 #include "serve/test_util.h"
 
 namespace corridor::testing {
@@ -140,6 +141,26 @@ TEST_F(ServeConfigTest, FileBoundsApplyAndFlagsWin) {
   HttpClient b("127.0.0.1", server_.port());
   EXPECT_EQ(Call(a, "GET", "/v1/health").status, 200);
   EXPECT_EQ(Call(b, "GET", "/v1/health").status, 200);
+}
+
+TEST_F(ServeConfigTest, AnAdminTokenInTheFileIsRequiredOfEveryAdminRequest) {
+  const std::string config = dir_.path() + "/token.toml";
+  ASSERT_NO_FATAL_FAILURE(WriteShippedWith(config, "# admin_token_sha256 = \"...\"",
+                                           "admin_token_sha256 = \"" + Sha256Hex("admin-secret") +
+                                               "\""));
+  ASSERT_NO_FATAL_FAILURE(StartWithConfig(config));
+  HttpClient none("127.0.0.1", server_.port());
+  const HttpResponse refused = Call(none, "GET", "/v1/participants");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.body.find("admin-secret"), std::string::npos);
+  EXPECT_EQ(Call(none, "GET", "/v1/health").status, 401);
+  HttpClient wrong("127.0.0.1", server_.port());
+  wrong.set_authorization("Bearer admin-secreT");
+  EXPECT_EQ(Call(wrong, "POST", "/v1/accounts", "[]").status, 401);
+  HttpClient right("127.0.0.1", server_.port());
+  right.set_authorization("Bearer admin-secret");
+  EXPECT_EQ(Call(right, "GET", "/v1/participants").status, 200);
+  EXPECT_EQ(Call(right, "GET", "/v1/health").status, 200);
 }
 
 }  // namespace
