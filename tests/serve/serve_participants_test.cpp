@@ -9,9 +9,12 @@
 
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <thread>
+
+#include <filesystem>
 
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
@@ -799,6 +802,37 @@ TEST_F(ServeParticipantsTest, RenumberingACurrencyInUseStopsStartUp) {
   EXPECT_EQ(Create(kByBank)["positions"][0]["currency"].str(), "BYN");
   EXPECT_EQ(Call(*admin_, "GET", "/v1/accounts/" + Dec(PositionAccountId(kByBank.id, 934))).status,
             200);
+}
+
+// Tokens are secrets: the hub keeps their hashes only. After every kind of use (creation,
+// requests, a wrong token, a rotation to a new one), no byte sequence of a token is in any
+// file of the data directory (journal segments, snapshots, ids).
+TEST_F(ServeParticipantsTest, NoTokenIsEverWrittenToTheDataDirectory) {
+  Create(kRuBank);
+  Create(kFxProvider);
+  EXPECT_EQ(Call(*Participant(kRuBank.token), "GET", "/v1/position").status, 200);
+  EXPECT_EQ(Call(*Participant("a-wrong-secret-token"), "GET", "/v1/position").status, 401);
+  const std::string rotated = "ru-bank-token-0002-rotated";
+  const HttpResponse r =
+      Call(*admin_, "PUT", "/v1/participants/" + kRuBank.id + "/token",
+           "{\"token_sha256\":\"" + TokenHash(rotated) + "\",\"previous_valid_seconds\":60}");
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(Call(*Participant(rotated), "GET", "/v1/position").status, 200);
+  Restart();  // A clean stop writes nothing more; the restart replays what is there.
+  admin_.reset();
+  StopCleanly(server_);
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(data_dir_)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string bytes = ReadFile(entry.path().string());
+    for (const std::string& token : {kRuBank.token, kFxProvider.token, rotated,
+                                     std::string("a-wrong-secret-token")}) {
+      EXPECT_EQ(bytes.find(token), std::string::npos) << token << " in " << entry.path();
+    }
+  }
+  EXPECT_GT(files, 1u);
+  ASSERT_NO_FATAL_FAILURE(Start());
 }
 
 }  // namespace
