@@ -153,10 +153,8 @@ bool JsonBody::Finish(std::string* error) {
 }
 
 std::optional<uint32_t> ExponentOf(const hub::Configure& settings, std::string_view currency) {
-  for (const hub::DomainSettings& d : settings.domains) {
-    if (d.currency == currency) return d.exponent;
-  }
-  return std::nullopt;
+  const hub::DomainSettings* d = settings.DomainOfCurrency(currency);
+  return d != nullptr ? std::optional<uint32_t>(d->exponent) : std::nullopt;
 }
 
 bool ParseAmount(const hub::Configure& settings, std::string_view currency,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/temp_dir.h"
 #include "core/core.h"
 #include "hub/testing.h"
 
@@ -19,23 +20,6 @@ namespace fs = std::filesystem;
 using hub::Code;
 using hub::testing::Bank;
 using hub::testing::RuBy;
-
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/corridor_core_commands_XXXXXX";
-    if (::mkdtemp(name) == nullptr) std::abort();
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Options DirOptions(const TempDir& dir) {
   Options options;

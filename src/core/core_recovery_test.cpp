@@ -20,6 +20,7 @@
 
 #include "base/crc32c.h"
 #include "base/sim_file_system.h"
+#include "base/temp_dir.h"
 #include "base/wire.h"
 #include "core/core.h"
 #include "core/journal_clock.h"
@@ -36,23 +37,6 @@ using ledger::testing::MakeAccount;
 using ledger::testing::MakeTransfer;
 
 constexpr uint32_t kLedger = ledger::kLedgerRub;
-
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/corridor_core_recovery_XXXXXX";
-    if (::mkdtemp(name) == nullptr) std::abort();
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void CreateTwoAccounts(Core& core) {
   std::vector<CreateAccountResult> results;

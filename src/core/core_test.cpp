@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "core/snapshot.h"
 #include "ledger/testing.h"
 
@@ -34,27 +35,6 @@ using ledger::CreateTransferResult;
 using ledger::PendingState;
 using ledger::StateMachine;
 using ledger::Transfer;
-
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/corridor_core_test_XXXXXX";
-    const char* made = ::mkdtemp(name);
-    if (made == nullptr) std::abort();
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string Hex(u128 v) {
   char buf[40];

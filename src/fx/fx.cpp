@@ -13,20 +13,6 @@ using hub::Outcome;
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
 
-const hub::DomainSettings* DomainOfCurrency(const hub::Configure& s, std::string_view currency) {
-  for (const hub::DomainSettings& d : s.domains) {
-    if (d.currency == currency) return &d;
-  }
-  return nullptr;
-}
-
-bool PairAllowed(const hub::Configure& s, std::string_view source, std::string_view target) {
-  for (const hub::FxPair& p : s.pairs) {
-    if (p.source == source && p.target == target) return true;
-  }
-  return false;
-}
-
 FeeRule FeeFor(const hub::Configure& s, std::string_view currency) {
   for (const hub::FeeSettings& f : s.fees) {
     if (f.currency == currency) return FeeRule{f.fixed_minor, f.share_bp};
@@ -48,7 +34,7 @@ Outcome Fx::Publish(const hub::PublishRates& c, const hub::Configure& settings,
                     uint64_t timestamp) {
   if (c.rates.empty()) return Fail(Code::invalid, "no rates");
   for (const hub::Rate& r : c.rates) {
-    if (!PairAllowed(settings, r.source, r.target)) {
+    if (!settings.PairAllowed(r.source, r.target)) {
       return Fail(Code::invalid, "the pair " + r.source + "/" + r.target + " is not allowed");
     }
     if (r.rate_e8 <= 0 || r.rate_e8 > kRateMax_e8) {
@@ -64,10 +50,10 @@ Outcome Fx::Publish(const hub::PublishRates& c, const hub::Configure& settings,
 Outcome Fx::RequestQuote(const hub::RequestQuote& c, const hub::Configure& settings,
                          uint64_t timestamp,
                          const std::function<bool(const std::string&)>& usable) {
-  const hub::DomainSettings* source = DomainOfCurrency(settings, c.source_currency);
-  const hub::DomainSettings* target = DomainOfCurrency(settings, c.target_currency);
+  const hub::DomainSettings* source = settings.DomainOfCurrency(c.source_currency);
+  const hub::DomainSettings* target = settings.DomainOfCurrency(c.target_currency);
   if (source == nullptr || target == nullptr ||
-      !PairAllowed(settings, c.source_currency, c.target_currency)) {
+      !settings.PairAllowed(c.source_currency, c.target_currency)) {
     return Fail(Code::invalid, "the pair " + c.source_currency + "/" + c.target_currency +
                                    " is not allowed");
   }

@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "base/wire.h"
 
 namespace corridor::hub {
 namespace {
@@ -76,25 +75,8 @@ void Get(WireReader& r, Configure* c) {
   }
 }
 
-void Put(WireWriter& w, const CreateParticipant& c) {
-  w.Str(c.id);
-  w.Str(c.name);
-  w.Str(c.domain);
-  w.U8(c.roles);
-  w.Str(c.callback_url);
-  w.Str(c.token_sha256);
-  w.U32(static_cast<uint32_t>(c.net_debit_caps.size()));
-  for (const Money& m : c.net_debit_caps) Put(w, m);
-}
-void Get(WireReader& r, CreateParticipant* c) {
-  c->id = r.Str(kStringMax);
-  c->name = r.Str(kStringMax);
-  c->domain = r.Str(kStringMax);
-  c->roles = r.U8();
-  c->callback_url = r.Str(kStringMax);
-  c->token_sha256 = r.Str(kStringMax);
-  for (uint32_t n = r.Count(12); n > 0; --n) c->net_debit_caps.push_back(GetMoney(r));
-}
+void Put(WireWriter& w, const CreateParticipant& c) { EncodeRegistration(w, c); }
+void Get(WireReader& r, CreateParticipant* c) { DecodeRegistration(r, c); }
 
 void Put(WireWriter& w, const Liquidity& c) {
   w.Str(c.participant);
@@ -199,6 +181,48 @@ bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
 }
 
 }  // namespace
+
+void EncodeRegistration(WireWriter& w, const CreateParticipant& c) {
+  w.Str(c.id);
+  w.Str(c.name);
+  w.Str(c.domain);
+  w.U8(c.roles);
+  w.Str(c.callback_url);
+  w.Str(c.token_sha256);
+  w.U32(static_cast<uint32_t>(c.net_debit_caps.size()));
+  for (const Money& m : c.net_debit_caps) Put(w, m);
+}
+
+void DecodeRegistration(WireReader& r, CreateParticipant* c) {
+  c->id = r.Str(kStringMax);
+  c->name = r.Str(kStringMax);
+  c->domain = r.Str(kStringMax);
+  c->roles = r.U8();
+  c->callback_url = r.Str(kStringMax);
+  c->token_sha256 = r.Str(kStringMax);
+  for (uint32_t n = r.Count(12); n > 0; --n) c->net_debit_caps.push_back(GetMoney(r));
+}
+
+const DomainSettings* Configure::DomainOfCurrency(std::string_view currency) const {
+  for (const DomainSettings& d : domains) {
+    if (d.currency == currency) return &d;
+  }
+  return nullptr;
+}
+
+const DomainSettings* Configure::DomainNamed(std::string_view code) const {
+  for (const DomainSettings& d : domains) {
+    if (d.code == code) return &d;
+  }
+  return nullptr;
+}
+
+bool Configure::PairAllowed(std::string_view source, std::string_view target) const {
+  for (const FxPair& p : pairs) {
+    if (p.source == source && p.target == target) return true;
+  }
+  return false;
+}
 
 CommandKind KindOf(const Command& command) {
   return static_cast<CommandKind>(command.index() + 1);

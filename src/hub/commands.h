@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "base/status.h"
+#include "base/wire.h"
 
 namespace corridor::hub {
 
@@ -80,6 +82,11 @@ struct Configure {
   std::vector<FxPair> pairs;
   std::vector<FeeSettings> fees;
   bool operator==(const Configure&) const = default;
+
+  // nullptr when not configured.
+  const DomainSettings* DomainOfCurrency(std::string_view currency) const;
+  const DomainSettings* DomainNamed(std::string_view code) const;
+  bool PairAllowed(std::string_view source, std::string_view target) const;
 };
 
 // --- participants
@@ -143,6 +150,11 @@ using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebi
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);
+
+// A participant's registration in the commands' encoding (the participants module keeps it
+// in its snapshot section the same way).
+void EncodeRegistration(WireWriter& w, const CreateParticipant& c);
+void DecodeRegistration(WireReader& r, CreateParticipant* c);
 
 // The journal body of `command` (a multiple of 8 bytes).
 std::vector<std::byte> EncodeCommand(const Command& command);

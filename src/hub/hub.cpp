@@ -211,9 +211,7 @@ void Hub::NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_
   m.participant = c.participant;
   m.kind = outbox::MessageKind::liquidity_notification;
   m.currency = c.amount.currency;
-  for (const DomainSettings& d : settings.domains) {
-    if (d.currency == c.amount.currency) m.exponent = d.exponent;
-  }
+  m.exponent = settings.DomainOfCurrency(c.amount.currency)->exponent;
   m.amount_minor = c.amount.minor;
   m.credit = c.deposit;
   m.reference = c.client_id;

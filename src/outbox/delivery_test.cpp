@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "base/temp_dir.h"
 #include "core/core.h"
 #include "hub/testing.h"
 #include "iso20022/xml_schema.h"
@@ -25,23 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using hub::testing::Bank;
 using hub::testing::RuBy;
-
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/corridor_delivery_XXXXXX";
-    if (::mkdtemp(name) == nullptr) std::abort();
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A bank's callback endpoint: records what arrives and answers `status` (0: never answers,
 // holding the request until the bank stops).

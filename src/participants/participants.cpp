@@ -15,20 +15,6 @@ using hub::Outcome;
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
 
-const hub::DomainSettings* DomainOfCurrency(const hub::Configure& s, std::string_view currency) {
-  for (const hub::DomainSettings& d : s.domains) {
-    if (d.currency == currency) return &d;
-  }
-  return nullptr;
-}
-
-const hub::DomainSettings* DomainNamed(const hub::Configure& s, std::string_view code) {
-  for (const hub::DomainSettings& d : s.domains) {
-    if (d.code == code) return &d;
-  }
-  return nullptr;
-}
-
 int64_t ToInt64(u128 v) {
   CORRIDOR_CHECK(v <= static_cast<u128>(INT64_MAX));  // Every amount the hub moves is int64.
   return static_cast<int64_t>(v);
@@ -36,7 +22,7 @@ int64_t ToInt64(u128 v) {
 
 // "500000.00 RUB", for messages.
 std::string Amount(const hub::Configure& s, const hub::Money& m) {
-  const hub::DomainSettings* d = DomainOfCurrency(s, m.currency);
+  const hub::DomainSettings* d = s.DomainOfCurrency(m.currency);
   return FormatMinorUnits(m.minor, d != nullptr ? d->exponent : 0) + " " + m.currency;
 }
 
@@ -55,35 +41,6 @@ Position* MutablePosition(Participant& p, std::string_view currency) {
   return nullptr;
 }
 
-void PutRegistration(WireWriter& w, const hub::CreateParticipant& r) {
-  w.Str(r.id);
-  w.Str(r.name);
-  w.Str(r.domain);
-  w.U8(r.roles);
-  w.Str(r.callback_url);
-  w.Str(r.token_sha256);
-  w.U32(static_cast<uint32_t>(r.net_debit_caps.size()));
-  for (const hub::Money& m : r.net_debit_caps) {
-    w.Str(m.currency);
-    w.I64(m.minor);
-  }
-}
-
-void GetRegistration(WireReader& r, hub::CreateParticipant* c) {
-  c->id = r.Str(64);
-  c->name = r.Str(4096);
-  c->domain = r.Str(64);
-  c->roles = r.U8();
-  c->callback_url = r.Str(4096);
-  c->token_sha256 = r.Str(64);
-  for (uint32_t n = r.Count(12); n > 0; --n) {
-    hub::Money m;
-    m.currency = r.Str(8);
-    m.minor = r.I64();
-    c->net_debit_caps.push_back(std::move(m));
-  }
-}
-
 }  // namespace
 
 const Position* Participant::FindPosition(std::string_view currency) const {
@@ -96,7 +53,7 @@ const Position* Participant::FindPosition(std::string_view currency) const {
 std::vector<std::string> Participants::CurrenciesOf(const hub::CreateParticipant& c,
                                                     const hub::Configure& settings) {
   std::vector<std::string> out;
-  if (const hub::DomainSettings* d = DomainNamed(settings, c.domain)) out.push_back(d->currency);
+  if (const hub::DomainSettings* d = settings.DomainNamed(c.domain)) out.push_back(d->currency);
   if (c.roles & hub::kRoleFx) {
     for (const hub::FxPair& pair : settings.pairs) {
       out.push_back(pair.source);
@@ -124,7 +81,7 @@ Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configu
       return Fail(Code::conflict, "participant " + id + " is the same institution as " + c.id);
     }
   }
-  if (DomainNamed(settings, c.domain) == nullptr) {
+  if (settings.DomainNamed(c.domain) == nullptr) {
     return Fail(Code::invalid, "unknown domain " + c.domain);
   }
   if (TokenTaken(c.token_sha256, c.id)) {
@@ -137,7 +94,7 @@ Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configu
   p.registration = c;
   p.token_sha256 = c.token_sha256;
   for (const std::string& currency : CurrenciesOf(c, settings)) {
-    p.positions.push_back(Position{currency, DomainOfCurrency(settings, currency)->ledger});
+    p.positions.push_back(Position{currency, settings.DomainOfCurrency(currency)->ledger});
   }
   for (const hub::Money& cap : c.net_debit_caps) {
     Position* position = MutablePosition(p, cap.currency);
@@ -185,7 +142,7 @@ Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configu
     return Fail(Code::invalid, c.participant + " holds no position in " + c.amount.currency);
   }
   if (c.amount.minor <= 0) return Fail(Code::invalid, "the amount must be positive");
-  const hub::DomainSettings* domain = DomainOfCurrency(settings, c.amount.currency);
+  const hub::DomainSettings* domain = settings.DomainOfCurrency(c.amount.currency);
   CORRIDOR_CHECK(domain != nullptr);  // Positions exist only in configured currencies.
   const u128 position_id = hub::PositionId(c.participant, position->ledger);
   const u128 source_id = hub::LiquiditySourceId(domain->settlement_agent, position->ledger);
@@ -346,7 +303,7 @@ void Participants::Tick(uint64_t timestamp) {
 void Participants::Save(WireWriter& w) const {
   w.U32(static_cast<uint32_t>(participants_.size()));
   for (const auto& [id, p] : participants_) {
-    PutRegistration(w, p.registration);
+    hub::EncodeRegistration(w, p.registration);
     w.Str(p.token_sha256);
     w.Str(p.previous_token_sha256);
     w.U64(p.previous_valid_until_ns);
@@ -377,7 +334,7 @@ void Participants::Save(WireWriter& w) const {
 bool Participants::Load(WireReader& r) {
   for (uint32_t n = r.Count(32); n > 0 && r.ok(); --n) {
     Participant p;
-    GetRegistration(r, &p.registration);
+    hub::DecodeRegistration(r, &p.registration);
     p.token_sha256 = r.Str(64);
     p.previous_token_sha256 = r.Str(64);
     p.previous_valid_until_ns = r.U64();
