@@ -69,11 +69,16 @@ class FakeBank {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  std::set<std::string> authorizations() {
+    std::lock_guard lock(mu_);
+    return authorizations_;
+  }
 
  private:
   void OnRequest(server::Request& r, server::Respond& respond) {
     std::lock_guard lock(mu_);
     ++requests_;
+    authorizations_.emplace(r.authorization);
     EXPECT_EQ(r.target, "/iso20022/camt.054");
     if (status_ == 0) {
       held_.push_back(std::move(respond));
@@ -93,6 +98,7 @@ class FakeBank {
   unsigned status_;
   size_t requests_ = 0;
   std::vector<std::string> ids_;
+  std::set<std::string> authorizations_;
   std::map<std::string, std::string> bodies_;
   std::vector<server::Respond> held_;
   std::unique_ptr<server::Server> server_;
@@ -110,6 +116,7 @@ struct Running {
     d.backoff_max_ms = 100;
     d.io_timeout_ms = 500;
     d.connect_timeout_ms = 500;
+    d.hub_token = "the-hubs-own-token";
     delivery = std::make_unique<Delivery>(d);
     core::Options o;
     o.dir = dir;
@@ -173,6 +180,8 @@ TEST(DeliveryTest, EachNotificationArrivesValidWithItsIdAndIsAcknowledged) {
   ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 5; }));
   EXPECT_EQ(bank.ids(), expected);  // In order, each once.
   ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  // The hub authenticates itself to the bank with its own token.
+  EXPECT_EQ(bank.authorizations(), std::set<std::string>{"Bearer the-hubs-own-token"});
   std::unique_ptr<iso20022::XmlSchema> schema;
   ASSERT_TRUE(iso20022::XmlSchema::Load(CORRIDOR_SHARED_DIR "/iso20022/xsd/camt.054.001.08.xsd",
                                         &schema)
