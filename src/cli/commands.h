@@ -8,5 +8,6 @@ int Inspect(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
 int BenchServe(int argc, char** argv);
+int BenchOutbox(int argc, char** argv);
 
 }  // namespace corridor::cli

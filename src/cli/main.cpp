@@ -20,7 +20,11 @@ void Usage() {
                "                             durable transfers/s, against PostgreSQL 15\n"
                "  bench serve [--transfers N] [--connections N] [--batch N] [--server-threads N]\n"
                "              [--client-threads N] [--accounts N] [--dir DIR]\n"
-               "                             transfers/s and latency through the HTTP API\n");
+               "                             transfers/s and latency through the HTTP API\n"
+               "  bench outbox [--banks N] [--messages-per-bank N] [--in-flight N] [--rate N]\n"
+               "               [--io-timeout-ms N] [--commit-interval-us N] [--dir DIR]\n"
+               "                             camt.054 deliveries/s to simulated banks, with\n"
+               "                             and without one bank that never answers\n");
 }
 
 }  // namespace
@@ -39,6 +43,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "serve") == 0) {
     return corridor::cli::BenchServe(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "outbox") == 0) {
+    return corridor::cli::BenchOutbox(argc - 2, argv + 2);
   }
   Usage();
   return 2;
