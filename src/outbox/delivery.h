@@ -97,7 +97,6 @@ class Delivery {
   std::mutex ack_mu_;
   std::condition_variable ack_cv_;
   std::vector<uint64_t> acks_;  // GUARDED_BY(ack_mu_)
-  uint64_t acks_in_flight_ = 0;  // GUARDED_BY(ack_mu_): submitted, not yet answered
   std::thread acker_;
 };
 
