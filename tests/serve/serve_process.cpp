@@ -73,8 +73,11 @@ bool ServeProcess::Start(const std::string& data_dir, const std::vector<std::str
     lines_.clear();
   }
 
-  std::vector<std::string> args = {CorridorBinary(), "serve",          "--data",
-                                   data_dir,         "--admin-listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {CorridorBinary(), "serve", "--data", data_dir};
+  if (admin_listen_flag_) {
+    args.push_back("--admin-listen");
+    args.push_back("127.0.0.1:0");
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());

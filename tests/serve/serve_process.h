@@ -1,9 +1,10 @@
 // A real `corridor serve` child process for end-to-end tests.
 //
 // Start() runs `corridor serve --data DIR --admin-listen 127.0.0.1:0 [extra args]` (fork and
-// exec of CORRIDOR_BINARY), reads its stdout until `admin listening on 127.0.0.1:PORT` and keeps
-// the port. Later stdout lines are drained by a thread (so the child never blocks on a full
-// pipe) and kept. stderr is inherited, so the server's logs land in the test's output.
+// exec of CORRIDOR_BINARY; without --admin-listen after set_admin_listen_flag(false)), reads
+// its stdout until `admin listening on 127.0.0.1:PORT` and keeps the port. Later stdout lines
+// are drained by a thread (so the child never blocks on a full pipe) and kept. stderr is
+// inherited, so the server's logs land in the test's output.
 //
 // The child gets PR_SET_PDEATHSIG(SIGKILL): if the thread that started it dies, so does it.
 // The destructor SIGKILLs a child still running.
@@ -37,6 +38,10 @@ class ServeProcess {
   bool Start(const std::string& data_dir, const std::vector<std::string>& extra_args,
              std::string* error, int timeout_ms = 60000);
 
+  // When false, Start passes no --admin-listen, so that the --config file's admin listener
+  // (its address, which should have port 0, and its TLS) applies. True by default.
+  void set_admin_listen_flag(bool pass) { admin_listen_flag_ = pass; }
+
   uint16_t port() const { return port_; }
   // The port of another listener the server announces on stdout as `WHAT listening on
   // HOST:PORT` (e.g. "participants", printed just after the admin line). Waits up to
@@ -61,6 +66,7 @@ class ServeProcess {
 
  private:
   void Reap(int status);
+  bool admin_listen_flag_ = true;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   int stdout_fd_ = -1;
