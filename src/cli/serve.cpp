@@ -190,12 +190,14 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   const bool with_file = !f.config_path.empty();
   if (with_file && !LoadConfigFile(f.config_path, hub)) return false;
   // HOST:PORT texts were checked by ParseFlags.
+  // The flag replaces the address only: the file's TLS stays (a file that asks for
+  // protection must not get a server without it).
+  if (with_file) so->tls = TlsOf(hub->listeners.admin);
   if (f.admin_listen) {
     config::ParseHostPort(*f.admin_listen, &so->host, &so->port);
   } else if (with_file) {
     so->host = hub->listeners.admin.host;
     so->port = hub->listeners.admin.port;
-    so->tls = TlsOf(hub->listeners.admin);
   } else {
     config::ParseHostPort(kDefaultAdminListen, &so->host, &so->port);
   }

@@ -307,12 +307,9 @@ TEST_F(ServeTlsTest, AdminListenerServesTlsFromTheFile) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
-// DISABLED: a production bug. With TLS on the file's [listeners.admin], `--admin-listen` (which
-// should only replace the address, as --participant-listen does for the participant listener)
-// drops the TLS settings: src/cli/serve.cpp Resolve() sets so->tls only in the branch without
-// the flag, so the admin API is served in plain HTTP although the file asks for TLS (and
-// docs/ARCHITECTURE.md says a file asking for protection must not get a server without it).
-TEST_F(ServeTlsTest, DISABLED_AdminListenFlagKeepsTheFilesTls) {
+// `--admin-listen` replaces the address only, as --participant-listen does: the file's TLS
+// stays (a file that asks for protection never gets a server without it).
+TEST_F(ServeTlsTest, AdminListenFlagKeepsTheFilesTls) {
   std::string text = ReadFile(config_);
   ASSERT_NO_FATAL_FAILURE(ReplaceOnce(&text, "listen = \"127.0.0.1:8080\"\n",
                                       "listen = \"127.0.0.1:8080\"\ncertificate = \"" +
