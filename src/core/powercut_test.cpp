@@ -4,13 +4,27 @@
 // is written, during recovery itself. Other rounds inject one failed write or fsync instead
 // (fail-stop, nothing half-answered), then restart with or without a power cut.
 //
+// The workload mixes ledger batches with the hub's commands (hub/commands.h), submitted from a
+// thread of their own at the same time: the settings first, then participants created (again:
+// exists; with another body: conflict), liquidity deposits and withdrawals (repeated client ids,
+// withdrawals past the free liquidity), caps, token rotations, suspensions, rates (from FX
+// providers and from a bank that is none), quotes and outbox acknowledgements (of messages that
+// exist and that do not).
+//
 // After every round the hub restarts and the test checks that
-//  - every entry the journal reported durable (so every acknowledged batch) is there, whole;
-//  - what else is there are whole batches that were answered with an error (outcome unknown),
-//    never part of one;
-//  - the state hash equals a fresh replay of that history, and every acknowledged batch's
-//    answers equal the replay's;
-//  - the ledger's invariants hold.
+//  - every entry the journal reported durable (so every acknowledged batch or command) is
+//    there, whole;
+//  - the round's entries are its submissions, each stream (batches, commands) in order, up to
+//    a point past the last one acknowledged: what is there unacknowledged was answered with an
+//    error (outcome unknown), and nothing is there partly;
+//  - the state hash (ledger and modules) equals that of a hub::Hub replaying that history, and
+//    every acknowledged batch's results and command's outcome equal the replay's;
+//  - the ledger's invariants hold;
+//  - each position account's balances are what the participants module's totals say (no flow
+//    touches them here), its liquidity and room to send are not negative, and its deposits and
+//    withdrawals are those the history booked;
+//  - the outbox holds one message per liquidity operation the history booked, less those it
+//    acknowledged.
 //
 // CORRIDOR_POWERCUT_ROUNDS=N runs N rounds (default 2000: under a minute in CI);
 // CORRIDOR_POWERCUT_SEED=S repeats a run.
@@ -21,15 +35,19 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/sim_file_system.h"
 #include "core/core.h"
+#include "hub/testing.h"
 #include "ledger/testing.h"
 
 namespace corridor::core {
@@ -64,13 +82,21 @@ struct Entry {
   std::vector<std::byte> body;
 };
 
-// A batch the test submitted, and how it was answered.
+// What an entry came to: a ledger batch's result codes, or a command's outcome.
+struct Answer {
+  std::vector<uint8_t> results;
+  hub::Outcome outcome;
+};
+
+// A batch or command the test submitted, and how it was answered.
 struct Batch {
   journal::EntryKind kind;
-  std::vector<std::byte> body;
+  std::vector<std::byte> body;  // As journaled (a command's encoding).
+  hub::Command command;         // kind == command
+  bool setup = false;           // The epoch's settings or first accounts.
   bool answered = false;
   bool ok = false;
-  std::vector<uint8_t> results;  // Result codes, as the core answered them.
+  Answer answer;  // As the core answered.
 };
 
 template <typename T>
@@ -86,6 +112,17 @@ std::vector<T> EventsOf(const std::vector<std::byte>& body) {
   return events;
 }
 
+std::string Describe(const hub::Outcome& o) {
+  std::string out = std::string(hub::CodeName(o.code)) + " \"" + o.message + "\"";
+  if (o.quote) out += " quote " + o.quote->id + " " + std::to_string(o.quote->receive.minor);
+  return out;
+}
+
+bool IsCommand(journal::EntryKind kind) { return kind == journal::EntryKind::command; }
+
+bool SameOutcome(const hub::Outcome& a, const hub::Outcome& b) {
+  return a.code == b.code && a.message == b.message && a.quote == b.quote;
+}
 // Random batches: plain, pending (some expiring), posts and voids of earlier pendings,
 // linked chains (some failing), repeated ids, and now and then new accounts.
 class Workload {
@@ -190,28 +227,248 @@ class Workload {
   std::vector<Transfer> sent_;
 };
 
-// Replays `history` into a fresh state machine; returns the results per sequence.
-std::map<uint64_t, std::vector<uint8_t>> Replay(const std::vector<Entry>& history,
-                                                ledger::StateMachine* sm) {
-  std::map<uint64_t, std::vector<uint8_t>> results;
-  for (const Entry& e : history) {
-    std::vector<uint8_t>& out = results[e.sequence];
-    if (e.kind == journal::EntryKind::create_accounts) {
-      std::vector<CreateAccountResult> r;
-      sm->CreateAccounts(e.timestamp, EventsOf<Account>(e.body), &r);
-      for (auto code : r) out.push_back(static_cast<uint8_t>(code));
-    } else if (e.kind == journal::EntryKind::create_transfers) {
-      std::vector<CreateTransferResult> r;
-      sm->CreateTransfers(e.timestamp, EventsOf<Transfer>(e.body), &r,
-                          e.version == 0 ? ledger::PostAmountRule::zero_posts_all
-                                         : ledger::PostAmountRule::tigerbeetle_0_16);
-      for (auto code : r) out.push_back(static_cast<uint8_t>(code));
-    } else {
-      sm->Tick(e.timestamp);
+// Random hub commands over a handful of participants (see the file comment). Each participant
+// has one registration it is created with; another body for the same BIC conflicts, unless it
+// comes first (then the registration is the conflicting one).
+class HubWorkload {
+ public:
+  explicit HubWorkload(uint64_t seed) : rng_(seed) {}
+
+  // The settings every epoch starts with.
+  static hub::Configure Settings() { return hub::testing::RuBy(); }
+
+  hub::Command Next() {
+    switch (Pick(16)) {
+      case 0:
+      case 1:
+        return Create();
+      case 2:
+      case 3:
+      case 4:
+      case 5:
+        return MoveLiquidity();
+      case 6:
+        return Cap();
+      case 7:
+        return Rotate();
+      case 8:
+        return hub::SetSuspended{AnyParticipant(), Pick(3) == 0};
+      case 9:
+      case 10:
+        return Publish();
+      case 11:
+      case 12:
+        return Quote();
+      case 13:
+      case 14:
+        return Acknowledge();
+      default:
+        return Reconfigure();
     }
   }
-  return results;
-}
+
+ private:
+  struct Member {
+    const char* id;
+    const char* domain;
+    uint8_t roles;
+  };
+  // An FX provider holds BYN and RUB positions; the others their domain's currency.
+  static constexpr Member kMembers[] = {
+      {"SABRRUMM", "RU", hub::kRoleInstant},
+      {"ALFARUMM", "RU", hub::kRoleInstant | hub::kRoleIssuer},
+      {"BPSBBY2X", "BY", hub::kRoleInstant},
+      {"FXPRBY2X", "BY", hub::kRoleFx},
+      {"FXAARUMM", "RU", hub::kRoleFx},
+  };
+  static constexpr size_t kMembersCount = std::size(kMembers);
+
+  uint64_t Pick(uint64_t n) { return rng_() % n; }
+  int64_t Amount() { return static_cast<int64_t>(1 + Pick(20'000'000)); }
+  const Member& AnyMember() { return kMembers[Pick(kMembersCount)]; }
+  // Now and then one the hub does not have: not_found.
+  std::string AnyParticipant() { return Pick(24) == 0 ? "NOBODY22" : AnyMember().id; }
+  std::string CurrencyOf(const Member& m) {
+    if (m.roles & hub::kRoleFx) return Pick(2) == 0 ? "BYN" : "RUB";
+    return std::string(m.domain) == "RU" ? "RUB" : "BYN";
+  }
+
+  hub::Command Create() {
+    // Each member first with its registration (early on, mostly members not sent yet, so that
+    // commands naming them find them sooner), then that again (exists) or another body.
+    const size_t i = next_new_ < kMembersCount && Pick(2) == 0 ? next_new_ : Pick(kMembersCount);
+    next_new_ = std::max(next_new_, i + 1);
+    const Member& m = kMembers[i];
+    std::vector<hub::Money> caps;
+    if (std::string(m.domain) == "RU") caps.push_back({"RUB", 100'000'00});
+    hub::CreateParticipant c = hub::testing::Bank(m.id, m.domain, m.roles, caps);
+    const uint64_t variant = created_[i]++ == 0 ? 2 : Pick(6);
+    if (variant == 0) c.name += " (renamed)";  // conflict
+    // The same institution under its 11-character BIC: conflict.
+    if (variant == 1) c.id += "XXX";
+    return c;
+  }
+
+  hub::Command MoveLiquidity() {
+    if (!sent_.empty() && Pick(5) == 0) {
+      hub::Liquidity again = sent_[Pick(sent_.size())];  // exists
+      if (Pick(3) == 0) again.amount.minor += 1;         // conflict
+      return again;
+    }
+    const Member& m = AnyMember();
+    hub::Liquidity c;
+    c.participant = m.id;
+    c.client_id = "op-" + std::to_string(next_op_++);
+    c.deposit = Pick(2) == 0;
+    c.amount = {CurrencyOf(m), Amount()};
+    if (!c.deposit && Pick(4) == 0) c.amount.minor = 1'000'000'000'00;  // insufficient
+    sent_.push_back(c);
+    if (sent_.size() > 64) sent_.erase(sent_.begin(), sent_.begin() + 32);
+    return c;
+  }
+
+  hub::Command Cap() {
+    const Member& m = AnyMember();
+    return hub::SetNetDebitCap{m.id, {CurrencyOf(m), Pick(8) == 0 ? -1 : Amount()}};  // invalid
+  }
+
+  hub::Command Rotate() {
+    const Member& m = AnyMember();
+    hub::RotateToken c;
+    c.participant = m.id;
+    // Its own tokens, now and then one it holds already (exists) or another's (conflict).
+    c.token_sha256 = Pick(8) == 0 ? hub::testing::TokenOf(AnyMember().id)
+                                  : hub::testing::TokenOf(m.id + std::to_string(Pick(3)));
+    c.previous_valid_seconds = static_cast<uint32_t>(Pick(4));  // An overlap ends: a deadline.
+    return c;
+  }
+
+  hub::Command Publish() {
+    hub::PublishRates c;
+    c.provider = Pick(5) == 0 ? "SABRRUMM" : Pick(2) == 0 ? "FXPRBY2X" : "FXAARUMM";
+    c.rates = {{"BYN", "RUB", 2'700'000'000 + static_cast<int64_t>(Pick(100'000'000))},
+               {"RUB", "BYN", 3'600'000 + static_cast<int64_t>(Pick(100'000))}};
+    if (Pick(10) == 0) c.rates.push_back({"BYN", "USD", 1});  // invalid
+    return c;
+  }
+
+  hub::Command Quote() {
+    hub::RequestQuote c;
+    c.participant = AnyParticipant();
+    const bool from_byn = Pick(2) == 0;
+    c.source_currency = from_byn ? "BYN" : "RUB";
+    c.target_currency = from_byn ? "RUB" : "BYN";
+    c.amount_minor = static_cast<int64_t>(100 + Pick(4'000'000));  // Some past the maximum.
+    c.receive_amount = Pick(2) == 0;
+    return c;
+  }
+
+  hub::Command Acknowledge() {
+    // Seqs of messages that may exist, some acknowledged already, some never made.
+    hub::AcknowledgeMessages c;
+    for (uint64_t n = 1 + Pick(4); n > 0; --n) c.seqs.push_back(1 + Pick(next_op_ + 2));
+    return c;
+  }
+
+  hub::Command Reconfigure() {
+    // The settings again (exists), or with short quote and rate lifetimes (ok): quotes then
+    // expire and rates go stale within an epoch, deadlines the sequencer ticks at.
+    hub::Configure c = Settings();
+    if (Pick(2) == 0) {
+      c.quote_lifetime_seconds = 2;
+      c.rate_max_age_seconds = 6;
+    }
+    return c;
+  }
+
+  std::mt19937_64 rng_;
+  size_t next_new_ = 0;                   // kMembers before it were sent a creation.
+  uint64_t created_[kMembersCount] = {};  // Creations sent per member.
+  uint64_t next_op_ = 0;
+  std::vector<hub::Liquidity> sent_;
+};
+
+// A hub::Hub replaying the durable history, and what that history booked: each position's
+// deposits and withdrawals, and the outbox messages it made and has not acknowledged. Within
+// an epoch the history only grows, so each restart replays just the entries new since the
+// last (a fresh replay of the whole would reach the same state: the hub is a pure function of
+// its entries).
+class Replay {
+ public:
+  // (participant, currency) -> (deposited, withdrawn), in minor units.
+  using Totals = std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>>;
+
+  explicit Replay(const ledger::StateMachine::Options& options) : hub_(options) {}
+
+  // Applies the entries of `history` not applied yet.
+  void CatchUp(const std::vector<Entry>& history) {
+    while (answers_.size() < history.size()) answers_.push_back(Apply(history[answers_.size()]));
+  }
+  const hub::Hub& hub() const { return hub_; }
+  // The answer to history entry `index`, as the replay gave it.
+  const Answer& answer(size_t index) const { return answers_.at(index); }
+  const Totals& liquidity() const { return liquidity_; }
+  // Per participant, the messages booked and not acknowledged.
+  std::map<std::string, uint64_t> Backlogs() const {
+    std::map<std::string, uint64_t> backlogs;
+    for (const auto& [seq, participant] : outbox_) ++backlogs[participant];
+    return backlogs;
+  }
+
+ private:
+  Answer Apply(const Entry& e) {
+    Answer answer;
+    switch (e.kind) {
+      case journal::EntryKind::create_accounts: {
+        std::vector<CreateAccountResult> r;
+        hub_.ledger().CreateAccounts(e.timestamp, EventsOf<Account>(e.body), &r);
+        hub_.AfterLedgerBatch(e.timestamp);
+        for (auto code : r) answer.results.push_back(static_cast<uint8_t>(code));
+        break;
+      }
+      case journal::EntryKind::create_transfers: {
+        std::vector<CreateTransferResult> r;
+        hub_.ledger().CreateTransfers(e.timestamp, EventsOf<Transfer>(e.body), &r,
+                                      e.version == 0 ? ledger::PostAmountRule::zero_posts_all
+                                                     : ledger::PostAmountRule::tigerbeetle_0_16);
+        hub_.AfterLedgerBatch(e.timestamp);
+        for (auto code : r) answer.results.push_back(static_cast<uint8_t>(code));
+        break;
+      }
+      case journal::EntryKind::command: {
+        // The timestamp is the last of those the sequencer reserved for the command.
+        answer.outcome = hub_.ApplyCommand(e.timestamp, e.body);
+        hub::Command command;
+        EXPECT_TRUE(hub::DecodeCommand(e.body, &command).ok());
+        Book(command, answer.outcome);
+        break;
+      }
+      case journal::EntryKind::tick:
+        hub_.Tick(e.timestamp);
+        break;
+    }
+    return answer;
+  }
+
+  // What a command booked: a liquidity operation moves money and makes one message; an
+  // acknowledgement takes messages away (seqs that are not there are ignored).
+  void Book(const hub::Command& command, const hub::Outcome& outcome) {
+    if (outcome.code != hub::Code::ok) return;  // exists: booked the first time.
+    if (const auto* c = std::get_if<hub::Liquidity>(&command)) {
+      auto& [deposited, withdrawn] = liquidity_[{c->participant, c->amount.currency}];
+      (c->deposit ? deposited : withdrawn) += c->amount.minor;
+      outbox_[next_seq_++] = c->participant;
+    } else if (const auto* c = std::get_if<hub::AcknowledgeMessages>(&command)) {
+      for (uint64_t seq : c->seqs) outbox_.erase(seq);
+    }
+  }
+
+  hub::Hub hub_;
+  std::vector<Answer> answers_;  // One per history entry.
+  Totals liquidity_;
+  std::map<uint64_t, std::string> outbox_;  // seq -> participant
+  uint64_t next_seq_ = 1;
+};
 
 class PowerCutTest : public ::testing::Test {
  protected:
@@ -222,7 +479,14 @@ class PowerCutTest : public ::testing::Test {
                 static_cast<unsigned long long>(rounds_));
   }
 
-  // A fresh disk and history (every so many rounds, so that replaying the history stays quick).
+  static ledger::StateMachine::Options StateOptions() {
+    ledger::StateMachine::Options options;
+    options.accounts_capacity = 64;
+    options.transfers_capacity = 1024;
+    return options;
+  }
+
+  // A fresh disk and history (every so many rounds, so that the history stays short).
   void NewEpoch() {
     fs_ = std::make_unique<SimFileSystem>(rng_());
     bool created = false;
@@ -231,6 +495,10 @@ class PowerCutTest : public ::testing::Test {
     batches_.clear();
     durable_.clear();
     workload_ = std::make_unique<Workload>(rng_());
+    hub_workload_ = std::make_unique<HubWorkload>(rng_());
+    replay_ = std::make_unique<Replay>(StateOptions());
+    configured_ = false;
+    accounts_created_ = false;
   }
 
   Options MakeOptions() {
@@ -238,8 +506,7 @@ class PowerCutTest : public ::testing::Test {
     options.dir = kDir;
     options.fs = fs_.get();
     options.segment_size_bytes = 16 << 10;  // Many segments: creations and drops.
-    options.state.accounts_capacity = 64;
-    options.state.transfers_capacity = 1024;
+    options.state = StateOptions();
     options.snapshot_every_entries = 3 + rng_() % 12;
     options.commit_interval_us = rng_() % 2 == 0 ? 0 : 300;
     options.direct_io = rng_() % 2 == 0;  // Both append paths: O_DIRECT blocks, pwritev.
@@ -252,55 +519,97 @@ class PowerCutTest : public ::testing::Test {
     return options;
   }
 
+  // Records the answer to batches_[index]; on the core's apply thread.
+  void Answered(size_t index, const Status& st, Answer answer) {
+    std::lock_guard lock(mu_);
+    Batch& b = batches_[index];
+    b.answered = true;
+    b.ok = st.ok();
+    b.answer = std::move(answer);
+    ++answered_;
+    cv_.notify_all();
+  }
+
   void Submit(Core& core, size_t index) {
-    Batch& batch = batches_[index];
+    const journal::EntryKind kind = batches_[index].kind;
     auto done = [this, index](const Status& st, auto results) {
-      std::lock_guard lock(mu_);
-      Batch& b = batches_[index];
-      b.answered = true;
-      b.ok = st.ok();
-      acknowledged_ += st.ok() ? 1 : 0;
-      for (auto code : results) b.results.push_back(static_cast<uint8_t>(code));
-      ++answered_;
-      cv_.notify_all();
+      Answer answer;
+      for (auto code : results) answer.results.push_back(static_cast<uint8_t>(code));
+      Answered(index, st, std::move(answer));
     };
-    if (batch.kind == journal::EntryKind::create_accounts) {
-      core.SubmitAccounts(EventsOf<Account>(batch.body), done);
+    if (kind == journal::EntryKind::command) {
+      core.SubmitCommand(batches_[index].command, [this, index](const Status& st, hub::Outcome o) {
+        Answered(index, st, Answer{{}, std::move(o)});
+      });
+    } else if (kind == journal::EntryKind::create_accounts) {
+      core.SubmitAccounts(EventsOf<Account>(batches_[index].body), done);
     } else {
-      core.SubmitTransfers(EventsOf<Transfer>(batch.body), done);
+      core.SubmitTransfers(EventsOf<Transfer>(batches_[index].body), done);
     }
   }
 
-  // Submits a round's batches (now and then a snapshot too) and waits for every answer.
+  static Batch CommandBatch(hub::Command command) {
+    Batch batch;
+    batch.kind = journal::EntryKind::command;
+    batch.body = hub::EncodeCommand(command);
+    batch.command = std::move(command);
+    return batch;
+  }
+
+  // The next submission: until acknowledged, the settings and then the first accounts lead
+  // each round; then commands, transfers and now and then new accounts.
+  Batch NextBatch(bool* settings_due, bool* accounts_due) {
+    Batch batch;
+    if (*settings_due) {
+      *settings_due = false;
+      batch = CommandBatch(HubWorkload::Settings());
+      batch.setup = true;
+    } else if (*accounts_due) {
+      *accounts_due = false;
+      batch.kind = journal::EntryKind::create_accounts;
+      batch.body = BodyOf(workload_->FirstAccounts());
+      batch.setup = true;
+    } else if (const uint64_t pick = rng_() % 20; pick < 7) {
+      batch = CommandBatch(hub_workload_->Next());
+    } else if (pick == 7) {
+      batch.kind = journal::EntryKind::create_accounts;
+      batch.body = BodyOf(workload_->MoreAccounts());
+    } else {
+      batch.kind = journal::EntryKind::create_transfers;
+      batch.body = BodyOf(workload_->Transfers());
+    }
+    return batch;
+  }
+
+  // Submits a round's batches and commands and waits for every answer. Commands go from a
+  // thread of their own, concurrently with the ledger batches (and now and then a snapshot):
+  // the journal keeps each stream's order, not how the two interleave.
   void Drive(Core& core) {
     const size_t count = 5 + rng_() % 30;
-    size_t submitted = 0;
-    answered_ = 0;
     const size_t first = batches_.size();
-    for (size_t i = 0; i < count; ++i) {
-      Batch batch;
-      batch.kind = journal::EntryKind::create_transfers;
-      if (batches_.empty()) {
-        batch.kind = journal::EntryKind::create_accounts;
-        batch.body = BodyOf(workload_->FirstAccounts());
-      } else if (rng_() % 20 == 0) {
-        batch.kind = journal::EntryKind::create_accounts;
-        batch.body = BodyOf(workload_->MoreAccounts());
-      } else {
-        batch.body = BodyOf(workload_->Transfers());
+    bool settings_due = !configured_;
+    bool accounts_due = !accounts_created_;
+    {
+      std::lock_guard lock(mu_);
+      answered_ = 0;
+      for (size_t i = 0; i < count; ++i) {
+        batches_.push_back(NextBatch(&settings_due, &accounts_due));
       }
-      {
-        std::lock_guard lock(mu_);
-        batches_.push_back(std::move(batch));
-      }
-      clock_ns_ += 150'000'000;  // Journal time moves on: pending transfers expire.
-      Submit(core, batches_.size() - 1);
-      ++submitted;
-      if (rng_() % 25 == 0) (void)core.Snapshot();  // Fails once the disk is dead: fine.
     }
+    // From here batches_ does not grow: both threads read the kinds and bodies unlocked.
+    const auto submit = [&](bool commands) {
+      for (size_t i = first; i < first + count; ++i) {
+        if (IsCommand(batches_[i].kind) != commands) continue;
+        clock_ns_ += 150'000'000;  // Journal time moves on: pendings and quotes expire.
+        Submit(core, i);
+        if (!commands && rng_() % 25 == 0) (void)core.Snapshot();  // Fails once dead: fine.
+      }
+    };
+    std::thread commands(submit, true);
+    submit(false);
+    commands.join();
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return answered_ == submitted; });
-    (void)first;
+    cv_.wait(lock, [&] { return answered_ == count; });
   }
 
   // Everything after `after` that the journal holds, read without changing the disk.
@@ -324,8 +633,9 @@ class PowerCutTest : public ::testing::Test {
     return entries;
   }
 
-  // The checks after a restart; see the file comment.
-  void Verify(Core& core) {
+  // The checks after a restart; see the file comment. The round submitted batches_ from
+  // `first_batch` on, and history_ held `first_entry` entries before it.
+  void Verify(Core& core, size_t first_batch, size_t first_entry) {
     // A barrier: a deadline that passed while the hub was down is ticked on restart, ahead of
     // the first read, and the test's clock stands still from here, so nothing more is
     // journaled while the checks run.
@@ -335,53 +645,135 @@ class PowerCutTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       durable_.clear();
     }
-    for (size_t i = 1; i < history_.size(); ++i) {
-      ASSERT_EQ(history_[i].sequence, history_[i - 1].sequence + 1) << "seed " << seed_;
-    }
     const uint64_t acknowledged = history_.empty() ? 0 : history_.back().sequence;
     ASSERT_GE(core.last_sequence(), acknowledged) << "durable entries lost; seed " << seed_;
     // Entries beyond the durable history: batches that reached the disk although their write
-    // failed, each of which must be whole and answered with an error, and the restarted hub's
-    // tick.
-    for (Entry& extra : ReadJournalAfter(acknowledged)) {
-      if (extra.kind != journal::EntryKind::tick) {
-        bool found = false;
-        for (const Batch& b : batches_) {
-          found |= b.answered && !b.ok && b.kind == extra.kind && b.body == extra.body;
-        }
-        ASSERT_TRUE(found) << "entry " << extra.sequence << " is no failed batch; seed " << seed_;
-      }
-      history_.push_back(std::move(extra));
+    // failed (CheckRound checks them), and the restarted hub's tick.
+    for (Entry& extra : ReadJournalAfter(acknowledged)) history_.push_back(std::move(extra));
+    for (size_t i = 1; i < history_.size(); ++i) {
+      ASSERT_EQ(history_[i].sequence, history_[i - 1].sequence + 1) << "seed " << seed_;
     }
     ASSERT_EQ(core.last_sequence(), history_.empty() ? 0 : history_.back().sequence);
-    ledger::StateMachine reference;
-    const auto results = Replay(history_, &reference);
-    CheckAnswers(results);
-    core.Read([&](const ledger::StateMachine& sm) {
-      EXPECT_TRUE(sm.StateHash() == reference.StateHash()) << "state differs; seed " << seed_;
-      const auto violations = sm.CheckInvariants();
-      EXPECT_TRUE(violations.empty()) << violations.front() << "; seed " << seed_;
-    });
+    replay_->CatchUp(history_);
+    ASSERT_NO_FATAL_FAILURE(CheckRound(first_batch, first_entry));
+    CheckState(core);
+    ASSERT_FALSE(HasFailure()) << "seed " << seed_;  // The first round that fails, alone.
     ++verified_;
   }
 
-  // Every acknowledged batch is in the history, with the answers it was given.
-  void CheckAnswers(const std::map<uint64_t, std::vector<uint8_t>>& results) {
-    std::map<std::vector<std::byte>, uint64_t> sequence_of;
-    for (const Entry& e : history_) {
-      if (e.kind != journal::EntryKind::tick) sequence_of[e.body] = e.sequence;
+  // The round's entries are its submissions, each stream (ledger batches, commands) in its
+  // order up to a point: each acknowledged one with the answers the replay gives, then perhaps
+  // some answered with an error (outcome unknown) that reached the disk all the same; every
+  // one after that was answered with an error.
+  void CheckRound(size_t first_batch, size_t first_entry) {
+    size_t next[2] = {first_batch, first_batch};  // Per stream: ledger batches, commands.
+    const auto skip_others = [&](bool stream) {
+      while (next[stream] < batches_.size() && IsCommand(batches_[next[stream]].kind) != stream) {
+        ++next[stream];
+      }
+    };
+    for (size_t i = first_entry; i < history_.size(); ++i) {
+      const Entry& e = history_[i];
+      if (e.kind == journal::EntryKind::tick) continue;
+      const bool stream = IsCommand(e.kind);
+      skip_others(stream);
+      ASSERT_LT(next[stream], batches_.size())
+          << "entry " << e.sequence << " was never submitted; seed " << seed_;
+      const Batch& b = batches_[next[stream]++];
+      ASSERT_TRUE(b.kind == e.kind && b.body == e.body)
+          << "entry " << e.sequence << " is not its stream's next submission; seed " << seed_;
+      ASSERT_TRUE(b.answered) << "seed " << seed_;
+      if (!b.ok) continue;
+      const Answer& replayed = replay_->answer(i);
+      if (stream) {
+        ++commands_acknowledged_;
+        ++outcomes_[hub::CodeName(b.answer.outcome.code)];
+        ASSERT_TRUE(SameOutcome(b.answer.outcome, replayed.outcome))
+            << hub::KindName(hub::KindOf(b.command)) << " entry " << e.sequence << " answered "
+            << Describe(b.answer.outcome) << ", replayed " << Describe(replayed.outcome)
+            << "; seed " << seed_;
+      } else {
+        ++batches_acknowledged_;
+        ASSERT_EQ(b.answer.results, replayed.results)
+            << "answers differ, entry " << e.sequence << "; seed " << seed_;
+      }
+      if (b.setup && stream) configured_ = true;
+      if (b.setup && !stream) accounts_created_ = true;
     }
-    for (const Batch& b : batches_) {
-      if (!b.answered || !b.ok) continue;
-      auto found = sequence_of.find(b.body);
-      ASSERT_TRUE(found != sequence_of.end()) << "an acknowledged batch is lost; seed " << seed_;
-      ASSERT_EQ(results.at(found->second), b.results) << "answers differ; seed " << seed_;
+    for (const bool stream : {false, true}) {
+      for (skip_others(stream); next[stream] < batches_.size(); skip_others(stream)) {
+        ASSERT_FALSE(batches_[next[stream]++].ok)
+            << "an acknowledged batch is lost; seed " << seed_;
+      }
     }
+  }
+
+  // The restarted hub against the replay, the ledger's invariants, positions and the outbox.
+  void CheckState(Core& core) {
+    const hub::Hub& reference = replay_->hub();
+    core.ReadHub([&](const hub::Hub& hub) {
+      EXPECT_TRUE(hub.ledger().StateHash() == reference.ledger().StateHash())
+          << "ledger state differs; seed " << seed_;
+      EXPECT_TRUE(hub.StateHash() == reference.StateHash()) << "state differs; seed " << seed_;
+      const auto violations = hub.ledger().CheckInvariants();
+      EXPECT_TRUE(violations.empty()) << violations.front() << "; seed " << seed_;
+      CheckPositions(hub);
+      CheckOutbox(hub);
+    });
+  }
+
+  // No flow touches a position here: its account holds exactly the liquidity and cap
+  // movements the participants module counts, and the history booked those deposits and
+  // withdrawals.
+  void CheckPositions(const hub::Hub& hub) {
+    Replay::Totals booked;
+    for (const auto& [id, p] : hub.participants().all()) {
+      for (const participants::Position& pos : p.positions) {
+        const u128 account_id = hub::PositionId(id, pos.ledger);
+        const ledger::Account* a = hub.ledger().LookupAccount(account_id);
+        ASSERT_NE(a, nullptr) << id << " " << pos.currency << "; seed " << seed_;
+        const participants::PositionFigures f =
+            participants::Participants::Figures(pos, account_id, hub.ledger());
+        const std::string where = id + " " + pos.currency + "; seed " + std::to_string(seed_);
+        EXPECT_EQ(static_cast<int64_t>(a->credits_posted),
+                  pos.deposited_minor + pos.cap_granted_minor)
+            << where;
+        EXPECT_EQ(static_cast<int64_t>(a->debits_posted),
+                  pos.withdrawn_minor + pos.cap_withdrawn_minor)
+            << where;
+        EXPECT_TRUE(a->debits_pending == 0 && a->credits_pending == 0) << where;
+        EXPECT_EQ(pos.cap_granted_minor - pos.cap_withdrawn_minor, pos.net_debit_cap_minor)
+            << where;
+        EXPECT_EQ(f.liquidity_minor, pos.deposited_minor - pos.withdrawn_minor) << where;
+        EXPECT_GE(f.liquidity_minor, 0) << where;
+        EXPECT_GE(f.available_minor, 0) << where;
+        EXPECT_EQ(f.available_minor, f.liquidity_minor + f.net_debit_cap_minor) << where;
+        EXPECT_TRUE(f.sent_minor == 0 && f.received_minor == 0 && f.reserved_minor == 0) << where;
+        if (pos.deposited_minor != 0 || pos.withdrawn_minor != 0) {
+          booked[{id, pos.currency}] = {pos.deposited_minor, pos.withdrawn_minor};
+        }
+      }
+    }
+    EXPECT_TRUE(booked == replay_->liquidity())
+        << "deposits and withdrawals differ from the history's; seed " << seed_;
+  }
+
+  // One message per liquidity operation booked, less those acknowledged.
+  void CheckOutbox(const hub::Hub& hub) {
+    const std::map<std::string, uint64_t> backlogs = replay_->Backlogs();
+    uint64_t total = 0;
+    for (const auto& [participant, backlog] : backlogs) {
+      EXPECT_EQ(hub.outbox().backlog(participant), backlog) << participant << "; seed " << seed_;
+      total += backlog;
+    }
+    EXPECT_EQ(hub.outbox().size(), total) << "seed " << seed_;
   }
 
   // One round: open (perhaps dying during recovery), drive, die or fail, power cut (or a
   // plain restart after a failure), reopen and verify.
   void Round() {
+    const size_t first_batch = batches_.size();
+    const size_t first_entry = history_.size();
     const bool inject_failure = rng_() % 4 == 0;
     const uint64_t at = 1 + rng_() % 160;
     if (inject_failure) {
@@ -413,7 +805,7 @@ class PowerCutTest : public ::testing::Test {
     OpenReport report;
     const Status st = Core::Open(MakeOptions(), &core, &report);
     ASSERT_TRUE(st.ok()) << "restart failed: " << st.message() << "; seed " << seed_;
-    Verify(*core);
+    Verify(*core, first_batch, first_entry);
   }
 
   uint64_t seed_ = 0;
@@ -421,6 +813,10 @@ class PowerCutTest : public ::testing::Test {
   std::mt19937_64 rng_;
   std::unique_ptr<SimFileSystem> fs_;
   std::unique_ptr<Workload> workload_;
+  std::unique_ptr<HubWorkload> hub_workload_;
+  std::unique_ptr<Replay> replay_;
+  bool configured_ = false;        // The epoch's settings were acknowledged.
+  bool accounts_created_ = false;  // Its first accounts were.
   std::atomic<uint64_t> clock_ns_{1'800'000'000'000'000'000};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -430,7 +826,9 @@ class PowerCutTest : public ::testing::Test {
   std::vector<Entry> history_;  // Every durable entry of this epoch, in order.
   uint64_t power_cuts_ = 0;
   uint64_t verified_ = 0;
-  uint64_t acknowledged_ = 0;  // GUARDED_BY(mu_)
+  uint64_t batches_acknowledged_ = 0;
+  uint64_t commands_acknowledged_ = 0;
+  std::map<std::string, uint64_t> outcomes_;  // Acknowledged commands per outcome code.
 };
 
 TEST_F(PowerCutTest, AcknowledgedBatchesSurvivePowerCutsAndFailuresWholeAndExactlyOnce) {
@@ -441,10 +839,17 @@ TEST_F(PowerCutTest, AcknowledgedBatchesSurvivePowerCutsAndFailuresWholeAndExact
   }
   std::printf(
       "power-cut test: %llu rounds, %llu power cuts, %llu restarts verified, "
-      "%llu batches acknowledged, 0 lost or partly applied\n",
+      "%llu batches and %llu hub commands acknowledged, 0 lost or partly applied\n",
       static_cast<unsigned long long>(rounds_), static_cast<unsigned long long>(power_cuts_),
-      static_cast<unsigned long long>(verified_), static_cast<unsigned long long>(acknowledged_));
+      static_cast<unsigned long long>(verified_),
+      static_cast<unsigned long long>(batches_acknowledged_),
+      static_cast<unsigned long long>(commands_acknowledged_));
   EXPECT_EQ(verified_, rounds_);
+  std::string outcomes;
+  for (const auto& [code, count] : outcomes_) {
+    outcomes += (outcomes.empty() ? "" : ", ") + std::to_string(count) + " " + code;
+  }
+  std::printf("power-cut test: hub commands acknowledged: %s\n", outcomes.c_str());
 }
 
 }  // namespace
