@@ -7,6 +7,7 @@
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
 #include "base/sha256.h"
+#include "directory/directory.h"
 #include "fx/conversion.h"
 
 namespace corridor::api {
@@ -17,6 +18,19 @@ using server::Respond;
 using server::Response;
 
 constexpr size_t kRatesMax = 64;  // rates in one publication
+constexpr size_t kAccountMax = 34;  // ISO 20022 Othr/Id
+constexpr size_t kNameMax = 140;    // ISO 20022 Nm
+
+bool IsPrintableAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
+}
+
+// Text a customer's name may hold: no control characters (UTF-8 beyond ASCII allowed; the
+// ISO 20022 writer checks the encoding again).
+bool IsUtf8Text(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7F; });
+}
 
 Response Error(unsigned status, std::string_view message) {
   Response r;
@@ -47,7 +61,10 @@ void AnswerOutcome(const Status& st, const hub::Outcome& outcome, Respond& respo
 
 ParticipantApi::ParticipantApi(core::Core* core, const config::HubConfig* config,
                                bool require_certificate)
-    : core_(core), settings_(SettingsOf(*config)), require_certificate_(require_certificate) {}
+    : core_(core),
+      config_(config),
+      settings_(SettingsOf(*config)),
+      require_certificate_(require_certificate) {}
 
 bool ParticipantApi::ParseRates(std::string_view body, hub::PublishRates* c,
                                 std::string* error) const {
@@ -105,76 +122,204 @@ bool ParticipantApi::ParseQuote(std::string_view body, hub::RequestQuote* c,
   return true;
 }
 
+namespace {
+
+// "%2B375..." or "+375..." in a path.
+std::string AliasFromPath(std::string_view text) {
+  if (text.starts_with("%2B") || text.starts_with("%2b")) return "+" + std::string(text.substr(3));
+  return std::string(text);
+}
+
+void RespondPosition(const hub::Hub& hub, const participants::Participant& p, Respond& respond) {
+  Response r;
+  r.render = [view = ViewOf(hub, p)](std::string* out) {
+    out->append("{\"participant\":");
+    AppendJsonString(view.id, out);
+    out->append(",\"positions\":[");
+    for (size_t i = 0; i < view.positions.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendPosition(view.positions[i], out);
+    }
+    out->append("]}");
+  };
+  respond(std::move(r));
+}
+
+void RespondAlias(const hub::Hub& hub, const std::string& alias, Respond& respond) {
+  const directory::Entry* e = hub.directory().Find(alias);
+  if (e == nullptr) return respond(Error(404, "no alias " + alias));
+  Response r;
+  r.render = [alias, e = *e](std::string* out) {
+    out->append("{\"alias\":");
+    AppendJsonString(alias, out);
+    out->append(",\"participant\":");
+    AppendJsonString(e.owner, out);
+    out->append(",\"name\":");
+    AppendJsonString(directory::MaskName(e.name), out);
+    out->append(",\"account\":");
+    AppendJsonString(e.account, out);
+    out->append(",\"currency\":");
+    AppendJsonString(e.currency, out);
+    out->push_back('}');
+  };
+  respond(std::move(r));
+}
+
+}  // namespace
+
+bool ParticipantApi::ParseAlias(std::string_view body, hub::RegisterAlias* c,
+                                std::string* error) const {
+  JsonBody json;
+  if (!json.Parse(body, error) || !json.String("alias", true, &c->alias, error) ||
+      !json.String("account", true, &c->account, error) ||
+      !json.String("name", true, &c->name, error) ||
+      !json.String("currency", true, &c->currency, error) || !json.Finish(error)) {
+    return false;
+  }
+  if (c->account.empty() || c->account.size() > kAccountMax || !IsPrintableAscii(c->account)) {
+    *error = "account: 1 to 34 printable ASCII characters";
+    return false;
+  }
+  if (c->name.empty() || c->name.size() > kNameMax || !IsUtf8Text(c->name)) {
+    *error = "name: 1 to 140 bytes of UTF-8 text";
+    return false;
+  }
+  return true;
+}
+
+// Whether `alias` is a full E.164 number of `domain`: one of its prefixes, its length.
+bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domain,
+                                  std::string* error) const {
+  const config::DomainConfig* d = config_->FindDomain(domain);
+  const bool digits = alias.size() >= 2 && alias[0] == '+' &&
+                      std::all_of(alias.begin() + 1, alias.end(),
+                                  [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (d == nullptr || !digits) {
+    *error = "alias: an E.164 number, '+' and digits";
+    return false;
+  }
+  const bool prefix = std::any_of(d->alias_prefixes.begin(), d->alias_prefixes.end(),
+                                  [&](const std::string& p) { return alias.starts_with(p); });
+  if (!prefix || alias.size() - 1 != d->alias_digits) {
+    *error = "alias: " + std::string(alias) + " is not a number of domain " + d->code + " (" +
+             std::to_string(d->alias_digits) + " digits after '+', one of its prefixes)";
+    return false;
+  }
+  return true;
+}
+
+// What a request asks for, parsed and validated before anyone is authenticated (nothing is
+// journaled until then).
+bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
+                          std::string* alias, Response* refusal) const {
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  const Method m = request.method;
+  std::string error;
+  auto refuse = [&](unsigned status, std::string message) {
+    *refusal = Error(status, message);
+    return false;
+  };
+  if (path == "/v1/position") {
+    *route = Route::position;
+    return m == Method::get || refuse(405, "use GET");
+  }
+  if (path == "/v1/fx/rates") {
+    *route = Route::rates;
+    if (m != Method::put) return refuse(405, "use PUT");
+    hub::PublishRates c;
+    if (!ParseRates(request.body, &c, &error)) return refuse(400, error);
+    *command = std::move(c);
+    return true;
+  }
+  if (path == "/v1/quotes") {
+    *route = Route::quotes;
+    if (m != Method::post) return refuse(405, "use POST");
+    hub::RequestQuote c;
+    if (!ParseQuote(request.body, &c, &error)) return refuse(400, error);
+    *command = std::move(c);
+    return true;
+  }
+  if (path == "/v1/aliases") {
+    *route = Route::register_alias;
+    if (m != Method::post) return refuse(405, "use POST");
+    hub::RegisterAlias c;
+    if (!ParseAlias(request.body, &c, &error)) return refuse(400, error);
+    *alias = c.alias;
+    *command = std::move(c);
+    return true;
+  }
+  if (path.starts_with("/v1/aliases/") && path.size() > 12) {
+    *alias = AliasFromPath(path.substr(12));
+    if (m == Method::get) {
+      *route = Route::get_alias;
+      return true;
+    }
+    if (m != Method::del) return refuse(405, "use GET or DELETE");
+    *route = Route::delete_alias;
+    *command = hub::DeleteAlias{"", *alias};
+    return true;
+  }
+  return refuse(404, "no such resource");
+}
+
 void ParticipantApi::Handle(server::Request& request, Respond respond) {
   const std::string_view token = BearerToken(request.authorization);
   if (token.empty()) return respond(Error(401, "a bearer token is required"));
-  const std::string_view path = request.target.substr(0, request.target.find('?'));
-  Route route;
-  if (path == "/v1/position") {
-    if (request.method != Method::get) return respond(Error(405, "use GET"));
-    route = Route::position;
-  } else if (path == "/v1/fx/rates") {
-    if (request.method != Method::put) return respond(Error(405, "use PUT"));
-    route = Route::rates;
-  } else if (path == "/v1/quotes") {
-    if (request.method != Method::post) return respond(Error(405, "use POST"));
-    route = Route::quotes;
-  } else {
-    return respond(Error(404, "no such resource"));
-  }
-  // Bodies are checked before anyone is authenticated, but nothing is journaled until then.
+  Route route = Route::position;
   hub::Command command;
-  std::string error;
-  if (route == Route::rates) {
-    hub::PublishRates c;
-    if (!ParseRates(request.body, &c, &error)) return respond(Error(400, error));
-    command = std::move(c);
-  } else if (route == Route::quotes) {
-    hub::RequestQuote c;
-    if (!ParseQuote(request.body, &c, &error)) return respond(Error(400, error));
-    command = std::move(c);
-  }
-  core::Core* core = core_;
-  const hub::Configure* settings = &settings_;
-  core_->ReadHubAsync([core, settings, route, hash = Sha256Hex(token),
-                       names = request.peer_names, need_name = require_certificate_,
-                       command = std::move(command),
+  std::string alias;
+  Response refusal;
+  if (!Plan(request, &route, &command, &alias, &refusal)) return respond(std::move(refusal));
+  core_->ReadHubAsync([this, route, hash = Sha256Hex(token), names = request.peer_names,
+                       command = std::move(command), alias = std::move(alias),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
     const participants::Participant* p = hub.participants().FindByToken(hash, hub.now());
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
-    if (need_name && std::find(names.begin(), names.end(), p->id()) == names.end()) {
+    if (require_certificate_ && std::find(names.begin(), names.end(), p->id()) == names.end()) {
       return respond(Error(401, "the client certificate does not name the token's participant"));
     }
-    if (route == Route::position) {
+    if (route == Route::position) return RespondPosition(hub, *p, respond);
+    if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
+    Submit(hub, *p, route, std::move(command), std::move(respond));
+  });
+}
+
+// On the apply thread, for an authenticated participant: refuses what its roles or status do
+// not allow (before anything is journaled; the state machine checks again), then submits.
+void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
+                            hub::Command command, Respond respond) {
+  (void)hub;
+  if (route == Route::rates && !(p.registration.roles & hub::kRoleFx)) {
+    return respond(Error(403, p.id() + " is not an FX provider"));
+  }
+  // A suspended bank starts nothing new; deleting its aliases winds down.
+  if (p.suspended && route != Route::delete_alias) {
+    return respond(Error(403, p.id() + " is suspended"));
+  }
+  std::string error;
+  if (auto* c = std::get_if<hub::RegisterAlias>(&command)) {
+    if (!AliasBelongs(c->alias, p.registration.domain, &error)) {
+      return respond(Error(400, error));
+    }
+    c->participant = p.id();
+  }
+  if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id();
+  if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id();
+  const hub::Configure* settings = &settings_;
+  core_->SubmitCommand(command, [settings, route, respond = std::move(respond)](
+                                    const Status& st, hub::Outcome outcome) mutable {
+    if (route == Route::delete_alias && st.ok() && outcome.code == hub::Code::ok) {
       Response r;
-      r.render = [view = ViewOf(hub, *p)](std::string* out) {
-        out->append("{\"participant\":");
-        AppendJsonString(view.id, out);
-        out->append(",\"positions\":[");
-        for (size_t i = 0; i < view.positions.size(); ++i) {
-          if (i > 0) out->push_back(',');
-          AppendPosition(view.positions[i], out);
-        }
-        out->append("]}");
-      };
+      r.status = 204;
       return respond(std::move(r));
     }
-    // Refused here, before anything is journaled (the state machine checks again).
-    if (route == Route::rates && !(p->registration.roles & hub::kRoleFx)) {
-      return respond(Error(403, p->id() + " is not an FX provider"));
-    }
-    if (p->suspended) return respond(Error(403, p->id() + " is suspended"));
-    if (auto* rates = std::get_if<hub::PublishRates>(&command)) rates->provider = p->id();
-    if (auto* quote = std::get_if<hub::RequestQuote>(&command)) quote->participant = p->id();
-    core->SubmitCommand(command, [settings, respond = std::move(respond)](
-                                     const Status& st, hub::Outcome outcome) mutable {
-      AnswerOutcome(st, outcome, respond, [settings, outcome](std::string* out) {
-        if (outcome.quote) {
-          AppendQuote(*outcome.quote, *settings, out);
-        } else {
-          out->append("{\"ok\":true}");
-        }
-      });
+    AnswerOutcome(st, outcome, respond, [settings, outcome](std::string* out) {
+      if (outcome.quote) {
+        AppendQuote(*outcome.quote, *settings, out);
+      } else {
+        out->append("{\"ok\":true}");
+      }
     });
   });
 }

@@ -1,8 +1,13 @@
 // The participant listener's API: what a bank may do as itself.
 //
-//   GET  /v1/position      its own positions (the admin API's figures, its own only)
-//   PUT  /v1/fx/rates      an FX provider publishes its rates
-//   POST /v1/quotes        a quote for a send or a receive amount
+//   GET  /v1/position           its own positions (the admin API's figures, its own only)
+//   PUT  /v1/fx/rates           an FX provider publishes its rates
+//   POST /v1/quotes             a quote for a send or a receive amount
+//   POST /v1/aliases            registers a phone number for one of its customers' accounts
+//                               (201; the same again 200; another bank's 409); the number must
+//                               be of its domain (prefix, length)
+//   GET  /v1/aliases/{alias}    who holds it: the bank, the name masked, account, currency
+//   DELETE /v1/aliases/{alias}  its own only (204; unknown or another's: 404)
 //
 // Every request carries `Authorization: Bearer <token>`; the hub hashes it (SHA-256) and
 // looks for the participant holding that hash, comparing in constant time. Missing or wrong:
@@ -17,7 +22,7 @@
 
 #include "config/config.h"
 #include "core/core.h"
-#include "hub/commands.h"
+#include "hub/hub.h"
 #include "server/http_server.h"
 
 namespace corridor::api {
@@ -31,12 +36,19 @@ class ParticipantApi {
   void Handle(server::Request& request, server::Respond respond);
 
  private:
-  enum class Route { position, rates, quotes };
-  // Parses the body of a write into a command for `participant` (filled in once known).
+  enum class Route { position, rates, quotes, register_alias, get_alias, delete_alias };
+  bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
+            server::Response* refusal) const;
+  void Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
+              hub::Command command, server::Respond respond);
+  // Parse the body of a write into a command for `participant` (filled in once known).
   bool ParseRates(std::string_view body, hub::PublishRates* c, std::string* error) const;
   bool ParseQuote(std::string_view body, hub::RequestQuote* c, std::string* error) const;
+  bool ParseAlias(std::string_view body, hub::RegisterAlias* c, std::string* error) const;
+  bool AliasBelongs(std::string_view alias, std::string_view domain, std::string* error) const;
 
   core::Core* core_;
+  const config::HubConfig* config_;
   hub::Configure settings_;
   bool require_certificate_;
 };

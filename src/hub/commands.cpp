@@ -163,8 +163,28 @@ void Get(WireReader& r, AcknowledgeMessages* c) {
   for (uint32_t n = r.Count(8); n > 0; --n) c->seqs.push_back(r.U64());
 }
 
+void Put(WireWriter& w, const RegisterAlias& c) {
+  for (const std::string* f : {&c.participant, &c.alias, &c.account, &c.name, &c.currency}) {
+    w.Str(*f);
+  }
+}
+void Get(WireReader& r, RegisterAlias* c) {
+  for (std::string* f : {&c->participant, &c->alias, &c->account, &c->name, &c->currency}) {
+    *f = r.Str(kStringMax);
+  }
+}
+
+void Put(WireWriter& w, const DeleteAlias& c) {
+  w.Str(c.participant);
+  w.Str(c.alias);
+}
+void Get(WireReader& r, DeleteAlias* c) {
+  c->participant = r.Str(kStringMax);
+  c->alias = r.Str(kStringMax);
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 9);
+static_assert(std::variant_size_v<Command> == 11);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -239,6 +259,8 @@ const char* KindName(CommandKind kind) {
     case CommandKind::publish_rates: return "publish_rates";
     case CommandKind::request_quote: return "request_quote";
     case CommandKind::acknowledge_messages: return "acknowledge_messages";
+    case CommandKind::register_alias: return "register_alias";
+    case CommandKind::delete_alias: return "delete_alias";
   }
   return "unknown";
 }

@@ -32,6 +32,8 @@ enum class CommandKind : uint16_t {
   publish_rates = 7,
   request_quote = 8,
   acknowledge_messages = 9,
+  register_alias = 10,
+  delete_alias = 11,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -144,9 +146,25 @@ struct AcknowledgeMessages {
   std::vector<uint64_t> seqs;
 };
 
+// --- directory: a phone number (E.164) registered by a participant for one of its customers'
+// accounts. The gateway checks that the number belongs to the participant's domain (prefix,
+// length).
+struct RegisterAlias {
+  std::string participant;
+  std::string alias;    // "+375291234567"
+  std::string account;  // at most 34 characters
+  std::string name;     // the customer's name (shown masked)
+  std::string currency;
+  bool operator==(const RegisterAlias&) const = default;
+};
+struct DeleteAlias {
+  std::string participant;
+  std::string alias;
+};
+
 using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap,
                              RotateToken, SetSuspended, PublishRates, RequestQuote,
-                             AcknowledgeMessages>;
+                             AcknowledgeMessages, RegisterAlias, DeleteAlias>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

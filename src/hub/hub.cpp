@@ -129,9 +129,11 @@ bool Settings::Load(WireReader& r) {
 
 Hub::Hub(const ledger::StateMachine::Options& options) : ledger_(options) {}
 
-std::vector<Module*> Hub::modules() { return {&settings_, &participants_, &fx_, &outbox_}; }
+std::vector<Module*> Hub::modules() {
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_};
+}
 std::vector<const Module*> Hub::modules() const {
-  return {&settings_, &participants_, &fx_, &outbox_};
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_};
 }
 
 Status Hub::CheckCommand(std::span<const std::byte> body) {
@@ -170,6 +172,15 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           Outcome o = participants_.ApplyLiquidity(c, *settings, ops, timestamp);
           if (o.code == Code::ok) NotifyLiquidity(c, *settings, timestamp);
           return o;
+        } else if constexpr (std::is_same_v<T, RegisterAlias>) {
+          const participants::Participant* p = participants_.Find(c.participant);
+          if (p == nullptr) return Fail(Code::not_found, "no participant " + c.participant);
+          if (p->suspended) return Fail(Code::forbidden, c.participant + " is suspended");
+          std::vector<std::string> currencies;
+          for (const participants::Position& pos : p->positions) currencies.push_back(pos.currency);
+          return directory_.Register(c, currencies, timestamp);
+        } else if constexpr (std::is_same_v<T, DeleteAlias>) {
+          return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
           outbox_.Acknowledge(c.seqs);
           return Outcome{Code::ok, "", {}};

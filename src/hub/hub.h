@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "directory/directory.h"
 #include "fx/fx.h"
 #include "hub/commands.h"
 #include "hub/module.h"
@@ -72,6 +73,7 @@ class Hub {
   const participants::Participants& participants() const { return participants_; }
   const fx::Fx& fx() const { return fx_; }
   const outbox::Outbox& outbox() const { return outbox_; }
+  const directory::Directory& directory() const { return directory_; }
 
   // Applies a command's journal body at its timestamp (the last of the kCommandLedgerEventsMax
   // the sequencer reserved for it). A body that does not decode was refused before it was
@@ -114,6 +116,7 @@ class Hub {
   participants::Participants participants_;
   fx::Fx fx_;
   outbox::Outbox outbox_;
+  directory::Directory directory_;
   uint64_t modules_deadline_ = UINT64_MAX;
   uint64_t last_timestamp_ = 0;
 };

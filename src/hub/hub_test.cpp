@@ -49,6 +49,8 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
       PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}},
       RequestQuote{"SABRRUMM", "BYN", "RUB", 10'000, true},
       AcknowledgeMessages{{1, 2, 99}},
+      RegisterAlias{"SABRRUMM", "+79161234567", "40817810000000000001", "Ivan Petrov", "RUB"},
+      DeleteAlias{"SABRRUMM", "+79161234567"},
   };
   for (const Command& c : commands) {
     const std::vector<std::byte> body = EncodeCommand(c);
@@ -398,6 +400,48 @@ TEST(HubTest, EachBookedLiquidityOperationLeavesOneMessageUntilAcknowledged) {
   EXPECT_EQ(d.hub.StateHash(), hash);
   EXPECT_EQ(out.backlog("SABRRUMM"), 1u);
   EXPECT_EQ(out.Pending("SABRRUMM", 0, 10)[0].id, mine[1].id);
+}
+
+TEST(HubTest, AnAliasHasOneOwnerWhoAloneMayReplaceOrDeleteIt) {
+  Driver d;
+  BuildCorridor(d);
+  const RegisterAlias ivan{"BPSBBY2X", "+375291234567", "BY20OLMP31350000001000000933",
+                           "Ivan Petrov", "BYN"};
+  EXPECT_EQ(d.Run(ivan).code, Code::created);
+  EXPECT_EQ(d.Run(ivan).code, Code::exists);
+  RegisterAlias moved = ivan;
+  moved.account = "BY20OLMP31350000001000000934";
+  EXPECT_EQ(d.Run(moved).code, Code::ok);  // The owner replaces its details.
+  EXPECT_EQ(d.hub.directory().Find(ivan.alias)->account, moved.account);
+  RegisterAlias taken = ivan;
+  taken.participant = "FXPRBY2X";
+  const Outcome conflict = d.Run(taken);
+  EXPECT_EQ(conflict.code, Code::conflict);
+  EXPECT_EQ(d.hub.directory().Find(ivan.alias)->owner, "BPSBBY2X");
+  RegisterAlias rub = ivan;
+  rub.alias = "+375291234568";
+  rub.currency = "RUB";  // BPSBBY2X holds no RUB position.
+  EXPECT_EQ(d.Run(rub).code, Code::invalid);
+  // Only the owner deletes, and nobody learns whose it is from a refusal.
+  EXPECT_EQ(d.Run(DeleteAlias{"SABRRUMM", ivan.alias}).code, Code::not_found);
+  EXPECT_EQ(d.Run(DeleteAlias{"BPSBBY2X", "+375290000000"}).code, Code::not_found);
+  EXPECT_EQ(d.Run(SetSuspended{"BPSBBY2X", true}).code, Code::ok);
+  RegisterAlias another = ivan;
+  another.alias = "+375291111111";
+  EXPECT_EQ(d.Run(another).code, Code::forbidden);
+  EXPECT_EQ(d.Run(DeleteAlias{"BPSBBY2X", ivan.alias}).code, Code::ok);
+  EXPECT_EQ(d.hub.directory().Find(ivan.alias), nullptr);
+  Hub replayed;
+  d.ReplayInto(replayed);
+  EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
+}
+
+TEST(DirectoryTest, MaskNameKeepsTheFirstWordAndTheInitialsOfTheRest) {
+  EXPECT_EQ(directory::MaskName("Ivan Petrov"), "Ivan P.");
+  EXPECT_EQ(directory::MaskName("  Ivan   Petrovich  Sidorov "), "Ivan P. S.");
+  EXPECT_EQ(directory::MaskName("Иван Петров"), "Иван П.");
+  EXPECT_EQ(directory::MaskName("Madonna"), "Madonna");
+  EXPECT_EQ(directory::MaskName(""), "");
 }
 
 }  // namespace

@@ -420,6 +420,9 @@ class StreamConnection final : public Connection {
       case http::verb::put:
         request.method = Method::put;
         break;
+      case http::verb::delete_:
+        request.method = Method::del;
+        break;
       default:
         request.method = Method::other;
     }

@@ -47,7 +47,7 @@
 
 namespace corridor::server {
 
-enum class Method { get, post, put, other };
+enum class Method { get, post, put, del, other };
 
 struct Request {
   Method method = Method::other;

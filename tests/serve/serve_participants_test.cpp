@@ -835,5 +835,56 @@ TEST_F(ServeParticipantsTest, NoTokenIsEverWrittenToTheDataDirectory) {
   ASSERT_NO_FATAL_FAILURE(Start());
 }
 
+// Aliases on the participant listener: registered by the owning bank for a number of its own
+// domain, looked up by anyone authenticated (name masked), deleted by the owner only.
+TEST_F(ServeParticipantsTest, AliasesBelongToOneBankOfTheirDomain) {
+  Create(kRuBank);
+  Create(kByBank);
+  auto by = Participant(kByBank.token);
+  auto ru = Participant(kRuBank.token);
+  const std::string ivan =
+      R"({"alias":"+375291234567","account":"BY20OLMP31350000001000000933",)"
+      R"("name":"Иван Петров","currency":"BYN"})";
+  HttpResponse r = Call(*by, "POST", "/v1/aliases", ivan);
+  EXPECT_EQ(r.status, 201) << Describe(r);
+  EXPECT_EQ(Call(*by, "POST", "/v1/aliases", ivan).status, 200);
+  // A Russian bank cannot hold a Belarusian number, and nobody holds one another bank holds.
+  r = Call(*ru, "POST", "/v1/aliases", ivan);
+  EXPECT_EQ(r.status, 400) << Describe(r);
+  EXPECT_NE(r.body.find("not a number of domain RU"), std::string::npos) << r.body;
+  // Numbers of the wrong length or prefix (+76 is Kazakhstan's), and bad bodies.
+  for (const char* alias : {"+37529123456", "+3752912345678", "+76001234567", "375291234567"}) {
+    const std::string body = std::string(R"({"alias":")") + alias +
+                             R"(","account":"A1","name":"X Y","currency":"BYN"})";
+    EXPECT_EQ(Call(*by, "POST", "/v1/aliases", body).status, 400) << alias;
+  }
+  EXPECT_EQ(Call(*by, "POST", "/v1/aliases", R"({"alias":"+375291234569"})").status, 400);
+  const std::string ru_number =
+      R"({"alias":"+79161234567","account":"40817810000000000001","name":"Ivan Petrov",)"
+      R"("currency":"RUB"})";
+  EXPECT_EQ(Call(*ru, "POST", "/v1/aliases", ru_number).status, 201);
+  EXPECT_EQ(Call(*by, "POST", "/v1/aliases", ru_number).status, 400);
+  // Lookup by any authenticated bank, with the name masked; '+' as is or as %2B.
+  for (const char* path : {"/v1/aliases/+375291234567", "/v1/aliases/%2B375291234567"}) {
+    r = Call(*ru, "GET", path);
+    ASSERT_EQ(r.status, 200) << Describe(r);
+    const Json j = BodyJson(r);
+    EXPECT_EQ(j["participant"].str(), kByBank.id);
+    EXPECT_EQ(j["name"].str(), "Иван П.");
+    EXPECT_EQ(j["account"].str(), "BY20OLMP31350000001000000933");
+    EXPECT_EQ(j["currency"].str(), "BYN");
+  }
+  EXPECT_EQ(Call(*Participant("no-such-token"), "GET", "/v1/aliases/+375291234567").status, 401);
+  EXPECT_EQ(Call(*ru, "GET", "/v1/aliases/+375290000000").status, 404);
+  // Only the owner deletes: for anyone else it is as if it did not exist.
+  EXPECT_EQ(Call(*ru, "DELETE", "/v1/aliases/%2B375291234567").status, 404);
+  EXPECT_EQ(Call(*by, "DELETE", "/v1/aliases/%2B375291234567").status, 204);
+  EXPECT_EQ(Call(*ru, "GET", "/v1/aliases/+375291234567").status, 404);
+  EXPECT_EQ(Call(*by, "DELETE", "/v1/aliases/+375291234567").status, 404);
+  // Aliases survive a restart.
+  Restart();
+  EXPECT_EQ(Call(*Participant(kByBank.token), "GET", "/v1/aliases/+79161234567").status, 200);
+}
+
 }  // namespace
 }  // namespace corridor::testing
