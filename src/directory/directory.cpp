@@ -21,13 +21,13 @@ Outcome Directory::Register(const hub::RegisterAlias& c,
     }
     const Entry& e = it->second;
     if (e.account == c.account && e.name == c.name && e.currency == c.currency) {
-      return Outcome{Code::exists, "", {}};
+      return hub::Done(Code::exists);
     }
     it->second = std::move(entry);
-    return Outcome{Code::ok, "", {}};
+    return hub::Done(Code::ok);
   }
   entries_.emplace(c.alias, std::move(entry));
-  return Outcome{Code::created, "", {}};
+  return hub::Done(Code::created);
 }
 
 Outcome Directory::Delete(const hub::DeleteAlias& c) {
@@ -36,7 +36,7 @@ Outcome Directory::Delete(const hub::DeleteAlias& c) {
     return Fail(Code::not_found, "no alias " + c.alias + " of " + c.participant);
   }
   entries_.erase(it);
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 const Entry* Directory::Find(std::string_view alias) const {

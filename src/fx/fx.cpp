@@ -44,7 +44,7 @@ Outcome Fx::Publish(const hub::PublishRates& c, const hub::Configure& settings,
   for (const hub::Rate& r : c.rates) {
     rates_[RateKey{c.provider, r.source, r.target}] = PublishedRate{r.rate_e8, timestamp};
   }
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 Outcome Fx::RequestQuote(const hub::RequestQuote& c, const hub::Configure& settings,
@@ -97,7 +97,7 @@ Outcome Fx::RequestQuote(const hub::RequestQuote& c, const hub::Configure& setti
   CORRIDOR_CHECK(!quotes_.contains(quote.id));  // One quote per command, unique timestamps.
   expiries_.emplace(quote.expires_at_ns, quote.id);
   quotes_.emplace(quote.id, quote);
-  return Outcome{Code::created, "", quote};
+  return hub::Done(Code::created, quote);
 }
 
 Outcome Fx::UseQuote(std::string_view quote_id, std::string_view participant,
@@ -111,7 +111,7 @@ Outcome Fx::UseQuote(std::string_view quote_id, std::string_view participant,
   }
   if (it->second.used) return Fail(Code::conflict, "quote " + std::string(quote_id) + " is used");
   it->second.used = true;
-  return Outcome{Code::ok, "", it->second};
+  return hub::Done(Code::ok, it->second);
 }
 
 const hub::Quote* Fx::FindQuote(std::string_view id) const {

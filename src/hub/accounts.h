@@ -35,6 +35,10 @@ enum class TransferKind : uint8_t {
   liquidity_withdrawal = 2,
   cap_grant = 3,
   cap_withdrawal = 4,
+  // Payments: each leg reserved (pending), then posted or voided (resolve).
+  payment_leg = 10,
+  payment_fee = 11,
+  payment_resolve = 12,
 };
 
 // Packs an 8- or 11-character BIC (upper-case letters and digits; the caller validated it).

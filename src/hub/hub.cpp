@@ -34,20 +34,43 @@ ledger::CreateAccountResult LedgerOps::CreateAccount(ledger::Account account) {
   return results[0];
 }
 
+ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfer t) {
+  const uint64_t timestamp = Take();
+  t.id = TransferId(kind, timestamp);
+  std::vector<ledger::CreateTransferResult> results;
+  ledger_.CreateTransfers(timestamp, std::span(&t, 1), &results);
+  return results[0];
+}
+
 ledger::CreateTransferResult LedgerOps::Transfer(TransferKind kind, u128 debit, u128 credit,
                                                  u128 amount, uint32_t ledger_number, u128* id) {
-  const uint64_t timestamp = Take();
+  return Reserve(kind, debit, credit, amount, ledger_number, 0, id);
+}
+
+ledger::CreateTransferResult LedgerOps::Reserve(TransferKind kind, u128 debit, u128 credit,
+                                                u128 amount, uint32_t ledger_number,
+                                                uint32_t timeout_seconds, u128* id) {
   ledger::Transfer t{};
-  t.id = TransferId(kind, timestamp);
   t.debit_account_id = debit;
   t.credit_account_id = credit;
   t.amount = amount;
   t.ledger = ledger_number;
   t.code = static_cast<uint16_t>(kind);
-  std::vector<ledger::CreateTransferResult> results;
-  ledger_.CreateTransfers(timestamp, std::span(&t, 1), &results);
-  *id = t.id;
-  return results[0];
+  if (timeout_seconds > 0) {
+    t.flags = ledger::kTransferPending;
+    t.timeout = timeout_seconds;
+  }
+  *id = TransferId(kind, next_);  // What Apply derives from the timestamp it takes.
+  return Apply(kind, t);
+}
+
+ledger::CreateTransferResult LedgerOps::Resolve(TransferKind kind, u128 pending_id, bool post) {
+  ledger::Transfer t{};
+  t.pending_id = pending_id;
+  t.amount = post ? kU128Max : 0;  // The whole reservation (TigerBeetle 0.16's rule).
+  // Ledger and code come from the pending transfer; `kind` names the id only.
+  t.flags = post ? ledger::kTransferPostPendingTransfer : ledger::kTransferVoidPendingTransfer;
+  return Apply(kind, t);
 }
 
 // --- Settings
@@ -89,7 +112,7 @@ bool CreateIfMissing(LedgerOps& ledger, AccountKind kind, u128 id, uint32_t ledg
 
 Outcome Settings::Apply(const Configure& c, const participants::Participants& participants,
                         LedgerOps& ledger) {
-  if (configured_ && settings_ == c) return Outcome{Code::exists, "", {}};
+  if (configured_ && settings_ == c) return Done(Code::exists);
   if (configured_) {
     if (Status st = CheckChange(settings_, c, participants); !st.ok()) {
       return Fail(Code::conflict, st.message());
@@ -105,7 +128,7 @@ Outcome Settings::Apply(const Configure& c, const participants::Participants& pa
   }
   settings_ = c;
   configured_ = true;
-  return Outcome{Code::ok, "", {}};
+  return Done(Code::ok);
 }
 
 void Settings::Save(WireWriter& w) const {
@@ -183,7 +206,7 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
           outbox_.Acknowledge(c.seqs);
-          return Outcome{Code::ok, "", {}};
+          return Done(Code::ok);
         } else if constexpr (std::is_same_v<T, SetNetDebitCap>) {
           return participants_.SetCap(c, *settings, ops);
         } else if constexpr (std::is_same_v<T, RotateToken>) {

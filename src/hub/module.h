@@ -48,10 +48,27 @@ struct Outcome {
   Code code = Code::ok;
   std::string message;         // why, when code is not ok/created/exists
   std::optional<Quote> quote;  // request_quote
+  // A payment's ISO 20022 status (ACTC, ACSC, RJCT) and reason code (AM04, ...), when the
+  // command was about a payment.
+  std::string payment_status;
+  std::string reason;
   bool succeeded() const { return code == Code::ok || code == Code::created; }
 };
 
-inline Outcome Fail(Code code, std::string message) { return Outcome{code, std::move(message), {}}; }
+// A success (ok, created, exists), with the quote it made if any.
+inline Outcome Done(Code code, std::optional<Quote> quote = std::nullopt) {
+  Outcome out;
+  out.code = code;
+  out.quote = std::move(quote);
+  return out;
+}
+
+inline Outcome Fail(Code code, std::string message) {
+  Outcome out;
+  out.code = code;
+  out.message = std::move(message);
+  return out;
+}
 
 // A command's access to the ledger: one-event batches with timestamps taken in order from the
 // span the sequencer reserved for the command (kCommandLedgerEventsMax of them, ending at the
@@ -69,9 +86,16 @@ class LedgerOps {
   // Makes a transfer of `kind` with a derived id; *id gets it.
   ledger::CreateTransferResult Transfer(TransferKind kind, u128 debit, u128 credit, u128 amount,
                                         uint32_t ledger_number, u128* id);
+  // A pending transfer (a reservation) that the ledger expires after `timeout_seconds`.
+  ledger::CreateTransferResult Reserve(TransferKind kind, u128 debit, u128 credit, u128 amount,
+                                       uint32_t ledger_number, uint32_t timeout_seconds,
+                                       u128* id);
+  // Posts the whole of a pending transfer, or voids it.
+  ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
 
  private:
   uint64_t Take();
+  ledger::CreateTransferResult Apply(TransferKind kind, ledger::Transfer t);
   ledger::StateMachine& ledger_;
   uint64_t next_;
   uint64_t last_;

@@ -73,7 +73,7 @@ const Participant* Participants::Find(std::string_view id) const {
 Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configure& settings,
                              hub::LedgerOps& ledger) {
   if (const Participant* existing = Find(c.id)) {
-    if (existing->registration == c) return Outcome{Code::exists, "", {}};
+    if (existing->registration == c) return hub::Done(Code::exists);
     return Fail(Code::conflict, "participant " + c.id + " exists with a different registration");
   }
   for (const auto& [id, p] : participants_) {  // SABRRUMM and SABRRUMMXXX are one institution.
@@ -124,7 +124,7 @@ Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configu
     }
   }
   participants_.emplace(c.id, std::move(p));
-  return Outcome{Code::created, "", {}};
+  return hub::Done(Code::created);
 }
 
 Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configure& settings,
@@ -133,7 +133,7 @@ Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configu
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   const auto key = std::make_pair(c.participant, c.client_id);
   if (auto op = liquidity_ops_.find(key); op != liquidity_ops_.end()) {
-    if (op->second.request == c) return Outcome{Code::exists, "", {}};
+    if (op->second.request == c) return hub::Done(Code::exists);
     return Fail(Code::conflict, "liquidity operation " + c.client_id +
                                     " exists with a different body");
   }
@@ -172,7 +172,7 @@ Outcome Participants::ApplyLiquidity(const hub::Liquidity& c, const hub::Configu
   }
   counter = total;
   liquidity_ops_.emplace(key, std::move(op));
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 Outcome Participants::SetCap(const hub::SetNetDebitCap& c, const hub::Configure& settings,
@@ -185,7 +185,7 @@ Outcome Participants::SetCap(const hub::SetNetDebitCap& c, const hub::Configure&
   }
   if (c.cap.minor < 0) return Fail(Code::invalid, "a net debit cap cannot be negative");
   const int64_t old_cap = position->net_debit_cap_minor;
-  if (c.cap.minor == old_cap) return Outcome{Code::ok, "", {}};
+  if (c.cap.minor == old_cap) return hub::Done(Code::ok);
   const u128 position_id = hub::PositionId(c.participant, position->ledger);
   const ledger::Account& a = *ledger.ledger().LookupAccount(position_id);
   // The cap may go down to what is in use beyond the participant's own money, no lower.
@@ -211,14 +211,14 @@ Outcome Participants::SetCap(const hub::SetNetDebitCap& c, const hub::Configure&
   }
   (raise ? position->cap_granted_minor : position->cap_withdrawn_minor) += delta;
   position->net_debit_cap_minor = c.cap.minor;
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 Outcome Participants::RotateToken(const hub::RotateToken& c, uint64_t timestamp) {
   auto it = participants_.find(c.participant);
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   Participant& p = it->second;
-  if (c.token_sha256 == p.token_sha256) return Outcome{Code::exists, "", {}};
+  if (c.token_sha256 == p.token_sha256) return hub::Done(Code::exists);
   if (TokenTaken(c.token_sha256, c.participant)) {
     return Fail(Code::conflict, "the token is another participant's: each needs its own");
   }
@@ -226,14 +226,14 @@ Outcome Participants::RotateToken(const hub::RotateToken& c, uint64_t timestamp)
   p.previous_valid_until_ns =
       c.previous_valid_seconds > 0 ? timestamp + c.previous_valid_seconds * kNsPerSecond : 0;
   p.token_sha256 = c.token_sha256;
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 Outcome Participants::SetSuspended(const hub::SetSuspended& c) {
   auto it = participants_.find(c.participant);
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   it->second.suspended = c.suspended;
-  return Outcome{Code::ok, "", {}};
+  return hub::Done(Code::ok);
 }
 
 PositionFigures Participants::Figures(const Position& p, u128 position_id,
