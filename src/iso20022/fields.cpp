@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 
 #include "base/check.h"
 #include "config/config.h"
@@ -43,6 +45,54 @@ bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* code_point) {
 bool IsXmlChar(uint32_t cp) {
   return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
          (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000;
+}
+
+// The number in text[at, at + digits), or -1 when one of them is not a digit.
+int Digits(std::string_view text, size_t at, size_t digits) {
+  if (text.size() < at + digits) return -1;
+  int value = 0;
+  for (size_t i = at; i < at + digits; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+bool HasSeparators(std::string_view text, std::initializer_list<std::pair<size_t, char>> seps) {
+  for (const auto& [at, c] : seps) {
+    if (text.size() <= at || text[at] != c) return false;
+  }
+  return true;
+}
+
+// "YYYY-MM-DDThh:mm:ss" with a date that exists and a time of day.
+bool IsDateAndTime(std::string_view v) {
+  if (!HasSeparators(v, {{4, '-'}, {7, '-'}, {10, 'T'}, {13, ':'}, {16, ':'}})) return false;
+  const int year = Digits(v, 0, 4), month = Digits(v, 5, 2), day = Digits(v, 8, 2);
+  const int hour = Digits(v, 11, 2), minute = Digits(v, 14, 2), second = Digits(v, 17, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return false;
+  }
+  const std::chrono::year_month_day_last last{std::chrono::year{year} /
+                                              std::chrono::month{static_cast<unsigned>(month)} /
+                                              std::chrono::last};
+  return static_cast<unsigned>(day) <= static_cast<unsigned>(last.day());
+}
+
+// What may follow the seconds: ".d+" then "Z", "+hh:mm", "-hh:mm" or nothing.
+bool IsFractionAndZone(std::string_view v) {
+  size_t at = 0;
+  if (at < v.size() && v[at] == '.') {
+    const size_t first = ++at;
+    while (at < v.size() && v[at] >= '0' && v[at] <= '9') ++at;
+    if (at == first) return false;
+  }
+  const std::string_view zone = v.substr(at);
+  if (zone.empty() || zone == "Z") return true;
+  if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') return false;
+  const int hours = Digits(zone, 1, 2), minutes = Digits(zone, 4, 2);
+  return hours >= 0 && minutes >= 0 && minutes <= 59 && hours * 60 + minutes <= 14 * 60;
 }
 
 }  // namespace
@@ -96,6 +146,14 @@ Status CheckText(std::string_view field, std::string_view value, size_t max_char
                          " characters, at most " + std::to_string(max_chars));
   }
   return Status::Ok();
+}
+
+Status CheckIsoDateTime(std::string_view field, std::string_view value) {
+  constexpr size_t kDateAndTime = 19;  // "2026-12-01T04:30:00"
+  if (value.size() <= 64 && IsDateAndTime(value) && IsFractionAndZone(value.substr(kDateAndTime))) {
+    return Status::Ok();
+  }
+  return Status::Error(std::string(field) + ": not an ISODateTime (2026-12-01T04:30:00.000Z)");
 }
 
 Status CheckBic(std::string_view field, std::string_view value) {

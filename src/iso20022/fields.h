@@ -29,6 +29,11 @@ std::string FormatIsoDateTime(uint64_t unix_ns);
 // other C0 control except tab, LF, CR). The error names `field`.
 Status CheckText(std::string_view field, std::string_view value, size_t max_chars);
 
+// An ISODateTime as a document carries it (the XSD's xs:dateTime, four-digit years):
+// "2026-12-01T04:30:00", then optional fraction digits, then "Z", "+03:00" or nothing; the
+// date must exist (no February 30). The error names `field`.
+Status CheckIsoDateTime(std::string_view field, std::string_view value);
+
 // A BIC (ISO 9362, as config::IsValidBic checks it); the error names `field`.
 Status CheckBic(std::string_view field, std::string_view value);
 

@@ -1,9 +1,17 @@
-// libxml2 plumbing the module shares: one-time initialisation and owning pointers.
+// libxml2 plumbing the module shares: one-time initialisation, owning pointers, error capture,
+// the one parser of untrusted documents, and the tree builder of the messages the hub emits.
 #pragma once
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
 
+#include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
 
 namespace corridor::iso20022 {
 
@@ -16,5 +24,85 @@ struct XmlDocFree {
   void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
 };
 using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+// --- Errors -----------------------------------------------------------------------------
+
+// libxml2's errors of one call, in order, up to kMaxErrors ("line N: message; ...").
+class XmlErrorLog {
+ public:
+  static constexpr size_t kMaxErrors = 10;
+
+  void Add(int line, std::string_view message);
+  size_t count() const { return count_; }
+  // The errors kept, then "; and N more" when some were dropped.
+  std::string Summary() const;
+
+ private:
+  std::string text_;
+  size_t count_ = 0;
+};
+
+// libxml2 2.12 made the error argument const.
+#if LIBXML_VERSION >= 21200
+using XmlErrorArg = const xmlError*;
+#else
+using XmlErrorArg = xmlError*;
+#endif
+
+// A structured error handler (xmlStructuredErrorFunc): adds errors, not warnings, to the
+// XmlErrorLog that `log` points to.
+void CollectXmlError(void* log, XmlErrorArg error);
+
+// Routes this thread's libxml2 errors that reach no context-specific handler into a log
+// instead of stderr, for the lifetime of the guard.
+class XmlErrorCapture {
+ public:
+  explicit XmlErrorCapture(XmlErrorLog* log);
+  ~XmlErrorCapture();
+  XmlErrorCapture(const XmlErrorCapture&) = delete;
+  XmlErrorCapture& operator=(const XmlErrorCapture&) = delete;
+
+ private:
+  xmlStructuredErrorFunc old_handler_;
+  void* old_context_;
+};
+
+// --- Parsing untrusted documents --------------------------------------------------------
+
+// Parses `xml` (at most INT_MAX bytes: callers bound it far lower) with no network, no DTD and
+// no entity expansion: a DOCTYPE stops the parse as soon as it is read, before any of its
+// declarations, so no entity is declared, expanded or fetched (XXE, "billion laughs").
+// libxml2's own bounds hold (no XML_PARSE_HUGE); `max_depth` > 0 also stops the parse at the
+// first element nested deeper than that (the root is depth 1). Returns null on failure, with
+// the reasons in *log; the caller holds an XmlErrorCapture so that nothing is printed.
+XmlDocPtr ParseUntrustedXml(std::string_view xml, size_t max_depth, XmlErrorLog* log);
+
+// --- Building ---------------------------------------------------------------------------
+
+// Adds elements in one namespace. libxml2 returns null only when out of memory; the builder
+// then remembers the failure and every later call is a no-op (a null parent).
+class XmlTreeBuilder {
+ public:
+  explicit XmlTreeBuilder(xmlNs* ns) : ns_(ns) {}
+
+  xmlNode* Element(xmlNode* parent, const char* name);
+  // xmlNewTextChild escapes `text` (&, <, > and CR); it is never parsed as markup.
+  xmlNode* Text(xmlNode* parent, const char* name, const std::string& text);
+  // Sets an attribute (escaped likewise) on `node`.
+  void Attribute(xmlNode* node, const char* name, const std::string& value);
+  bool failed() const { return failed_; }
+
+ private:
+  xmlNode* Remember(xmlNode* node);
+  xmlNs* ns_;
+  bool failed_ = false;
+};
+
+// A new document whose root is <Document xmlns="namespace_uri">; *root and *ns are owned by
+// *doc. Errors only when out of memory.
+Status NewIsoDocument(const char* namespace_uri, XmlDocPtr* doc, xmlNode** root, xmlNs** ns);
+
+// `doc` as UTF-8 with an XML declaration, indented, into *xml.
+Status SerializeXml(xmlDoc* doc, std::string* xml);
 
 }  // namespace corridor::iso20022

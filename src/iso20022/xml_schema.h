@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "iso20022/xml.h"
 
 typedef struct _xmlSchema xmlSchema;
 
@@ -20,7 +21,7 @@ class XmlSchema {
   // Documents longer than this are refused unread.
   static constexpr size_t kMaxDocumentBytes = 4 << 20;
   // At most this many errors are reported by one call; the message then says how many more.
-  static constexpr size_t kMaxErrors = 10;
+  static constexpr size_t kMaxErrors = XmlErrorLog::kMaxErrors;
 
   ~XmlSchema();
   XmlSchema(const XmlSchema&) = delete;
