@@ -8,6 +8,7 @@
 #include "api/ledger_json.h"
 #include "base/sha256.h"
 #include "directory/directory.h"
+#include "iso20022/acmt.h"
 #include "fx/conversion.h"
 
 namespace corridor::api {
@@ -155,7 +156,7 @@ void RespondAlias(const hub::Hub& hub, const std::string& alias, Respond& respon
     out->append(",\"participant\":");
     AppendJsonString(e.owner, out);
     out->append(",\"name\":");
-    AppendJsonString(directory::MaskName(e.name), out);
+    AppendJsonString(iso20022::MaskName(e.name), out);
     out->append(",\"account\":");
     AppendJsonString(e.account, out);
     out->append(",\"currency\":");

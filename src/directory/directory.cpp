@@ -1,6 +1,7 @@
 #include "directory/directory.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace corridor::directory {
 
@@ -61,41 +62,6 @@ bool Directory::Load(WireReader& r) {
     entries_.emplace(std::move(alias), std::move(e));
   }
   return r.ok();
-}
-
-namespace {
-
-// The length of the UTF-8 sequence starting with byte `c` (1 for a stray continuation).
-size_t Utf8Length(unsigned char c) {
-  if (c >= 0xF0) return 4;
-  if (c >= 0xE0) return 3;
-  if (c >= 0xC0) return 2;
-  return 1;
-}
-
-}  // namespace
-
-std::string MaskName(std::string_view full_name) {
-  std::string out;
-  bool first = true;
-  size_t i = 0;
-  while (i < full_name.size()) {
-    while (i < full_name.size() && full_name[i] == ' ') ++i;
-    const size_t start = i;
-    while (i < full_name.size() && full_name[i] != ' ') ++i;
-    if (i == start) break;
-    const std::string_view word = full_name.substr(start, i - start);
-    if (first) {
-      out.append(word);
-      first = false;
-      continue;
-    }
-    const size_t n = std::min(Utf8Length(static_cast<unsigned char>(word[0])), word.size());
-    out.push_back(' ');
-    out.append(word.substr(0, n));
-    out.push_back('.');
-  }
-  return out;
 }
 
 }  // namespace corridor::directory

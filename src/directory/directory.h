@@ -2,6 +2,8 @@
 // register for their customers' accounts, so that a payer's bank can ask who holds
 // `+375291234567` and get the payee's bank, a masked name and the account's currency.
 //
+// The name is shown masked (iso20022::MaskName: "Ivan Petrov" -> "Ivan P.").
+//
 // An alias has one owner: registering one another bank holds is a conflict; the owner may
 // register it again (the same body: `exists`; new account details: replaced) and delete it.
 // Whether a number belongs to the owner's domain (prefix, length) is the gateway's check,
@@ -45,9 +47,5 @@ class Directory : public hub::Module {
  private:
   std::map<std::string, Entry, std::less<>> entries_;
 };
-
-// "Ivan Petrov" -> "Ivan P.": the first word whole, then the first letter of each other word
-// with a dot (UTF-8 aware: "Иван Петров" -> "Иван П."); one word stays as it is.
-std::string MaskName(std::string_view full_name);
 
 }  // namespace corridor::directory

@@ -436,13 +436,5 @@ TEST(HubTest, AnAliasHasOneOwnerWhoAloneMayReplaceOrDeleteIt) {
   EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
 }
 
-TEST(DirectoryTest, MaskNameKeepsTheFirstWordAndTheInitialsOfTheRest) {
-  EXPECT_EQ(directory::MaskName("Ivan Petrov"), "Ivan P.");
-  EXPECT_EQ(directory::MaskName("  Ivan   Petrovich  Sidorov "), "Ivan P. S.");
-  EXPECT_EQ(directory::MaskName("Иван Петров"), "Иван П.");
-  EXPECT_EQ(directory::MaskName("Madonna"), "Madonna");
-  EXPECT_EQ(directory::MaskName(""), "");
-}
-
 }  // namespace
 }  // namespace corridor::hub
