@@ -1,6 +1,7 @@
 #include "api/participant_api.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "api/admin_api.h"
@@ -125,6 +126,12 @@ bool ParticipantApi::ParseQuote(std::string_view body, hub::RequestQuote* c,
 
 namespace {
 
+// BICs compare with a trailing "XXX" ignored: SABRRUMM is SABRRUMMXXX.
+bool SameBic(std::string_view a, std::string_view b) {
+  auto base = [](std::string_view x) { return x.size() == 11 && x.ends_with("XXX") ? x.substr(0, 8) : x; };
+  return base(a) == base(b);
+}
+
 // "%2B375..." or "+375..." in a path.
 std::string AliasFromPath(std::string_view text) {
   if (text.starts_with("%2B") || text.starts_with("%2b")) return "+" + std::string(text.substr(3));
@@ -212,7 +219,8 @@ bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domai
 // What a request asks for, parsed and validated before anyone is authenticated (nothing is
 // journaled until then).
 bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
-                          std::string* alias, Response* refusal) const {
+                          std::string* alias, iso20022::Acmt023* lookup,
+                          Response* refusal) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   const Method m = request.method;
   std::string error;
@@ -249,6 +257,14 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     *command = std::move(c);
     return true;
   }
+  if (path == "/iso20022/acmt.023") {
+    *route = Route::lookup;
+    if (m != Method::post) return refuse(405, "use POST");
+    const Status st = iso20022::ReadAcmt023(request.body, lookup);
+    if (!st.ok()) return refuse(400, "acmt.023: " + st.message());
+    *alias = lookup->proxy_id;
+    return true;
+  }
   if (path.starts_with("/v1/aliases/") && path.size() > 12) {
     *alias = AliasFromPath(path.substr(12));
     if (m == Method::get) {
@@ -269,10 +285,14 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
   Route route = Route::position;
   hub::Command command;
   std::string alias;
+  iso20022::Acmt023 lookup;
   Response refusal;
-  if (!Plan(request, &route, &command, &alias, &refusal)) return respond(std::move(refusal));
+  if (!Plan(request, &route, &command, &alias, &lookup, &refusal)) {
+    return respond(std::move(refusal));
+  }
   core_->ReadHubAsync([this, route, hash = Sha256Hex(token), names = request.peer_names,
                        command = std::move(command), alias = std::move(alias),
+                       lookup = std::move(lookup),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
     const participants::Participant* p = hub.participants().FindByToken(hash, hub.now());
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
@@ -281,8 +301,50 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
     }
     if (route == Route::position) return RespondPosition(hub, *p, respond);
     if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
+    if (route == Route::lookup) return RespondLookup(hub, *p, lookup, respond);
     Submit(hub, *p, route, std::move(command), std::move(respond));
   });
+}
+
+// An acmt.023 answered with an acmt.024: the alias's bank, account, currency and the masked
+// name, or not verified (BE23) for a number nobody holds. A read: nothing is journaled. The
+// answer's id is unique per hub (journal time and a counter).
+void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Participant& p,
+                                   const iso20022::Acmt023& q, Respond& respond) {
+  const hub::Configure* settings = hub.settings();
+  if (!SameBic(q.assigner_bic, p.id())) {
+    return respond(Error(403, "Assgnr is " + q.assigner_bic + ", not the caller " + p.id()));
+  }
+  if (settings == nullptr || !SameBic(q.assignee_bic, settings->hub_bic)) {
+    return respond(Error(400, "acmt.023: Assgne must be the hub"));
+  }
+  iso20022::Acmt024 a;
+  char id[40];
+  std::snprintf(id, sizeof(id), "V%016llX%08llX", static_cast<unsigned long long>(hub.now()),
+                static_cast<unsigned long long>(lookups_.fetch_add(1) & 0xFFFFFFFF));
+  a.message_id = id;
+  a.created_at_ns = hub.now();
+  a.assigner_bic = settings->hub_bic;
+  a.assignee_bic = q.assigner_bic;
+  a.original_message_id = q.message_id;
+  a.original_verification_id = q.verification_id;
+  if (const directory::Entry* e = hub.directory().Find(q.proxy_id)) {
+    a.verified = true;
+    a.masked_name = iso20022::MaskName(e->name);
+    a.account_id = e->account;
+    a.account_currency = e->currency;
+    a.agent_bic = e->owner;
+  } else {
+    a.reason_code = "BE23";  // ISO: account or proxy invalid (unknown number)
+  }
+  Response r;
+  r.content_type = "application/xml";
+  r.render = [a = std::move(a)](std::string* out) {
+    const Status st = iso20022::BuildAcmt024(a, out);
+    // The hub built every field from checked values: a refusal here is a bug.
+    if (!st.ok()) std::fprintf(stderr, "participant api: acmt.024: %s\n", st.message().c_str());
+  };
+  respond(std::move(r));
 }
 
 // On the apply thread, for an authenticated participant: refuses what its roles or status do

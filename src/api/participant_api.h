@@ -8,6 +8,9 @@
 //                               be of its domain (prefix, length)
 //   GET  /v1/aliases/{alias}    who holds it: the bank, the name masked, account, currency
 //   DELETE /v1/aliases/{alias}  its own only (204; unknown or another's: 404)
+//   POST /iso20022/acmt.023     a lookup by phone number, answered with an acmt.024 (the
+//                               alias's bank, account, currency, masked name; or not
+//                               verified, BE23); Assgnr must be the caller, Assgne the hub
 //
 // Every request carries `Authorization: Bearer <token>`; the hub hashes it (SHA-256) and
 // looks for the participant holding that hash, comparing in constant time. Missing or wrong:
@@ -20,9 +23,12 @@
 // Thread: I/O threads parse and hash; the core's apply thread authenticates and answers.
 #pragma once
 
+#include <atomic>
+
 #include "config/config.h"
 #include "core/core.h"
 #include "hub/hub.h"
+#include "iso20022/acmt.h"
 #include "server/http_server.h"
 
 namespace corridor::api {
@@ -36,9 +42,11 @@ class ParticipantApi {
   void Handle(server::Request& request, server::Respond respond);
 
  private:
-  enum class Route { position, rates, quotes, register_alias, get_alias, delete_alias };
+  enum class Route { position, rates, quotes, register_alias, get_alias, delete_alias, lookup };
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
-            server::Response* refusal) const;
+            iso20022::Acmt023* lookup, server::Response* refusal) const;
+  void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
+                     const iso20022::Acmt023& q, server::Respond& respond);
   void Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
               hub::Command command, server::Respond respond);
   // Parse the body of a write into a command for `participant` (filled in once known).
@@ -51,6 +59,7 @@ class ParticipantApi {
   const config::HubConfig* config_;
   hub::Configure settings_;
   bool require_certificate_;
+  std::atomic<uint64_t> lookups_{0};  // numbers the acmt.024 answers
 };
 
 }  // namespace corridor::api

@@ -448,7 +448,8 @@ class StreamConnection final : public Connection {
 
   void Answer(Response response, bool drain) {
     response_.emplace(static_cast<http::status>(response.status), version_ ? version_ : 11);
-    response_->set(http::field::content_type, "application/json");
+    response_->set(http::field::content_type,
+                   response.content_type.empty() ? "application/json" : response.content_type);
     if (response.retry_after_seconds != 0) {
       response_->set(http::field::retry_after, std::to_string(response.retry_after_seconds));
     }

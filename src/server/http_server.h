@@ -65,13 +65,15 @@ struct Request {
 
 struct Response {
   unsigned status = 200;
-  std::string body;    // JSON.
+  std::string body;    // JSON unless content_type says otherwise.
   bool close = false;  // Close the connection after this answer.
   // When not 0, sent as a Retry-After header (e.g. with 503 when the hub is busy).
   uint32_t retry_after_seconds = 0;
   // When set, called on an I/O thread to append the body: lets a handler answer from a busy
   // thread (the ledger's apply thread) and leave the formatting to the I/O threads.
   std::function<void(std::string*)> render;
+  // Empty: application/json.
+  std::string content_type;
 };
 
 // Calls back exactly once with the answer; may be called from any thread.

@@ -881,6 +881,33 @@ TEST_F(ServeParticipantsTest, AliasesBelongToOneBankOfTheirDomain) {
   EXPECT_EQ(Call(*by, "DELETE", "/v1/aliases/%2B375291234567").status, 204);
   EXPECT_EQ(Call(*ru, "GET", "/v1/aliases/+375291234567").status, 404);
   EXPECT_EQ(Call(*by, "DELETE", "/v1/aliases/+375291234567").status, 404);
+  // The ISO 20022 lookup: an acmt.023 from the caller to the hub, an acmt.024 back.
+  const auto acmt023 = [](const std::string& assigner, const std::string& number) {
+    return std::string(R"(<?xml version="1.0" encoding="UTF-8"?>)") +
+           R"(<Document xmlns="urn:iso:std:iso:20022:tech:xsd:acmt.023.001.03"><IdVrfctnReq>)"
+           R"(<Assgnmt><MsgId>LOOKUP-1</MsgId><CreDtTm>2026-12-01T10:00:00.000Z</CreDtTm>)"
+           R"(<Assgnr><Agt><FinInstnId><BICFI>)" +
+           assigner +
+           R"(</BICFI></FinInstnId></Agt></Assgnr><Assgne><Agt><FinInstnId>)"
+           R"(<BICFI>CRDRRUMMXXX</BICFI></FinInstnId></Agt></Assgne></Assgnmt>)"
+           R"(<Vrfctn><Id>V-1</Id><PtyAndAcctId><Acct><Prxy><Tp><Cd>TELE</Cd></Tp><Id>)" +
+           number + R"(</Id></Prxy></Acct></PtyAndAcctId></Vrfctn></IdVrfctnReq></Document>)";
+  };
+  r = Call(*by, "POST", "/iso20022/acmt.023", acmt023(kByBank.id, "+79161234567"));
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_EQ(r.Header("Content-Type"), "application/xml");
+  EXPECT_NE(r.body.find("<Vrfctn>true</Vrfctn>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<Nm>Ivan P.</Nm>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<BICFI>" + kRuBank.id + "</BICFI>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<OrgnlId>V-1</OrgnlId>"), std::string::npos) << r.body;
+  r = Call(*by, "POST", "/iso20022/acmt.023", acmt023(kByBank.id, "+79160000000"));
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  EXPECT_NE(r.body.find("<Vrfctn>false</Vrfctn>"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("40817810000000000001"), std::string::npos);
+  // Asking as another bank, or a document that is not an acmt.023.
+  EXPECT_EQ(Call(*by, "POST", "/iso20022/acmt.023", acmt023(kRuBank.id, "+79161234567")).status,
+            403);
+  EXPECT_EQ(Call(*by, "POST", "/iso20022/acmt.023", "<Document/>").status, 400);
   // Aliases survive a restart.
   Restart();
   EXPECT_EQ(Call(*Participant(kByBank.token), "GET", "/v1/aliases/+79161234567").status, 200);
