@@ -8,36 +8,6 @@
 namespace corridor::iso20022 {
 namespace {
 
-const xmlChar* X(const char* text) { return reinterpret_cast<const xmlChar*>(text); }
-
-// Adds elements in the document's namespace. libxml2 returns null only when out of memory;
-// the builder then remembers the failure and every later call is a no-op (a null parent).
-class TreeBuilder {
- public:
-  explicit TreeBuilder(xmlNs* ns) : ns_(ns) {}
-
-  xmlNode* Element(xmlNode* parent, const char* name) {
-    return Remember(parent ? xmlNewChild(parent, ns_, X(name), nullptr) : nullptr);
-  }
-  // xmlNewTextChild escapes `text` (&, <, > and CR); it is never parsed as markup.
-  xmlNode* Text(xmlNode* parent, const char* name, const std::string& text) {
-    return Remember(parent ? xmlNewTextChild(parent, ns_, X(name), X(text.c_str())) : nullptr);
-  }
-  void Amount(xmlNode* parent, const Camt054Notification& n) {
-    xmlNode* amt = Text(parent, "Amt", FormatAmount(n.amount_minor, n.currency_exponent));
-    if (amt && !xmlNewProp(amt, X("Ccy"), X(n.account_currency.c_str()))) failed_ = true;
-  }
-  bool failed() const { return failed_; }
-
- private:
-  xmlNode* Remember(xmlNode* node) {
-    if (!node) failed_ = true;
-    return node;
-  }
-  xmlNs* ns_;
-  bool failed_ = false;
-};
-
 Status CheckNotification(const Camt054Notification& n) {
   Status st;
   if (!(st = CheckText("message_id", n.message_id, 35)).ok() ||
@@ -65,8 +35,12 @@ Status CheckNotification(const Camt054Notification& n) {
   return Status::Ok();
 }
 
+Money EntryAmount(const Camt054Notification& n) {
+  return Money{n.amount_minor, n.account_currency, n.currency_exponent};
+}
+
 // Ntfctn/Acct: the participant's position account, its owner and its servicer (the hub).
-void AddAccount(TreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
+void AddAccount(XmlBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   xmlNode* acct = b.Element(ntfctn, "Acct");
   b.Text(b.Element(b.Element(acct, "Id"), "Othr"), "Id", n.account_id);
   b.Text(acct, "Ccy", n.account_currency);
@@ -75,7 +49,7 @@ void AddAccount(TreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   b.Text(b.Element(b.Element(acct, "Svcr"), "FinInstnId"), "BICFI", n.account_servicer_bic);
 }
 
-void AddBankTransactionCode(TreeBuilder& b, xmlNode* ntry, bool credit) {
+void AddBankTransactionCode(XmlBuilder& b, xmlNode* ntry, bool credit) {
   xmlNode* bk_tx_cd = b.Element(ntry, "BkTxCd");
   xmlNode* domn = b.Element(bk_tx_cd, "Domn");
   b.Text(domn, "Cd", "CAMT");
@@ -88,12 +62,12 @@ void AddBankTransactionCode(TreeBuilder& b, xmlNode* ntry, bool credit) {
 }
 
 // Ntfctn/Ntry: the one booked entry, its codes and its transaction's references.
-void AddEntry(TreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
+void AddEntry(XmlBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   const char* cdt_dbt_ind = n.credit ? "CRDT" : "DBIT";
   const std::string booked_at = FormatIsoDateTime(n.booked_at_ns);
   xmlNode* ntry = b.Element(ntfctn, "Ntry");
   b.Text(ntry, "NtryRef", n.entry_reference);
-  b.Amount(ntry, n);
+  b.Amount(ntry, "Amt", EntryAmount(n));
   b.Text(ntry, "CdtDbtInd", cdt_dbt_ind);
   b.Text(b.Element(ntry, "Sts"), "Cd", "BOOK");
   b.Text(b.Element(ntry, "BookgDt"), "DtTm", booked_at);
@@ -102,19 +76,9 @@ void AddEntry(TreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   AddBankTransactionCode(b, ntry, n.credit);
   xmlNode* tx_dtls = b.Element(b.Element(ntry, "NtryDtls"), "TxDtls");
   b.Text(b.Element(tx_dtls, "Refs"), "EndToEndId", n.end_to_end_id);
-  b.Amount(tx_dtls, n);
+  b.Amount(tx_dtls, "Amt", EntryAmount(n));
   b.Text(tx_dtls, "CdtDbtInd", cdt_dbt_ind);
   if (!n.additional_info.empty()) b.Text(ntry, "AddtlNtryInf", n.additional_info);
-}
-
-Status Serialize(xmlDoc* doc, std::string* xml) {
-  xmlChar* bytes = nullptr;
-  int size = 0;
-  xmlDocDumpFormatMemoryEnc(doc, &bytes, &size, "UTF-8", /*format=*/1);
-  if (!bytes) return Status::Error("camt.054: out of memory while serializing");
-  xml->assign(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
-  xmlFree(bytes);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -122,19 +86,9 @@ Status Serialize(xmlDoc* doc, std::string* xml) {
 Status BuildCamt054(const Camt054Notification& n, std::string* xml) {
   Status st = CheckNotification(n);
   if (!st.ok()) return st;
-  InitXml();
-  XmlDocPtr doc(xmlNewDoc(X("1.0")));
-  if (!doc) return Status::Error("camt.054: out of memory");
-  xmlNode* root = xmlNewDocNode(doc.get(), nullptr, X("Document"), nullptr);
-  if (!root) return Status::Error("camt.054: out of memory");
-  xmlDocSetRootElement(doc.get(), root);
-  xmlNs* ns = xmlNewNs(root, X(kCamt054Namespace), nullptr);
-  if (!ns) return Status::Error("camt.054: out of memory");
-  xmlSetNs(root, ns);
-
-  TreeBuilder b(ns);
+  XmlBuilder b(kCamt054Namespace);
   const std::string created_at = FormatIsoDateTime(n.created_at_ns);
-  xmlNode* notification = b.Element(root, "BkToCstmrDbtCdtNtfctn");
+  xmlNode* notification = b.Element(b.root(), "BkToCstmrDbtCdtNtfctn");
   xmlNode* grp_hdr = b.Element(notification, "GrpHdr");
   b.Text(grp_hdr, "MsgId", n.message_id);
   b.Text(grp_hdr, "CreDtTm", created_at);
@@ -143,8 +97,7 @@ Status BuildCamt054(const Camt054Notification& n, std::string* xml) {
   b.Text(ntfctn, "CreDtTm", created_at);
   AddAccount(b, ntfctn, n);
   AddEntry(b, ntfctn, n);
-  if (b.failed()) return Status::Error("camt.054: out of memory");
-  return Serialize(doc.get(), xml);
+  return b.Finish("camt.054", xml);
 }
 
 }  // namespace corridor::iso20022
