@@ -120,12 +120,12 @@ Status CheckReport(const Acmt024& r) {
 }
 
 // <Tag><Agt><FinInstnId><BICFI>bic</BICFI></FinInstnId></Agt></Tag>, or without the Tag.
-void AddAgent(XmlTreeBuilder& b, xmlNode* parent, const char* tag, const std::string& bic) {
+void AddAgent(XmlBuilder& b, xmlNode* parent, const char* tag, const std::string& bic) {
   xmlNode* agt = tag ? b.Element(b.Element(parent, tag), "Agt") : b.Element(parent, "Agt");
   b.Text(b.Element(agt, "FinInstnId"), "BICFI", bic);
 }
 
-void AddReport(XmlTreeBuilder& b, xmlNode* report, const Acmt024& r) {
+void AddReport(XmlBuilder& b, xmlNode* report, const Acmt024& r) {
   xmlNode* rpt = b.Element(report, "Rpt");
   b.Text(rpt, "OrgnlId", r.original_verification_id);
   b.Text(rpt, "Vrfctn", r.verified ? "true" : "false");
@@ -183,14 +183,8 @@ Status ReadAcmt023(std::string_view xml, Acmt023* out) {
 Status BuildAcmt024(const Acmt024& in, std::string* xml) {
   Status st = CheckReport(in);
   if (!st.ok()) return st;
-  XmlDocPtr doc;
-  xmlNode* root = nullptr;
-  xmlNs* ns = nullptr;
-  if (!(st = NewIsoDocument(kAcmt024Namespace, &doc, &root, &ns)).ok()) {
-    return Status::Error("acmt.024: " + st.message());
-  }
-  XmlTreeBuilder b(ns);
-  xmlNode* report = b.Element(root, "IdVrfctnRpt");
+  XmlBuilder b(kAcmt024Namespace);
+  xmlNode* report = b.Element(b.root(), "IdVrfctnRpt");
   xmlNode* assgnmt = b.Element(report, "Assgnmt");
   b.Text(assgnmt, "MsgId", in.message_id);
   b.Text(assgnmt, "CreDtTm", FormatIsoDateTime(in.created_at_ns));
@@ -198,9 +192,7 @@ Status BuildAcmt024(const Acmt024& in, std::string* xml) {
   AddAgent(b, assgnmt, "Assgne", in.assignee_bic);
   b.Text(b.Element(report, "OrgnlAssgnmt"), "MsgId", in.original_message_id);
   AddReport(b, report, in);
-  if (b.failed()) return Status::Error("acmt.024: out of memory");
-  st = SerializeXml(doc.get(), xml);
-  return st.ok() ? st : Status::Error("acmt.024: " + st.message());
+  return b.Finish("acmt.024", xml);
 }
 
 std::string MaskName(std::string_view full_name) {

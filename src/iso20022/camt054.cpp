@@ -8,12 +8,6 @@
 namespace corridor::iso20022 {
 namespace {
 
-// <Amt Ccy="RUB">1500.00</Amt>: the entry's amount with the account's currency.
-void AddAmount(XmlTreeBuilder& b, xmlNode* parent, const Camt054Notification& n) {
-  xmlNode* amt = b.Text(parent, "Amt", FormatAmount(n.amount_minor, n.currency_exponent));
-  b.Attribute(amt, "Ccy", n.account_currency);
-}
-
 Status CheckNotification(const Camt054Notification& n) {
   Status st;
   if (!(st = CheckText("message_id", n.message_id, 35)).ok() ||
@@ -41,8 +35,12 @@ Status CheckNotification(const Camt054Notification& n) {
   return Status::Ok();
 }
 
+Money EntryAmount(const Camt054Notification& n) {
+  return Money{n.amount_minor, n.account_currency, n.currency_exponent};
+}
+
 // Ntfctn/Acct: the participant's position account, its owner and its servicer (the hub).
-void AddAccount(XmlTreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
+void AddAccount(XmlBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   xmlNode* acct = b.Element(ntfctn, "Acct");
   b.Text(b.Element(b.Element(acct, "Id"), "Othr"), "Id", n.account_id);
   b.Text(acct, "Ccy", n.account_currency);
@@ -51,7 +49,7 @@ void AddAccount(XmlTreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n
   b.Text(b.Element(b.Element(acct, "Svcr"), "FinInstnId"), "BICFI", n.account_servicer_bic);
 }
 
-void AddBankTransactionCode(XmlTreeBuilder& b, xmlNode* ntry, bool credit) {
+void AddBankTransactionCode(XmlBuilder& b, xmlNode* ntry, bool credit) {
   xmlNode* bk_tx_cd = b.Element(ntry, "BkTxCd");
   xmlNode* domn = b.Element(bk_tx_cd, "Domn");
   b.Text(domn, "Cd", "CAMT");
@@ -64,12 +62,12 @@ void AddBankTransactionCode(XmlTreeBuilder& b, xmlNode* ntry, bool credit) {
 }
 
 // Ntfctn/Ntry: the one booked entry, its codes and its transaction's references.
-void AddEntry(XmlTreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
+void AddEntry(XmlBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) {
   const char* cdt_dbt_ind = n.credit ? "CRDT" : "DBIT";
   const std::string booked_at = FormatIsoDateTime(n.booked_at_ns);
   xmlNode* ntry = b.Element(ntfctn, "Ntry");
   b.Text(ntry, "NtryRef", n.entry_reference);
-  AddAmount(b, ntry, n);
+  b.Amount(ntry, "Amt", EntryAmount(n));
   b.Text(ntry, "CdtDbtInd", cdt_dbt_ind);
   b.Text(b.Element(ntry, "Sts"), "Cd", "BOOK");
   b.Text(b.Element(ntry, "BookgDt"), "DtTm", booked_at);
@@ -78,7 +76,7 @@ void AddEntry(XmlTreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) 
   AddBankTransactionCode(b, ntry, n.credit);
   xmlNode* tx_dtls = b.Element(b.Element(ntry, "NtryDtls"), "TxDtls");
   b.Text(b.Element(tx_dtls, "Refs"), "EndToEndId", n.end_to_end_id);
-  AddAmount(b, tx_dtls, n);
+  b.Amount(tx_dtls, "Amt", EntryAmount(n));
   b.Text(tx_dtls, "CdtDbtInd", cdt_dbt_ind);
   if (!n.additional_info.empty()) b.Text(ntry, "AddtlNtryInf", n.additional_info);
 }
@@ -88,16 +86,9 @@ void AddEntry(XmlTreeBuilder& b, xmlNode* ntfctn, const Camt054Notification& n) 
 Status BuildCamt054(const Camt054Notification& n, std::string* xml) {
   Status st = CheckNotification(n);
   if (!st.ok()) return st;
-  XmlDocPtr doc;
-  xmlNode* root = nullptr;
-  xmlNs* ns = nullptr;
-  if (!(st = NewIsoDocument(kCamt054Namespace, &doc, &root, &ns)).ok()) {
-    return Status::Error("camt.054: " + st.message());
-  }
-
-  XmlTreeBuilder b(ns);
+  XmlBuilder b(kCamt054Namespace);
   const std::string created_at = FormatIsoDateTime(n.created_at_ns);
-  xmlNode* notification = b.Element(root, "BkToCstmrDbtCdtNtfctn");
+  xmlNode* notification = b.Element(b.root(), "BkToCstmrDbtCdtNtfctn");
   xmlNode* grp_hdr = b.Element(notification, "GrpHdr");
   b.Text(grp_hdr, "MsgId", n.message_id);
   b.Text(grp_hdr, "CreDtTm", created_at);
@@ -106,9 +97,7 @@ Status BuildCamt054(const Camt054Notification& n, std::string* xml) {
   b.Text(ntfctn, "CreDtTm", created_at);
   AddAccount(b, ntfctn, n);
   AddEntry(b, ntfctn, n);
-  if (b.failed()) return Status::Error("camt.054: out of memory");
-  st = SerializeXml(doc.get(), xml);
-  return st.ok() ? st : Status::Error("camt.054: " + st.message());
+  return b.Finish("camt.054", xml);
 }
 
 }  // namespace corridor::iso20022

@@ -125,6 +125,10 @@ std::string FormatIsoDateTime(uint64_t unix_ns) {
   return std::string(text, static_cast<size_t>(length));
 }
 
+std::string FormatIsoDate(uint64_t unix_ns) {
+  return FormatIsoDateTime(unix_ns).substr(0, 10);  // "YYYY-MM-DD" of the UTC date-time
+}
+
 Status CheckText(std::string_view field, std::string_view value, size_t max_chars) {
   if (value.empty()) return Status::Error(std::string(field) + ": empty");
   size_t chars = 0;
@@ -166,6 +170,46 @@ Status CheckCurrency(std::string_view field, std::string_view value) {
   for (char c : value) ok = ok && c >= 'A' && c <= 'Z';
   if (ok) return Status::Ok();
   return Status::Error(std::string(field) + ": not an ISO 4217 code (3 capitals)");
+}
+
+Status CheckCountry(std::string_view field, std::string_view value) {
+  bool ok = value.size() == 2;
+  for (char c : value) ok = ok && c >= 'A' && c <= 'Z';
+  if (ok) return Status::Ok();
+  return Status::Error(std::string(field) + ": not an ISO 3166 country code (2 capitals)");
+}
+
+bool IsUetr(std::string_view value) {
+  if (value.size() != 36) return false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  const char variant = value[19];
+  return value[14] == '4' && (variant == '8' || variant == '9' || variant == 'a' || variant == 'b');
+}
+
+Status CheckUetr(std::string_view field, std::string_view value) {
+  if (IsUetr(value)) return Status::Ok();
+  return Status::Error(std::string(field) + ": not a UETR (a lowercase UUID version 4)");
+}
+
+Status CheckMoney(std::string_view field, const Money& money) {
+  const std::string name(field);
+  if (money.amount_minor <= 0 || money.amount_minor > kMaxAmountMinor) {
+    return Status::Error(name + ".amount_minor: " + std::to_string(money.amount_minor) +
+                         " is not in 1.." + std::to_string(kMaxAmountMinor) +
+                         " (the XSD's 18 digits)");
+  }
+  if (money.currency_exponent > kMaxCurrencyExponent) {
+    return Status::Error(name + ".currency_exponent: " + std::to_string(money.currency_exponent) +
+                         " is over " + std::to_string(kMaxCurrencyExponent));
+  }
+  return CheckCurrency(name + ".currency", money.currency);
 }
 
 }  // namespace corridor::iso20022

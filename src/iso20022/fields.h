@@ -24,6 +24,9 @@ std::string FormatAmount(int64_t amount_minor, uint32_t currency_exponent);
 // ISODateTime (xs:dateTime) in UTC with milliseconds, truncated: "2026-12-01T04:30:00.123Z".
 std::string FormatIsoDateTime(uint64_t unix_ns);
 
+// ISODate (xs:date) of the UTC day that contains `unix_ns`: "2026-12-01".
+std::string FormatIsoDate(uint64_t unix_ns);
+
 // A text field of an ISO 20022 "MaxNText" type: 1 to `max_chars` characters (Unicode code
 // points, as the XSD counts them) of valid UTF-8, each a character XML 1.0 allows (no NUL or
 // other C0 control except tab, LF, CR). The error names `field`.
@@ -39,5 +42,27 @@ Status CheckBic(std::string_view field, std::string_view value);
 
 // An ISO 4217 alphabetic code (3 capitals); the error names `field`.
 Status CheckCurrency(std::string_view field, std::string_view value);
+
+// An ISO 3166 alpha-2 country code (2 capitals); the error names `field`.
+Status CheckCountry(std::string_view field, std::string_view value);
+
+// A UETR (SWIFT's unique end-to-end transaction reference) as the XSD's UUIDv4Identifier
+// spells it: a version 4 UUID in lowercase hex, 8-4-4-4-12, the version digit 4 and the
+// variant digit one of 8, 9, a, b ("eb6305c9-1f7f-49de-aed0-16487c27b42d").
+bool IsUetr(std::string_view value);
+
+// IsUetr as a Status; the error names `field`.
+Status CheckUetr(std::string_view field, std::string_view value);
+
+// An amount of money: what an ISO 20022 amount element (<IntrBkSttlmAmt Ccy="RUB">) carries.
+struct Money {
+  int64_t amount_minor = 0;        // 1..kMaxAmountMinor
+  std::string currency;            // ISO 4217 alpha: "RUB"
+  uint32_t currency_exponent = 0;  // 0..kMaxCurrencyExponent: the amount's fraction digits
+};
+
+// Checks the three parts of `money`; the error names `field` and the part
+// ("settlement_amount.amount_minor: 0 is not in 1..999999999999999999 (the XSD's 18 digits)").
+Status CheckMoney(std::string_view field, const Money& money);
 
 }  // namespace corridor::iso20022

@@ -135,42 +135,49 @@ XmlDocPtr ParseUntrustedXml(std::string_view xml, size_t max_depth, XmlErrorLog*
   return doc;
 }
 
-xmlNode* XmlTreeBuilder::Element(xmlNode* parent, const char* name) {
-  return Remember(parent ? xmlNewChild(parent, ns_, X(name), nullptr) : nullptr);
+XmlBuilder::XmlBuilder(const char* namespace_uri) {
+  InitXml();
+  doc_.reset(xmlNewDoc(X("1.0")));
+  if (doc_) root_ = xmlNewDocNode(doc_.get(), nullptr, X("Document"), nullptr);
+  if (root_) {
+    xmlDocSetRootElement(doc_.get(), root_);
+    ns_ = xmlNewNs(root_, X(namespace_uri), nullptr);
+  }
+  if (ns_) {
+    xmlSetNs(root_, ns_);
+  } else {
+    failed_ = true;
+    root_ = nullptr;  // every call below is then a no-op
+  }
 }
 
-xmlNode* XmlTreeBuilder::Text(xmlNode* parent, const char* name, const std::string& text) {
-  return Remember(parent ? xmlNewTextChild(parent, ns_, X(name), X(text.c_str())) : nullptr);
-}
-
-void XmlTreeBuilder::Attribute(xmlNode* node, const char* name, const std::string& value) {
-  if (!node || !xmlNewProp(node, X(name), X(value.c_str()))) failed_ = true;
-}
-
-xmlNode* XmlTreeBuilder::Remember(xmlNode* node) {
+xmlNode* XmlBuilder::Remember(xmlNode* node) {
   if (!node) failed_ = true;
   return node;
 }
 
-Status NewIsoDocument(const char* namespace_uri, XmlDocPtr* doc, xmlNode** root, xmlNs** ns) {
-  InitXml();
-  XmlDocPtr created(xmlNewDoc(X("1.0")));
-  if (!created) return Status::Error("out of memory");
-  *root = xmlNewDocNode(created.get(), nullptr, X("Document"), nullptr);
-  if (!*root) return Status::Error("out of memory");
-  xmlDocSetRootElement(created.get(), *root);
-  *ns = xmlNewNs(*root, X(namespace_uri), nullptr);
-  if (!*ns) return Status::Error("out of memory");
-  xmlSetNs(*root, *ns);
-  *doc = std::move(created);
-  return Status::Ok();
+xmlNode* XmlBuilder::Element(xmlNode* parent, const char* name) {
+  return Remember(parent ? xmlNewChild(parent, ns_, X(name), nullptr) : nullptr);
 }
 
-Status SerializeXml(xmlDoc* doc, std::string* xml) {
+// xmlNewTextChild escapes `text` (&, <, > and CR); it is never parsed as markup.
+xmlNode* XmlBuilder::Text(xmlNode* parent, const char* name, const std::string& text) {
+  return Remember(parent ? xmlNewTextChild(parent, ns_, X(name), X(text.c_str())) : nullptr);
+}
+
+xmlNode* XmlBuilder::Amount(xmlNode* parent, const char* name, const Money& money) {
+  xmlNode* amount = Text(parent, name, FormatAmount(money.amount_minor, money.currency_exponent));
+  if (amount && !xmlNewProp(amount, X("Ccy"), X(money.currency.c_str()))) failed_ = true;
+  return amount;
+}
+
+Status XmlBuilder::Finish(std::string_view message_name, std::string* xml) {
+  const std::string out_of_memory = std::string(message_name) + ": out of memory";
+  if (failed_) return Status::Error(out_of_memory);
   xmlChar* bytes = nullptr;
   int size = 0;
-  xmlDocDumpFormatMemoryEnc(doc, &bytes, &size, "UTF-8", /*format=*/1);
-  if (!bytes) return Status::Error("out of memory while serializing");
+  xmlDocDumpFormatMemoryEnc(doc_.get(), &bytes, &size, "UTF-8", /*format=*/1);
+  if (!bytes) return Status::Error(out_of_memory + " while serializing");
   xml->assign(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
   xmlFree(bytes);
   return Status::Ok();

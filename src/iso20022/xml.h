@@ -1,5 +1,5 @@
 // libxml2 plumbing the module shares: one-time initialisation, owning pointers, error capture,
-// the one parser of untrusted documents, and the tree builder of the messages the hub emits.
+// the one parser of untrusted documents, and the tree builders of the messages the hub emits.
 #pragma once
 
 #include <libxml/tree.h>
@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "iso20022/fields.h"
 
 namespace corridor::iso20022 {
 
@@ -79,30 +80,37 @@ XmlDocPtr ParseUntrustedXml(std::string_view xml, size_t max_depth, XmlErrorLog*
 
 // --- Building ---------------------------------------------------------------------------
 
-// Adds elements in one namespace. libxml2 returns null only when out of memory; the builder
-// then remembers the failure and every later call is a no-op (a null parent).
-class XmlTreeBuilder {
+// One document under construction: <Document xmlns="namespace"> and elements in that
+// namespace, added with libxml2's tree API (text is escaped by libxml2, never parsed as
+// markup). libxml2 returns null only when out of memory; the builder then remembers the
+// failure, every later call is a no-op (a null parent), and Finish reports it.
+// Thread: one builder per thread; separate builders may run on several threads at once.
+class XmlBuilder {
  public:
-  explicit XmlTreeBuilder(xmlNs* ns) : ns_(ns) {}
+  // `namespace_uri` must outlive the builder (the messages' namespaces are constants).
+  explicit XmlBuilder(const char* namespace_uri);
+  XmlBuilder(const XmlBuilder&) = delete;
+  XmlBuilder& operator=(const XmlBuilder&) = delete;
 
+  // <Document>, or null when out of memory.
+  xmlNode* root() const { return root_; }
   xmlNode* Element(xmlNode* parent, const char* name);
-  // xmlNewTextChild escapes `text` (&, <, > and CR); it is never parsed as markup.
   xmlNode* Text(xmlNode* parent, const char* name, const std::string& text);
-  // Sets an attribute (escaped likewise) on `node`.
-  void Attribute(xmlNode* node, const char* name, const std::string& value);
-  bool failed() const { return failed_; }
+  // <name Ccy="RUB">1500.00</name>; the caller has checked `money` (CheckMoney).
+  xmlNode* Amount(xmlNode* parent, const char* name, const Money& money);
+
+  // Serializes the document into *xml (UTF-8 with an XML declaration, indented by two
+  // spaces). Out of memory, at any step, is an error naming `message_name` ("pacs.008"),
+  // and *xml is left unchanged.
+  Status Finish(std::string_view message_name, std::string* xml);
 
  private:
   xmlNode* Remember(xmlNode* node);
-  xmlNs* ns_;
+
+  XmlDocPtr doc_;
+  xmlNode* root_ = nullptr;
+  xmlNs* ns_ = nullptr;
   bool failed_ = false;
 };
-
-// A new document whose root is <Document xmlns="namespace_uri">; *root and *ns are owned by
-// *doc. Errors only when out of memory.
-Status NewIsoDocument(const char* namespace_uri, XmlDocPtr* doc, xmlNode** root, xmlNs** ns);
-
-// `doc` as UTF-8 with an XML declaration, indented, into *xml.
-Status SerializeXml(xmlDoc* doc, std::string* xml);
 
 }  // namespace corridor::iso20022

@@ -1,0 +1,148 @@
+#include "iso20022/pacs002.h"
+
+#include <algorithm>
+#include <array>
+
+#include "iso20022/xml.h"
+
+namespace corridor::iso20022 {
+namespace {
+
+// ExternalStatusReason1Code, generated from ../shared/iso20022/codes/
+// external_status_reason_code.json (its "codes" keys, sorted):
+//   python3 -c 'import json; print(", ".join(f"\"{c}\"" for c in sorted(json.load(open(
+//   "external_status_reason_code.json"))["codes"])))'
+// Pacs002Test.KnownStatusReasonsAreExactlyTheCodesOfTheJson checks it against the file.
+constexpr std::array kStatusReasons = std::to_array<std::string_view>(
+    {"AB01", "AB02", "AB03", "AB04", "AB05", "AB06", "AB07", "AB08", "AB09", "AB10", "AB11", "AB12",
+     "AB13", "AB15", "AB21", "AB26", "AC01", "AC02", "AC03", "AC04", "AC05", "AC06", "AC07", "AC08",
+     "AC09", "AC10", "AC11", "AC12", "AC13", "AC14", "AC15", "AC16", "AEXR", "AG01", "AG02", "AG03",
+     "AG04", "AG05", "AG06", "AG07", "AG08", "AG09", "AG10", "AG11", "AG12", "AG13", "AGNT", "ALAC",
+     "AM01", "AM02", "AM03", "AM04", "AM05", "AM06", "AM07", "AM09", "AM10", "AM11", "AM12", "AM13",
+     "AM14", "AM15", "AM16", "AM17", "AM18", "AM19", "AM20", "AM21", "AM22", "AM23", "AMSE", "APAR",
+     "ARFR", "ARJR", "ATNS", "BDAY", "BE01", "BE04", "BE05", "BE06", "BE07", "BE08", "BE09", "BE10",
+     "BE11", "BE12", "BE13", "BE14", "BE15", "BE16", "BE17", "BE18", "BE19", "BE20", "BE21", "BE22",
+     "BE23", "CERI", "CH03", "CH04", "CH07", "CH09", "CH10", "CH11", "CH12", "CH13", "CH14", "CH15",
+     "CH16", "CH17", "CH19", "CH20", "CH21", "CH22", "CHCO", "CHQC", "CHRG", "CN01", "CNNS", "CNOR",
+     "CURR", "CUST", "DC02", "DNOR", "DS01", "DS02", "DS03", "DS04", "DS05", "DS06", "DS07", "DS08",
+     "DS09", "DS0A", "DS0B", "DS0C", "DS0D", "DS0E", "DS0F", "DS0G", "DS0H", "DS0K", "DS10", "DS11",
+     "DS12", "DS13", "DS14", "DS15", "DS16", "DS17", "DS18", "DS19", "DS20", "DS21", "DS22", "DS23",
+     "DS24", "DS25", "DS26", "DS27", "DS28", "DT01", "DT02", "DT03", "DT04", "DT05", "DT06", "DU01",
+     "DU02", "DU03", "DU04", "DU05", "DUPL", "ED01", "ED03", "ED05", "ED06", "EDNA", "EDTL", "EDTR",
+     "EOL1", "ERIN", "FF01", "FF02", "FF03", "FF04", "FF05", "FF06", "FF07", "FF08", "FF09", "FF10",
+     "FF11", "FF12", "FF13", "FOCR", "FR01", "FRAD", "G000", "G001", "G002", "G003", "G004", "G005",
+     "G006", "ID01", "IEDT", "INAR", "INDT", "IPNS", "IRNR", "ISWS", "MD01", "MD02", "MD05", "MD06",
+     "MD07", "MINF", "MS02", "MS03", "NARR", "NERI", "NOAR", "NOAS", "NOCM", "NOFR", "NOPG", "NRCH",
+     "OSNS", "PINS", "RC01", "RC02", "RC03", "RC04", "RC05", "RC06", "RC07", "RC08", "RC09", "RC10",
+     "RC11", "RC12", "RC13", "RC15", "RC16", "RCON", "RECI", "REPR", "RF01", "RQNR", "RR01", "RR02",
+     "RR03", "RR04", "RR05", "RR06", "RR07", "RR08", "RR09", "RR10", "RR11", "RR12", "RTNS", "RUTA",
+     "S000", "S001", "S002", "S003", "S004", "SBRN", "SL01", "SL02", "SL03", "SL11", "SL12", "SL13",
+     "SL14", "SL15", "SL16", "SL17", "SL18", "SNRD", "SPII", "TA01", "TD01", "TD02", "TD03", "TK01",
+     "TK02", "TK03", "TK09", "TKCM", "TKSG", "TKSP", "TKVE", "TKXP", "TM01", "TS01", "TS04", "UCRD",
+     "UPAY"});
+static_assert(std::ranges::is_sorted(kStatusReasons));
+
+Status CheckOptionalText(std::string_view field, const std::string& value, size_t max_chars) {
+  return value.empty() ? Status::Ok() : CheckText(field, value, max_chars);
+}
+
+Status CheckStatusAndReason(const Pacs002& in) {
+  const bool rejected = in.status == TransactionStatus::kRejected;
+  const std::string status = TransactionStatusCode(in.status);
+  if (rejected && in.reason_code.empty()) return Status::Error("reason_code: required with RJCT");
+  if (!rejected && !in.reason_code.empty()) {
+    return Status::Error("reason_code: only with RJCT, not with " + status);
+  }
+  if (rejected && !IsKnownStatusReason(in.reason_code)) {
+    return Status::Error("reason_code: " + in.reason_code +
+                         " is not an ISO external status reason code");
+  }
+  if (in.settlement_amount && in.status != TransactionStatus::kAcceptedSettled) {
+    return Status::Error("settlement_amount: only with ACSC, not with " + status);
+  }
+  return in.settlement_amount ? CheckMoney("settlement_amount", *in.settlement_amount)
+                              : Status::Ok();
+}
+
+Status CheckPacs002(const Pacs002& in) {
+  Status st;
+  if (!(st = CheckText("message_id", in.message_id, 35)).ok() ||
+      !(st = CheckBic("instructing_agent_bic", in.instructing_agent_bic)).ok() ||
+      !(st = CheckBic("instructed_agent_bic", in.instructed_agent_bic)).ok() ||
+      !(st = CheckText("original_message_id", in.original_message_id, 35)).ok() ||
+      !(st = CheckText("original_message_name_id", in.original_message_name_id, 35)).ok() ||
+      !(st = CheckOptionalText("original_instruction_id", in.original_instruction_id, 35)).ok() ||
+      !(st = CheckText("original_end_to_end_id", in.original_end_to_end_id, 35)).ok() ||
+      !(st = CheckUetr("original_uetr", in.original_uetr)).ok() ||
+      !(st = CheckOptionalText("additional_info", in.additional_info, 105)).ok()) {
+    return st;
+  }
+  return CheckStatusAndReason(in);
+}
+
+void AddAgent(XmlBuilder& b, xmlNode* parent, const char* name, const std::string& bic) {
+  b.Text(b.Element(b.Element(parent, name), "FinInstnId"), "BICFI", bic);
+}
+
+// TxInfAndSts: the one transaction, its status, the reason and what was settled.
+void AddTransaction(XmlBuilder& b, xmlNode* report, const Pacs002& in) {
+  xmlNode* tx = b.Element(report, "TxInfAndSts");
+  if (!in.original_instruction_id.empty()) {
+    b.Text(tx, "OrgnlInstrId", in.original_instruction_id);
+  }
+  b.Text(tx, "OrgnlEndToEndId", in.original_end_to_end_id);
+  b.Text(tx, "OrgnlUETR", in.original_uetr);
+  b.Text(tx, "TxSts", TransactionStatusCode(in.status));
+  if (!in.reason_code.empty() || !in.additional_info.empty()) {
+    xmlNode* reason = b.Element(tx, "StsRsnInf");
+    if (!in.reason_code.empty()) b.Text(b.Element(reason, "Rsn"), "Cd", in.reason_code);
+    if (!in.additional_info.empty()) b.Text(reason, "AddtlInf", in.additional_info);
+  }
+  if (in.accepted_at_ns != 0) b.Text(tx, "AccptncDtTm", FormatIsoDateTime(in.accepted_at_ns));
+  if (in.settlement_amount) {
+    b.Amount(b.Element(tx, "OrgnlTxRef"), "IntrBkSttlmAmt", *in.settlement_amount);
+  }
+}
+
+}  // namespace
+
+const char* TransactionStatusCode(TransactionStatus status) {
+  switch (status) {
+    case TransactionStatus::kAcceptedTechnical:
+      return "ACTC";
+    case TransactionStatus::kAcceptedProcessing:
+      return "ACSP";
+    case TransactionStatus::kAcceptedSettled:
+      return "ACSC";
+    case TransactionStatus::kRejected:
+      return "RJCT";
+    case TransactionStatus::kPending:
+      return "PDNG";
+  }
+  return "RJCT";  // unreachable: every enumerator is handled above
+}
+
+bool IsKnownStatusReason(std::string_view code) {
+  return std::ranges::binary_search(kStatusReasons, code);
+}
+
+std::span<const std::string_view> KnownStatusReasons() { return kStatusReasons; }
+
+Status BuildPacs002(const Pacs002& in, std::string* xml) {
+  Status st = CheckPacs002(in);
+  if (!st.ok()) return st;
+  XmlBuilder b(kPacs002Namespace);
+  xmlNode* report = b.Element(b.root(), "FIToFIPmtStsRpt");
+  xmlNode* grp_hdr = b.Element(report, "GrpHdr");
+  b.Text(grp_hdr, "MsgId", in.message_id);
+  b.Text(grp_hdr, "CreDtTm", FormatIsoDateTime(in.created_at_ns));
+  AddAgent(b, grp_hdr, "InstgAgt", in.instructing_agent_bic);
+  AddAgent(b, grp_hdr, "InstdAgt", in.instructed_agent_bic);
+  xmlNode* group = b.Element(report, "OrgnlGrpInfAndSts");
+  b.Text(group, "OrgnlMsgId", in.original_message_id);
+  b.Text(group, "OrgnlMsgNmId", in.original_message_name_id);
+  AddTransaction(b, report, in);
+  return b.Finish("pacs.002", xml);
+}
+
+}  // namespace corridor::iso20022

@@ -1,0 +1,67 @@
+// pacs.002.001.10 (FIToFIPaymentStatusReport) for one transaction: how the hub tells a bank
+// where its payment stands (accepted, settled, rejected with a reason), and how a bank (or the
+// bank simulator) answers a pacs.008 the hub forwarded. Domain values in, a UTF-8 XML document
+// out, built with libxml2's tree API. Pure functions: any thread may call them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "iso20022/fields.h"
+
+namespace corridor::iso20022 {
+
+// The XSD's target namespace, on <Document>.
+inline constexpr char kPacs002Namespace[] = "urn:iso:std:iso:20022:tech:xsd:pacs.002.001.10";
+
+// TxInfAndSts/TxSts: the ExternalPaymentTransactionStatus1Code values the hub uses.
+enum class TransactionStatus {
+  kAcceptedTechnical,   // ACTC: the payer's bank's pacs.008 passed the checks and is queued
+  kAcceptedProcessing,  // ACSP: the payee's bank accepts the forwarded payment
+  kAcceptedSettled,     // ACSC: settled at the hub (final)
+  kRejected,            // RJCT: refused, with a reason code (final)
+  kPending,             // PDNG: still in progress (the answer to a status request)
+};
+
+// The code as ISO spells it: "ACTC", "ACSP", "ACSC", "RJCT", "PDNG".
+const char* TransactionStatusCode(TransactionStatus status);
+
+// Whether `code` is in ISO's ExternalStatusReason1Code list (AM04, AB05, RC07, NARR, ...), as
+// published in ../shared/iso20022/codes/external_status_reason_code.json. The table is
+// compiled in (generated from that file; the tests check it still matches).
+bool IsKnownStatusReason(std::string_view code);
+
+// The compiled-in table IsKnownStatusReason searches, sorted.
+std::span<const std::string_view> KnownStatusReasons();
+
+// One transaction's status. Limits are in characters (Unicode code points), as the XSD
+// counts them; an empty optional text leaves its element out.
+struct Pacs002 {
+  std::string message_id;             // GrpHdr/MsgId, 1..35, stable across retries
+  uint64_t created_at_ns = 0;         // GrpHdr/CreDtTm (ns since the Unix epoch, UTC)
+  std::string instructing_agent_bic;  // GrpHdr/InstgAgt/FinInstnId/BICFI: the sender (the hub,
+                                      // or a bank answering the hub)
+  std::string instructed_agent_bic;   // GrpHdr/InstdAgt/FinInstnId/BICFI: the receiver
+  std::string original_message_id;    // OrgnlGrpInfAndSts/OrgnlMsgId, 1..35
+  std::string original_message_name_id = "pacs.008.001.08";  // OrgnlMsgNmId, 1..35
+  std::string original_instruction_id;  // TxInfAndSts/OrgnlInstrId, 0..35 (the quote id)
+  std::string original_end_to_end_id;   // TxInfAndSts/OrgnlEndToEndId, 1..35
+  std::string original_uetr;            // TxInfAndSts/OrgnlUETR: IsUetr
+  TransactionStatus status = TransactionStatus::kAcceptedTechnical;  // TxSts
+  std::string reason_code;      // StsRsnInf/Rsn/Cd: required with RJCT and refused with any other
+                                // status; IsKnownStatusReason
+  std::string additional_info;  // StsRsnInf/AddtlInf, 0..105 ("position SABRRUMM short")
+  uint64_t accepted_at_ns = 0;  // AccptncDtTm; 0 leaves it out
+  std::optional<Money> settlement_amount;  // OrgnlTxRef/IntrBkSttlmAmt: with ACSC only
+};
+
+// Builds the document into *xml (UTF-8 with an XML declaration, indented). Returns an error
+// naming the first field that breaks its rule above ("reason_code: required with RJCT") and
+// leaves *xml unchanged then. Never throws.
+Status BuildPacs002(const Pacs002& in, std::string* xml);
+
+}  // namespace corridor::iso20022
