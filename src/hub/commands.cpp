@@ -183,8 +183,42 @@ void Get(WireReader& r, DeleteAlias* c) {
   c->alias = r.Str(kStringMax);
 }
 
+void Put(WireWriter& w, const SubmitPayment& c) {
+  for (const std::string* f : {&c.debtor_agent, &c.message_id, &c.uetr, &c.end_to_end_id,
+                               &c.creditor_agent, &c.creditor_account, &c.creditor_alias}) {
+    w.Str(*f);
+  }
+  Put(w, c.amount);
+  w.Str(c.quote_id);
+  w.U32(c.answer_within_seconds);
+  w.U64(c.fingerprint);
+}
+void Get(WireReader& r, SubmitPayment* c) {
+  for (std::string* f : {&c->debtor_agent, &c->message_id, &c->uetr, &c->end_to_end_id,
+                         &c->creditor_agent, &c->creditor_account, &c->creditor_alias}) {
+    *f = r.Str(kStringMax);
+  }
+  c->amount = GetMoney(r);
+  c->quote_id = r.Str(kStringMax);
+  c->answer_within_seconds = r.U32();
+  c->fingerprint = r.U64();
+}
+
+void Put(WireWriter& w, const PayeeAnswer& c) {
+  w.Str(c.creditor_agent);
+  w.Str(c.uetr);
+  w.Bool(c.accept);
+  w.Str(c.reason);
+}
+void Get(WireReader& r, PayeeAnswer* c) {
+  c->creditor_agent = r.Str(kStringMax);
+  c->uetr = r.Str(kStringMax);
+  c->accept = r.Bool();
+  c->reason = r.Str(kStringMax);
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 11);
+static_assert(std::variant_size_v<Command> == 13);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -261,6 +295,8 @@ const char* KindName(CommandKind kind) {
     case CommandKind::acknowledge_messages: return "acknowledge_messages";
     case CommandKind::register_alias: return "register_alias";
     case CommandKind::delete_alias: return "delete_alias";
+    case CommandKind::submit_payment: return "submit_payment";
+    case CommandKind::payee_answer: return "payee_answer";
   }
   return "unknown";
 }

@@ -34,6 +34,8 @@ enum class CommandKind : uint16_t {
   acknowledge_messages = 9,
   register_alias = 10,
   delete_alias = 11,
+  submit_payment = 12,
+  payee_answer = 13,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -162,9 +164,33 @@ struct DeleteAlias {
   std::string alias;
 };
 
+// --- payments (instant credit transfers, DESIGN.md flow 3): a pacs.008 as domain values, and
+// the payee bank's answer (a pacs.002).
+struct SubmitPayment {
+  std::string debtor_agent;  // the payer's bank: the caller
+  std::string message_id;    // GrpHdr/MsgId
+  std::string uetr;
+  std::string end_to_end_id;
+  std::string creditor_agent;  // CdtrAgt BIC
+  std::string creditor_account;
+  std::string creditor_alias;  // the phone number, when the payment names one
+  Money amount;                // IntrBkSttlmAmt, in the payer's currency
+  std::string quote_id;        // InstrId: a live quote of the caller's, for cross-currency
+  uint32_t answer_within_seconds = 10;  // the payee bank's deadline (configuration)
+  uint64_t fingerprint = 0;  // of the parsed message: the same again gets the same answer
+  bool operator==(const SubmitPayment&) const = default;
+};
+struct PayeeAnswer {
+  std::string creditor_agent;  // the payee's bank: the caller
+  std::string uetr;
+  bool accept = false;
+  std::string reason;  // with a rejection: its ISO 20022 reason code
+};
+
 using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap,
                              RotateToken, SetSuspended, PublishRates, RequestQuote,
-                             AcknowledgeMessages, RegisterAlias, DeleteAlias>;
+                             AcknowledgeMessages, RegisterAlias, DeleteAlias, SubmitPayment,
+                             PayeeAnswer>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

@@ -153,10 +153,10 @@ bool Settings::Load(WireReader& r) {
 Hub::Hub(const ledger::StateMachine::Options& options) : ledger_(options) {}
 
 std::vector<Module*> Hub::modules() {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_};
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_};
 }
 std::vector<const Module*> Hub::modules() const {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_};
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_};
 }
 
 Status Hub::CheckCommand(std::span<const std::byte> body) {
@@ -202,6 +202,10 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           std::vector<std::string> currencies;
           for (const participants::Position& pos : p->positions) currencies.push_back(pos.currency);
           return directory_.Register(c, currencies, timestamp);
+        } else if constexpr (std::is_same_v<T, SubmitPayment>) {
+          return SubmitPaymentCommand(c, *settings, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, PayeeAnswer>) {
+          return AnswerPayment(c, ops, timestamp);
         } else if constexpr (std::is_same_v<T, DeleteAlias>) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
@@ -250,6 +254,160 @@ void Hub::NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_
   m.credit = c.deposit;
   m.reference = c.client_id;
   outbox_.Add(std::move(m), timestamp);
+}
+
+// --- Payments
+
+namespace {
+
+constexpr uint64_t kNsPerSecond = 1'000'000'000;
+
+Outcome PaymentOutcome(Code code, const payments::Payment& p, std::string message = "") {
+  Outcome out = Done(code);
+  out.message = std::move(message);
+  out.payment_status = payments::IsoStatus(p.status);
+  out.reason = p.reason;
+  return out;
+}
+
+}  // namespace
+
+// The rules a submission must pass, against the other modules' state; fills in the amounts,
+// provider and rate. Returns the ISO 20022 reason of the first rule broken, "" when none.
+std::string Hub::CheckPayment(const SubmitPayment& c, const Configure& s, uint64_t timestamp,
+                              payments::Payment* p) const {
+  const participants::Participant* payer = participants_.Find(c.debtor_agent);
+  if (payer == nullptr || payer->suspended) return "AG10";
+  const participants::Participant* payee = participants_.FindInstitution(c.creditor_agent);
+  if (payee == nullptr) return "RC07";
+  if (payee->suspended) return "AG11";
+  if (!c.creditor_alias.empty()) {
+    const directory::Entry* e = directory_.Find(c.creditor_alias);
+    if (e == nullptr || e->owner != payee->id() || e->account != c.creditor_account) {
+      return "RC07";
+    }
+  }
+  const DomainSettings* from = s.DomainNamed(payer->registration.domain);
+  const DomainSettings* to = s.DomainNamed(payee->registration.domain);
+  if (c.amount.currency != from->currency) return "AM03";
+  if (c.amount.minor <= 0) return "AM12";
+  p->send = c.amount;
+  p->fee = Money{from->currency, 0};
+  p->receive = c.amount;
+  if (to->currency != from->currency) {
+    const Quote* q = fx_.FindQuote(c.quote_id);
+    if (q == nullptr || q->participant != payer->id() || q->used || timestamp >= q->expires_at_ns) {
+      return "TM01";
+    }
+    if (q->send != c.amount || q->receive.currency != to->currency) return "AM09";
+    const participants::Participant* provider = participants_.Find(q->provider);
+    if (provider == nullptr || provider->suspended) return "AM04";
+    p->fx_provider = q->provider;
+    p->rate_e8 = q->rate_e8;
+    p->fee = q->fee;
+    p->receive = q->receive;
+  }
+  if (p->send.minor > from->max_payment_minor || p->receive.minor > to->max_payment_minor) {
+    return "AM02";
+  }
+  return "";
+}
+
+// The reservation: pending legs that expire at or after the payment's deadline. Short of room
+// on any position: AM04, and no leg is left.
+std::string Hub::ReservePayment(const SubmitPayment& c, LedgerOps& ops,
+                                payments::Payment* p) const {
+  const participants::Participant* payee = participants_.FindInstitution(c.creditor_agent);
+  const uint32_t timeout = c.answer_within_seconds;
+  p->deadline_ns = ops.next_timestamp() + uint64_t{timeout} * kNsPerSecond;
+  const ledger::StateMachine::Savepoint mark = ops.Mark();
+  const uint32_t src = settings_.get()->DomainOfCurrency(p->send.currency)->ledger;
+  const uint32_t dst = settings_.get()->DomainOfCurrency(p->receive.currency)->ledger;
+  const u128 payer_src = PositionId(c.debtor_agent, src);
+  const u128 payee_dst = PositionId(payee->id(), dst);
+  struct Leg {
+    TransferKind kind;
+    u128 debit, credit;
+    int64_t amount;
+    uint32_t ledger;
+  };
+  std::vector<Leg> legs;
+  if (p->fx_provider.empty()) {
+    legs.push_back({TransferKind::payment_leg, payer_src, payee_dst, p->send.minor, src});
+  } else {
+    legs.push_back({TransferKind::payment_leg, payer_src, PositionId(p->fx_provider, src),
+                    p->send.minor - p->fee.minor, src});
+    if (p->fee.minor > 0) {
+      legs.push_back({TransferKind::payment_fee, payer_src,
+                      FeeAccountId(settings_.get()->hub_bic, src), p->fee.minor, src});
+    }
+    legs.push_back({TransferKind::payment_leg, PositionId(p->fx_provider, dst), payee_dst,
+                    p->receive.minor, dst});
+  }
+  for (const Leg& leg : legs) {
+    u128 id = 0;
+    if (ops.Reserve(leg.kind, leg.debit, leg.credit, leg.amount, leg.ledger, timeout, &id) !=
+        ledger::CreateTransferResult::ok) {
+      ops.Undo(mark);
+      p->legs.clear();
+      return "AM04";
+    }
+    p->legs.push_back(id);
+  }
+  ops.Keep(mark);
+  return "";
+}
+
+Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, LedgerOps& ops,
+                                  uint64_t timestamp) {
+  if (const payments::Payment* known = payments_.FindRepeat(c)) {
+    if (known->request == c) return PaymentOutcome(Code::exists, *known);
+    Outcome out = Done(Code::ok);  // Answered, not stored: the first one stands.
+    out.payment_status = "RJCT";
+    out.reason = "AM05";
+    out.message = "the UETR or MsgId is known with other content";
+    return out;
+  }
+  payments::Payment p;
+  p.request = c;
+  std::string reason = CheckPayment(c, s, timestamp, &p);
+  if (reason.empty()) reason = ReservePayment(c, ops, &p);
+  if (reason.empty()) {
+    if (!p.fx_provider.empty()) {
+      const Outcome used = fx_.UseQuote(c.quote_id, c.debtor_agent, timestamp);
+      CORRIDOR_CHECK(used.code == Code::ok);  // CheckPayment found it live and the caller's.
+    }
+    p.status = payments::Status::accepted;
+    p.accepted_at_ns = timestamp;
+  } else {
+    p.status = payments::Status::rejected;
+    p.reason = reason;
+    p.final_at_ns = timestamp;
+    p.deadline_ns = 0;
+  }
+  Outcome out = PaymentOutcome(Code::created, p);
+  payments_.Record(std::move(p));
+  return out;
+}
+
+Outcome Hub::AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timestamp) {
+  payments::Payment* p = payments_.FindMutable(c.uetr);
+  const participants::Participant* payee = participants_.FindInstitution(c.creditor_agent);
+  if (p == nullptr || payee == nullptr ||
+      participants_.FindInstitution(p->request.creditor_agent) != payee) {
+    return Fail(Code::not_found, "no payment " + c.uetr + " to " + c.creditor_agent);
+  }
+  if (p->status != payments::Status::accepted) {
+    return PaymentOutcome(Code::conflict, *p, "the payment is final already");
+  }
+  for (const u128 leg : p->legs) {
+    // The deadline fires before any leg expires: every leg is still pending here.
+    const auto r = ops.Resolve(TransferKind::payment_resolve, leg, c.accept);
+    CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);
+  }
+  payments_.Finish(*p, c.accept ? payments::Status::settled : payments::Status::rejected,
+                   c.accept ? "" : c.reason, timestamp);
+  return PaymentOutcome(Code::ok, *p);
 }
 
 void Hub::Tick(uint64_t timestamp) {

@@ -27,6 +27,7 @@
 #include "ledger/state_machine.h"
 #include "outbox/outbox.h"
 #include "participants/participants.h"
+#include "payments/payments.h"
 
 namespace corridor::hub {
 
@@ -74,6 +75,7 @@ class Hub {
   const fx::Fx& fx() const { return fx_; }
   const outbox::Outbox& outbox() const { return outbox_; }
   const directory::Directory& directory() const { return directory_; }
+  const payments::Payments& payments() const { return payments_; }
 
   // Applies a command's journal body at its timestamp (the last of the kCommandLedgerEventsMax
   // the sequencer reserved for it). A body that does not decode was refused before it was
@@ -108,6 +110,12 @@ class Hub {
   void TickModules(uint64_t timestamp);
   void RefreshDeadline();
   void NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_t timestamp);
+  Outcome SubmitPaymentCommand(const SubmitPayment& c, const Configure& settings, LedgerOps& ops,
+                               uint64_t timestamp);
+  std::string CheckPayment(const SubmitPayment& c, const Configure& settings, uint64_t timestamp,
+                           payments::Payment* p) const;
+  std::string ReservePayment(const SubmitPayment& c, LedgerOps& ops, payments::Payment* p) const;
+  Outcome AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timestamp);
   std::vector<Module*> modules();
   std::vector<const Module*> modules() const;
 
@@ -117,6 +125,7 @@ class Hub {
   fx::Fx fx_;
   outbox::Outbox outbox_;
   directory::Directory directory_;
+  payments::Payments payments_;
   uint64_t modules_deadline_ = UINT64_MAX;
   uint64_t last_timestamp_ = 0;
 };

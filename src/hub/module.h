@@ -92,6 +92,13 @@ class LedgerOps {
                                        u128* id);
   // Posts the whole of a pending transfer, or voids it.
   ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
+  // A savepoint inside the command's: a module that must undo part of its ledger work and
+  // still succeed (a payment refused for want of room is stored as refused).
+  ledger::StateMachine::Savepoint Mark() { return ledger_.OpenSavepoint(last_); }
+  void Undo(ledger::StateMachine::Savepoint mark) { ledger_.RollbackTo(mark); }
+  void Keep(ledger::StateMachine::Savepoint mark) { ledger_.Release(mark); }
+  // The timestamp the next ledger event gets.
+  uint64_t next_timestamp() const { return next_; }
 
  private:
   uint64_t Take();

@@ -70,6 +70,15 @@ const Participant* Participants::Find(std::string_view id) const {
   return it == participants_.end() ? nullptr : &it->second;
 }
 
+const Participant* Participants::FindInstitution(std::string_view bic) const {
+  if (const Participant* p = Find(bic)) return p;
+  if (bic.size() != 8 && bic.size() != 11) return nullptr;
+  for (const auto& [id, p] : participants_) {
+    if (hub::PackBic(id) == hub::PackBic(bic)) return &p;
+  }
+  return nullptr;
+}
+
 Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configure& settings,
                              hub::LedgerOps& ledger) {
   if (const Participant* existing = Find(c.id)) {

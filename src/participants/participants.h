@@ -86,6 +86,8 @@ class Participants : public hub::Module {
   hub::Outcome SetSuspended(const hub::SetSuspended& c);
 
   const Participant* Find(std::string_view id) const;
+  // The same, with a trailing "XXX" ignored (SABRRUMM is SABRRUMMXXX).
+  const Participant* FindInstitution(std::string_view bic) const;
   const std::map<std::string, Participant, std::less<>>& all() const { return participants_; }
   // Figures of one position from the ledger's balances.
   static PositionFigures Figures(const Position& position, u128 position_id,

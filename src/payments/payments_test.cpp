@@ -1,0 +1,199 @@
+// Payments in the hub state machine: reservations on the positions, posting on acceptance,
+// voiding on rejection, expiry at the deadline, duplicates, and each rule's reason code.
+#include "payments/payments.h"
+
+#include <gtest/gtest.h>
+
+#include "hub/hub.h"
+#include "hub/testing.h"
+
+namespace corridor::hub {
+namespace {
+
+using testing::Bank;
+using testing::Driver;
+using testing::kSecond;
+
+constexpr uint32_t kRub = 643;
+constexpr uint32_t kByn = 933;
+
+participants::PositionFigures FiguresOf(const Hub& hub, const std::string& id,
+                                        const std::string& currency) {
+  const participants::Participant* p = hub.participants().Find(id);
+  const participants::Position* pos = p->FindPosition(currency);
+  return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
+}
+
+// RU: SABRRUMM and ALFARUMM; BY: BPSBBY2X; FX provider FXPRBY2X; all funded.
+void BuildCorridor(Driver& d) {
+  ASSERT_EQ(d.Run(testing::RuBy()).code, Code::ok);
+  d.Run(Bank("SABRRUMM", "RU"));
+  d.Run(Bank("ALFARUMM", "RU"));
+  d.Run(Bank("BPSBBY2X", "BY"));
+  d.Run(Bank("FXPRBY2X", "BY", kRoleFx));
+  d.Run(Liquidity{"SABRRUMM", "l1", {"RUB", 100'000'00}, true});
+  d.Run(Liquidity{"BPSBBY2X", "l2", {"BYN", 10'000'00}, true});
+  d.Run(Liquidity{"FXPRBY2X", "l3", {"RUB", 1'000'000'00}, true});
+  d.Run(PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}});
+}
+
+SubmitPayment Payment(std::string uetr, std::string from, std::string to, Money amount,
+                      std::string quote = "") {
+  SubmitPayment c;
+  c.debtor_agent = std::move(from);
+  c.message_id = "MSG-" + uetr;
+  c.uetr = std::move(uetr);
+  c.end_to_end_id = "E2E";
+  c.creditor_agent = std::move(to);
+  c.creditor_account = "40817810000000000001";
+  c.amount = std::move(amount);
+  c.quote_id = std::move(quote);
+  c.answer_within_seconds = 10;
+  c.fingerprint = 42;
+  return c;
+}
+
+TEST(PaymentsTest, ASameCurrencyPaymentIsReservedThenPostedOnAcceptance) {
+  Driver d;
+  BuildCorridor(d);
+  const Outcome out = d.Run(Payment("u1", "SABRRUMM", "ALFARUMM", {"RUB", 1'500'00}));
+  ASSERT_EQ(out.code, Code::created);
+  EXPECT_EQ(out.payment_status, "ACTC");
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 1'500'00);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").available_minor, 98'500'00);
+  const Outcome answer = d.Run(PayeeAnswer{"ALFARUMMXXX", "u1", true, ""});
+  EXPECT_EQ(answer.code, Code::ok);
+  EXPECT_EQ(answer.payment_status, "ACSC");
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").sent_minor, 1'500'00);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 0);
+  EXPECT_EQ(FiguresOf(d.hub, "ALFARUMM", "RUB").received_minor, 1'500'00);
+  EXPECT_EQ(d.hub.payments().Find("u1")->status, payments::Status::settled);
+  // A second answer changes nothing.
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", "u1", false, "AC04"}).code, Code::conflict);
+  EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
+}
+
+TEST(PaymentsTest, ACrossCurrencyPaymentMovesThroughTheFxProviderAndTheFee) {
+  Driver d;
+  BuildCorridor(d);
+  const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  ASSERT_EQ(q.code, Code::created);
+  const Quote quote = *q.quote;  // 100.00 BYN, fee 0.55, 2729.85 RUB (99.45 x 27.45)
+  const Outcome out =
+      d.Run(Payment("u2", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id));
+  ASSERT_EQ(out.payment_status, "ACTC") << out.reason;
+  EXPECT_EQ(d.hub.payments().Find("u2")->legs.size(), 3u);
+  EXPECT_TRUE(d.hub.fx().FindQuote(quote.id)->used);
+  EXPECT_EQ(d.Run(PayeeAnswer{"SABRRUMM", "u2", true, ""}).payment_status, "ACSC");
+  EXPECT_EQ(FiguresOf(d.hub, "BPSBBY2X", "BYN").sent_minor, 100'00);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").received_minor, quote.receive.minor);
+  EXPECT_EQ(FiguresOf(d.hub, "FXPRBY2X", "BYN").received_minor, 100'00 - quote.fee.minor);
+  EXPECT_EQ(FiguresOf(d.hub, "FXPRBY2X", "RUB").sent_minor, quote.receive.minor);
+  const ledger::Account* fee = d.hub.ledger().LookupAccount(FeeAccountId("CRDRRUMMXXX", kByn));
+  EXPECT_EQ(fee->credits_posted, static_cast<u128>(quote.fee.minor));
+  // The quote cannot be used again.
+  EXPECT_EQ(d.Run(Payment("u3", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id)).reason,
+            "TM01");
+  EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
+}
+
+TEST(PaymentsTest, ARejectionOrTheDeadlineReleasesEveryLeg) {
+  Driver d;
+  BuildCorridor(d);
+  d.Run(Payment("r1", "SABRRUMM", "ALFARUMM", {"RUB", 10'00}));
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", "r1", false, "AC04"}).payment_status, "RJCT");
+  EXPECT_EQ(d.hub.payments().Find("r1")->reason, "AC04");
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 0);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").sent_minor, 0);
+  // No answer: at the deadline the payment is final RJCT AB05 and the legs expire with it.
+  d.Run(Payment("t1", "SABRRUMM", "ALFARUMM", {"RUB", 20'00}));
+  const uint64_t deadline = d.hub.payments().Find("t1")->deadline_ns;
+  EXPECT_EQ(d.hub.next_deadline(), deadline);
+  d.Advance(deadline - d.now);
+  EXPECT_EQ(d.hub.payments().Find("t1")->status, payments::Status::rejected);
+  EXPECT_EQ(d.hub.payments().Find("t1")->reason, "AB05");
+  d.Advance(1 * kSecond);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 0);
+  // An answer after the deadline changes nothing.
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", "t1", true, ""}).code, Code::conflict);
+  EXPECT_EQ(FiguresOf(d.hub, "ALFARUMM", "RUB").received_minor, 0);
+  // Only the payee's bank may answer.
+  d.Run(Payment("o1", "SABRRUMM", "ALFARUMM", {"RUB", 1'00}));
+  EXPECT_EQ(d.Run(PayeeAnswer{"BPSBBY2X", "o1", true, ""}).code, Code::not_found);
+  EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
+}
+
+TEST(PaymentsTest, TheSameMessageGetsTheSameAnswerAndOtherContentAM05) {
+  Driver d;
+  BuildCorridor(d);
+  const SubmitPayment p = Payment("d1", "SABRRUMM", "ALFARUMM", {"RUB", 5'00});
+  EXPECT_EQ(d.Run(p).code, Code::created);
+  const Outcome again = d.Run(p);
+  EXPECT_EQ(again.code, Code::exists);
+  EXPECT_EQ(again.payment_status, "ACTC");
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 5'00);  // Reserved once.
+  SubmitPayment other = p;
+  other.amount.minor = 6'00;
+  EXPECT_EQ(d.Run(other).reason, "AM05");
+  SubmitPayment same_message = Payment("d2", "SABRRUMM", "ALFARUMM", {"RUB", 5'00});
+  same_message.message_id = p.message_id;
+  EXPECT_EQ(d.Run(same_message).reason, "AM05");
+  EXPECT_EQ(d.hub.payments().size(), 1u);
+  // A refused payment is stored: its repeat is refused the same.
+  const SubmitPayment big = Payment("n1", "SABRRUMM", "ALFARUMM", {"RUB", 1'000'000'00});
+  EXPECT_EQ(d.Run(big).reason, "AM04");
+  const Outcome repeat = d.Run(big);
+  EXPECT_EQ(repeat.code, Code::exists);
+  EXPECT_EQ(repeat.reason, "AM04");
+}
+
+TEST(PaymentsTest, EachRuleRefusesWithItsReasonAndReservesNothing) {
+  Driver d;
+  BuildCorridor(d);
+  d.Run(Bank("SUSPRUMM", "RU"));
+  d.Run(SetSuspended{"SUSPRUMM", true});
+  const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  const Outcome stale = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  struct Case {
+    SubmitPayment payment;
+    const char* reason;
+  };
+  SubmitPayment alias = Payment("a", "SABRRUMM", "ALFARUMM", {"RUB", 1'00});
+  alias.creditor_alias = "+79161234567";  // Nobody registered it.
+  const std::vector<Case> cases = {
+      {Payment("c1", "SABRRUMM", "NOBODY22", {"RUB", 1'00}), "RC07"},
+      {alias, "RC07"},
+      {Payment("c2", "SABRRUMM", "SUSPRUMM", {"RUB", 1'00}), "AG11"},
+      {Payment("c3", "SUSPRUMM", "SABRRUMM", {"RUB", 1'00}), "AG10"},
+      {Payment("c4", "SABRRUMM", "ALFARUMM", {"BYN", 1'00}), "AM03"},
+      {Payment("c5", "SABRRUMM", "ALFARUMM", {"RUB", 0}), "AM12"},
+      {Payment("c6", "SABRRUMM", "ALFARUMM", {"RUB", 100'000'001}), "AM02"},
+      {Payment("c7", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, "Q0000000000000000"), "TM01"},
+      {Payment("c8", "BPSBBY2X", "SABRRUMM", {"BYN", 99'00}, q.quote->id), "AM09"},
+      {Payment("c9", "SABRRUMM", "BPSBBY2X", {"RUB", 1'00}, stale.quote->id), "TM01"},
+      {Payment("c10", "BPSBBY2X", "ALFARUMM", {"BYN", 50'00}), "TM01"},
+  };
+  for (const Case& c : cases) {
+    const Outcome out = d.Run(c.payment);
+    EXPECT_EQ(out.payment_status, "RJCT") << c.payment.uetr;
+    EXPECT_EQ(out.reason, c.reason) << c.payment.uetr;
+  }
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 0);
+  EXPECT_EQ(FiguresOf(d.hub, "BPSBBY2X", "BYN").reserved_minor, 0);
+  // Short of room on the FX provider's RUB position: AM04, no leg left anywhere.
+  d.Run(Liquidity{"FXPRBY2X", "w", {"RUB", 1'000'000'00}, false});
+  const Outcome q2 = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  const Outcome short_fx = d.Run(Payment("c11", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00},
+                                         q2.quote->id));
+  EXPECT_EQ(short_fx.reason, "AM04");
+  EXPECT_EQ(FiguresOf(d.hub, "BPSBBY2X", "BYN").reserved_minor, 0);
+  EXPECT_FALSE(d.hub.fx().FindQuote(q2.quote->id)->used);
+  EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
+  // Replay reaches the same state.
+  Hub replayed;
+  d.ReplayInto(replayed);
+  EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
+}
+
+}  // namespace
+}  // namespace corridor::hub
