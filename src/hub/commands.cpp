@@ -1,5 +1,6 @@
 #include "hub/commands.h"
 
+#include <array>
 #include <string>
 
 
@@ -183,21 +184,26 @@ void Get(WireReader& r, DeleteAlias* c) {
   c->alias = r.Str(kStringMax);
 }
 
+// The text fields of a payment, in their encoding's order.
+template <typename P>
+auto PaymentTexts(P& c) {
+  return std::array{&c.debtor_agent,     &c.message_id,         &c.uetr,
+                    &c.end_to_end_id,    &c.creditor_agent,     &c.creditor_account,
+                    &c.creditor_alias,   &c.creditor_name,      &c.debtor_name,
+                    &c.debtor_account,   &c.debtor_town,        &c.debtor_country,
+                    &c.debtor_birth_date, &c.debtor_birth_city, &c.debtor_birth_country,
+                    &c.debtor_id,        &c.remittance_info};
+}
+
 void Put(WireWriter& w, const SubmitPayment& c) {
-  for (const std::string* f : {&c.debtor_agent, &c.message_id, &c.uetr, &c.end_to_end_id,
-                               &c.creditor_agent, &c.creditor_account, &c.creditor_alias}) {
-    w.Str(*f);
-  }
+  for (const std::string* f : PaymentTexts(c)) w.Str(*f);
   Put(w, c.amount);
   w.Str(c.quote_id);
   w.U32(c.answer_within_seconds);
   w.U64(c.fingerprint);
 }
 void Get(WireReader& r, SubmitPayment* c) {
-  for (std::string* f : {&c->debtor_agent, &c->message_id, &c->uetr, &c->end_to_end_id,
-                         &c->creditor_agent, &c->creditor_account, &c->creditor_alias}) {
-    *f = r.Str(kStringMax);
-  }
+  for (std::string* f : PaymentTexts(*c)) *f = r.Str(kStringMax);
   c->amount = GetMoney(r);
   c->quote_id = r.Str(kStringMax);
   c->answer_within_seconds = r.U32();

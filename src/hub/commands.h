@@ -174,6 +174,18 @@ struct SubmitPayment {
   std::string creditor_agent;  // CdtrAgt BIC
   std::string creditor_account;
   std::string creditor_alias;  // the phone number, when the payment names one
+  std::string creditor_name;
+  // The payer (FATF Recommendation 16: a name, an account, and an address, a date and place
+  // of birth, or an identification), forwarded to the payee's bank as sent.
+  std::string debtor_name;
+  std::string debtor_account;
+  std::string debtor_town;  // with debtor_country: the postal address
+  std::string debtor_country;
+  std::string debtor_birth_date;  // YYYY-MM-DD, with the city and country of birth
+  std::string debtor_birth_city;
+  std::string debtor_birth_country;
+  std::string debtor_id;
+  std::string remittance_info;
   Money amount;                // IntrBkSttlmAmt, in the payer's currency
   std::string quote_id;        // InstrId: a live quote of the caller's, for cross-currency
   uint32_t answer_within_seconds = 10;  // the payee bank's deadline (configuration)
