@@ -6,6 +6,7 @@
 
 #include "hub/hub.h"
 #include "hub/testing.h"
+#include "ledger/testing.h"
 
 namespace corridor::hub {
 namespace {
@@ -193,6 +194,35 @@ TEST(PaymentsTest, EachRuleRefusesWithItsReasonAndReservesNothing) {
   Hub replayed;
   d.ReplayInto(replayed);
   EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
+}
+
+TEST(PaymentsTest, ASnapshotSectionRestoresEveryPaymentAndItsDeadline) {
+  Driver d;
+  BuildCorridor(d);
+  const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  d.Run(Payment("s1", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q.quote->id));  // accepted
+  d.Run(Payment("s2", "SABRRUMM", "ALFARUMM", {"RUB", 7'00}));
+  d.Run(PayeeAnswer{"ALFARUMM", "s2", true, ""});                               // settled
+  d.Run(Payment("s3", "SABRRUMM", "ALFARUMM", {"RUB", 1'000'000'00}));          // AM04
+  const HubImage image = d.hub.TakeImage();
+  Hub loaded;
+  ledger::testing::MemorySink sink;
+  ASSERT_TRUE(image.ledger.SaveTo(sink).ok());
+  ledger::testing::MemorySource source(sink.bytes);
+  ASSERT_TRUE(loaded.ledger().LoadFrom(source).ok());
+  for (const Section& s : image.sections) {
+    ASSERT_TRUE(loaded.LoadSection(s.id, s.version, s.bytes).ok()) << s.id;
+  }
+  EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
+  EXPECT_EQ(loaded.payments().size(), 3u);
+  EXPECT_EQ(*loaded.payments().Find("s1"), *d.hub.payments().Find("s1"));
+  EXPECT_EQ(loaded.next_deadline(), d.hub.next_deadline());
+  // The same future on both: s1's deadline passes.
+  const uint64_t deadline = d.hub.payments().Find("s1")->deadline_ns;
+  d.Advance(deadline - d.now);
+  loaded.Tick(d.now);
+  EXPECT_EQ(loaded.payments().Find("s1")->reason, "AB05");
+  EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
 }
 
 }  // namespace
