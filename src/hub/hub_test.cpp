@@ -14,20 +14,12 @@ namespace {
 using ::testing::HasSubstr;
 using testing::Bank;
 using testing::Driver;
+const auto& Figures = testing::FiguresOf;
 using testing::kSecond;
 using testing::RuBy;
 
 constexpr uint32_t kRub = 643;
 constexpr uint32_t kByn = 933;
-
-participants::PositionFigures Figures(const Hub& hub, const std::string& id,
-                                      const std::string& currency) {
-  const participants::Participant* p = hub.participants().Find(id);
-  EXPECT_NE(p, nullptr);
-  const participants::Position* pos = p->FindPosition(currency);
-  EXPECT_NE(pos, nullptr);
-  return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
-}
 
 // A hub with the RU-BY settings, two banks and an FX provider.
 void BuildCorridor(Driver& d) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/check.h"
 #include "hub/hub.h"
 
 namespace corridor::hub::testing {
@@ -86,5 +87,14 @@ struct Driver {
     }
   }
 };
+
+// A participant's figures in one currency (both must exist).
+inline participants::PositionFigures FiguresOf(const Hub& hub, const std::string& id,
+                                               const std::string& currency) {
+  const participants::Participant* p = hub.participants().Find(id);
+  const participants::Position* pos = p != nullptr ? p->FindPosition(currency) : nullptr;
+  CORRIDOR_CHECK(pos != nullptr);  // A test asking for a position that is not there.
+  return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
+}
 
 }  // namespace corridor::hub::testing

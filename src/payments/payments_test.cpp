@@ -13,17 +13,10 @@ namespace {
 
 using testing::Bank;
 using testing::Driver;
+using testing::FiguresOf;
 using testing::kSecond;
 
-constexpr uint32_t kRub = 643;
 constexpr uint32_t kByn = 933;
-
-participants::PositionFigures FiguresOf(const Hub& hub, const std::string& id,
-                                        const std::string& currency) {
-  const participants::Participant* p = hub.participants().Find(id);
-  const participants::Position* pos = p->FindPosition(currency);
-  return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
-}
 
 // RU: SABRRUMM and ALFARUMM; BY: BPSBBY2X; FX provider FXPRBY2X; all funded.
 void BuildCorridor(Driver& d) {
