@@ -379,6 +379,11 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
     }
     p.status = payments::Status::accepted;
     p.accepted_at_ns = timestamp;
+    outbox::Message forward;
+    forward.participant = participants_.FindInstitution(c.creditor_agent)->id();
+    forward.kind = outbox::MessageKind::payment_forward;
+    forward.reference = c.uetr;
+    outbox_.Add(std::move(forward), timestamp);
   } else {
     p.status = payments::Status::rejected;
     p.reason = reason;
@@ -407,6 +412,7 @@ Outcome Hub::AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timest
   }
   payments_.Finish(*p, c.accept ? payments::Status::settled : payments::Status::rejected,
                    c.accept ? "" : c.reason, timestamp);
+  NotifyFinal(*p, timestamp);
   return PaymentOutcome(Code::ok, *p);
 }
 
@@ -419,7 +425,24 @@ void Hub::Tick(uint64_t timestamp) {
 void Hub::TickModules(uint64_t timestamp) {
   if (timestamp < modules_deadline_) return;
   for (Module* m : modules()) m->Tick(timestamp);
+  for (const std::string& uetr : payments_.TakeExpired()) {
+    NotifyFinal(*payments_.Find(uetr), timestamp);
+  }
   RefreshDeadline();
+}
+
+// A payment's final status goes to both banks (pacs.002).
+void Hub::NotifyFinal(const payments::Payment& p, uint64_t timestamp) {
+  for (const std::string* bank : {&p.request.debtor_agent, &p.request.creditor_agent}) {
+    const participants::Participant* to = participants_.FindInstitution(*bank);
+    outbox::Message m;
+    m.participant = to != nullptr ? to->id() : *bank;
+    m.kind = outbox::MessageKind::payment_status;
+    m.reference = p.request.uetr;
+    m.status = payments::IsoStatus(p.status);
+    m.reason = p.reason;
+    outbox_.Add(std::move(m), timestamp);
+  }
 }
 
 void Hub::RefreshDeadline() {

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <optional>
 
 #include "iso20022/camt054.h"
+#include "iso20022/pacs002.h"
+#include "iso20022/pacs008.h"
 #include "server/http_client.h"
 
 namespace corridor::outbox {
@@ -41,6 +45,98 @@ Status RenderCamt054(const Message& m, const std::string& hub_bic, std::string* 
   n.end_to_end_id = m.reference;
   n.additional_info = m.credit ? "liquidity deposit" : "liquidity withdrawal";
   return iso20022::BuildCamt054(n, xml);
+}
+
+namespace {
+
+iso20022::Money IsoMoney(const hub::Money& m, const hub::Configure& settings) {
+  const hub::DomainSettings* d = settings.DomainOfCurrency(m.currency);
+  return iso20022::Money{m.minor, m.currency, d != nullptr ? d->exponent : 0};
+}
+
+// "1990-01-02" as a date; nullopt when it is not one.
+std::optional<std::chrono::year_month_day> ParseDate(const std::string& text) {
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3 || text.size() != 10) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{m},
+                                         std::chrono::day{d}};
+  return date.ok() ? std::optional(date) : std::nullopt;
+}
+
+// The payment forwarded to the payee's bank: in its currency, the payer's amount and the rate
+// beside, the hub as instructing agent, the payer's data as sent.
+Status RenderPacs008(const Message& m, const payments::Payment& p, const hub::Configure& s,
+                     std::string* xml) {
+  const hub::SubmitPayment& r = p.request;
+  iso20022::Pacs008 x;
+  x.message_id = m.id;
+  x.created_at_ns = m.created_at_ns;
+  x.instructing_agent_bic = s.hub_bic;
+  x.instructed_agent_bic = m.participant;
+  x.instruction_id = r.quote_id;
+  x.end_to_end_id = r.end_to_end_id;
+  x.uetr = r.uetr;
+  x.settlement_amount = IsoMoney(p.receive, s);
+  x.settlement_at_ns = m.created_at_ns;
+  if (p.rate_e8 != 0) {
+    x.instructed_amount = IsoMoney(p.send, s);
+    x.exchange_rate_e8 = p.rate_e8;
+  }
+  x.debtor.name = r.debtor_name;
+  if (!r.debtor_town.empty()) x.debtor.postal_address = {r.debtor_town, r.debtor_country};
+  if (const auto date = ParseDate(r.debtor_birth_date)) {
+    x.debtor.birth = iso20022::DateAndPlaceOfBirth{*date, r.debtor_birth_city,
+                                                   r.debtor_birth_country};
+  }
+  x.debtor.national_id = r.debtor_id;
+  x.debtor_account = r.debtor_account;
+  x.debtor_agent_bic = r.debtor_agent;
+  x.creditor_agent_bic = r.creditor_agent;
+  x.creditor_name = r.creditor_name;
+  x.creditor_account = r.creditor_account;
+  x.creditor_phone = r.creditor_alias;
+  x.remittance_info = r.remittance_info;
+  return iso20022::BuildPacs008(x, xml);
+}
+
+// A payment's final status to one of its banks.
+Status RenderPacs002(const Message& m, const payments::Payment& p, const hub::Configure& s,
+                     std::string* xml) {
+  iso20022::Pacs002 x;
+  x.message_id = m.id;
+  x.created_at_ns = m.created_at_ns;
+  x.instructing_agent_bic = s.hub_bic;
+  x.instructed_agent_bic = m.participant;
+  x.original_message_id = p.request.message_id;
+  x.original_instruction_id = p.request.quote_id;
+  x.original_end_to_end_id = p.request.end_to_end_id;
+  x.original_uetr = p.request.uetr;
+  x.status = m.status == "ACSC" ? iso20022::TransactionStatus::kAcceptedSettled
+                                : iso20022::TransactionStatus::kRejected;
+  x.reason_code = m.reason;
+  x.accepted_at_ns = p.accepted_at_ns;
+  return iso20022::BuildPacs002(x, xml);
+}
+
+}  // namespace
+
+Status Render(const Message& m, const payments::Payment* payment, const hub::Configure& settings,
+              std::string* xml) {
+  switch (m.kind) {
+    case MessageKind::liquidity_notification:
+      return RenderCamt054(m, settings.hub_bic, xml);
+    case MessageKind::payment_forward:
+      if (payment == nullptr) return Status::Error("no payment " + m.reference);
+      return RenderPacs008(m, *payment, settings, xml);
+    case MessageKind::payment_status:
+      if (payment == nullptr) return Status::Error("no payment " + m.reference);
+      return RenderPacs002(m, *payment, settings, xml);
+  }
+  return Status::Error("unknown message kind");
 }
 
 Delivery::Delivery(DeliveryOptions options) : options_(std::move(options)) {}
@@ -133,13 +229,20 @@ void Delivery::WorkerLoop(Worker* w) {
     for (;;) {
       std::vector<Message> batch;
       std::string callback_url;
-      std::string hub_bic;
+      hub::Configure settings;
+      std::map<std::string, payments::Payment> payments;  // those the batch's messages name
       core_->ReadHub([&](const hub::Hub& hub) {
         batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
         if (const participants::Participant* p = hub.participants().Find(w->participant)) {
           callback_url = p->registration.callback_url;
         }
-        if (hub.settings() != nullptr) hub_bic = hub.settings()->hub_bic;
+        if (hub.settings() != nullptr) settings = *hub.settings();
+        for (const Message& m : batch) {
+          if (m.kind == MessageKind::liquidity_notification) continue;
+          if (const payments::Payment* p = hub.payments().Find(m.reference)) {
+            payments.emplace(m.reference, *p);
+          }
+        }
       });
       if (batch.empty() || stopping_.load()) break;
       if (callback_url != w->callback_url || !w->client) {
@@ -163,7 +266,9 @@ void Delivery::WorkerLoop(Worker* w) {
       }
       for (const Message& m : batch) {
         std::string body;
-        const Status rendered = RenderCamt054(m, hub_bic, &body);
+        auto payment = payments.find(m.reference);
+        const Status rendered =
+            Render(m, payment == payments.end() ? nullptr : &payment->second, settings, &body);
         if (!rendered.ok()) {
           // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
           std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", m.id.c_str(),
@@ -183,7 +288,7 @@ bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& body) 
   uint64_t backoff = options_.backoff_min_ms;
   server::HttpClient::Headers headers = {{"Idempotency-Key", m.id}};
   if (!options_.hub_token.empty()) headers.emplace_back("Authorization", "Bearer " + options_.hub_token);
-  const std::string target = w->path_prefix + "/iso20022/camt.054";
+  const std::string target = w->path_prefix + PathOf(m.kind);
   for (;;) {
     if (stopping_.load()) return false;
     server::ClientResponse response;

@@ -30,6 +30,7 @@
 
 #include "core/core.h"
 #include "outbox/outbox.h"
+#include "payments/payments.h"
 
 namespace corridor::outbox {
 
@@ -102,5 +103,9 @@ class Delivery {
 
 // The camt.054 body of a liquidity notification for `participant`, serviced by `hub_bic`.
 Status RenderCamt054(const Message& message, const std::string& hub_bic, std::string* xml);
+// Any message's body: camt.054, or for a payment (`payment`, the one it names) the pacs.008
+// forwarded to the payee's bank or the pacs.002 of its final status.
+Status Render(const Message& message, const payments::Payment* payment,
+              const hub::Configure& settings, std::string* xml);
 
 }  // namespace corridor::outbox

@@ -265,5 +265,65 @@ TEST(DeliveryTest, ARestartResendsExactlyWhatWasNotAcknowledgedWithTheSameIds) {
   EXPECT_EQ(bank.requests(), requests);
 }
 
+// Every payment message the state machine makes renders into a document its XSD accepts: the
+// forward to the payee's bank (pacs.008, across currencies, with the payer's R16 data) and the
+// final status to both banks (pacs.002, settled and expired).
+TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
+  hub::testing::Driver d;
+  d.Run(RuBy());
+  d.Run(Bank("SABRRUMM", "RU"));
+  d.Run(Bank("BPSBBY2X", "BY"));
+  d.Run(Bank("FXPRBY2X", "BY", hub::kRoleFx));
+  d.Run(hub::Liquidity{"BPSBBY2X", "l1", {"BYN", 10'000'00}, true});
+  d.Run(hub::Liquidity{"FXPRBY2X", "l2", {"RUB", 1'000'000'00}, true});
+  d.Run(hub::PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}});
+  const hub::Outcome q = d.Run(hub::RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
+  hub::SubmitPayment p{"BPSBBY2X", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E-1",
+                       "SABRRUMM", "40817810000000000001", "", "Ivan Petrov", "Anna Ivanova",
+                       "BY20OLMP31350000001000000933", "Minsk", "BY", "1990-01-02", "Minsk", "BY",
+                       "", "gift", {"BYN", 100'00}, q.quote->id, 10, 1};
+  ASSERT_EQ(d.Run(p).payment_status, "ACTC");
+  ASSERT_EQ(d.Run(hub::PayeeAnswer{"SABRRUMM", p.uetr, true, ""}).payment_status, "ACSC");
+  hub::SubmitPayment late = p;
+  late.uetr = "9b5f6e3d-2c4e-4d6f-8a7b-8c9d0e1f2a3b";
+  late.message_id = "M2";
+  late.quote_id = d.Run(hub::RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false}).quote->id;
+  ASSERT_EQ(d.Run(late).payment_status, "ACTC");
+  d.Advance(11 * hub::testing::kSecond);  // No answer: RJCT AB05 to both.
+  std::map<std::string, std::unique_ptr<iso20022::XmlSchema>> schemas;
+  for (const char* name : {"pacs.008.001.08", "pacs.002.001.10"}) {
+    ASSERT_TRUE(iso20022::XmlSchema::Load(
+                    std::string(CORRIDOR_SHARED_DIR "/iso20022/xsd/") + name + ".xsd",
+                    &schemas[name])
+                    .ok());
+  }
+  size_t forwards = 0;
+  size_t statuses = 0;
+  for (const std::string bank : {"SABRRUMM", "BPSBBY2X"}) {
+    for (const Message& m : d.hub.outbox().Pending(bank, 0, 100)) {
+      if (m.kind == MessageKind::liquidity_notification) continue;
+      std::string xml;
+      const Status st = Render(m, d.hub.payments().Find(m.reference), *d.hub.settings(), &xml);
+      ASSERT_TRUE(st.ok()) << st.message();
+      const bool forward = m.kind == MessageKind::payment_forward;
+      (forward ? forwards : statuses) += 1;
+      EXPECT_TRUE(schemas[forward ? "pacs.008.001.08" : "pacs.002.001.10"]->Validate(xml).ok())
+          << xml;
+      if (forward) {
+        EXPECT_EQ(m.participant, "SABRRUMM");
+        EXPECT_NE(xml.find("<XchgRate>27.45"), std::string::npos) << xml;
+        EXPECT_NE(xml.find("Ccy=\"RUB\""), std::string::npos);
+        EXPECT_NE(xml.find("<TwnNm>Minsk</TwnNm>"), std::string::npos);
+      } else if (m.reference == late.uetr) {
+        EXPECT_NE(xml.find("<Cd>AB05</Cd>"), std::string::npos) << xml;
+      } else {
+        EXPECT_NE(xml.find("<TxSts>ACSC</TxSts>"), std::string::npos) << xml;
+      }
+    }
+  }
+  EXPECT_EQ(forwards, 2u);  // Both payments went to the payee's bank.
+  EXPECT_EQ(statuses, 4u);  // Each payment's final status went to both banks.
+}
+
 }  // namespace
 }  // namespace corridor::outbox

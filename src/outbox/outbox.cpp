@@ -27,6 +27,8 @@ void Put(WireWriter& w, const Message& m) {
   w.I64(m.amount_minor);
   w.Bool(m.credit);
   w.Str(m.reference);
+  w.Str(m.status);
+  w.Str(m.reason);
 }
 
 bool Get(WireReader& r, Message* m) {
@@ -41,10 +43,22 @@ bool Get(WireReader& r, Message* m) {
   m->amount_minor = r.I64();
   m->credit = r.Bool();
   m->reference = r.Str(64);
-  return r.ok() && kind == static_cast<uint8_t>(MessageKind::liquidity_notification);
+  m->status = r.Str(8);
+  m->reason = r.Str(8);
+  return r.ok() && kind >= static_cast<uint8_t>(MessageKind::liquidity_notification) &&
+         kind <= static_cast<uint8_t>(MessageKind::payment_status);
 }
 
 }  // namespace
+
+const char* PathOf(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::liquidity_notification: return "/iso20022/camt.054";
+    case MessageKind::payment_forward: return "/iso20022/pacs.008";
+    case MessageKind::payment_status: return "/iso20022/pacs.002";
+  }
+  return "/iso20022/unknown";
+}
 
 void Outbox::Add(Message message, uint64_t timestamp) {
   if (timestamp != last_timestamp_) {

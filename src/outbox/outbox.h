@@ -22,7 +22,12 @@ namespace corridor::outbox {
 
 enum class MessageKind : uint8_t {
   liquidity_notification = 1,  // camt.054: a deposit (credit) or withdrawal (debit) booked
+  payment_forward = 2,         // pacs.008: a payment accepted, to the payee's bank
+  payment_status = 3,          // pacs.002: a payment's final status, to either bank
 };
+
+// Where a message of `kind` is POSTed, after the participant's callback URL.
+const char* PathOf(MessageKind kind);
 
 struct Message {
   uint64_t seq = 0;         // the outbox's own order, from 1
@@ -35,14 +40,19 @@ struct Message {
   uint32_t exponent = 0;
   int64_t amount_minor = 0;
   bool credit = false;
-  std::string reference;  // the client's id of the operation
+  // liquidity_notification: the client's id of the operation; payments: the UETR (the
+  // payment's other fields are read from the payments module when the message is rendered).
+  std::string reference;
+  // payment_status: the ISO 20022 status (ACSC, RJCT) and reason, as decided.
+  std::string status;
+  std::string reason;
   bool operator==(const Message&) const = default;
 };
 
 class Outbox : public hub::Module {
  public:
   uint32_t section_id() const override { return 5; }
-  uint32_t section_version() const override { return 1; }
+  uint32_t section_version() const override { return 2; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
 

@@ -67,6 +67,7 @@ void Payments::Tick(uint64_t timestamp) {
     Payment* p = FindMutable(deadlines_.begin()->second);
     CORRIDOR_CHECK(p != nullptr && p->status == Status::accepted);
     Finish(*p, Status::rejected, "AB05", timestamp);
+    expired_.push_back(p->request.uetr);
   }
 }
 

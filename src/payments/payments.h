@@ -69,8 +69,11 @@ class Payments : public hub::Module {
   // Marks an accepted payment final, settled or rejected.
   void Finish(Payment& payment, Status status, std::string reason, uint64_t timestamp);
   size_t size() const { return payments_.size(); }
+  // The UETRs that Tick made final since the last call (the hub tells both banks).
+  std::vector<std::string> TakeExpired() { return std::exchange(expired_, {}); }
 
  private:
+  std::vector<std::string> expired_;  // not state: drained by the hub in the same entry
   std::map<std::string, Payment, std::less<>> payments_;  // by UETR
   std::map<std::pair<std::string, std::string>, std::string> by_message_;  // -> UETR
   std::set<std::pair<uint64_t, std::string>> deadlines_;  // of accepted payments
