@@ -192,7 +192,7 @@ auto PaymentTexts(P& c) {
                     &c.creditor_alias,   &c.creditor_name,      &c.debtor_name,
                     &c.debtor_account,   &c.debtor_town,        &c.debtor_country,
                     &c.debtor_birth_date, &c.debtor_birth_city, &c.debtor_birth_country,
-                    &c.debtor_id,        &c.remittance_info};
+                    &c.debtor_id,        &c.remittance_info,    &c.rejection};
 }
 
 void Put(WireWriter& w, const SubmitPayment& c) {

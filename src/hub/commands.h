@@ -190,6 +190,9 @@ struct SubmitPayment {
   std::string quote_id;        // InstrId: a live quote of the caller's, for cross-currency
   uint32_t answer_within_seconds = 10;  // the payee bank's deadline (configuration)
   uint64_t fingerprint = 0;  // of the parsed message: the same again gets the same answer
+  // A rule the gateway found broken while reading the message (AM18, RR01, AM12, ...): the
+  // payment is stored refused with it, so that the same message again gets the same answer.
+  std::string rejection;
   bool operator==(const SubmitPayment&) const = default;
 };
 struct PayeeAnswer {

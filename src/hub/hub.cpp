@@ -370,7 +370,7 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
   }
   payments::Payment p;
   p.request = c;
-  std::string reason = CheckPayment(c, s, timestamp, &p);
+  std::string reason = c.rejection.empty() ? CheckPayment(c, s, timestamp, &p) : c.rejection;
   if (reason.empty()) reason = ReservePayment(c, ops, &p);
   if (reason.empty()) {
     if (!p.fx_provider.empty()) {

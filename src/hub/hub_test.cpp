@@ -46,7 +46,7 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
       SubmitPayment{"BPSBBY2X", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E", "SABRRUMM",
                     "40817810000000000001", "+79161234567", "Ivan Petrov", "Anna Ivanova",
                     "BY20OLMP31350000001000000933", "Minsk", "BY", "1990-01-02", "Minsk", "BY",
-                    "ID123", "gift", {"BYN", 100'00}, "Q1", 10, 77},
+                    "ID123", "gift", {"BYN", 100'00}, "Q1", 10, 77, "AM18"},
       PayeeAnswer{"SABRRUMM", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", false, "AC04"},
   };
   for (const Command& c : commands) {

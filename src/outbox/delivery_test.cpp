@@ -281,7 +281,7 @@ TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
   hub::SubmitPayment p{"BPSBBY2X", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E-1",
                        "SABRRUMM", "40817810000000000001", "", "Ivan Petrov", "Anna Ivanova",
                        "BY20OLMP31350000001000000933", "Minsk", "BY", "1990-01-02", "Minsk", "BY",
-                       "", "gift", {"BYN", 100'00}, q.quote->id, 10, 1};
+                       "", "gift", {"BYN", 100'00}, q.quote->id, 10, 1, ""};
   ASSERT_EQ(d.Run(p).payment_status, "ACTC");
   ASSERT_EQ(d.Run(hub::PayeeAnswer{"SABRRUMM", p.uetr, true, ""}).payment_status, "ACSC");
   hub::SubmitPayment late = p;

@@ -133,6 +133,12 @@ TEST(PaymentsTest, TheSameMessageGetsTheSameAnswerAndOtherContentAM05) {
   same_message.message_id = p.message_id;
   EXPECT_EQ(d.Run(same_message).reason, "AM05");
   EXPECT_EQ(d.hub.payments().size(), 1u);
+  // A rule the gateway found broken while reading the message: stored refused with its reason.
+  SubmitPayment unreadable = Payment("g1", "SABRRUMM", "ALFARUMM", {"RUB", 1'00});
+  unreadable.rejection = "AM18";
+  EXPECT_EQ(d.Run(unreadable).reason, "AM18");
+  EXPECT_EQ(d.Run(unreadable).code, Code::exists);
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 5'00);
   // A refused payment is stored: its repeat is refused the same.
   const SubmitPayment big = Payment("n1", "SABRRUMM", "ALFARUMM", {"RUB", 1'000'000'00});
   EXPECT_EQ(d.Run(big).reason, "AM04");
