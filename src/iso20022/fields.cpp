@@ -160,6 +160,55 @@ Status CheckIsoDateTime(std::string_view field, std::string_view value) {
   return Status::Error(std::string(field) + ": not an ISODateTime (2026-12-01T04:30:00.000Z)");
 }
 
+Status ParseIsoDateTime(std::string_view field, std::string_view value, uint64_t* unix_ns) {
+  Status st = CheckIsoDateTime(field, value);
+  if (!st.ok()) return st;
+  size_t at = 19;  // after "2026-12-01T04:30:00"
+  uint64_t nanos = 0;
+  int digits = 0;
+  if (at < value.size() && value[at] == '.') {
+    for (++at; at < value.size() && value[at] >= '0' && value[at] <= '9'; ++at) {
+      if (digits < 9) nanos = nanos * 10 + static_cast<uint64_t>(value[at] - '0'), ++digits;
+    }
+  }
+  for (; digits < 9; ++digits) nanos *= 10;
+  const std::string_view zone = value.substr(at);
+  if (zone.empty()) {
+    return Status::Error(std::string(field) + ": no time zone (Z or +03:00)");
+  }
+  int64_t offset_s = 0;
+  if (zone != "Z") {
+    offset_s = (Digits(zone, 1, 2) * 3600 + Digits(zone, 4, 2) * 60) * (zone[0] == '-' ? -1 : 1);
+  }
+  const std::chrono::year_month_day date{
+      std::chrono::year{Digits(value, 0, 4)} /
+      std::chrono::month{static_cast<unsigned>(Digits(value, 5, 2))} /
+      std::chrono::day{static_cast<unsigned>(Digits(value, 8, 2))}};
+  const int64_t seconds = int64_t{std::chrono::sys_days(date).time_since_epoch().count()} * 86'400 +
+                          Digits(value, 11, 2) * 3600 + Digits(value, 14, 2) * 60 +
+                          Digits(value, 17, 2) - offset_s;
+  constexpr int64_t kMaxSeconds = 18'446'744'072;  // uint64 nanoseconds end in 2554
+  if (seconds < 0 || seconds > kMaxSeconds) {
+    return Status::Error(std::string(field) + ": before 1970 or after 2554");
+  }
+  *unix_ns = static_cast<uint64_t>(seconds) * 1'000'000'000 + nanos;
+  return Status::Ok();
+}
+
+Status ParseIsoDate(std::string_view field, std::string_view value,
+                    std::chrono::year_month_day* date) {
+  const int year = Digits(value, 0, 4), month = Digits(value, 5, 2), day = Digits(value, 8, 2);
+  const std::chrono::year_month_day parsed{std::chrono::year{year} /
+                                           std::chrono::month{static_cast<unsigned>(month)} /
+                                           std::chrono::day{static_cast<unsigned>(day)}};
+  if (value.size() != 10 || !HasSeparators(value, {{4, '-'}, {7, '-'}}) || year < 1 || month < 1 ||
+      day < 1 || !parsed.ok()) {
+    return Status::Error(std::string(field) + ": not an ISODate (2026-12-01)");
+  }
+  *date = parsed;
+  return Status::Ok();
+}
+
 Status CheckBic(std::string_view field, std::string_view value) {
   if (config::IsValidBic(value)) return Status::Ok();
   return Status::Error(std::string(field) + ": not a BIC (ISO 9362, 8 or 11 characters)");

@@ -2,6 +2,7 @@
 // field passes before it goes into a message. Pure functions; any thread may call them.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,6 +38,17 @@ Status CheckText(std::string_view field, std::string_view value, size_t max_char
 // date must exist (no February 30). The error names `field`.
 Status CheckIsoDateTime(std::string_view field, std::string_view value);
 
+// An ISODateTime as a reader takes it, in ns since the Unix epoch (UTC): CheckIsoDateTime, and
+// also a zone ("Z" or "+03:00"; a time without one is local to an unknown place), from
+// 1970-01-01T00:00:00Z to 2554 (what uint64 nanoseconds hold). Fraction digits past the ninth
+// are dropped. The error names `field`; *unix_ns is set only on success.
+Status ParseIsoDateTime(std::string_view field, std::string_view value, uint64_t* unix_ns);
+
+// An ISODate as a reader takes it: "YYYY-MM-DD" of a day that exists, years 1..9999, no zone.
+// The error names `field`; *date is set only on success.
+Status ParseIsoDate(std::string_view field, std::string_view value,
+                    std::chrono::year_month_day* date);
+
 // A BIC (ISO 9362, as config::IsValidBic checks it); the error names `field`.
 Status CheckBic(std::string_view field, std::string_view value);
 
@@ -59,6 +71,7 @@ struct Money {
   int64_t amount_minor = 0;        // 1..kMaxAmountMinor
   std::string currency;            // ISO 4217 alpha: "RUB"
   uint32_t currency_exponent = 0;  // 0..kMaxCurrencyExponent: the amount's fraction digits
+  bool operator==(const Money&) const = default;
 };
 
 // Checks the three parts of `money`; the error names `field` and the part

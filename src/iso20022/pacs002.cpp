@@ -1,8 +1,12 @@
 #include "iso20022/pacs002.h"
 
+#include <libxml/tree.h>
+
 #include <algorithm>
 #include <array>
+#include <utility>
 
+#include "config/config.h"
 #include "iso20022/xml.h"
 
 namespace corridor::iso20022 {
@@ -104,7 +108,169 @@ void AddTransaction(XmlBuilder& b, xmlNode* report, const Pacs002& in) {
   }
 }
 
+// --- Reading ----------------------------------------------------------------------------
+
+constexpr TransactionStatus kStatuses[] = {
+    TransactionStatus::kAcceptedTechnical, TransactionStatus::kAcceptedProcessing,
+    TransactionStatus::kAcceptedSettled, TransactionStatus::kRejected, TransactionStatus::kPending};
+
+std::string PathOf(const xmlNode* parent, std::string_view rest) {
+  std::string path = XmlPath(parent);
+  if (!path.empty()) path += '/';
+  path += rest;
+  return path;
+}
+
+// The child `name` of `parent` when there is one (null when there is none); two is an error.
+Status OptionalChild(const xmlNode* parent, std::string_view name, const xmlNode** child) {
+  *child = nullptr;
+  return CountChildren(parent, name) == 0 ? Status::Ok() : Child(parent, {name}, child);
+}
+
+Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t max_chars,
+                         std::string* text) {
+  if (CountChildren(parent, name) == 0) return Status::Ok();
+  return ChildText(parent, {name}, max_chars, text);
+}
+
+Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic) {
+  std::string value;
+  Status st = ChildText(parent, {agent, "FinInstnId", "BICFI"}, 11, &value);
+  if (st.ok()) st = CheckBic(PathOf(parent, agent) + "/FinInstnId/BICFI", value);
+  if (st.ok()) *bic = std::move(value);
+  return st;
+}
+
+Status ReadHeader(const xmlNode* report, Pacs002* p) {
+  const xmlNode* grp_hdr = nullptr;
+  const xmlNode* group = nullptr;
+  std::string created_at;
+  Status st;
+  if (!(st = Child(report, {"GrpHdr"}, &grp_hdr)).ok() ||
+      !(st = ChildText(grp_hdr, {"MsgId"}, 35, &p->message_id)).ok() ||
+      !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok() ||
+      !(st = ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &p->created_at_ns)).ok() ||
+      !(st = ReadBic(grp_hdr, "InstgAgt", &p->instructing_agent_bic)).ok() ||
+      !(st = ReadBic(grp_hdr, "InstdAgt", &p->instructed_agent_bic)).ok() ||
+      !(st = Child(report, {"OrgnlGrpInfAndSts"}, &group)).ok() ||
+      !(st = ChildText(group, {"OrgnlMsgId"}, 35, &p->original_message_id)).ok() ||
+      !(st = ChildText(group, {"OrgnlMsgNmId"}, 35, &p->original_message_name_id)).ok()) {
+    return st;
+  }
+  return Status::Ok();
+}
+
+Status ReadStatus(const xmlNode* tx, TransactionStatus* status) {
+  std::string code;
+  Status st = ChildText(tx, {"TxSts"}, 4, &code);
+  if (!st.ok()) return st;
+  for (TransactionStatus s : kStatuses) {
+    if (code == TransactionStatusCode(s)) {
+      *status = s;
+      return Status::Ok();
+    }
+  }
+  return Status::Error(PathOf(tx, "TxSts") + ": " + code +
+                       ", expected one of ACTC, ACSP, ACSC, RJCT, PDNG");
+}
+
+// StsRsnInf: Rsn/Cd with RJCT only (required then, an ISO code), and AddtlInf.
+Status ReadReason(const xmlNode* tx, Pacs002* p) {
+  const xmlNode* info = nullptr;
+  const xmlNode* reason = nullptr;
+  Status st;
+  if (!(st = OptionalChild(tx, "StsRsnInf", &info)).ok()) return st;
+  const bool rejected = p->status == TransactionStatus::kRejected;
+  if (info && (!(st = OptionalChild(info, "Rsn", &reason)).ok() ||
+               !(st = OptionalChildText(info, "AddtlInf", 105, &p->additional_info)).ok())) {
+    return st;
+  }
+  if (!reason) {
+    if (!rejected) return Status::Ok();
+    return Status::Error(PathOf(tx, "StsRsnInf/Rsn/Cd") + ": missing, required with RJCT");
+  }
+  const std::string path = PathOf(reason, "Cd");
+  if (!rejected) {
+    return Status::Error(XmlPath(reason) + ": only with RJCT, not with " +
+                         TransactionStatusCode(p->status));
+  }
+  if (!(st = ChildText(reason, {"Cd"}, 4, &p->reason_code)).ok()) return st;
+  if (!IsKnownStatusReason(p->reason_code)) {
+    return Status::Error(path + ": " + p->reason_code +
+                         " is not an ISO external status reason code");
+  }
+  return Status::Ok();
+}
+
+// OrgnlTxRef/IntrBkSttlmAmt: its fraction digits are its exponent.
+Status ReadSettledAmount(const xmlNode* tx, std::optional<Money>* money) {
+  const xmlNode* reference = nullptr;
+  const xmlNode* amount = nullptr;
+  std::string text;
+  Status st;
+  if (!(st = OptionalChild(tx, "OrgnlTxRef", &reference)).ok() || !reference ||
+      !(st = OptionalChild(reference, "IntrBkSttlmAmt", &amount)).ok() || !amount ||
+      !(st = ChildText(reference, {"IntrBkSttlmAmt"}, 64, &text)).ok()) {
+    return st;
+  }
+  const std::string path = XmlPath(amount);
+  xmlChar* ccy = xmlGetNoNsProp(amount, reinterpret_cast<const xmlChar*>("Ccy"));
+  Money m;
+  m.currency = ccy ? reinterpret_cast<const char*>(ccy) : "";
+  xmlFree(ccy);
+  if (!(st = CheckCurrency(path + "/@Ccy", m.currency)).ok()) return st;
+  const size_t dot = text.find('.');
+  m.currency_exponent = dot == std::string::npos ? 0 : static_cast<uint32_t>(text.size() - dot - 1);
+  if (m.currency_exponent > kMaxCurrencyExponent ||
+      !config::ParseMajorUnits(text, m.currency_exponent, &m.amount_minor) || m.amount_minor <= 0 ||
+      m.amount_minor > kMaxAmountMinor) {
+    return Status::Error(path + ": \"" + text + "\" is not an amount (digits, at most " +
+                         std::to_string(kMaxCurrencyExponent) + " after the point, 1.." +
+                         std::to_string(kMaxAmountMinor) + " minor units)");
+  }
+  *money = std::move(m);
+  return Status::Ok();
+}
+
+Status ReadTransaction(const xmlNode* report, Pacs002* p) {
+  const xmlNode* tx = nullptr;
+  std::string accepted_at;
+  Status st;
+  if (!(st = Child(report, {"TxInfAndSts"}, &tx)).ok() ||
+      !(st = OptionalChildText(tx, "OrgnlInstrId", 35, &p->original_instruction_id)).ok() ||
+      !(st = ChildText(tx, {"OrgnlEndToEndId"}, 35, &p->original_end_to_end_id)).ok() ||
+      !(st = ChildText(tx, {"OrgnlUETR"}, 36, &p->original_uetr)).ok() ||
+      !(st = CheckUetr(PathOf(tx, "OrgnlUETR"), p->original_uetr)).ok() ||
+      !(st = ReadStatus(tx, &p->status)).ok() || !(st = ReadReason(tx, p)).ok() ||
+      !(st = OptionalChildText(tx, "AccptncDtTm", 64, &accepted_at)).ok()) {
+    return st;
+  }
+  if (!accepted_at.empty()) {
+    const std::string path = PathOf(tx, "AccptncDtTm");
+    if (!(st = ParseIsoDateTime(path, accepted_at, &p->accepted_at_ns)).ok()) return st;
+    if (p->accepted_at_ns == 0) return Status::Error(path + ": not after 1970-01-01T00:00:00Z");
+  }
+  if (p->status != TransactionStatus::kAcceptedSettled) return Status::Ok();
+  return ReadSettledAmount(tx, &p->settlement_amount);
+}
+
 }  // namespace
+
+Status ReadPacs002(std::string_view xml, Pacs002* out) {
+  XmlDocPtr doc;
+  Status st = ReadXmlDocument(xml, kPacs002Namespace, kPacs002Limits, &doc);
+  if (!st.ok()) return st;
+  const xmlNode* report = nullptr;
+  Pacs002 p;
+  if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsRpt"}, &report)).ok() ||
+      !(st = ReadHeader(report, &p)).ok() || !(st = ReadTransaction(report, &p)).ok()) {
+    return st;
+  }
+  // Read what the builder builds, and build what the reader reads.
+  if (!(st = CheckPacs002(p)).ok()) return Status::Error("read but not buildable: " + st.message());
+  *out = std::move(p);
+  return Status::Ok();
+}
 
 const char* TransactionStatusCode(TransactionStatus status) {
   switch (status) {

@@ -1,7 +1,8 @@
 // pacs.002.001.10 (FIToFIPaymentStatusReport) for one transaction: how the hub tells a bank
 // where its payment stands (accepted, settled, rejected with a reason), and how a bank (or the
-// bank simulator) answers a pacs.008 the hub forwarded. Domain values in, a UTF-8 XML document
-// out, built with libxml2's tree API. Pure functions: any thread may call them.
+// bank simulator) answers a pacs.008 the hub forwarded. BuildPacs002: domain values in, a UTF-8
+// XML document out, built with libxml2's tree API; ReadPacs002: untrusted XML in, the same
+// values out. Pure functions: any thread may call them, several at once.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "base/status.h"
 #include "iso20022/fields.h"
+#include "iso20022/xml_reader.h"
 
 namespace corridor::iso20022 {
 
@@ -57,11 +59,32 @@ struct Pacs002 {
   std::string additional_info;  // StsRsnInf/AddtlInf, 0..105 ("position SABRRUMM short")
   uint64_t accepted_at_ns = 0;  // AccptncDtTm; 0 leaves it out
   std::optional<Money> settlement_amount;  // OrgnlTxRef/IntrBkSttlmAmt: with ACSC only
+  bool operator==(const Pacs002&) const = default;
 };
 
 // Builds the document into *xml (UTF-8 with an XML declaration, indented). Returns an error
 // naming the first field that breaks its rule above ("reason_code: required with RJCT") and
 // leaves *xml unchanged then. Never throws.
 Status BuildPacs002(const Pacs002& in, std::string* xml);
+
+// The bounds of a pacs.002 read: the hub's profile is about 2 KiB, nested 6 deep.
+inline constexpr XmlReadLimits kPacs002Limits{.max_bytes = 64 << 10, .max_depth = 32};
+
+// Reads a pacs.002.001.10 (a payee bank's answer to a forwarded pacs.008) into *out within
+// kPacs002Limits. Refuses everything ReadXmlDocument refuses (size, malformed, DOCTYPE, depth,
+// another namespace or version), then checks the hub's profile, with errors naming the path:
+// GrpHdr/MsgId 1..35, CreDtTm (ParseIsoDateTime: with a zone), InstgAgt and InstdAgt with a
+// BICFI; OrgnlGrpInfAndSts/OrgnlMsgId and OrgnlMsgNmId 1..35; exactly one TxInfAndSts with
+// OrgnlInstrId 0..35, OrgnlEndToEndId 1..35, OrgnlUETR (IsUetr), TxSts one of ACTC, ACSP,
+// ACSC, RJCT, PDNG (the statuses TransactionStatus has; ACCP and every other code refused);
+// at most one StsRsnInf, whose Rsn/Cd is required with RJCT and must be IsKnownStatusReason,
+// and is refused with any other status; AddtlInf 0..105; AccptncDtTm (an ISODateTime after
+// the epoch) when present; with ACSC, OrgnlTxRef/IntrBkSttlmAmt when present (Ccy 3 capitals,
+// digits with 0..kMaxCurrencyExponent fraction digits, which become currency_exponent: the
+// caller checks them against its currency's; 1..kMaxAmountMinor minor units), not read with
+// another status. Values are taken as written (no trimming); elements the hub does not read
+// are not checked (full XSD conformance is XmlSchema::Validate). What is read is what
+// BuildPacs002 accepts. Leaves *out unchanged on error.
+Status ReadPacs002(std::string_view xml, Pacs002* out);
 
 }  // namespace corridor::iso20022
