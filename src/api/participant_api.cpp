@@ -1,6 +1,9 @@
 #include "api/participant_api.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 
@@ -10,6 +13,9 @@
 #include "base/sha256.h"
 #include "directory/directory.h"
 #include "iso20022/acmt.h"
+#include "iso20022/admi002.h"
+#include "iso20022/pacs002.h"
+#include "iso20022/pacs008.h"
 #include "fx/conversion.h"
 
 namespace corridor::api {
@@ -138,6 +144,98 @@ std::string AliasFromPath(std::string_view text) {
   return std::string(text);
 }
 
+uint64_t WallClockNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// 400 with an admi.002: a message the hub could not read (nothing journaled).
+Response Unreadable(const Status& why, const std::string& reference) {
+  iso20022::Admi002 a;
+  if (!reference.empty() && reference.size() <= 35) a.related_reference = reference;
+  const std::string& m = why.message();
+  a.reason = m.find("DOCTYPE") != std::string::npos      ? iso20022::kRejectDoctype
+             : m.find("namespace") != std::string::npos  ? iso20022::kRejectMessageType
+             : m.find("at most") != std::string::npos    ? iso20022::kRejectBound
+                                                          : iso20022::kRejectMalformed;
+  a.created_at_ns = WallClockNs();
+  a.description = m.substr(0, 350);
+  Response r;
+  r.status = 400;
+  r.content_type = "application/xml";
+  if (!iso20022::BuildAdmi002(a, &r.body).ok()) return Error(400, m);
+  return r;
+}
+
+// The hub's pacs.002 answer to a payer's pacs.008: ACTC (202) or RJCT with its reason (200),
+// or the stored status of a repeat. Its MsgId follows from the payment and the status, so a
+// repeat gets the same one.
+Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
+                       const std::string& hub_bic) {
+  iso20022::Pacs002 x;
+  char id[24];
+  const std::string key = c.uetr + "/" + outcome.payment_status + "/" + outcome.reason;
+  std::snprintf(id, sizeof(id), "S%016llX",
+                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  x.message_id = id;
+  x.created_at_ns = WallClockNs();
+  x.instructing_agent_bic = hub_bic;
+  x.instructed_agent_bic = c.debtor_agent;
+  x.original_message_id = c.message_id;
+  x.original_instruction_id = c.quote_id;
+  x.original_end_to_end_id = c.end_to_end_id;
+  x.original_uetr = c.uetr;
+  const std::string& st = outcome.payment_status;
+  x.status = st == "ACSC"   ? iso20022::TransactionStatus::kAcceptedSettled
+             : st == "RJCT" ? iso20022::TransactionStatus::kRejected
+                            : iso20022::TransactionStatus::kAcceptedTechnical;
+  x.reason_code = st == "RJCT" ? outcome.reason : "";
+  Response r;
+  r.status = st == "ACTC" ? 202 : 200;
+  r.content_type = "application/xml";
+  const Status built = iso20022::BuildPacs002(x, &r.body);
+  if (!built.ok()) return Error(500, "pacs.002: " + built.message());
+  return r;
+}
+
+// A read pacs.008 as the command the state machine applies; `reason`: a rule the reader found
+// broken (the payment is then stored refused with it).
+hub::SubmitPayment CommandOf(const iso20022::Pacs008& m, const std::string& reason,
+                             uint32_t answer_within_seconds) {
+  hub::SubmitPayment c;
+  c.message_id = m.message_id;
+  c.uetr = m.uetr;
+  c.end_to_end_id = m.end_to_end_id;
+  c.creditor_agent = m.creditor_agent_bic;
+  c.creditor_account = m.creditor_account;
+  c.creditor_alias = m.creditor_phone;
+  c.creditor_name = m.creditor_name;
+  c.debtor_name = m.debtor.name;
+  c.debtor_account = m.debtor_account;
+  if (m.debtor.postal_address) {
+    c.debtor_town = m.debtor.postal_address->town_name;
+    c.debtor_country = m.debtor.postal_address->country;
+  }
+  if (m.debtor.birth) {
+    char date[16];
+    std::snprintf(date, sizeof(date), "%04d-%02u-%02u", static_cast<int>(m.debtor.birth->birth_date.year()),
+                  static_cast<unsigned>(m.debtor.birth->birth_date.month()),
+                  static_cast<unsigned>(m.debtor.birth->birth_date.day()));
+    c.debtor_birth_date = date;
+    c.debtor_birth_city = m.debtor.birth->city;
+    c.debtor_birth_country = m.debtor.birth->country;
+  }
+  c.debtor_id = m.debtor.national_id;
+  c.remittance_info = m.remittance_info;
+  c.amount = hub::Money{m.settlement_amount.currency, m.settlement_amount.amount_minor};
+  c.quote_id = m.instruction_id;
+  c.answer_within_seconds = answer_within_seconds;
+  c.fingerprint = iso20022::Fingerprint(m);
+  c.rejection = reason;
+  return c;
+}
+
 void RespondPosition(const hub::Hub& hub, const participants::Participant& p, Respond& respond) {
   Response r;
   r.render = [view = ViewOf(hub, p)](std::string* out) {
@@ -257,6 +355,43 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     *command = std::move(c);
     return true;
   }
+  if (path == "/iso20022/pacs.008") {
+    *route = Route::payment;
+    if (m != Method::post) return refuse(405, "use POST");
+    iso20022::Pacs008 msg;
+    std::string reason;
+    const auto exponent = [this](std::string_view currency) -> std::optional<uint32_t> {
+      const hub::DomainSettings* d = settings_.DomainOfCurrency(currency);
+      return d != nullptr ? std::optional<uint32_t>(d->exponent) : std::nullopt;
+    };
+    const Status st = iso20022::ReadPacs008(request.body, exponent, &msg, &reason);
+    // Unreadable, or too broken to be answered about (no MsgId or UETR): 400, not journaled.
+    if (!st.ok() && (reason.empty() || msg.message_id.empty() || !iso20022::IsUetr(msg.uetr))) {
+      *refusal = Unreadable(st, msg.message_id);
+      return false;
+    }
+    hub::SubmitPayment c = CommandOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
+    c.debtor_agent = msg.debtor_agent_bic;  // Checked against the caller once known.
+    *command = std::move(c);
+    return true;
+  }
+  if (path == "/iso20022/pacs.002") {
+    *route = Route::payee_answer;
+    if (m != Method::post) return refuse(405, "use POST");
+    iso20022::Pacs002 msg;
+    const Status st = iso20022::ReadPacs002(request.body, &msg);
+    if (!st.ok()) {
+      *refusal = Unreadable(st, msg.message_id);
+      return false;
+    }
+    const bool accept = msg.status == iso20022::TransactionStatus::kAcceptedProcessing ||
+                        msg.status == iso20022::TransactionStatus::kAcceptedSettled;
+    if (!accept && msg.status != iso20022::TransactionStatus::kRejected) {
+      return refuse(400, "pacs.002: a payee's answer is ACSP, ACSC or RJCT");
+    }
+    *command = hub::PayeeAnswer{"", msg.original_uetr, accept, msg.reason_code};
+    return true;
+  }
   if (path == "/iso20022/acmt.023") {
     *route = Route::lookup;
     if (m != Method::post) return refuse(405, "use POST");
@@ -367,11 +502,22 @@ void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant
     c->participant = p.id();
   }
   if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::SubmitPayment>(&command)) {
+    if (!SameBic(c->debtor_agent, p.id())) {
+      return respond(Error(403, "the debtor agent " + c->debtor_agent + " is not the caller"));
+    }
+    c->debtor_agent = p.id();
+  }
+  if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id();
   if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id();
   if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id();
   const hub::Configure* settings = &settings_;
-  core_->SubmitCommand(command, [settings, route, respond = std::move(respond)](
+  core_->SubmitCommand(command, [settings, route, command, respond = std::move(respond)](
                                     const Status& st, hub::Outcome outcome) mutable {
+    if (route == Route::payment && st.ok() && !outcome.payment_status.empty()) {
+      return respond(Pacs002Answer(std::get<hub::SubmitPayment>(command), outcome,
+                                   settings->hub_bic));
+    }
     if (route == Route::delete_alias && st.ok() && outcome.code == hub::Code::ok) {
       Response r;
       r.status = 204;

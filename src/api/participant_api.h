@@ -11,6 +11,12 @@
 //   POST /iso20022/acmt.023     a lookup by phone number, answered with an acmt.024 (the
 //                               alias's bank, account, currency, masked name; or not
 //                               verified, BE23); Assgnr must be the caller, Assgne the hub
+//   POST /iso20022/pacs.008     a payment: 202 with a pacs.002 ACTC, or 200 RJCT with its
+//                               reason (journaled: a repeat gets the same answer); 400 with an
+//                               admi.002 when it cannot be read; 403 when the debtor agent is
+//                               not the caller
+//   POST /iso20022/pacs.002     the payee bank's answer to a forwarded payment (ACSP or ACSC
+//                               to accept, RJCT with a reason): 200; 409 once final
 //
 // Every request carries `Authorization: Bearer <token>`; the hub hashes it (SHA-256) and
 // looks for the participant holding that hash, comparing in constant time. Missing or wrong:
@@ -42,7 +48,17 @@ class ParticipantApi {
   void Handle(server::Request& request, server::Respond respond);
 
  private:
-  enum class Route { position, rates, quotes, register_alias, get_alias, delete_alias, lookup };
+  enum class Route {
+    position,
+    rates,
+    quotes,
+    register_alias,
+    get_alias,
+    delete_alias,
+    lookup,
+    payment,
+    payee_answer,
+  };
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
             iso20022::Acmt023* lookup, server::Response* refusal) const;
   void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
