@@ -12,11 +12,11 @@
 #include "api/ledger_json.h"
 #include "base/sha256.h"
 #include "directory/directory.h"
+#include "fx/conversion.h"
 #include "iso20022/acmt.h"
 #include "iso20022/admi002.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
-#include "fx/conversion.h"
 
 namespace corridor::api {
 namespace {
@@ -134,7 +134,9 @@ namespace {
 
 // BICs compare with a trailing "XXX" ignored: SABRRUMM is SABRRUMMXXX.
 bool SameBic(std::string_view a, std::string_view b) {
-  auto base = [](std::string_view x) { return x.size() == 11 && x.ends_with("XXX") ? x.substr(0, 8) : x; };
+  auto base = [](std::string_view x) {
+    return x.size() == 11 && x.ends_with("XXX") ? x.substr(0, 8) : x;
+  };
   return base(a) == base(b);
 }
 
@@ -155,10 +157,10 @@ Response Unreadable(const Status& why, const std::string& reference) {
   iso20022::Admi002 a;
   if (!reference.empty() && reference.size() <= 35) a.related_reference = reference;
   const std::string& m = why.message();
-  a.reason = m.find("DOCTYPE") != std::string::npos      ? iso20022::kRejectDoctype
-             : m.find("namespace") != std::string::npos  ? iso20022::kRejectMessageType
-             : m.find("at most") != std::string::npos    ? iso20022::kRejectBound
-                                                          : iso20022::kRejectMalformed;
+  a.reason = m.find("DOCTYPE") != std::string::npos     ? iso20022::kRejectDoctype
+             : m.find("namespace") != std::string::npos ? iso20022::kRejectMessageType
+             : m.find("at most") != std::string::npos   ? iso20022::kRejectBound
+                                                        : iso20022::kRejectMalformed;
   a.created_at_ns = WallClockNs();
   a.description = m.substr(0, 350);
   Response r;
@@ -219,7 +221,8 @@ hub::SubmitPayment CommandOf(const iso20022::Pacs008& m, const std::string& reas
   }
   if (m.debtor.birth) {
     char date[16];
-    std::snprintf(date, sizeof(date), "%04d-%02u-%02u", static_cast<int>(m.debtor.birth->birth_date.year()),
+    std::snprintf(date, sizeof(date), "%04d-%02u-%02u",
+                  static_cast<int>(m.debtor.birth->birth_date.year()),
                   static_cast<unsigned>(m.debtor.birth->birth_date.month()),
                   static_cast<unsigned>(m.debtor.birth->birth_date.day()));
     c.debtor_birth_date = date;
@@ -297,9 +300,9 @@ bool ParticipantApi::ParseAlias(std::string_view body, hub::RegisterAlias* c,
 bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domain,
                                   std::string* error) const {
   const config::DomainConfig* d = config_->FindDomain(domain);
-  const bool digits = alias.size() >= 2 && alias[0] == '+' &&
-                      std::all_of(alias.begin() + 1, alias.end(),
-                                  [](char ch) { return ch >= '0' && ch <= '9'; });
+  const bool digits =
+      alias.size() >= 2 && alias[0] == '+' &&
+      std::all_of(alias.begin() + 1, alias.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
   if (d == nullptr || !digits) {
     *error = "alias: an E.164 number, '+' and digits";
     return false;
@@ -317,8 +320,7 @@ bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domai
 // What a request asks for, parsed and validated before anyone is authenticated (nothing is
 // journaled until then).
 bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
-                          std::string* alias, iso20022::Acmt023* lookup,
-                          Response* refusal) const {
+                          std::string* alias, iso20022::Acmt023* lookup, Response* refusal) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   const Method m = request.method;
   std::string error;
@@ -370,7 +372,8 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
       *refusal = Unreadable(st, msg.message_id);
       return false;
     }
-    hub::SubmitPayment c = CommandOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
+    hub::SubmitPayment c =
+        CommandOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
     c.debtor_agent = msg.debtor_agent_bic;  // Checked against the caller once known.
     *command = std::move(c);
     return true;
@@ -515,8 +518,8 @@ void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant
   core_->SubmitCommand(command, [settings, route, command, respond = std::move(respond)](
                                     const Status& st, hub::Outcome outcome) mutable {
     if (route == Route::payment && st.ok() && !outcome.payment_status.empty()) {
-      return respond(Pacs002Answer(std::get<hub::SubmitPayment>(command), outcome,
-                                   settings->hub_bic));
+      return respond(
+          Pacs002Answer(std::get<hub::SubmitPayment>(command), outcome, settings->hub_bic));
     }
     if (route == Route::delete_alias && st.ok() && outcome.code == hub::Code::ok) {
       Response r;

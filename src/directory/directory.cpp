@@ -9,8 +9,8 @@ using hub::Code;
 using hub::Fail;
 using hub::Outcome;
 
-Outcome Directory::Register(const hub::RegisterAlias& c,
-                            const std::vector<std::string>& currencies, uint64_t timestamp) {
+Outcome Directory::Register(const hub::RegisterAlias& c, const std::vector<std::string>& currencies,
+                            uint64_t timestamp) {
   if (std::find(currencies.begin(), currencies.end(), c.currency) == currencies.end()) {
     return Fail(Code::invalid, c.participant + " holds no position in " + c.currency);
   }

@@ -20,9 +20,9 @@
 namespace corridor::directory {
 
 struct Entry {
-  std::string owner;     // the participant's BIC
-  std::string account;   // at most 34 characters
-  std::string name;      // the customer's full name; shown masked
+  std::string owner;    // the participant's BIC
+  std::string account;  // at most 34 characters
+  std::string name;     // the customer's full name; shown masked
   std::string currency;
   uint64_t registered_at_ns = 0;
   bool operator==(const Entry&) const = default;

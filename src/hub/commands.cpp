@@ -187,12 +187,12 @@ void Get(WireReader& r, DeleteAlias* c) {
 // The text fields of a payment, in their encoding's order.
 template <typename P>
 auto PaymentTexts(P& c) {
-  return std::array{&c.debtor_agent,     &c.message_id,         &c.uetr,
-                    &c.end_to_end_id,    &c.creditor_agent,     &c.creditor_account,
-                    &c.creditor_alias,   &c.creditor_name,      &c.debtor_name,
-                    &c.debtor_account,   &c.debtor_town,        &c.debtor_country,
+  return std::array{&c.debtor_agent,      &c.message_id,        &c.uetr,
+                    &c.end_to_end_id,     &c.creditor_agent,    &c.creditor_account,
+                    &c.creditor_alias,    &c.creditor_name,     &c.debtor_name,
+                    &c.debtor_account,    &c.debtor_town,       &c.debtor_country,
                     &c.debtor_birth_date, &c.debtor_birth_city, &c.debtor_birth_country,
-                    &c.debtor_id,        &c.remittance_info,    &c.rejection};
+                    &c.debtor_id,         &c.remittance_info,   &c.rejection};
 }
 
 void Put(WireWriter& w, const SubmitPayment& c) {
@@ -299,10 +299,14 @@ const char* KindName(CommandKind kind) {
     case CommandKind::publish_rates: return "publish_rates";
     case CommandKind::request_quote: return "request_quote";
     case CommandKind::acknowledge_messages: return "acknowledge_messages";
-    case CommandKind::register_alias: return "register_alias";
-    case CommandKind::delete_alias: return "delete_alias";
-    case CommandKind::submit_payment: return "submit_payment";
-    case CommandKind::payee_answer: return "payee_answer";
+    case CommandKind::register_alias:
+      return "register_alias";
+    case CommandKind::delete_alias:
+      return "delete_alias";
+    case CommandKind::submit_payment:
+      return "submit_payment";
+    case CommandKind::payee_answer:
+      return "payee_answer";
   }
   return "unknown";
 }

@@ -186,8 +186,8 @@ struct SubmitPayment {
   std::string debtor_birth_country;
   std::string debtor_id;
   std::string remittance_info;
-  Money amount;                // IntrBkSttlmAmt, in the payer's currency
-  std::string quote_id;        // InstrId: a live quote of the caller's, for cross-currency
+  Money amount;                         // IntrBkSttlmAmt, in the payer's currency
+  std::string quote_id;                 // InstrId: a live quote of the caller's, for cross-currency
   uint32_t answer_within_seconds = 10;  // the payee bank's deadline (configuration)
   uint64_t fingerprint = 0;  // of the parsed message: the same again gets the same answer
   // A rule the gateway found broken while reading the message (AM18, RR01, AM12, ...): the
@@ -202,10 +202,9 @@ struct PayeeAnswer {
   std::string reason;  // with a rejection: its ISO 20022 reason code
 };
 
-using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap,
-                             RotateToken, SetSuspended, PublishRates, RequestQuote,
-                             AcknowledgeMessages, RegisterAlias, DeleteAlias, SubmitPayment,
-                             PayeeAnswer>;
+using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap, RotateToken,
+                             SetSuspended, PublishRates, RequestQuote, AcknowledgeMessages,
+                             RegisterAlias, DeleteAlias, SubmitPayment, PayeeAnswer>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

@@ -88,8 +88,7 @@ class LedgerOps {
                                         uint32_t ledger_number, u128* id);
   // A pending transfer (a reservation) that the ledger expires after `timeout_seconds`.
   ledger::CreateTransferResult Reserve(TransferKind kind, u128 debit, u128 credit, u128 amount,
-                                       uint32_t ledger_number, uint32_t timeout_seconds,
-                                       u128* id);
+                                       uint32_t ledger_number, uint32_t timeout_seconds, u128* id);
   // Posts the whole of a pending transfer, or voids it.
   ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
   // A savepoint inside the command's: a module that must undo part of its ledger work and

@@ -89,8 +89,8 @@ Status RenderPacs008(const Message& m, const payments::Payment& p, const hub::Co
   x.debtor.name = r.debtor_name;
   if (!r.debtor_town.empty()) x.debtor.postal_address = {r.debtor_town, r.debtor_country};
   if (const auto date = ParseDate(r.debtor_birth_date)) {
-    x.debtor.birth = iso20022::DateAndPlaceOfBirth{*date, r.debtor_birth_city,
-                                                   r.debtor_birth_country};
+    x.debtor.birth =
+        iso20022::DateAndPlaceOfBirth{*date, r.debtor_birth_city, r.debtor_birth_country};
   }
   x.debtor.national_id = r.debtor_id;
   x.debtor_account = r.debtor_account;

@@ -278,10 +278,28 @@ TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
   d.Run(hub::Liquidity{"FXPRBY2X", "l2", {"RUB", 1'000'000'00}, true});
   d.Run(hub::PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}});
   const hub::Outcome q = d.Run(hub::RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
-  hub::SubmitPayment p{"BPSBBY2X", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E-1",
-                       "SABRRUMM", "40817810000000000001", "", "Ivan Petrov", "Anna Ivanova",
-                       "BY20OLMP31350000001000000933", "Minsk", "BY", "1990-01-02", "Minsk", "BY",
-                       "", "gift", {"BYN", 100'00}, q.quote->id, 10, 1, ""};
+  hub::SubmitPayment p{"BPSBBY2X",
+                       "M1",
+                       "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a",
+                       "E2E-1",
+                       "SABRRUMM",
+                       "40817810000000000001",
+                       "",
+                       "Ivan Petrov",
+                       "Anna Ivanova",
+                       "BY20OLMP31350000001000000933",
+                       "Minsk",
+                       "BY",
+                       "1990-01-02",
+                       "Minsk",
+                       "BY",
+                       "",
+                       "gift",
+                       {"BYN", 100'00},
+                       q.quote->id,
+                       10,
+                       1,
+                       ""};
   ASSERT_EQ(d.Run(p).payment_status, "ACTC");
   ASSERT_EQ(d.Run(hub::PayeeAnswer{"SABRRUMM", p.uetr, true, ""}).payment_status, "ACSC");
   hub::SubmitPayment late = p;
@@ -292,10 +310,10 @@ TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
   d.Advance(11 * hub::testing::kSecond);  // No answer: RJCT AB05 to both.
   std::map<std::string, std::unique_ptr<iso20022::XmlSchema>> schemas;
   for (const char* name : {"pacs.008.001.08", "pacs.002.001.10"}) {
-    ASSERT_TRUE(iso20022::XmlSchema::Load(
-                    std::string(CORRIDOR_SHARED_DIR "/iso20022/xsd/") + name + ".xsd",
-                    &schemas[name])
-                    .ok());
+    ASSERT_TRUE(
+        iso20022::XmlSchema::Load(std::string(CORRIDOR_SHARED_DIR "/iso20022/xsd/") + name + ".xsd",
+                                  &schemas[name])
+            .ok());
   }
   size_t forwards = 0;
   size_t statuses = 0;

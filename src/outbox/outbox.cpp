@@ -53,9 +53,12 @@ bool Get(WireReader& r, Message* m) {
 
 const char* PathOf(MessageKind kind) {
   switch (kind) {
-    case MessageKind::liquidity_notification: return "/iso20022/camt.054";
-    case MessageKind::payment_forward: return "/iso20022/pacs.008";
-    case MessageKind::payment_status: return "/iso20022/pacs.002";
+    case MessageKind::liquidity_notification:
+      return "/iso20022/camt.054";
+    case MessageKind::payment_forward:
+      return "/iso20022/pacs.008";
+    case MessageKind::payment_status:
+      return "/iso20022/pacs.002";
   }
   return "/iso20022/unknown";
 }

@@ -6,18 +6,24 @@ namespace corridor::payments {
 
 const char* IsoStatus(Status s) {
   switch (s) {
-    case Status::accepted: return "ACTC";
-    case Status::settled: return "ACSC";
-    case Status::rejected: return "RJCT";
+    case Status::accepted:
+      return "ACTC";
+    case Status::settled:
+      return "ACSC";
+    case Status::rejected:
+      return "RJCT";
   }
   return "RJCT";
 }
 
 const char* StatusName(Status s) {
   switch (s) {
-    case Status::accepted: return "accepted";
-    case Status::settled: return "settled";
-    case Status::rejected: return "rejected";
+    case Status::accepted:
+      return "accepted";
+    case Status::settled:
+      return "settled";
+    case Status::rejected:
+      return "rejected";
   }
   return "rejected";
 }

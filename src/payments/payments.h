@@ -32,7 +32,7 @@ enum class Status : uint8_t {
   settled = 2,   // posted (ACSC)
   rejected = 3,  // refused, voided or expired (RJCT with a reason)
 };
-const char* IsoStatus(Status s);  // "ACTC", "ACSC", "RJCT"
+const char* IsoStatus(Status s);   // "ACTC", "ACSC", "RJCT"
 const char* StatusName(Status s);  // "accepted", "settled", "rejected"
 
 struct Payment {
@@ -43,7 +43,7 @@ struct Payment {
   int64_t rate_e8 = 0;  // 0 in one currency
   hub::Money send;      // debited from the payer's bank, fee included
   hub::Money fee;
-  hub::Money receive;   // credited to the payee's bank
+  hub::Money receive;      // credited to the payee's bank
   std::vector<u128> legs;  // pending ledger transfers
   uint64_t accepted_at_ns = 0;
   uint64_t deadline_ns = 0;
@@ -74,9 +74,9 @@ class Payments : public hub::Module {
 
  private:
   std::vector<std::string> expired_;  // not state: drained by the hub in the same entry
-  std::map<std::string, Payment, std::less<>> payments_;  // by UETR
+  std::map<std::string, Payment, std::less<>> payments_;                   // by UETR
   std::map<std::pair<std::string, std::string>, std::string> by_message_;  // -> UETR
-  std::set<std::pair<uint64_t, std::string>> deadlines_;  // of accepted payments
+  std::set<std::pair<uint64_t, std::string>> deadlines_;                   // of accepted payments
 };
 
 }  // namespace corridor::payments

@@ -73,8 +73,7 @@ TEST(PaymentsTest, ACrossCurrencyPaymentMovesThroughTheFxProviderAndTheFee) {
   const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
   ASSERT_EQ(q.code, Code::created);
   const Quote quote = *q.quote;  // 100.00 BYN, fee 0.55, 2729.85 RUB (99.45 x 27.45)
-  const Outcome out =
-      d.Run(Payment("u2", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id));
+  const Outcome out = d.Run(Payment("u2", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id));
   ASSERT_EQ(out.payment_status, "ACTC") << out.reason;
   EXPECT_EQ(d.hub.payments().Find("u2")->legs.size(), 3u);
   EXPECT_TRUE(d.hub.fx().FindQuote(quote.id)->used);
@@ -86,8 +85,7 @@ TEST(PaymentsTest, ACrossCurrencyPaymentMovesThroughTheFxProviderAndTheFee) {
   const ledger::Account* fee = d.hub.ledger().LookupAccount(FeeAccountId("CRDRRUMMXXX", kByn));
   EXPECT_EQ(fee->credits_posted, static_cast<u128>(quote.fee.minor));
   // The quote cannot be used again.
-  EXPECT_EQ(d.Run(Payment("u3", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id)).reason,
-            "TM01");
+  EXPECT_EQ(d.Run(Payment("u3", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, quote.id)).reason, "TM01");
   EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
 }
 
@@ -183,8 +181,8 @@ TEST(PaymentsTest, EachRuleRefusesWithItsReasonAndReservesNothing) {
   // Short of room on the FX provider's RUB position: AM04, no leg left anywhere.
   d.Run(Liquidity{"FXPRBY2X", "w", {"RUB", 1'000'000'00}, false});
   const Outcome q2 = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
-  const Outcome short_fx = d.Run(Payment("c11", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00},
-                                         q2.quote->id));
+  const Outcome short_fx =
+      d.Run(Payment("c11", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q2.quote->id));
   EXPECT_EQ(short_fx.reason, "AM04");
   EXPECT_EQ(FiguresOf(d.hub, "BPSBBY2X", "BYN").reserved_minor, 0);
   EXPECT_FALSE(d.hub.fx().FindQuote(q2.quote->id)->used);
@@ -201,8 +199,8 @@ TEST(PaymentsTest, ASnapshotSectionRestoresEveryPaymentAndItsDeadline) {
   const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
   d.Run(Payment("s1", "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q.quote->id));  // accepted
   d.Run(Payment("s2", "SABRRUMM", "ALFARUMM", {"RUB", 7'00}));
-  d.Run(PayeeAnswer{"ALFARUMM", "s2", true, ""});                               // settled
-  d.Run(Payment("s3", "SABRRUMM", "ALFARUMM", {"RUB", 1'000'000'00}));          // AM04
+  d.Run(PayeeAnswer{"ALFARUMM", "s2", true, ""});                       // settled
+  d.Run(Payment("s3", "SABRRUMM", "ALFARUMM", {"RUB", 1'000'000'00}));  // AM04
   const HubImage image = d.hub.TakeImage();
   Hub loaded;
   ledger::testing::MemorySink sink;

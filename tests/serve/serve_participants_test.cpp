@@ -842,9 +842,8 @@ TEST_F(ServeParticipantsTest, AliasesBelongToOneBankOfTheirDomain) {
   Create(kByBank);
   auto by = Participant(kByBank.token);
   auto ru = Participant(kRuBank.token);
-  const std::string ivan =
-      R"({"alias":"+375291234567","account":"BY20OLMP31350000001000000933",)"
-      R"("name":"Иван Петров","currency":"BYN"})";
+  const std::string ivan = R"({"alias":"+375291234567","account":"BY20OLMP31350000001000000933",)"
+                           R"("name":"Иван Петров","currency":"BYN"})";
   HttpResponse r = Call(*by, "POST", "/v1/aliases", ivan);
   EXPECT_EQ(r.status, 201) << Describe(r);
   EXPECT_EQ(Call(*by, "POST", "/v1/aliases", ivan).status, 200);
@@ -854,8 +853,8 @@ TEST_F(ServeParticipantsTest, AliasesBelongToOneBankOfTheirDomain) {
   EXPECT_NE(r.body.find("not a number of domain RU"), std::string::npos) << r.body;
   // Numbers of the wrong length or prefix (+76 is Kazakhstan's), and bad bodies.
   for (const char* alias : {"+37529123456", "+3752912345678", "+76001234567", "375291234567"}) {
-    const std::string body = std::string(R"({"alias":")") + alias +
-                             R"(","account":"A1","name":"X Y","currency":"BYN"})";
+    const std::string body =
+        std::string(R"({"alias":")") + alias + R"(","account":"A1","name":"X Y","currency":"BYN"})";
     EXPECT_EQ(Call(*by, "POST", "/v1/aliases", body).status, 400) << alias;
   }
   EXPECT_EQ(Call(*by, "POST", "/v1/aliases", R"({"alias":"+375291234569"})").status, 400);

@@ -93,7 +93,8 @@ std::string PayeeAnswer(const std::string& uetr, bool accept) {
 TEST_F(ServePaymentsTest, APaymentIsAcceptedThenSettledByThePayeesAnswer) {
   const std::string uetr = "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a";
   auto payer = Bank(kPayer);
-  const HttpResponse accepted = Call(*payer, "POST", "/iso20022/pacs.008", Pacs008(uetr, kPayer.id, 150'00));
+  const HttpResponse accepted =
+      Call(*payer, "POST", "/iso20022/pacs.008", Pacs008(uetr, kPayer.id, 150'00));
   ASSERT_EQ(accepted.status, 202) << Describe(accepted);
   EXPECT_EQ(accepted.Header("Content-Type"), "application/xml");
   const iso20022::Pacs002 actc = StatusOf(accepted);
@@ -101,7 +102,8 @@ TEST_F(ServePaymentsTest, APaymentIsAcceptedThenSettledByThePayeesAnswer) {
   EXPECT_EQ(actc.original_uetr, uetr);
   EXPECT_EQ(GetPositions(*admin_, kPayer.id)["RUB"].reserved, 150'00);
   // The same message again: the same answer, reserved once.
-  const HttpResponse again = Call(*payer, "POST", "/iso20022/pacs.008", Pacs008(uetr, kPayer.id, 150'00));
+  const HttpResponse again =
+      Call(*payer, "POST", "/iso20022/pacs.008", Pacs008(uetr, kPayer.id, 150'00));
   EXPECT_EQ(again.status, 202);
   EXPECT_EQ(StatusOf(again).message_id, actc.message_id);
   EXPECT_EQ(GetPositions(*admin_, kPayer.id)["RUB"].reserved, 150'00);
