@@ -293,11 +293,37 @@ bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& body) 
     if (stopping_.load()) return false;
     server::ClientResponse response;
     const Status st = w->client->Post(target, "application/xml", body, headers, &response);
-    if (st.ok() && response.status >= 200 && response.status < 300) return true;
+    if (st.ok() && response.status >= 200 && response.status < 300) {
+      if (m.kind == MessageKind::payment_forward && response.status == 200) {
+        AnswerFromResponse(w->participant, m, response.body);
+      }
+      return true;
+    }
     failed_attempts_.fetch_add(1);
     if (!SleepUnlessStopping(backoff)) return false;
     backoff = std::min<uint64_t>(backoff * 2, options_.backoff_max_ms);
   }
+}
+
+// The payee's bank may answer a forwarded payment at once (HTTP 200 with its pacs.002): that
+// is its answer, submitted like one sent later to POST /iso20022/pacs.002. A body that does not
+// read, or names another payment, is logged and ignored: the bank can still answer later, and
+// the deadline stands.
+void Delivery::AnswerFromResponse(const std::string& payee, const Message& m,
+                                  const std::string& body) {
+  iso20022::Pacs002 answer;
+  const Status st = iso20022::ReadPacs002(body, &answer);
+  const bool accept = answer.status == iso20022::TransactionStatus::kAcceptedProcessing ||
+                      answer.status == iso20022::TransactionStatus::kAcceptedSettled;
+  const bool reject = answer.status == iso20022::TransactionStatus::kRejected;
+  if (!st.ok() || answer.original_uetr != m.reference || !(accept || reject)) {
+    std::fprintf(stderr, "outbox: %s answered payment %s with no usable pacs.002: %s\n",
+                 payee.c_str(), m.reference.c_str(), st.ok() ? "wrong payment or status"
+                                                            : st.message().c_str());
+    return;
+  }
+  core_->SubmitCommand(hub::PayeeAnswer{payee, m.reference, accept, answer.reason_code},
+                       [](const Status&, hub::Outcome) {});
 }
 
 bool Delivery::SleepUnlessStopping(uint64_t ms) {

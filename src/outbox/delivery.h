@@ -79,6 +79,7 @@ class Delivery {
   // Delivers one message until a 2xx or stop; false when stopped first.
   bool DeliverOne(Worker* worker, const Message& message, const std::string& body);
   void Acknowledge(uint64_t seq);
+  void AnswerFromResponse(const std::string& payee, const Message& m, const std::string& body);
   // Waits `ms` unless stopping; false when stopping.
   bool SleepUnlessStopping(uint64_t ms);
 

@@ -17,6 +17,7 @@
 #include "base/temp_dir.h"
 #include "core/core.h"
 #include "hub/testing.h"
+#include "iso20022/pacs002.h"
 #include "iso20022/xml_schema.h"
 #include "server/http_server.h"
 
@@ -69,6 +70,10 @@ class FakeBank {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  size_t forwards_answered() {
+    std::lock_guard lock(mu_);
+    return forwards_answered_;
+  }
   std::set<std::string> authorizations() {
     std::lock_guard lock(mu_);
     return authorizations_;
@@ -79,10 +84,29 @@ class FakeBank {
     std::lock_guard lock(mu_);
     ++requests_;
     authorizations_.emplace(r.authorization);
-    EXPECT_EQ(r.target, "/iso20022/camt.054");
+    EXPECT_TRUE(r.target == "/iso20022/camt.054" || r.target == "/iso20022/pacs.008" ||
+                r.target == "/iso20022/pacs.002")
+        << r.target;
     if (status_ == 0) {
       held_.push_back(std::move(respond));
       return;
+    }
+    if (r.target == "/iso20022/pacs.008" && status_ == 200) {
+      // A payee's bank answering at once: ACSP, with its own pacs.002.
+      const size_t at = r.body.find("<UETR>");
+      iso20022::Pacs002 a;
+      a.message_id = "ANS-" + std::to_string(requests_);
+      a.created_at_ns = 1'800'000'000'000'000'000;
+      a.instructing_agent_bic = "SABRRUMM";
+      a.instructed_agent_bic = "CRDRRUMMXXX";
+      a.original_message_id = "X";
+      a.original_end_to_end_id = "X";
+      a.original_uetr = r.body.substr(at + 6, 36);
+      a.status = iso20022::TransactionStatus::kAcceptedProcessing;
+      server::Response answer{200, "", false, 0, {}, "application/xml"};
+      EXPECT_TRUE(iso20022::BuildPacs002(a, &answer.body).ok());
+      ++forwards_answered_;
+      return respond(std::move(answer));
     }
     if (status_ >= 200 && status_ < 300) {
       // The key is the message id; server::Request does not carry other headers, so the
@@ -99,6 +123,7 @@ class FakeBank {
   size_t requests_ = 0;
   std::vector<std::string> ids_;
   std::set<std::string> authorizations_;
+  size_t forwards_answered_ = 0;
   std::map<std::string, std::string> bodies_;
   std::vector<server::Respond> held_;
   std::unique_ptr<server::Server> server_;
@@ -341,6 +366,36 @@ TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
   }
   EXPECT_EQ(forwards, 2u);  // Both payments went to the payee's bank.
   EXPECT_EQ(statuses, 4u);  // Each payment's final status went to both banks.
+}
+
+// The payee's bank answers the forwarded pacs.008 at once (HTTP 200 with its pacs.002 ACSP):
+// the payment settles, and both banks are told ACSC.
+TEST(DeliveryTest, APayeeAnsweringTheForwardAtOnceSettlesThePayment) {
+  TempDir dir;
+  FakeBank payer;
+  FakeBank payee;
+  Running hub(dir.path());
+  hub.Run(RuBy());
+  hub.Run(BankAt("ALFARUMM", "RU", payer.url()));
+  hub.Run(BankAt("SABRRUMM", "RU", payee.url()));
+  hub.Run(hub::Liquidity{"ALFARUMM", "l1", {"RUB", 1'000'00}, true});
+  hub::SubmitPayment p{"ALFARUMM", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E-1",
+                       "SABRRUMM", "40817810000000000001", "", "Ivan Petrov", "Anna Ivanova",
+                       "40817810000000000002", "Kazan", "RU", "", "", "", "", "", {"RUB", 10'00},
+                       "", 10, 1, ""};
+  hub::Outcome out;
+  ASSERT_TRUE(hub.core->ExecuteCommand(p, &out).ok());
+  ASSERT_EQ(out.payment_status, "ACTC");
+  ASSERT_TRUE(WaitFor([&] {
+    bool settled = false;
+    hub.core->ReadHub([&](const hub::Hub& h) {
+      settled = h.payments().Find(p.uetr)->status == payments::Status::settled;
+    });
+    return settled;
+  }));
+  EXPECT_EQ(payee.forwards_answered(), 1u);
+  // Both banks get the final status (the payee's with its liquidity notification aside).
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("ALFARUMM") == 0 && hub.Backlog("SABRRUMM") == 0; }));
 }
 
 }  // namespace
