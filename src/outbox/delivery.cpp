@@ -318,8 +318,8 @@ void Delivery::AnswerFromResponse(const std::string& payee, const Message& m,
   const bool reject = answer.status == iso20022::TransactionStatus::kRejected;
   if (!st.ok() || answer.original_uetr != m.reference || !(accept || reject)) {
     std::fprintf(stderr, "outbox: %s answered payment %s with no usable pacs.002: %s\n",
-                 payee.c_str(), m.reference.c_str(), st.ok() ? "wrong payment or status"
-                                                            : st.message().c_str());
+                 payee.c_str(), m.reference.c_str(),
+                 st.ok() ? "wrong payment or status" : st.message().c_str());
     return;
   }
   core_->SubmitCommand(hub::PayeeAnswer{payee, m.reference, accept, answer.reason_code},

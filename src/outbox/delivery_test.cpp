@@ -379,10 +379,28 @@ TEST(DeliveryTest, APayeeAnsweringTheForwardAtOnceSettlesThePayment) {
   hub.Run(BankAt("ALFARUMM", "RU", payer.url()));
   hub.Run(BankAt("SABRRUMM", "RU", payee.url()));
   hub.Run(hub::Liquidity{"ALFARUMM", "l1", {"RUB", 1'000'00}, true});
-  hub::SubmitPayment p{"ALFARUMM", "M1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "E2E-1",
-                       "SABRRUMM", "40817810000000000001", "", "Ivan Petrov", "Anna Ivanova",
-                       "40817810000000000002", "Kazan", "RU", "", "", "", "", "", {"RUB", 10'00},
-                       "", 10, 1, ""};
+  hub::SubmitPayment p{"ALFARUMM",
+                       "M1",
+                       "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a",
+                       "E2E-1",
+                       "SABRRUMM",
+                       "40817810000000000001",
+                       "",
+                       "Ivan Petrov",
+                       "Anna Ivanova",
+                       "40817810000000000002",
+                       "Kazan",
+                       "RU",
+                       "",
+                       "",
+                       "",
+                       "",
+                       "",
+                       {"RUB", 10'00},
+                       "",
+                       10,
+                       1,
+                       ""};
   hub::Outcome out;
   ASSERT_TRUE(hub.core->ExecuteCommand(p, &out).ok());
   ASSERT_EQ(out.payment_status, "ACTC");
@@ -395,7 +413,8 @@ TEST(DeliveryTest, APayeeAnsweringTheForwardAtOnceSettlesThePayment) {
   }));
   EXPECT_EQ(payee.forwards_answered(), 1u);
   // Both banks get the final status (the payee's with its liquidity notification aside).
-  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("ALFARUMM") == 0 && hub.Backlog("SABRRUMM") == 0; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return hub.Backlog("ALFARUMM") == 0 && hub.Backlog("SABRRUMM") == 0; }));
 }
 
 }  // namespace
