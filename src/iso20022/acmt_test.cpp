@@ -17,52 +17,18 @@
 #include <utility>
 #include <vector>
 
+#include "iso20022/testing.h"
 #include "iso20022/xml_schema.h"
 
 namespace corridor::iso20022 {
 namespace {
 
-const std::string kXsdDir = CORRIDOR_SHARED_DIR "/iso20022/xsd/";
-const std::string kTestdata = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/";
+using namespace corridor::iso20022::testing;  // NOLINT(build/namespaces): shared test helpers
 
-const XmlSchema& LoadSchema(const std::string& name, std::unique_ptr<XmlSchema>* slot) {
-  if (!*slot) {
-    const Status st = XmlSchema::Load(kXsdDir + name, slot);
-    if (!st.ok()) {
-      ADD_FAILURE() << st.message();
-      std::abort();
-    }
-  }
-  return **slot;
-}
 
-const XmlSchema& Acmt023Schema() {
-  static std::unique_ptr<XmlSchema> schema;
-  return LoadSchema("acmt.023.001.03.xsd", &schema);
-}
+const XmlSchema& Acmt023Schema() { return Schema("acmt.023.001.03"); }
 
-const XmlSchema& Acmt024Schema() {
-  static std::unique_ptr<XmlSchema> schema;
-  return LoadSchema("acmt.024.001.03.xsd", &schema);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// Replaces the first `from` in `text` with `to`.
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return at == std::string::npos ? text : text.replace(at, from.size(), to);
-}
+const XmlSchema& Acmt024Schema() { return Schema("acmt.024.001.03"); }
 
 const std::string& Request() {
   static const std::string xml = ReadFile(kTestdata + "acmt023_lookup.xml");

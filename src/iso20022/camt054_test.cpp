@@ -22,26 +22,15 @@
 
 #include "config/config.h"
 #include "iso20022/fields.h"
+#include "iso20022/testing.h"
 #include "iso20022/xml_schema.h"
 
 namespace corridor::iso20022 {
 namespace {
 
-const std::string kXsdPath = CORRIDOR_SHARED_DIR "/iso20022/xsd/camt.054.001.08.xsd";
-const std::string kGoldenPath = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/camt054_deposit.xml";
+using namespace corridor::iso20022::testing;  // NOLINT(build/namespaces): shared test helpers
 
-const XmlSchema& Camt054Schema() {
-  static const std::unique_ptr<XmlSchema> schema = [] {
-    std::unique_ptr<XmlSchema> loaded;
-    const Status st = XmlSchema::Load(kXsdPath, &loaded);
-    if (!st.ok()) {
-      ADD_FAILURE() << st.message();
-      std::abort();
-    }
-    return loaded;
-  }();
-  return *schema;
-}
+const std::string kGoldenPath = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/camt054_deposit.xml";
 
 // A deposit of RUB 1,500.00 onto Sberbank's position, booked at 04:29:59.987 UTC.
 Camt054Notification Deposit() {
@@ -70,23 +59,12 @@ std::string Build(const Camt054Notification& n) {
   return xml;
 }
 
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 TEST(Camt054Test, DepositMatchesTheGoldenFileByteForByte) {
   const std::string xml = Build(Deposit());
   // CORRIDOR_UPDATE_GOLDEN=1 rewrites the file; review its diff like code.
   if (std::getenv("CORRIDOR_UPDATE_GOLDEN")) std::ofstream(kGoldenPath, std::ios::binary) << xml;
   EXPECT_EQ(xml, ReadFile(kGoldenPath));
-  EXPECT_TRUE(Camt054Schema().Validate(xml).ok());
+  EXPECT_TRUE(Schema("camt.054.001.08").Validate(xml).ok());
 }
 
 TEST(Camt054Test, DepositAndWithdrawalValidateWithTheirCodes) {
@@ -96,7 +74,7 @@ TEST(Camt054Test, DepositAndWithdrawalValidateWithTheirCodes) {
   const std::string credit_xml = Build(Deposit());
   const std::string debit_xml = Build(withdrawal);
   for (const std::string* xml : {&credit_xml, &debit_xml}) {
-    const Status st = Camt054Schema().Validate(*xml);
+    const Status st = Schema("camt.054.001.08").Validate(*xml);
     EXPECT_TRUE(st.ok()) << st.message();
     EXPECT_TRUE(Contains(*xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"" +
                                    std::string(kCamt054Namespace) + "\">"));
@@ -155,7 +133,7 @@ TEST(Camt054Test, AmountsHaveExactlyTheExponentsFractionDigits) {
     const size_t first = xml.find(amt);
     EXPECT_NE(first, std::string::npos) << amt;
     EXPECT_NE(xml.find(amt, first + 1), std::string::npos) << "on the transaction too: " << amt;
-    const Status st = Camt054Schema().Validate(xml);
+    const Status st = Schema("camt.054.001.08").Validate(xml);
     EXPECT_TRUE(st.ok()) << text << ": " << st.message();
   }
 }
@@ -200,7 +178,7 @@ TEST(Camt054Test, MarkupInTextIsEscapedAndStillValidates) {
   EXPECT_TRUE(Contains(xml, "<NtryRef>a&lt;/NtryRef&gt;&lt;x&gt;</NtryRef>"));
   EXPECT_TRUE(Contains(xml, "<EndToEndId>]]&gt;&lt;!--</EndToEndId>"));
   EXPECT_TRUE(Contains(xml, "top-up &lt;b&gt; &amp; \"quoted\" 'single'\tTAB&#13;\nCRLF"));
-  const Status st = Camt054Schema().Validate(xml);
+  const Status st = Schema("camt.054.001.08").Validate(xml);
   EXPECT_TRUE(st.ok()) << st.message();
 }
 
@@ -211,7 +189,7 @@ TEST(Camt054Test, LimitsCountCharactersNotBytes) {
   n.message_id = cyrillic;
   n.additional_info = "пополнение ликвидности";
   const std::string xml = Build(n);
-  const Status st = Camt054Schema().Validate(xml);
+  const Status st = Schema("camt.054.001.08").Validate(xml);
   EXPECT_TRUE(st.ok()) << st.message();
   n.message_id += "\xD0\x96";
   std::string out;
@@ -234,7 +212,7 @@ TEST(Camt054Test, FieldsPastTheirLimitsAreRefusedNamingTheField) {
   for (const auto& f : fields) {
     Camt054Notification n = Deposit();
     n.*f.member = std::string(f.max, 'A');  // exactly at the limit: built and valid
-    const Status valid = Camt054Schema().Validate(Build(n));
+    const Status valid = Schema("camt.054.001.08").Validate(Build(n));
     EXPECT_TRUE(valid.ok()) << f.field << ": " << valid.message();
     n.*f.member += "A";
     std::string xml = "untouched";
@@ -279,7 +257,7 @@ TEST(Camt054Test, CodesAndTextThatXmlCannotCarryAreRefused) {
 }
 
 TEST(Camt054Test, BuildsAndValidationsRunOnSeveralThreadsAtOnce) {
-  const XmlSchema& schema = Camt054Schema();
+  const XmlSchema& schema = Schema("camt.054.001.08");
   std::vector<std::thread> threads;
   std::vector<int> failures(4, 0);
   for (size_t t = 0; t < failures.size(); ++t) {
@@ -300,16 +278,9 @@ TEST(Camt054Test, BuildsAndValidationsRunOnSeveralThreadsAtOnce) {
 
 // --- XmlSchema --------------------------------------------------------------------------
 
-// Replaces the first `from` in `text` with `to`.
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return at == std::string::npos ? text : text.replace(at, from.size(), to);
-}
-
 TEST(XmlSchemaTest, RejectsADocumentMissingARequiredElementNamingTheLine) {
   const std::string xml = Replace(Build(Deposit()), "<CdtDbtInd>CRDT</CdtDbtInd>\n", "");
-  const Status st = Camt054Schema().Validate(xml);
+  const Status st = Schema("camt.054.001.08").Validate(xml);
   ASSERT_FALSE(st.ok());
   EXPECT_TRUE(Contains(st.message(), "line 34: ")) << st.message();
   EXPECT_TRUE(Contains(st.message(), "Sts")) << st.message();
@@ -318,7 +289,7 @@ TEST(XmlSchemaTest, RejectsADocumentMissingARequiredElementNamingTheLine) {
 
 TEST(XmlSchemaTest, RejectsWrongValuesNamespacesAndMalformedText) {
   const std::string xml = Build(Deposit());
-  const XmlSchema& schema = Camt054Schema();
+  const XmlSchema& schema = Schema("camt.054.001.08");
   EXPECT_FALSE(schema.Validate(Replace(xml, "1500.00", "-1500.00")).ok());
   // 19 digits: past the amount type's totalDigits, hence kMaxAmountMinor.
   EXPECT_FALSE(schema.Validate(Replace(xml, "1500.00", "12345678901234567.89")).ok());
@@ -367,7 +338,7 @@ TEST(XmlSchemaTest, RefusesDoctypesAndExternalEntitiesWithoutFetchingAnything) {
       "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;\">]>" +
           Replace(body, msg_id, "<MsgId>&c;</MsgId>"),
   };
-  const XmlSchema& schema = Camt054Schema();  // loaded (from a file) before counting starts
+  const XmlSchema& schema = Schema("camt.054.001.08");  // loaded (from a file) before counting starts
   xmlExternalEntityLoader saved = xmlGetExternalEntityLoader();
   xmlSetExternalEntityLoader(CountingLoader);
   external_loads = 0;
@@ -419,14 +390,14 @@ TEST(XmlSchemaTest, XmllintAgreesWithTheValidator) {
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string valid = Build(Deposit());
   const std::string invalid = Replace(valid, "<Cd>BOOK</Cd>", "<Cd>BOOKED</Cd>");
-  EXPECT_TRUE(Camt054Schema().Validate(valid).ok());
-  EXPECT_FALSE(Camt054Schema().Validate(invalid).ok());
+  EXPECT_TRUE(Schema("camt.054.001.08").Validate(valid).ok());
+  EXPECT_FALSE(Schema("camt.054.001.08").Validate(invalid).ok());
   int index = 0;
   for (const auto& [xml, expect_valid] : {std::pair{&valid, true}, std::pair{&invalid, false}}) {
     const std::string path = std::string(dir) + "/" + std::to_string(index++) + ".xml";
     std::ofstream(path, std::ios::binary) << *xml;
     const std::string command =
-        "xmllint --noout --nonet --schema '" + kXsdPath + "' '" + path + "' >/dev/null 2>&1";
+        "xmllint --noout --nonet --schema '" + kXsdDir + "camt.054.001.08.xsd" + "' '" + path + "' >/dev/null 2>&1";
     EXPECT_EQ(std::system(command.c_str()) == 0, expect_valid) << command;
     ::unlink(path.c_str());
   }

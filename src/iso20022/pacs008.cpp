@@ -183,34 +183,6 @@ Status Refuse(Status st, const char* code, std::string* reason) {
   return st;
 }
 
-std::string PathOf(const xmlNode* parent, std::string_view rest) {
-  std::string path = XmlPath(parent);
-  if (!path.empty()) path += '/';
-  path += rest;
-  return path;
-}
-
-// The child `name` of `parent` when there is one (null when there is none); two is an error.
-Status OptionalChild(const xmlNode* parent, std::string_view name, const xmlNode** child) {
-  *child = nullptr;
-  return CountChildren(parent, name) == 0 ? Status::Ok() : Child(parent, {name}, child);
-}
-
-// The text of the optional child `name` ("" when absent; 1..max_chars when present).
-Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t max_chars,
-                         std::string* text) {
-  if (CountChildren(parent, name) == 0) return Status::Ok();
-  return ChildText(parent, {name}, max_chars, text);
-}
-
-// <agent><FinInstnId><BICFI>.
-Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic) {
-  std::string value;
-  Status st = ChildText(parent, {agent, "FinInstnId", "BICFI"}, 11, &value);
-  if (st.ok()) st = CheckBic(PathOf(parent, agent) + "/FinInstnId/BICFI", value);
-  if (st.ok()) *bic = std::move(value);
-  return st;
-}
 
 // BICs compare with a trailing XXX (the head office's branch code) ignored.
 bool SameBic(std::string_view a, std::string_view b) {

@@ -17,26 +17,19 @@
 #include "iso20022/fields.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/testing.h"
 
 namespace corridor::iso20022 {
 namespace {
+
+using namespace corridor::iso20022::testing;  // NOLINT(build/namespaces): shared test helpers
 
 using std::chrono::day;
 using std::chrono::month;
 using std::chrono::year;
 
-const std::string kTestdata = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/";
 
-constexpr uint64_t kCreatedAtNs = 1796099400123456789;  // 2026-12-01T04:30:00.123456789Z
 constexpr uint64_t kNsPerDay = 86'400'000'000'000;
-constexpr char kUetr[] = "eb6305c9-1f7f-49de-aed0-16487c27b42d";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 // The hub's currencies in these tests; anything else is unknown.
 std::optional<uint32_t> Exponent(std::string_view currency) {
@@ -63,34 +56,6 @@ std::string Cut(std::string text, const std::string& open, const std::string& cl
   EXPECT_NE(end, std::string::npos) << close;
   if (begin == std::string::npos || end == std::string::npos) return text;
   return text.erase(begin, end + close.size() - begin);
-}
-
-// The payment of the golden file: BYN 100.00 from Minsk, RUB 2,750.00 to Kazan at 27.5.
-Pacs008 ByToRu() {
-  Pacs008 in;
-  in.message_id = "CRDR-P008-20261201-000042";
-  in.created_at_ns = kCreatedAtNs;
-  in.instructing_agent_bic = "CRDRRUMMXXX";
-  in.instructed_agent_bic = "SABRRUMM";
-  in.instruction_id = "Q-20261201-000311";
-  in.end_to_end_id = "E2E-INV-4471";
-  in.uetr = kUetr;
-  in.settlement_amount = Money{275000, "RUB", 2};
-  in.settlement_at_ns = kCreatedAtNs;
-  in.instructed_amount = Money{10000, "BYN", 2};
-  in.exchange_rate_e8 = 2'750'000'000;
-  in.debtor.name = "Ivan Petrov";
-  in.debtor.postal_address = PostalAddress{"Minsk", "BY"};
-  in.debtor.birth = DateAndPlaceOfBirth{year{1984} / month{3} / day{7}, "Grodno", "BY"};
-  in.debtor.national_id = "3070384A001PB7";
-  in.debtor_account = "BY20AKBB36029110100040000000";
-  in.debtor_agent_bic = "AKBBBY2X";
-  in.creditor_agent_bic = "SABRRUMM";
-  in.creditor_name = "Anna Sidorova";
-  in.creditor_account = "40817810099910004312";
-  in.creditor_phone = "+79161234567";
-  in.remittance_info = "for Masha's birthday";
-  return in;
 }
 
 // A same-currency payment from the payer's bank to the hub, with the least the profile needs.

@@ -21,47 +21,22 @@
 #include "iso20022/fields.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/testing.h"
 #include "iso20022/xml_schema.h"
 
 namespace corridor::iso20022 {
 namespace {
 
+using namespace corridor::iso20022::testing;  // NOLINT(build/namespaces): shared test helpers
+
 using std::chrono::day;
 using std::chrono::month;
 using std::chrono::year;
 
-const std::string kXsdDir = CORRIDOR_SHARED_DIR "/iso20022/xsd/";
 const std::string kCodesDir = CORRIDOR_SHARED_DIR "/iso20022/codes/";
-const std::string kTestdata = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/";
 
-constexpr uint64_t kCreatedAtNs = 1796099400123456789;  // 2026-12-01T04:30:00.123456789Z
-constexpr char kUetr[] = "eb6305c9-1f7f-49de-aed0-16487c27b42d";
 
 // The XSD named "pacs.002.001.10" etc., loaded once per process.
-const XmlSchema& Schema(const std::string& name) {
-  static std::map<std::string, std::unique_ptr<XmlSchema>> schemas;
-  std::unique_ptr<XmlSchema>& schema = schemas[name];
-  if (!schema) {
-    const Status st = XmlSchema::Load(kXsdDir + name + ".xsd", &schema);
-    if (!st.ok()) {
-      ADD_FAILURE() << st.message();
-      std::abort();
-    }
-  }
-  return *schema;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Compares `xml` with testdata/`file` byte for byte; CORRIDOR_UPDATE_GOLDEN=1 rewrites the file
 // (review its diff like code).
 void ExpectGolden(const std::string& xml, const std::string& file) {
@@ -274,35 +249,6 @@ TEST(Pacs002Test, TransactionStatusCodesAreInTheJson) {
 }
 
 // --- pacs.008 -----------------------------------------------------------------------------
-
-// The hub forwards a payment from Minsk to Kazan to the payee's bank (Sberbank): BYN 100.00
-// sent, RUB 2,750.00 received at 27.5, the creditor found by phone number.
-Pacs008 ByToRu() {
-  Pacs008 in;
-  in.message_id = "CRDR-P008-20261201-000042";
-  in.created_at_ns = kCreatedAtNs;
-  in.instructing_agent_bic = "CRDRRUMMXXX";
-  in.instructed_agent_bic = "SABRRUMM";
-  in.instruction_id = "Q-20261201-000311";
-  in.end_to_end_id = "E2E-INV-4471";
-  in.uetr = kUetr;
-  in.settlement_amount = Money{275000, "RUB", 2};
-  in.settlement_at_ns = kCreatedAtNs;
-  in.instructed_amount = Money{10000, "BYN", 2};
-  in.exchange_rate_e8 = 2'750'000'000;  // 27.5 RUB per BYN
-  in.debtor.name = "Ivan Petrov";
-  in.debtor.postal_address = PostalAddress{"Minsk", "BY"};
-  in.debtor.birth = DateAndPlaceOfBirth{year{1984} / month{3} / day{7}, "Grodno", "BY"};
-  in.debtor.national_id = "3070384A001PB7";
-  in.debtor_account = "BY20AKBB36029110100040000000";
-  in.debtor_agent_bic = "AKBBBY2X";
-  in.creditor_agent_bic = "SABRRUMM";
-  in.creditor_name = "Anna Sidorova";
-  in.creditor_account = "40817810099910004312";
-  in.creditor_phone = "+79161234567";
-  in.remittance_info = "for Masha's birthday";
-  return in;
-}
 
 std::string Build008(const Pacs008& in) {
   std::string xml;

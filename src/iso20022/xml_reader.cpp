@@ -119,4 +119,30 @@ Status ChildText(const xmlNode* parent, std::initializer_list<std::string_view> 
   return Status::Ok();
 }
 
+std::string PathOf(const xmlNode* parent, std::string_view rest) {
+  std::string path = XmlPath(parent);
+  if (!path.empty()) path += '/';
+  path += rest;
+  return path;
+}
+
+Status OptionalChild(const xmlNode* parent, std::string_view name, const xmlNode** child) {
+  *child = nullptr;
+  return CountChildren(parent, name) == 0 ? Status::Ok() : Child(parent, {name}, child);
+}
+
+Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t max_chars,
+                         std::string* text) {
+  if (CountChildren(parent, name) == 0) return Status::Ok();
+  return ChildText(parent, {name}, max_chars, text);
+}
+
+Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic) {
+  std::string value;
+  Status st = ChildText(parent, {agent, "FinInstnId", "BICFI"}, 11, &value);
+  if (st.ok()) st = CheckBic(PathOf(parent, agent) + "/FinInstnId/BICFI", value);
+  if (st.ok()) *bic = std::move(value);
+  return st;
+}
+
 }  // namespace corridor::iso20022

@@ -58,4 +58,14 @@ Status Child(const xmlNode* parent, std::initializer_list<std::string_view> path
 Status ChildText(const xmlNode* parent, std::initializer_list<std::string_view> path,
                  size_t max_chars, std::string* text);
 
+// `parent`'s path, then `rest`: "FIToFICstmrCdtTrf/GrpHdr" + "/MsgId".
+std::string PathOf(const xmlNode* parent, std::string_view rest);
+// The child `name` of `parent` when there is one (null when there is none); two is an error.
+Status OptionalChild(const xmlNode* parent, std::string_view name, const xmlNode** child);
+// The text of the optional child `name` ("" when absent; 1..max_chars when present).
+Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t max_chars,
+                         std::string* text);
+// <agent><FinInstnId><BICFI>, checked to be a BIC.
+Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic);
+
 }  // namespace corridor::iso20022
