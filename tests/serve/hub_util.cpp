@@ -1,6 +1,9 @@
 #include "serve/hub_util.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
 
 #include "base/sha256.h"
 #include "serve/test_util.h"
@@ -159,6 +162,24 @@ void ExpectLedgerCheckOk(HttpClient& admin) {
   const HttpResponse check = Call(admin, "GET", "/v1/ledger/check");
   EXPECT_EQ(check.status, 200) << Describe(check);
   EXPECT_NE(check.body.find("\"ok\":true"), std::string::npos) << check.body;
+}
+
+std::string InspectLine(const std::string& data_dir, const std::string& scratch,
+                        std::string_view prefix) {
+  const CorridorRun run = RunCorridor({"inspect", "--data", data_dir}, scratch);
+  EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0)
+      << DescribeWaitStatus(run.status) << "\n"
+      << run.stderr_text;
+  std::string found;
+  size_t start = 0;
+  while (start < run.stdout_text.size()) {
+    const size_t end = std::min(run.stdout_text.find('\n', start), run.stdout_text.size());
+    const std::string line = run.stdout_text.substr(start, end - start);
+    if (line.starts_with(prefix)) found = line;
+    start = end + 1;
+  }
+  EXPECT_FALSE(found.empty()) << "no `" << prefix << "` in:\n" << run.stdout_text;
+  return found;
 }
 
 }  // namespace corridor::testing

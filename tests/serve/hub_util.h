@@ -95,4 +95,9 @@ std::string_view AgentOf(std::string_view currency);
 // GET /v1/ledger/check answers 200 with "ok":true (else fails the test).
 void ExpectLedgerCheckOk(HttpClient& admin);
 
+// The last line of `corridor inspect --data DIR` that starts with `prefix` (the server must be
+// stopped); `scratch` names its output files. A failure when there is none.
+std::string InspectLine(const std::string& data_dir, const std::string& scratch,
+                        std::string_view prefix);
+
 }  // namespace corridor::testing

@@ -81,20 +81,7 @@ class ServeParticipantsTest : public ::testing::Test {
   }
   // The last line of `corridor inspect` that starts with `prefix` (the server must be stopped).
   std::string InspectLine(std::string_view prefix) {
-    const CorridorRun run = RunCorridor({"inspect", "--data", data_dir_}, dir_.path() + "/inspect");
-    EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0)
-        << DescribeWaitStatus(run.status) << "\n"
-        << run.stderr_text;
-    std::string found;
-    size_t start = 0;
-    while (start < run.stdout_text.size()) {
-      const size_t end = std::min(run.stdout_text.find('\n', start), run.stdout_text.size());
-      const std::string line = run.stdout_text.substr(start, end - start);
-      if (line.starts_with(prefix)) found = line;
-      start = end + 1;
-    }
-    EXPECT_FALSE(found.empty()) << "no `" << prefix << "` in:\n" << run.stdout_text;
-    return found;
+    return testing::InspectLine(data_dir_, dir_.path() + "/inspect", prefix);
   }
 
   // Runs `requests` between two stops of the server and checks that the journal's sequences
