@@ -17,6 +17,7 @@
 #include "iso20022/admi002.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "outbox/delivery.h"
 
 namespace corridor::api {
 namespace {
@@ -175,26 +176,14 @@ Response Unreadable(const Status& why, const std::string& reference) {
 // repeat gets the same one.
 Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
                        const std::string& hub_bic) {
-  iso20022::Pacs002 x;
   char id[24];
   const std::string key = c.uetr + "/" + outcome.payment_status + "/" + outcome.reason;
   std::snprintf(id, sizeof(id), "S%016llX",
                 static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
-  x.message_id = id;
-  x.created_at_ns = WallClockNs();
-  x.instructing_agent_bic = hub_bic;
-  x.instructed_agent_bic = c.debtor_agent;
-  x.original_message_id = c.message_id;
-  x.original_instruction_id = c.quote_id;
-  x.original_end_to_end_id = c.end_to_end_id;
-  x.original_uetr = c.uetr;
-  const std::string& st = outcome.payment_status;
-  x.status = st == "ACSC"   ? iso20022::TransactionStatus::kAcceptedSettled
-             : st == "RJCT" ? iso20022::TransactionStatus::kRejected
-                            : iso20022::TransactionStatus::kAcceptedTechnical;
-  x.reason_code = st == "RJCT" ? outcome.reason : "";
+  const iso20022::Pacs002 x = outbox::StatusReport(c, outcome.payment_status, outcome.reason, id,
+                                                   WallClockNs(), hub_bic, c.debtor_agent);
   Response r;
-  r.status = st == "ACTC" ? 202 : 200;
+  r.status = outcome.payment_status == "ACTC" ? 202 : 200;
   r.content_type = "application/xml";
   const Status built = iso20022::BuildPacs002(x, &r.body);
   if (!built.ok()) return Error(500, "pacs.002: " + built.message());

@@ -106,23 +106,33 @@ Status RenderPacs008(const Message& m, const payments::Payment& p, const hub::Co
 // A payment's final status to one of its banks.
 Status RenderPacs002(const Message& m, const payments::Payment& p, const hub::Configure& s,
                      std::string* xml) {
-  iso20022::Pacs002 x;
-  x.message_id = m.id;
-  x.created_at_ns = m.created_at_ns;
-  x.instructing_agent_bic = s.hub_bic;
-  x.instructed_agent_bic = m.participant;
-  x.original_message_id = p.request.message_id;
-  x.original_instruction_id = p.request.quote_id;
-  x.original_end_to_end_id = p.request.end_to_end_id;
-  x.original_uetr = p.request.uetr;
-  x.status = m.status == "ACSC" ? iso20022::TransactionStatus::kAcceptedSettled
-                                : iso20022::TransactionStatus::kRejected;
-  x.reason_code = m.reason;
+  iso20022::Pacs002 x =
+      StatusReport(p.request, m.status, m.reason, m.id, m.created_at_ns, s.hub_bic, m.participant);
   x.accepted_at_ns = p.accepted_at_ns;
   return iso20022::BuildPacs002(x, xml);
 }
 
 }  // namespace
+
+iso20022::Pacs002 StatusReport(const hub::SubmitPayment& payment, std::string_view status,
+                               const std::string& reason, std::string message_id,
+                               uint64_t created_at_ns, const std::string& hub_bic,
+                               const std::string& to) {
+  iso20022::Pacs002 x;
+  x.message_id = std::move(message_id);
+  x.created_at_ns = created_at_ns;
+  x.instructing_agent_bic = hub_bic;
+  x.instructed_agent_bic = to;
+  x.original_message_id = payment.message_id;
+  x.original_instruction_id = payment.quote_id;
+  x.original_end_to_end_id = payment.end_to_end_id;
+  x.original_uetr = payment.uetr;
+  x.status = status == "ACSC"   ? iso20022::TransactionStatus::kAcceptedSettled
+             : status == "RJCT" ? iso20022::TransactionStatus::kRejected
+                                : iso20022::TransactionStatus::kAcceptedTechnical;
+  if (status == "RJCT") x.reason_code = reason;
+  return x;
+}
 
 Status Render(const Message& m, const payments::Payment* payment, const hub::Configure& settings,
               std::string* xml) {

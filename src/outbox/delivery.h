@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/core.h"
+#include "iso20022/pacs002.h"
 #include "outbox/outbox.h"
 #include "payments/payments.h"
 
@@ -104,6 +105,13 @@ class Delivery {
 
 // The camt.054 body of a liquidity notification for `participant`, serviced by `hub_bic`.
 Status RenderCamt054(const Message& message, const std::string& hub_bic, std::string* xml);
+// A pacs.002 about `payment` from the hub (`hub_bic`) to the bank `to`: `status` is "ACTC",
+// "ACSC" or "RJCT" (with `reason`). The answer to a payer's pacs.008 and the final statuses
+// share it.
+iso20022::Pacs002 StatusReport(const hub::SubmitPayment& payment, std::string_view status,
+                               const std::string& reason, std::string message_id,
+                               uint64_t created_at_ns, const std::string& hub_bic,
+                               const std::string& to);
 // Any message's body: camt.054, or for a payment (`payment`, the one it names) the pacs.008
 // forwarded to the payee's bank or the pacs.002 of its final status.
 Status Render(const Message& message, const payments::Payment* payment,
