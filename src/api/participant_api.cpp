@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/check.h"
 #include "api/admin_api.h"
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
@@ -173,20 +174,22 @@ Response Unreadable(const Status& why, const std::string& reference) {
 
 // The hub's pacs.002 answer to a payer's pacs.008: ACTC (202) or RJCT with its reason (200),
 // or the stored status of a repeat. Its MsgId follows from the payment and the status, so a
-// repeat gets the same one.
+// repeat gets the same one. Built on an I/O thread (`render`), not the apply thread.
 Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
                        const std::string& hub_bic) {
   char id[24];
   const std::string key = c.uetr + "/" + outcome.payment_status + "/" + outcome.reason;
   std::snprintf(id, sizeof(id), "S%016llX",
                 static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
-  const iso20022::Pacs002 x = outbox::StatusReport(c, outcome.payment_status, outcome.reason, id,
-                                                   WallClockNs(), hub_bic, c.debtor_agent);
   Response r;
   r.status = outcome.payment_status == "ACTC" ? 202 : 200;
   r.content_type = "application/xml";
-  const Status built = iso20022::BuildPacs002(x, &r.body);
-  if (!built.ok()) return Error(500, "pacs.002: " + built.message());
+  r.render = [x = outbox::StatusReport(c, outcome.payment_status, outcome.reason, id,
+                                       WallClockNs(), hub_bic, c.debtor_agent)](std::string* out) {
+    // Every field comes from a pacs.008 the reader accepted and the hub's own reason table.
+    const Status built = iso20022::BuildPacs002(x, out);
+    CORRIDOR_CHECK(built.ok());
+  };
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "base/check.h"
 #include "iso20022/camt054.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
@@ -239,14 +240,14 @@ void Delivery::WorkerLoop(Worker* w) {
     for (;;) {
       std::vector<Message> batch;
       std::string callback_url;
-      hub::Configure settings;
+      std::shared_ptr<const hub::Configure> settings;
       std::map<std::string, payments::Payment> payments;  // those the batch's messages name
       core_->ReadHub([&](const hub::Hub& hub) {
         batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
         if (const participants::Participant* p = hub.participants().Find(w->participant)) {
           callback_url = p->registration.callback_url;
         }
-        if (hub.settings() != nullptr) settings = *hub.settings();
+        settings = hub.shared_settings();
         for (const Message& m : batch) {
           if (m.kind == MessageKind::liquidity_notification) continue;
           if (const payments::Payment* p = hub.payments().Find(m.reference)) {
@@ -255,6 +256,7 @@ void Delivery::WorkerLoop(Worker* w) {
         }
       });
       if (batch.empty() || stopping_.load()) break;
+      CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
       if (callback_url != w->callback_url || !w->client) {
         server::ClientOptions co;
         std::string prefix;
@@ -278,7 +280,7 @@ void Delivery::WorkerLoop(Worker* w) {
         std::string body;
         auto payment = payments.find(m.reference);
         const Status rendered =
-            Render(m, payment == payments.end() ? nullptr : &payment->second, settings, &body);
+            Render(m, payment == payments.end() ? nullptr : &payment->second, *settings, &body);
         if (!rendered.ok()) {
           // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
           std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", m.id.c_str(),
