@@ -284,20 +284,25 @@ void Bank::OnForward(server::Request& request, server::Respond& respond) {
   if (rules.mode == AnswerRules::Mode::async) respond(Json(202, "{}"));
 }
 
-// A final status from the hub (ACSC or RJCT), for a payment this bank sent or received.
+// Final statuses from the hub (ACSC or RJCT), one or a report on several, for payments this
+// bank sent or received; a status seen before (delivery is at least once) counts as a repeat.
 void Bank::OnStatus(server::Request& request, server::Respond& respond) {
-  iso20022::Pacs002 s;
-  if (!iso20022::ReadPacs002(request.body, &s).ok()) {
+  std::vector<iso20022::Pacs002> statuses;
+  if (!iso20022::ReadPacs002Report(request.body, &statuses).ok()) {
     unreadable_.fetch_add(1);
     return respond(Json(400, "{\"error\":\"unreadable pacs.002\"}"));
   }
-  if (!FirstTime("S" + s.original_uetr)) {
-    duplicates_.fetch_add(1);
-    return respond(Json(200, "{}"));
+  for (const iso20022::Pacs002& s : statuses) {
+    if (!FirstTime("S" + s.original_uetr)) {
+      duplicates_.fetch_add(1);
+      continue;
+    }
+    const bool settled = s.status == iso20022::TransactionStatus::kAcceptedSettled;
+    (settled ? finals_acsc_ : finals_rjct_).fetch_add(1);
+    if (on_final) {
+      on_final(s.original_uetr, iso20022::TransactionStatusCode(s.status), s.reason_code);
+    }
   }
-  const bool settled = s.status == iso20022::TransactionStatus::kAcceptedSettled;
-  (settled ? finals_acsc_ : finals_rjct_).fetch_add(1);
-  if (on_final) on_final(s.original_uetr, iso20022::TransactionStatusCode(s.status), s.reason_code);
   respond(Json(200, "{}"));
 }
 
