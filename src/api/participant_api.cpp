@@ -409,30 +409,68 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
   return refuse(404, "no such resource");
 }
 
-void ParticipantApi::Handle(server::Request& request, Respond respond) {
+void ParticipantApi::OnApplied(const hub::Hub& hub) {
+  const participants::Participants& all = hub.participants();
+  if (all.credentials_version() == credentials_version_) return;
+  credentials_version_ = all.credentials_version();
+  auto credentials = std::make_shared<Credentials>();
+  for (const auto& [id, p] : all.all()) {
+    const Credential c{id, p.registration.domain, p.registration.roles, p.suspended};
+    credentials->emplace(p.token_sha256, c);
+    if (!p.previous_token_sha256.empty()) credentials->emplace(p.previous_token_sha256, c);
+  }
+  credentials_.store(std::move(credentials));
+}
+
+void ParticipantApi::Refresh() {
+  core_->ReadHub([this](const hub::Hub& hub) { OnApplied(hub); });
+}
+
+const ParticipantApi::Credential* ParticipantApi::Authenticate(const server::Request& request,
+                                                               const Credentials* credentials,
+                                                               Response* refusal) const {
   const std::string_view token = BearerToken(request.authorization);
-  if (token.empty()) return respond(Error(401, "a bearer token is required"));
+  if (token.empty()) {
+    *refusal = Error(401, "a bearer token is required");
+    return nullptr;
+  }
+  const auto it = credentials == nullptr ? Credentials::const_iterator()
+                                         : credentials->find(Sha256Hex(token));
+  if (credentials == nullptr || it == credentials->end()) {
+    *refusal = Error(401, "the bearer token is not valid");
+    return nullptr;
+  }
+  const std::vector<std::string>& names = request.peer_names;
+  if (require_certificate_ && std::find(names.begin(), names.end(), it->second.id) == names.end()) {
+    *refusal = Error(401, "the client certificate does not name the token's participant");
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void ParticipantApi::Handle(server::Request& request, Respond respond) {
+  const std::shared_ptr<const Credentials> credentials = credentials_.load();
+  Response refusal;
+  const Credential* who = Authenticate(request, credentials.get(), &refusal);
+  if (who == nullptr) return respond(std::move(refusal));
   Route route = Route::position;
   hub::Command command;
   std::string alias;
   iso20022::Acmt023 lookup;
-  Response refusal;
   if (!Plan(request, &route, &command, &alias, &lookup, &refusal)) {
     return respond(std::move(refusal));
   }
-  core_->ReadHubAsync([this, route, hash = Sha256Hex(token), names = request.peer_names,
-                       command = std::move(command), alias = std::move(alias),
+  if (route != Route::position && route != Route::get_alias && route != Route::lookup) {
+    return Submit(*who, route, std::move(command), std::move(respond));
+  }
+  core_->ReadHubAsync([this, route, id = who->id, alias = std::move(alias),
                        lookup = std::move(lookup),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
-    const participants::Participant* p = hub.participants().FindByToken(hash, hub.now());
+    const participants::Participant* p = hub.participants().Find(id);
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
-    if (require_certificate_ && std::find(names.begin(), names.end(), p->id()) == names.end()) {
-      return respond(Error(401, "the client certificate does not name the token's participant"));
-    }
     if (route == Route::position) return RespondPosition(hub, *p, respond);
     if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
-    if (route == Route::lookup) return RespondLookup(hub, *p, lookup, respond);
-    Submit(hub, *p, route, std::move(command), std::move(respond));
+    RespondLookup(hub, *p, lookup, respond);
   });
 }
 
@@ -479,33 +517,33 @@ void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Part
 
 // On the apply thread, for an authenticated participant: refuses what its roles or status do
 // not allow (before anything is journaled; the state machine checks again), then submits.
-void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
-                            hub::Command command, Respond respond) {
-  (void)hub;
-  if (route == Route::rates && !(p.registration.roles & hub::kRoleFx)) {
-    return respond(Error(403, p.id() + " is not an FX provider"));
+void ParticipantApi::Submit(const Credential& p, Route route, hub::Command command,
+                            Respond respond) {
+  if (route == Route::rates && !(p.roles & hub::kRoleFx)) {
+    return respond(Error(403, p.id + " is not an FX provider"));
   }
-  // A suspended bank starts nothing new; deleting its aliases winds down.
+  // A suspended bank starts nothing new; deleting its aliases winds down. (The state machine
+  // checks again: a suspension applied a moment ago refuses the payment AG10.)
   if (p.suspended && route != Route::delete_alias) {
-    return respond(Error(403, p.id() + " is suspended"));
+    return respond(Error(403, p.id + " is suspended"));
   }
   std::string error;
   if (auto* c = std::get_if<hub::RegisterAlias>(&command)) {
-    if (!AliasBelongs(c->alias, p.registration.domain, &error)) {
+    if (!AliasBelongs(c->alias, p.domain, &error)) {
       return respond(Error(400, error));
     }
-    c->participant = p.id();
+    c->participant = p.id;
   }
-  if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id;
   if (auto* c = std::get_if<hub::SubmitPayment>(&command)) {
-    if (!SameBic(c->debtor_agent, p.id())) {
+    if (!SameBic(c->debtor_agent, p.id)) {
       return respond(Error(403, "the debtor agent " + c->debtor_agent + " is not the caller"));
     }
-    c->debtor_agent = p.id();
+    c->debtor_agent = p.id;
   }
-  if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id();
-  if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id();
-  if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id;
+  if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id;
+  if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id;
   const hub::Configure* settings = &settings_;
   core_->SubmitCommand(command, [settings, route, command, respond = std::move(respond)](
                                     const Status& st, hub::Outcome outcome) mutable {
