@@ -36,10 +36,10 @@
 #include <thread>
 #include <vector>
 
-#include "base/sha256.h"
-#include "hub_process.h"
+#include "cli/hub_process.h"
 #include "cli/commands.h"
 #include "simulator/bank.h"
+#include "simulator/corridor.h"
 
 namespace corridor::cli {
 namespace {
@@ -141,18 +141,9 @@ double SelfCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-struct BankSpec {
-  std::string bic;
-  std::string domain;
-  std::string currency;
-  std::string role;
-};
-
-// Everything the run shares: the banks, their customers, and what each payment did.
+// Everything the run shares: the banks, and what each payment did.
 struct Run {
-  std::vector<BankSpec> specs;  // the banks, then the FX provider last
-  std::vector<std::unique_ptr<simulator::Bank>> banks;
-  std::map<std::string, std::vector<simulator::Payee>> customers;  // by currency
+  std::unique_ptr<simulator::Corridor> corridor;  // the banks, then the FX provider last
   Clock::time_point epoch = Clock::now();
   uint64_t capacity = 0;
   // Per payment number, ns since the epoch (0: not yet).
@@ -174,48 +165,25 @@ struct Run {
   }
 };
 
-server::ClientOptions AdminOptions(uint16_t port) {
-  server::ClientOptions o;
-  o.host = "127.0.0.1";
-  o.port = port;
-  return o;
-}
-
-std::string Token(const std::string& bic) { return "bench-token-" + bic; }
-
-Status Call(server::HttpClient& client, std::string_view method, std::string_view target,
-            const std::string& body, unsigned expect, const std::string& token = "") {
-  server::HttpClient::Headers headers;
-  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  server::ClientResponse r;
-  const Status st = client.Send(method, target, "application/json", body, headers, &r);
-  if (!st.ok()) return st;
-  if (r.status != expect) {
-    return Status::Error(std::string(method) + " " + std::string(target) + ": HTTP " +
-                         std::to_string(r.status) + " " + r.body);
-  }
-  return Status::Ok();
-}
-
-// Starts the banks' callback servers and records final statuses at the payer.
-Status StartBanks(const BenchOptions& o, uint16_t hub_port, Run& run) {
+// Per side `banks_per_side` banks, then one FX provider; the final statuses at the payer and
+// the payee's time hooked in.
+Status StartBanks(const BenchOptions& o, uint16_t admin_port, uint16_t hub_port, Run& run) {
+  std::vector<simulator::BankSpec> specs;
   for (const char* domain : {"RU", "BY"}) {
     for (uint32_t i = 0; i < o.banks_per_side; ++i) {
       const std::string bic = std::string("BNK") + static_cast<char>('A' + i) +
                               (domain[0] == 'R' ? "RUMM" : "BY2X");
-      run.specs.push_back({bic, domain, domain[0] == 'R' ? "RUB" : "BYN", "instant"});
+      specs.push_back({bic, "Bank " + bic, domain, "instant", {},
+                       {{simulator::CurrencyOf(domain), "1000000000.00"}}, {}});
     }
   }
-  run.specs.push_back({"FXPRRUMM", "RU", "RUB", "fx"});
-  for (size_t b = 0; b < run.specs.size(); ++b) {
-    simulator::BankOptions bo;
-    bo.bic = run.specs[b].bic;
-    bo.token = Token(bo.bic);
-    bo.currency = run.specs[b].currency;
-    bo.hub_port = hub_port;
-    auto bank = std::make_unique<simulator::Bank>(bo);
-    bank->on_final = [&run, b](const std::string& uetr, const std::string& status,
-                               const std::string& reason) {
+  specs.push_back({"FXPRRUMM", "FX provider", "RU", "fx", {},
+                   {{"RUB", "1000000000.00"}, {"BYN", "1000000000.00"}}, {}});
+  run.corridor = std::make_unique<simulator::Corridor>(specs, admin_port, hub_port);
+  for (size_t b = 0; b < run.corridor->size(); ++b) {
+    simulator::Bank& bank = run.corridor->bank(b);
+    bank.on_final = [&run, b](const std::string& uetr, const std::string& status,
+                              const std::string& reason) {
       const int64_t n = simulator::UetrNumber(uetr);
       if (n < 0 || static_cast<uint64_t>(n) >= run.capacity || run.payer[n].load() != b + 1) {
         return;  // not the bench's, or the payee's copy
@@ -225,65 +193,23 @@ Status StartBanks(const BenchOptions& o, uint16_t hub_port, Run& run) {
       if (status == "ACSC") run.finals_settled.fetch_add(1);
       if (status != "ACSC") run.Reason(reason);
     };
-    bank->on_answered = [&run](const std::string& uetr, uint64_t ns) {
+    bank.on_answered = [&run](const std::string& uetr, uint64_t ns) {
       const int64_t n = simulator::UetrNumber(uetr);
       if (n >= 0 && static_cast<uint64_t>(n) < run.capacity) run.payee_ns[n] = ns;
     };
-    const Status st = bank->Start();
-    if (!st.ok()) return st;
-    run.banks.push_back(std::move(bank));
   }
-  return Status::Ok();
-}
-
-// Onboards every bank, funds it, publishes the FX provider's rates, registers customers.
-Status Onboard(uint16_t admin_port, uint16_t hub_port, Run& run) {
-  server::HttpClient admin(AdminOptions(admin_port));
-  for (size_t b = 0; b < run.specs.size(); ++b) {
-    const BankSpec& s = run.specs[b];
-    const std::string body = "{\"id\":\"" + s.bic + "\",\"name\":\"Bank " + s.bic +
-                             "\",\"domain\":\"" + s.domain + "\",\"roles\":[\"" + s.role +
-                             "\"],\"callback_url\":\"" + run.banks[b]->callback_url() +
-                             "\",\"token_sha256\":\"" + Sha256Hex(Token(s.bic)) + "\"}";
-    Status st = Call(admin, "POST", "/v1/participants", body, 201);
-    for (const char* currency : {"RUB", "BYN"}) {
-      if (!st.ok() || (s.role != "fx" && s.currency != currency)) continue;
-      st = Call(admin, "POST", "/v1/participants/" + s.bic + "/liquidity",
-                std::string("{\"id\":\"fund-") + currency + "\",\"currency\":\"" + currency +
-                    "\",\"amount\":\"1000000000.00\",\"direction\":\"deposit\"}",
-                200);
-    }
-    if (!st.ok()) return st;
-  }
-  server::HttpClient fx(AdminOptions(hub_port));
-  Status st = Call(fx, "PUT", "/v1/fx/rates",
-                   "{\"rates\":[{\"source\":\"BYN\",\"target\":\"RUB\",\"rate\":\"27.45000000\"},"
-                   "{\"source\":\"RUB\",\"target\":\"BYN\",\"rate\":\"0.03630000\"}]}",
-                   200, Token("FXPRRUMM"));
-  for (size_t b = 0; st.ok() && b + 1 < run.banks.size(); ++b) {
-    simulator::HubClient client(run.banks[b]->options());
-    const bool ru = run.specs[b].domain == "RU";
-    for (int c = 0; st.ok() && c < 10; ++c) {
-      char phone[20];
-      std::snprintf(phone, sizeof(phone), ru ? "+7916%03zu%04d" : "+37529%03zu%04d", b, c);
-      simulator::Payee p{run.specs[b].bic, std::string(ru ? "408178100000" : "BY20BNK0000") +
-                                               std::to_string(b * 100 + c),
-                         phone, ru ? "Ivan Petrov" : "Olga Sidorova", run.specs[b].currency};
-      st = run.banks[b]->RegisterAlias(client, p);
-      run.customers[p.currency].push_back(p);
-    }
-  }
-  return st;
+  const Status st = run.corridor->Start();
+  return st.ok() ? run.corridor->Onboard() : st;
 }
 
 // Sends payments `first`, `first + step`, ... below `end` from bank `payer`; with a rate, each
 // at its time in the schedule (late ones at once).
 void Sender(Run& run, size_t payer, uint64_t first, uint64_t step, uint64_t end, double rate,
             Clock::time_point start) {
-  simulator::Bank& bank = *run.banks[payer];
+  simulator::Bank& bank = run.corridor->bank(payer);
   simulator::HubClient client(bank.options());
   const std::vector<simulator::Payee>& payees =
-      run.customers[bank.options().currency == "RUB" ? "BYN" : "RUB"];
+      run.corridor->customers(bank.options().currency == "RUB" ? "BYN" : "RUB");
   std::mt19937_64 random(first);
   for (uint64_t n = first; n < end; n += step) {
     if (rate > 0) {
@@ -326,7 +252,7 @@ PhaseResult RunPhase(const BenchOptions& o, Run& run, HubProcess& hub, uint64_t 
   const double hub_before = hub.CpuSeconds();
   const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
   const double sims_before = SelfCpuSeconds();
-  const size_t payers = run.banks.size() - 1;
+  const size_t payers = run.corridor->size() - 1;
   const Clock::time_point start = Clock::now();
   std::vector<std::thread> senders;
   for (uint32_t c = 0; c < o.connections; ++c) {
@@ -407,8 +333,7 @@ int BenchPayments(int argc, char** argv) {
       std::to_string(std::max<uint64_t>(total * 8, 1 << 20))};
   if (!hub.Start(args, {"admin", "participants"})) return 1;
   Run run(total);
-  Status st = StartBanks(o, hub.port("participants"), run);
-  if (st.ok()) st = Onboard(hub.port("admin"), hub.port("participants"), run);
+  Status st = StartBanks(o, hub.port("admin"), hub.port("participants"), run);
   if (!st.ok()) {
     std::fprintf(stderr, "bench payments: set-up: %s\n", st.message().c_str());
     return 1;
@@ -423,10 +348,9 @@ int BenchPayments(int argc, char** argv) {
     PrintPhase(name, at_rate);
   }
   // ... the ledger's own check, and what the banks saw.
-  server::HttpClient admin(AdminOptions(hub.port("admin")));
-  server::ClientResponse check;
-  st = admin.Get("/v1/ledger/check", {}, &check);
-  std::printf("ledger check: %s\n", st.ok() ? check.body.c_str() : st.message().c_str());
+  std::string check;
+  st = run.corridor->AdminGet("/v1/ledger/check", &check);
+  std::printf("ledger check: %s\n", st.ok() ? check.c_str() : st.message().c_str());
   std::printf("final statuses at the payers: %llu (%llu ACSC); refused at submission %llu; "
               "errors %llu\n",
               static_cast<unsigned long long>(run.finals.load()),
@@ -436,7 +360,8 @@ int BenchPayments(int argc, char** argv) {
   for (const auto& [reason, count] : run.reasons) {
     std::printf("  rejected %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
   }
-  for (const auto& bank : run.banks) {
+  for (size_t b = 0; b < run.corridor->size(); ++b) {
+    simulator::Bank* bank = &run.corridor->bank(b);
     const simulator::Bank::Counts c = bank->counts();
     std::printf("  %s: forwards %llu, finals ACSC %llu RJCT %llu, camt.054 %llu, repeats %llu, "
                 "unreadable %llu\n",
@@ -449,7 +374,7 @@ int BenchPayments(int argc, char** argv) {
   }
   rusage usage{};
   const int exit_code = hub.Stop(&usage);
-  for (auto& bank : run.banks) bank->Stop();
+  run.corridor->Stop();
   if (exit_code != 0) std::printf("hub exited with %d\n", exit_code);
   const double n = static_cast<double>(unpaced.payments);
   std::printf("payments/s: %.0f\n", n / unpaced.seconds);

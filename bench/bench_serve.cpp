@@ -32,7 +32,7 @@
 
 #include "api/ledger_json.h"
 #include "base/u128.h"
-#include "hub_process.h"
+#include "cli/hub_process.h"
 #include "cli/commands.h"
 #include "ledger/types.h"
 

@@ -1,4 +1,4 @@
-#include "hub_process.h"
+#include "cli/hub_process.h"
 
 #include <signal.h>
 #include <sys/wait.h>
