@@ -219,14 +219,14 @@ void Sender(Run& run, size_t payer, uint64_t first, uint64_t step, uint64_t end,
     run.payer[n] = static_cast<uint8_t>(payer + 1);
     const int64_t amount = 2'000 + static_cast<int64_t>(random() % 50'000);
     simulator::SendResult r;
-    const Status st = bank.SendPayment(client, payees[random() % payees.size()], amount, n, &r);
+    const Status st = bank.SendPayment(client, payees[random() % payees.size()], amount, n, &r,
+                                       [&] { run.sent_ns[n] = NsSince(run.epoch); });
     if (!st.ok()) {
       if (run.errors.fetch_add(1) < 5) std::fprintf(stderr, "payment %llu: %s\n",
                                                     static_cast<unsigned long long>(n),
                                                     st.message().c_str());
       continue;
     }
-    run.sent_ns[n] = (r.sent_at - run.epoch) / std::chrono::nanoseconds(1);
     if (r.status != "ACTC") {
       run.refused.fetch_add(1);
       run.Reason(r.status + " " + r.reason);

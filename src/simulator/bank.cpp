@@ -129,7 +129,7 @@ Status Bank::Start() {
   const Status st = server_->Start();
   if (!st.ok()) return st;
   server_thread_ = std::thread([this] { server_->Run(); });
-  async_thread_ = std::thread([this] { AsyncLoop(); });
+  for (int i = 0; i < 4; ++i) async_threads_.emplace_back([this] { AsyncLoop(); });
   return Status::Ok();
 }
 
@@ -139,7 +139,8 @@ void Bank::Stop() {
     stopping_ = true;
   }
   async_cv_.notify_all();
-  if (async_thread_.joinable()) async_thread_.join();
+  for (std::thread& t : async_threads_) t.join();
+  async_threads_.clear();
   if (server_ != nullptr) server_->Stop();
   if (server_thread_.joinable()) server_thread_.join();
 }
@@ -170,7 +171,7 @@ Status Bank::RegisterAlias(HubClient& hub, const Payee& customer) {
 }
 
 Status Bank::SendPayment(HubClient& hub, const Payee& to, int64_t amount_minor, uint64_t number,
-                         SendResult* result) {
+                         SendResult* result, const std::function<void()>& before_send) {
   iso20022::Pacs008 m;
   if (to.currency != options_.currency) {
     const Status st = Quote(hub, options_.currency, to.currency, amount_minor, &m.instruction_id);
@@ -197,6 +198,7 @@ Status Bank::SendPayment(HubClient& hub, const Payee& to, int64_t amount_minor, 
   Status st = iso20022::BuildPacs008(m, &xml);
   if (!st.ok()) return st;
   server::ClientResponse r;
+  if (before_send) before_send();
   result->sent_at = Clock::now();
   st = hub.Post("/iso20022/pacs.008", kXml, xml, &r);
   if (!st.ok()) return st;

@@ -107,8 +107,10 @@ class Bank {
   // One payment of `amount_minor` in this bank's currency to `to`: a quote first when `to`
   // is in another currency, then the pacs.008. `number` makes the UETR and ids unique (and
   // lets the bench find the payment again: UetrNumber).
+  // `before_send` runs just before the pacs.008 goes out (after the quote): the final status
+  // may arrive before this returns.
   Status SendPayment(HubClient& hub, const Payee& to, int64_t amount_minor, uint64_t number,
-                     SendResult* result);
+                     SendResult* result, const std::function<void()>& before_send = {});
 
   // Counters since Start.
   struct Counts {
@@ -149,7 +151,7 @@ class Bank {
   std::condition_variable async_cv_;
   std::deque<Due> async_;
   bool stopping_ = false;  // GUARDED_BY(async_mu_)
-  std::thread async_thread_;
+  std::vector<std::thread> async_threads_;  // several: each POST waits for the hub's journal
 
   mutable std::mutex seen_mu_;
   std::unordered_map<std::string, bool> seen_;  // message ids and final UETRs
