@@ -1,6 +1,5 @@
 #include "api/participant_api.h"
 
-#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include "api/admin_api.h"
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
+#include "api/payment_messages.h"
 #include "base/sha256.h"
 #include "directory/directory.h"
 #include "fx/conversion.h"
@@ -177,15 +177,10 @@ Response Unreadable(const Status& why, const std::string& reference) {
 // repeat gets the same one. Built on an I/O thread (`render`), not the apply thread.
 Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
                        const std::string& hub_bic) {
-  char id[24];
-  const std::string key = c.uetr + "/" + outcome.payment_status + "/" + outcome.reason;
-  std::snprintf(id, sizeof(id), "S%016llX",
-                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
   Response r;
   r.status = outcome.payment_status == "ACTC" ? 202 : 200;
   r.content_type = "application/xml";
-  r.render = [x = outbox::StatusReport(c, outcome.payment_status, outcome.reason, id,
-                                       WallClockNs(), hub_bic, c.debtor_agent)](std::string* out) {
+  r.render = [x = AnswerToPayer(c, outcome, hub_bic, WallClockNs())](std::string* out) {
     // Every field comes from a pacs.008 the reader accepted and the hub's own reason table.
     const Status built = iso20022::BuildPacs002(x, out);
     CORRIDOR_CHECK(built.ok());
@@ -193,43 +188,6 @@ Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
   return r;
 }
 
-// A read pacs.008 as the command the state machine applies; `reason`: a rule the reader found
-// broken (the payment is then stored refused with it).
-hub::SubmitPayment CommandOf(const iso20022::Pacs008& m, const std::string& reason,
-                             uint32_t answer_within_seconds) {
-  hub::SubmitPayment c;
-  c.message_id = m.message_id;
-  c.uetr = m.uetr;
-  c.end_to_end_id = m.end_to_end_id;
-  c.creditor_agent = m.creditor_agent_bic;
-  c.creditor_account = m.creditor_account;
-  c.creditor_alias = m.creditor_phone;
-  c.creditor_name = m.creditor_name;
-  c.debtor_name = m.debtor.name;
-  c.debtor_account = m.debtor_account;
-  if (m.debtor.postal_address) {
-    c.debtor_town = m.debtor.postal_address->town_name;
-    c.debtor_country = m.debtor.postal_address->country;
-  }
-  if (m.debtor.birth) {
-    char date[16];
-    std::snprintf(date, sizeof(date), "%04d-%02u-%02u",
-                  static_cast<int>(m.debtor.birth->birth_date.year()),
-                  static_cast<unsigned>(m.debtor.birth->birth_date.month()),
-                  static_cast<unsigned>(m.debtor.birth->birth_date.day()));
-    c.debtor_birth_date = date;
-    c.debtor_birth_city = m.debtor.birth->city;
-    c.debtor_birth_country = m.debtor.birth->country;
-  }
-  c.debtor_id = m.debtor.national_id;
-  c.remittance_info = m.remittance_info;
-  c.amount = hub::Money{m.settlement_amount.currency, m.settlement_amount.amount_minor};
-  c.quote_id = m.instruction_id;
-  c.answer_within_seconds = answer_within_seconds;
-  c.fingerprint = iso20022::Fingerprint(m);
-  c.rejection = reason;
-  return c;
-}
 
 void RespondPosition(const hub::Hub& hub, const participants::Participant& p, Respond& respond) {
   Response r;
@@ -365,7 +323,7 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
       return false;
     }
     hub::SubmitPayment c =
-        CommandOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
+        SubmitPaymentOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
     c.debtor_agent = msg.debtor_agent_bic;  // Checked against the caller once known.
     *command = std::move(c);
     return true;
@@ -379,12 +337,11 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
       *refusal = Unreadable(st, msg.message_id);
       return false;
     }
-    const bool accept = msg.status == iso20022::TransactionStatus::kAcceptedProcessing ||
-                        msg.status == iso20022::TransactionStatus::kAcceptedSettled;
-    if (!accept && msg.status != iso20022::TransactionStatus::kRejected) {
+    hub::PayeeAnswer answer;
+    if (!PayeeAnswerOf(msg, &answer)) {
       return refuse(400, "pacs.002: a payee's answer is ACSP, ACSC or RJCT");
     }
-    *command = hub::PayeeAnswer{"", msg.original_uetr, accept, msg.reason_code};
+    *command = std::move(answer);
     return true;
   }
   if (path == "/iso20022/acmt.023") {
