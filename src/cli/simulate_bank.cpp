@@ -165,6 +165,7 @@ int SimulateBank(int argc, char** argv) {
     st = bank.RegisterAlias(hub, a);
     std::printf("alias %s: %s\n", a.alias.c_str(), st.ok() ? "registered" : st.message().c_str());
   }
+  std::fflush(stdout);
   if (o.pay > 0) Pay(bank, o);
   if (!o.exit_after) {
     int signal = 0;
