@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+# clang-14 and libclang-rt-14-dev: the libFuzzer targets of the ISO 20022 readers (scripts/fuzz.sh).
 PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libisal-dev libxxhash-dev
           libpq-dev postgresql-15 util-linux libboost1.74-dev libsimdjson-dev
-          libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl)
+          libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl
+          clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

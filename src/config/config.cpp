@@ -324,8 +324,10 @@ Status ReadBinRanges(const Reader& r, const std::vector<DomainConfig>& earlier, 
     if (!ParseBinRange(items[i].first, &range)) {
       return fail("is not a BIN prefix (1–8 digits) or a range FIRST-LAST of equal lengths");
     }
-    const auto [lo, hi] = BinSpan(range);
-    const auto overlaps = [lo, hi](const BinRange& other) {
+    // Captured as a pair: clang 14 (the fuzz build's compiler) cannot capture structured
+    // bindings.
+    const std::pair<uint64_t, uint64_t> span = BinSpan(range);
+    const auto overlaps = [lo = span.first, hi = span.second](const BinRange& other) {
       const auto [olo, ohi] = BinSpan(other);
       return lo <= ohi && olo <= hi;
     };
