@@ -9,7 +9,11 @@
 // exists; with another body: conflict), liquidity deposits and withdrawals (repeated client ids,
 // withdrawals past the free liquidity), caps, token rotations, suspensions, rates (from FX
 // providers and from a bank that is none), quotes and outbox acknowledgements (of messages that
-// exist and that do not).
+// exist and that do not), and payments: submitted in one currency and across with a quote an
+// earlier round was given (and refused by a rule now and then: unknown bank, no room, no,
+// another's or a used quote, a wrong amount; repeated, or other content under a known UETR),
+// answered by the payee's bank (accept, reject, from the wrong bank, too late) or left to
+// their deadline of 1-4 s of journal time, which ticks fire within a round or on restart.
 //
 // After every round the hub restarts and the test checks that
 //  - every entry the journal reported durable (so every acknowledged batch or command) is
@@ -20,11 +24,18 @@
 //  - the state hash (ledger and modules) equals that of a hub::Hub replaying that history, and
 //    every acknowledged batch's results and command's outcome equal the replay's;
 //  - the ledger's invariants hold;
-//  - each position account's balances are what the participants module's totals say (no flow
-//    touches them here), its liquidity and room to send are not negative, and its deposits and
-//    withdrawals are those the history booked;
-//  - the outbox holds one message per liquidity operation the history booked, less those it
-//    acknowledged.
+//  - every acknowledged payment is there with the status acknowledged (accepted ones perhaps
+//    final since); every payment was submitted and is in exactly one state: accepted with every
+//    leg pending and its deadline ahead, settled with every leg posted, rejected by the payee's
+//    bank with every leg voided, rejected at its deadline (AB05) with no leg posted or voided
+//    (they expire, never before the deadline), or refused on submission with no leg;
+//  - each position account's balances are what the participants module's totals say plus its
+//    payments' legs (found by their derived ids), the fee accounts hold the fee legs, its
+//    liquidity and room to send are not negative, and its deposits and withdrawals are those
+//    the history booked; in each currency the hub's accounts balance, posted and pending;
+//  - the outbox holds one message per liquidity operation the history booked, one forward per
+//    payment accepted and two final statuses per payment made final (by an answer or its
+//    deadline, in the replay's own account of deadlines), less those it acknowledged.
 //
 // CORRIDOR_POWERCUT_ROUNDS=N runs N rounds (default 2000: under a minute in CI);
 // CORRIDOR_POWERCUT_SEED=S repeats a run.
@@ -40,6 +51,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -114,6 +126,7 @@ std::vector<T> EventsOf(const std::vector<std::byte>& body) {
 
 std::string Describe(const hub::Outcome& o) {
   std::string out = std::string(hub::CodeName(o.code)) + " \"" + o.message + "\"";
+  if (!o.payment_status.empty()) out += " " + o.payment_status + " " + o.reason;
   if (o.quote) out += " quote " + o.quote->id + " " + std::to_string(o.quote->receive.minor);
   return out;
 }
@@ -121,7 +134,8 @@ std::string Describe(const hub::Outcome& o) {
 bool IsCommand(journal::EntryKind kind) { return kind == journal::EntryKind::command; }
 
 bool SameOutcome(const hub::Outcome& a, const hub::Outcome& b) {
-  return a.code == b.code && a.message == b.message && a.quote == b.quote;
+  return a.code == b.code && a.message == b.message && a.quote == b.quote &&
+         a.payment_status == b.payment_status && a.reason == b.reason;
 }
 // Random batches: plain, pending (some expiring), posts and voids of earlier pendings,
 // linked chains (some failing), repeated ids, and now and then new accounts.
@@ -238,7 +252,7 @@ class HubWorkload {
   static hub::Configure Settings() { return hub::testing::RuBy(); }
 
   hub::Command Next() {
-    switch (Pick(16)) {
+    switch (Pick(24)) {
       case 0:
       case 1:
         return Create();
@@ -262,9 +276,24 @@ class HubWorkload {
       case 13:
       case 14:
         return Acknowledge();
-      default:
+      case 15:
         return Reconfigure();
+      case 16:
+      case 17:
+      case 18:
+      case 19:
+      case 20:
+        return Pay();
+      default:
+        return Answer();
     }
+  }
+
+  // What an acknowledged command taught: the quotes the hub gave, which payments then use.
+  void Learn(const hub::Command& command, const hub::Outcome& outcome) {
+    if (!std::holds_alternative<hub::RequestQuote>(command) || !outcome.quote) return;
+    quotes_.push_back(*outcome.quote);
+    if (quotes_.size() > 32) quotes_.erase(quotes_.begin(), quotes_.begin() + 16);
   }
 
  private:
@@ -354,19 +383,103 @@ class HubWorkload {
 
   hub::Command Quote() {
     hub::RequestQuote c;
-    c.participant = AnyParticipant();
-    const bool from_byn = Pick(2) == 0;
+    // Mostly a bank quoting from its own currency, as it would to pay across (Pay uses these).
+    const Member& m = CreatedMember();
+    c.participant = Pick(24) == 0 ? "NOBODY22" : m.id;
+    const bool from_byn = Pick(4) == 0 ? Pick(2) == 0 : std::string(m.domain) == "BY";
     c.source_currency = from_byn ? "BYN" : "RUB";
     c.target_currency = from_byn ? "RUB" : "BYN";
-    c.amount_minor = static_cast<int64_t>(100 + Pick(4'000'000));  // Some past the maximum.
+    // Mostly small; some past the maximum.
+    c.amount_minor = static_cast<int64_t>(100 + Pick(Pick(4) == 0 ? 4'000'000 : 50'000));
     c.receive_amount = Pick(2) == 0;
     return c;
   }
 
   hub::Command Acknowledge() {
-    // Seqs of messages that may exist, some acknowledged already, some never made.
+    // Seqs of messages that may exist, some acknowledged already, some never made: a liquidity
+    // operation makes one, a payment up to three (forward, two final statuses).
     hub::AcknowledgeMessages c;
-    for (uint64_t n = 1 + Pick(4); n > 0; --n) c.seqs.push_back(1 + Pick(next_op_ + 2));
+    const uint64_t made = next_op_ + 3 * next_payment_ + 2;
+    for (uint64_t n = 1 + Pick(4); n > 0; --n) c.seqs.push_back(1 + Pick(made));
+    return c;
+  }
+
+  // A member sent a creation already (any when none was): most payments come from a bank the
+  // hub may have.
+  const Member& CreatedMember() {
+    if (next_new_ == 0) return AnyMember();
+    return kMembers[Pick(next_new_)];
+  }
+
+  // A bank of `currency`'s domain to be paid, not the payer (a payment to itself is refused),
+  // now and then under its 11-character BIC.
+  std::string PayeeIn(const std::string& currency, const std::string& payer) {
+    std::vector<const Member*> banks;  // Those sent a creation, if any.
+    for (size_t pass = 0; pass < 2 && banks.empty(); ++pass) {
+      for (size_t i = 0; i < (pass == 0 ? next_new_ : kMembersCount); ++i) {
+        const Member& m = kMembers[i];
+        const bool in = (std::string(m.domain) == "RU" ? "RUB" : "BYN") == currency;
+        if (in && m.id != payer) banks.push_back(&m);
+      }
+    }
+    const std::string id = banks[Pick(banks.size())]->id;
+    return Pick(6) == 0 ? id + "XXX" : id;
+  }
+
+  // A payment: in one currency between banks of a domain, or across with a quote the hub
+  // gave, and now and then one a rule refuses (an unknown bank, no room, no or another's or a
+  // used quote, a wrong amount, a rule the gateway found broken), or a repeat (the same
+  // message: exists; other content under its UETR: AM05).
+  hub::Command Pay() {
+    if (!payments_.empty() && Pick(8) == 0) {
+      hub::SubmitPayment again = payments_[Pick(payments_.size())];
+      if (Pick(2) == 0) again.amount.minor += 1;
+      return again;
+    }
+    const uint64_t n = next_payment_++;
+    hub::SubmitPayment c;
+    c.message_id = "m-" + std::to_string(n);
+    c.uetr = "u-" + std::to_string(n);
+    c.end_to_end_id = "e2e-" + std::to_string(n);
+    c.creditor_account = "40817810000000000001";
+    c.fingerprint = n;
+    c.answer_within_seconds = static_cast<uint32_t>(1 + Pick(4));  // Deadlines within a round.
+    if (!quotes_.empty() && Pick(2) == 0) {
+      const size_t i = Pick(quotes_.size());
+      const hub::Quote q = quotes_[i];
+      if (Pick(4) != 0) quotes_.erase(quotes_.begin() + static_cast<ptrdiff_t>(i));  // Else TM01.
+      c.debtor_agent = Pick(10) == 0 ? AnyParticipant() : q.participant;
+      c.creditor_agent = PayeeIn(q.receive.currency, c.debtor_agent);
+      c.amount = q.send;
+      if (Pick(10) == 0) c.amount.minor += 1;  // AM09
+      c.quote_id = q.id;
+    } else {
+      const Member& payer = CreatedMember();
+      c.debtor_agent = Pick(24) == 0 ? "NOBODY22" : payer.id;
+      const std::string currency = std::string(payer.domain) == "RU" ? "RUB" : "BYN";
+      const bool across = Pick(16) == 0;  // with no quote: TM01
+      c.creditor_agent =
+          Pick(24) == 0 ? "NOBODY22" : PayeeIn(across ? "RUB" : currency, c.debtor_agent);
+      const uint64_t size = Pick(20);
+      c.amount = {currency, size == 0 ? 0 : size == 1 ? 500'000'00 : 1 + Amount() / 400};
+    }
+    if (Pick(30) == 0) c.rejection = "AM18";
+    payments_.push_back(c);
+    if (payments_.size() > 64) payments_.erase(payments_.begin(), payments_.begin() + 32);
+    return c;
+  }
+
+  // The payee bank's answer to a recent payment: mostly accept, else reject; now and then
+  // from another bank or for a payment the hub does not have (not_found).
+  hub::Command Answer() {
+    hub::PayeeAnswer c;
+    if (payments_.empty() || Pick(16) == 0) return hub::PayeeAnswer{"SABRRUMM", "u-none", true, ""};
+    const size_t recent = std::min<size_t>(payments_.size(), 3);  // Mostly before the deadline.
+    const hub::SubmitPayment& p = payments_[payments_.size() - 1 - Pick(recent)];
+    c.uetr = p.uetr;
+    c.creditor_agent = Pick(12) == 0 ? AnyMember().id : p.creditor_agent;
+    c.accept = Pick(3) != 0;
+    if (!c.accept) c.reason = "AC04";
     return c;
   }
 
@@ -386,6 +499,9 @@ class HubWorkload {
   uint64_t created_[kMembersCount] = {};  // Creations sent per member.
   uint64_t next_op_ = 0;
   std::vector<hub::Liquidity> sent_;
+  uint64_t next_payment_ = 0;
+  std::vector<hub::SubmitPayment> payments_;  // Recent submissions, for repeats and answers.
+  std::vector<hub::Quote> quotes_;            // Acknowledged quotes (Learn).
 };
 
 // A hub::Hub replaying the durable history, and what that history booked: each position's
@@ -418,6 +534,7 @@ class Replay {
  private:
   Answer Apply(const Entry& e) {
     Answer answer;
+    ExpireDue(e.timestamp);
     switch (e.kind) {
       case journal::EntryKind::create_accounts: {
         std::vector<CreateAccountResult> r;
@@ -450,9 +567,44 @@ class Replay {
     return answer;
   }
 
+  // Every entry first makes final the accepted payments whose deadline it reaches, in the
+  // order of (deadline, UETR), each with its two final statuses.
+  void ExpireDue(uint64_t timestamp) {
+    while (!deadlines_.empty() && deadlines_.begin()->first <= timestamp) {
+      Notify(deadlines_.begin()->second);
+      deadlines_.erase(deadlines_.begin());
+    }
+  }
+
+  // A payment's final status goes to its two banks, payer first.
+  void Notify(const std::string& uetr) {
+    const payments::Payment* p = hub_.payments().Find(uetr);
+    EXPECT_NE(p, nullptr) << uetr;
+    if (p == nullptr) return;
+    for (const std::string* bank : {&p->request.debtor_agent, &p->request.creditor_agent}) {
+      outbox_[next_seq_++] = hub_.participants().FindInstitution(*bank)->id();
+    }
+  }
+
+  // A payment accepted makes its forward to the payee's bank and waits for its deadline; an
+  // answer that made it final (ok, not a conflict) makes the two final statuses.
+  void BookPayment(const hub::Command& command, const hub::Outcome& outcome) {
+    if (const auto* c = std::get_if<hub::SubmitPayment>(&command)) {
+      if (outcome.code != hub::Code::created || outcome.payment_status != "ACTC") return;
+      outbox_[next_seq_++] = hub_.participants().FindInstitution(c->creditor_agent)->id();
+      deadlines_.emplace(hub_.payments().Find(c->uetr)->deadline_ns, c->uetr);
+    } else if (const auto* c = std::get_if<hub::PayeeAnswer>(&command)) {
+      if (outcome.code != hub::Code::ok) return;
+      std::erase_if(deadlines_, [&](const auto& d) { return d.second == c->uetr; });
+      Notify(c->uetr);
+    }
+  }
+
   // What a command booked: a liquidity operation moves money and makes one message; an
-  // acknowledgement takes messages away (seqs that are not there are ignored).
+  // acknowledgement takes messages away (seqs that are not there are ignored); payments
+  // (BookPayment).
   void Book(const hub::Command& command, const hub::Outcome& outcome) {
+    BookPayment(command, outcome);
     if (outcome.code != hub::Code::ok) return;  // exists: booked the first time.
     if (const auto* c = std::get_if<hub::Liquidity>(&command)) {
       auto& [deposited, withdrawn] = liquidity_[{c->participant, c->amount.currency}];
@@ -468,6 +620,7 @@ class Replay {
   Totals liquidity_;
   std::map<uint64_t, std::string> outbox_;  // seq -> participant
   uint64_t next_seq_ = 1;
+  std::set<std::pair<uint64_t, std::string>> deadlines_;  // Of accepted payments: UETRs.
 };
 
 class PowerCutTest : public ::testing::Test {
@@ -499,6 +652,8 @@ class PowerCutTest : public ::testing::Test {
     replay_ = std::make_unique<Replay>(StateOptions());
     configured_ = false;
     accounts_created_ = false;
+    submitted_uetrs_.clear();
+    acknowledged_payments_.clear();
   }
 
   Options MakeOptions() {
@@ -594,6 +749,9 @@ class PowerCutTest : public ::testing::Test {
       answered_ = 0;
       for (size_t i = 0; i < count; ++i) {
         batches_.push_back(NextBatch(&settings_due, &accounts_due));
+        if (const auto* c = std::get_if<hub::SubmitPayment>(&batches_.back().command)) {
+          submitted_uetrs_.insert(c->uetr);
+        }
       }
     }
     // From here batches_ does not grow: both threads read the kinds and bodies unlocked.
@@ -692,6 +850,8 @@ class PowerCutTest : public ::testing::Test {
             << hub::KindName(hub::KindOf(b.command)) << " entry " << e.sequence << " answered "
             << Describe(b.answer.outcome) << ", replayed " << Describe(replayed.outcome)
             << "; seed " << seed_;
+        hub_workload_->Learn(b.command, b.answer.outcome);
+        NotePayment(b.command, b.answer.outcome);
       } else {
         ++batches_acknowledged_;
         ASSERT_EQ(b.answer.results, replayed.results)
@@ -717,16 +877,153 @@ class PowerCutTest : public ::testing::Test {
       EXPECT_TRUE(hub.StateHash() == reference.StateHash()) << "state differs; seed " << seed_;
       const auto violations = hub.ledger().CheckInvariants();
       EXPECT_TRUE(violations.empty()) << violations.front() << "; seed " << seed_;
-      CheckPositions(hub);
+      const LegTotals legs = CheckPayments(hub);
+      CheckPositions(hub, legs);
+      CheckLedgersBalance(hub);
       CheckOutbox(hub);
     });
   }
 
-  // No flow touches a position here: its account holds exactly the liquidity and cap
-  // movements the participants module counts, and the history booked those deposits and
-  // withdrawals.
-  void CheckPositions(const hub::Hub& hub) {
+  // The status the hub last acknowledged for a payment: a submission stored (created or
+  // exists; AM05 is answered, not stored) or an answer to one (ok, or conflict when final
+  // already). The latest in journal order wins, as a status only moves from accepted to final.
+  void NotePayment(const hub::Command& command, const hub::Outcome& o) {
+    std::string uetr;
+    if (const auto* c = std::get_if<hub::SubmitPayment>(&command)) {
+      if (o.code != hub::Code::created && o.code != hub::Code::exists) return;
+      uetr = c->uetr;
+    } else if (const auto* c = std::get_if<hub::PayeeAnswer>(&command)) {
+      if (o.code != hub::Code::ok && o.code != hub::Code::conflict) return;
+      uetr = c->uetr;
+    } else {
+      return;
+    }
+    acknowledged_payments_[uetr] = {o.payment_status, o.reason};
+    const auto* submission = std::get_if<hub::SubmitPayment>(&command);
+    const char* what = submission == nullptr          ? "answered "
+                       : submission->quote_id.empty() ? "submitted "
+                                                      : "submitted with a quote ";
+    ++payment_outcomes_[what + o.payment_status + (o.reason.empty() ? "" : " " + o.reason)];
+  }
+
+  // Per ledger account, what payment legs add to its balances.
+  struct LegSums {
+    u128 debits_posted = 0, credits_posted = 0, debits_pending = 0, credits_pending = 0;
+  };
+  using LegTotals = std::map<u128, LegSums>;
+
+  // Every acknowledged payment is there with the status acknowledged (or, acknowledged as
+  // accepted, final since: an answer or its deadline); every payment the hub has was
+  // submitted and is in exactly one state, its legs all in the matching ledger state.
+  LegTotals CheckPayments(const hub::Hub& hub) {
+    for (const auto& [uetr, acknowledged] : acknowledged_payments_) {
+      const payments::Payment* p = hub.payments().Find(uetr);
+      EXPECT_NE(p, nullptr) << "acknowledged payment " << uetr << " lost; seed " << seed_;
+      if (p == nullptr) continue;
+      const std::string status = payments::IsoStatus(p->status);
+      if (acknowledged.first == "ACTC") {
+        EXPECT_TRUE(p->accepted_at_ns != 0 && !p->legs.empty()) << uetr << "; seed " << seed_;
+      } else {
+        EXPECT_TRUE(status == acknowledged.first && p->reason == acknowledged.second)
+            << uetr << " acknowledged " << acknowledged.first << " " << acknowledged.second
+            << ", now " << status << " " << p->reason << "; seed " << seed_;
+      }
+    }
+    LegTotals totals;
+    size_t found = 0;
+    for (const std::string& uetr : submitted_uetrs_) {
+      if (const payments::Payment* p = hub.payments().Find(uetr)) {
+        ++found;
+        CheckPaymentLegs(hub, *p, &totals);
+      }
+    }
+    EXPECT_EQ(found, hub.payments().size()) << "payments nobody submitted; seed " << seed_;
+    return totals;
+  }
+
+  // One payment's state and its legs: accepted, every leg pending; settled, every leg posted;
+  // rejected when the payee's bank refused, every leg voided; at its deadline (AB05), none
+  // posted or voided (they expire, at or after the deadline); refused on submission, no leg.
+  void CheckPaymentLegs(const hub::Hub& hub, const payments::Payment& p, LegTotals* totals) {
+    const std::string where = p.request.uetr + " " + payments::StatusName(p.status) + " " +
+                              p.reason + "; seed " + std::to_string(seed_);
+    std::map<ledger::PendingState, size_t> states;
+    for (const u128 leg : p.legs) {
+      const ledger::Transfer* t = hub.ledger().LookupTransfer(leg);
+      ASSERT_NE(t, nullptr) << where;
+      EXPECT_GE(t->timestamp + uint64_t{t->timeout} * hub::testing::kSecond, p.deadline_ns)
+          << where;
+      const ledger::PendingState state = hub.ledger().TransferState(leg);
+      ++states[state];
+      if (state == ledger::PendingState::posted) {
+        (*totals)[t->debit_account_id].debits_posted += t->amount;
+        (*totals)[t->credit_account_id].credits_posted += t->amount;
+      } else if (state == ledger::PendingState::pending) {
+        (*totals)[t->debit_account_id].debits_pending += t->amount;
+        (*totals)[t->credit_account_id].credits_pending += t->amount;
+      }
+    }
+    const size_t legs = p.legs.size();
+    using ledger::PendingState;
+    switch (p.status) {
+      case payments::Status::accepted:
+        EXPECT_TRUE(legs > 0 && states[PendingState::pending] == legs) << where;
+        EXPECT_TRUE(p.reason.empty() && p.final_at_ns == 0) << where;
+        EXPECT_GT(p.deadline_ns, hub.now()) << "a deadline passed unfired: " << where;
+        break;
+      case payments::Status::settled:
+        EXPECT_TRUE(legs > 0 && states[PendingState::posted] == legs) << where;
+        EXPECT_TRUE(p.reason.empty() && p.final_at_ns >= p.accepted_at_ns) << where;
+        break;
+      case payments::Status::rejected:
+        EXPECT_TRUE(!p.reason.empty() && p.final_at_ns != 0) << where;
+        if (legs == 0) {
+          EXPECT_EQ(p.accepted_at_ns, 0u) << where;
+        } else if (p.reason == "AB05") {
+          EXPECT_EQ(states[PendingState::pending] + states[PendingState::expired], legs) << where;
+          EXPECT_GE(p.final_at_ns, p.deadline_ns) << where;
+        } else {
+          EXPECT_EQ(states[PendingState::voided], legs) << where;
+        }
+        break;
+    }
+  }
+
+  // In each currency's ledger the hub's accounts (positions, the settlement agent's liquidity
+  // source, the cap source, the fee account) balance: debits equal credits, posted and pending.
+  void CheckLedgersBalance(const hub::Hub& hub) {
+    if (hub.settings() == nullptr) return;  // Not configured yet: no hub account.
+    for (const hub::DomainSettings& d : hub.settings()->domains) {
+      std::vector<u128> ids = {hub::LiquiditySourceId(d.settlement_agent, d.ledger),
+                               hub::CapSourceId(d.ledger),
+                               hub::FeeAccountId(hub.settings()->hub_bic, d.ledger)};
+      for (const auto& [id, p] : hub.participants().all()) {
+        ids.push_back(hub::PositionId(id, d.ledger));
+      }
+      LegSums sum;
+      for (const u128 id : ids) {
+        const ledger::Account* a = hub.ledger().LookupAccount(id);
+        if (a == nullptr) continue;
+        sum.debits_posted += a->debits_posted;
+        sum.credits_posted += a->credits_posted;
+        sum.debits_pending += a->debits_pending;
+        sum.credits_pending += a->credits_pending;
+      }
+      EXPECT_TRUE(sum.debits_posted == sum.credits_posted) << d.currency << "; seed " << seed_;
+      EXPECT_TRUE(sum.debits_pending == sum.credits_pending) << d.currency << "; seed " << seed_;
+    }
+  }
+
+  // A position's account holds exactly the liquidity and cap movements the participants
+  // module counts and its payments' legs (posted, or pending while reserved); its liquidity
+  // and room to send are not negative; the history booked those deposits and withdrawals. The
+  // fee accounts hold the fee legs.
+  void CheckPositions(const hub::Hub& hub, const LegTotals& legs) {
     Replay::Totals booked;
+    const auto legs_of = [&](u128 account_id) {
+      const auto it = legs.find(account_id);
+      return it == legs.end() ? LegSums{} : it->second;
+    };
     for (const auto& [id, p] : hub.participants().all()) {
       for (const participants::Position& pos : p.positions) {
         const u128 account_id = hub::PositionId(id, pos.ledger);
@@ -734,21 +1031,31 @@ class PowerCutTest : public ::testing::Test {
         ASSERT_NE(a, nullptr) << id << " " << pos.currency << "; seed " << seed_;
         const participants::PositionFigures f =
             participants::Participants::Figures(pos, account_id, hub.ledger());
+        const LegSums paid = legs_of(account_id);
         const std::string where = id + " " + pos.currency + "; seed " + std::to_string(seed_);
-        EXPECT_EQ(static_cast<int64_t>(a->credits_posted),
-                  pos.deposited_minor + pos.cap_granted_minor)
+        EXPECT_TRUE(a->credits_posted ==
+                    static_cast<u128>(pos.deposited_minor + pos.cap_granted_minor) +
+                        paid.credits_posted)
             << where;
-        EXPECT_EQ(static_cast<int64_t>(a->debits_posted),
-                  pos.withdrawn_minor + pos.cap_withdrawn_minor)
+        EXPECT_TRUE(a->debits_posted ==
+                    static_cast<u128>(pos.withdrawn_minor + pos.cap_withdrawn_minor) +
+                        paid.debits_posted)
             << where;
-        EXPECT_TRUE(a->debits_pending == 0 && a->credits_pending == 0) << where;
+        EXPECT_TRUE(a->debits_pending == paid.debits_pending &&
+                    a->credits_pending == paid.credits_pending)
+            << where;
         EXPECT_EQ(pos.cap_granted_minor - pos.cap_withdrawn_minor, pos.net_debit_cap_minor)
             << where;
         EXPECT_EQ(f.liquidity_minor, pos.deposited_minor - pos.withdrawn_minor) << where;
         EXPECT_GE(f.liquidity_minor, 0) << where;
         EXPECT_GE(f.available_minor, 0) << where;
-        EXPECT_EQ(f.available_minor, f.liquidity_minor + f.net_debit_cap_minor) << where;
-        EXPECT_TRUE(f.sent_minor == 0 && f.received_minor == 0 && f.reserved_minor == 0) << where;
+        EXPECT_TRUE(static_cast<u128>(f.sent_minor) == paid.debits_posted &&
+                    static_cast<u128>(f.received_minor) == paid.credits_posted &&
+                    static_cast<u128>(f.reserved_minor) == paid.debits_pending)
+            << where;
+        EXPECT_EQ(f.available_minor, f.liquidity_minor + f.net_debit_cap_minor + f.received_minor -
+                                         f.sent_minor - f.reserved_minor)
+            << where;
         if (pos.deposited_minor != 0 || pos.withdrawn_minor != 0) {
           booked[{id, pos.currency}] = {pos.deposited_minor, pos.withdrawn_minor};
         }
@@ -756,6 +1063,16 @@ class PowerCutTest : public ::testing::Test {
     }
     EXPECT_TRUE(booked == replay_->liquidity())
         << "deposits and withdrawals differ from the history's; seed " << seed_;
+    if (hub.settings() == nullptr) return;
+    for (const hub::DomainSettings& d : hub.settings()->domains) {
+      const ledger::Account* fee =
+          hub.ledger().LookupAccount(hub::FeeAccountId(hub.settings()->hub_bic, d.ledger));
+      const LegSums fees = legs_of(hub::FeeAccountId(hub.settings()->hub_bic, d.ledger));
+      if (fee == nullptr) continue;
+      EXPECT_TRUE(fee->credits_posted == fees.credits_posted &&
+                  fee->credits_pending == fees.credits_pending && fee->debits_posted == 0)
+          << "fee account " << d.currency << "; seed " << seed_;
+    }
   }
 
   // One message per liquidity operation booked, less those acknowledged.
@@ -815,6 +1132,9 @@ class PowerCutTest : public ::testing::Test {
   std::unique_ptr<Workload> workload_;
   std::unique_ptr<HubWorkload> hub_workload_;
   std::unique_ptr<Replay> replay_;
+  std::set<std::string> submitted_uetrs_;  // Every payment submitted this epoch.
+  // UETR -> the payment's status and reason as last acknowledged (NotePayment).
+  std::map<std::string, std::pair<std::string, std::string>> acknowledged_payments_;
   bool configured_ = false;        // The epoch's settings were acknowledged.
   bool accounts_created_ = false;  // Its first accounts were.
   std::atomic<uint64_t> clock_ns_{1'800'000'000'000'000'000};
@@ -829,6 +1149,8 @@ class PowerCutTest : public ::testing::Test {
   uint64_t batches_acknowledged_ = 0;
   uint64_t commands_acknowledged_ = 0;
   std::map<std::string, uint64_t> outcomes_;  // Acknowledged commands per outcome code.
+  // Acknowledged payment submissions and answers per status and reason.
+  std::map<std::string, uint64_t> payment_outcomes_;
 };
 
 TEST_F(PowerCutTest, AcknowledgedBatchesSurvivePowerCutsAndFailuresWholeAndExactlyOnce) {
@@ -850,6 +1172,11 @@ TEST_F(PowerCutTest, AcknowledgedBatchesSurvivePowerCutsAndFailuresWholeAndExact
     outcomes += (outcomes.empty() ? "" : ", ") + std::to_string(count) + " " + code;
   }
   std::printf("power-cut test: hub commands acknowledged: %s\n", outcomes.c_str());
+  std::string payments;
+  for (const auto& [status, count] : payment_outcomes_) {
+    payments += (payments.empty() ? "" : ", ") + std::to_string(count) + " " + status;
+  }
+  std::printf("power-cut test: payments acknowledged: %s\n", payments.c_str());
 }
 
 }  // namespace
