@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libisal-dev libxxhash-dev
           libpq-dev postgresql-15 util-linux libboost1.74-dev libsimdjson-dev
           libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev libbenchmark-dev nodejs npm)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,5 +18,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The npm iso_8583 package the ISO 8583 interoperability tests run against, at the version
+# pinned in tests/interop/package-lock.json.
+(cd tests/interop && npm ci --no-audit --no-fund)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build
