@@ -145,7 +145,10 @@ std::map<std::string, std::set<std::string>> TestBank::Finals() {
   std::lock_guard lock(mu_);
   std::map<std::string, std::set<std::string>> out;
   for (const Received& r : received_) {
-    if (r.pacs002) out[r.pacs002->original_uetr].insert(FinalText(*r.pacs002));
+    if (r.repeat) continue;
+    for (const iso20022::Pacs002& status : r.statuses) {
+      out[status.original_uetr].insert(FinalText(status));
+    }
   }
   return out;
 }
@@ -210,11 +213,13 @@ std::string TestBank::Check(const std::string& path, const std::string& key,
     to = m.instructed_agent_bic;
     if (st.ok()) r->pacs008 = std::move(m);
   } else if (path == kStatusPath) {
-    iso20022::Pacs002 m;
-    st = iso20022::ReadPacs002(body, &m);
-    message_id = m.message_id;
-    to = m.instructed_agent_bic;
-    if (st.ok()) r->pacs002 = std::move(m);
+    std::vector<iso20022::Pacs002> report;
+    st = iso20022::ReadPacs002Report(body, &report);
+    if (st.ok()) {
+      message_id = report.front().message_id;
+      to = report.front().instructed_agent_bic;
+      r->statuses = std::move(report);
+    }
   } else {
     message_id = Element(body, "MsgId");
     to = Element(body, "AnyBIC");
@@ -239,10 +244,12 @@ void TestBank::OnRequest(server::Request& request, server::Respond& respond) {
           : Check(r.path, r.idempotency_key, r.body, &r);
   std::lock_guard lock(mu_);
   if (!problem.empty()) problems_.push_back(bic_ + ": " + problem);
-  if (const auto [it, fresh] = bodies_by_key_.emplace(r.idempotency_key, r.body);
-      !fresh && it->second != r.body) {
-    problems_.push_back(bic_ + ": Idempotency-Key " + r.idempotency_key +
-                        " came again with another body");
+  if (const auto [it, fresh] = bodies_by_key_.emplace(r.idempotency_key, r.body); !fresh) {
+    r.repeat = true;
+    if (it->second != r.body) {
+      problems_.push_back(bic_ + ": Idempotency-Key " + r.idempotency_key +
+                          " came again with another body");
+    }
   }
   const std::optional<iso20022::Pacs008> forward = r.pacs008;
   received_.push_back(std::move(r));

@@ -7,8 +7,10 @@
 // Every request is recorded (path, Idempotency-Key, body) and checked: a POST to one of those
 // three paths, an Idempotency-Key equal to the body's GrpHdr/MsgId, a body valid against its
 // XSD in ../shared/iso20022/xsd/ and read back by the hub's own readers (ReadPacs008,
-// ReadPacs002), addressed to this bank (InstdAgt), and the same bytes whenever a key comes
-// again. Whatever breaks is kept in problems(), for the test to fail on.
+// ReadPacs002Report: final statuses may come several to a report), addressed to this bank
+// (InstdAgt), and the same bytes whenever a key comes again (a receiver that de-duplicates by
+// key would otherwise drop what the other body adds). Whatever breaks is kept in problems(), for
+// the test to fail on.
 //
 // A forwarded pacs.008 is answered by the bank's decision for it (set_mode, or set_decide for
 // one decision per payment): accept at once (200 with a pacs.002 ACSP), reject at once (200
@@ -63,7 +65,8 @@ class TestBank {
     std::string idempotency_key;
     std::string body;
     std::optional<iso20022::Pacs008> pacs008;  // a forwarded payment, as read
-    std::optional<iso20022::Pacs002> pacs002;  // a final status, as read
+    std::vector<iso20022::Pacs002> statuses;   // final statuses (a pacs.002 report), as read
+    bool repeat = false;                       // its Idempotency-Key came before
   };
 
   // Starts at once on a free port. `bic`: this bank's BIC, the InstdAgt of what it receives.
@@ -97,6 +100,7 @@ class TestBank {
   // How many times a payment was forwarded here (retries and resends included).
   size_t ForwardCount(const std::string& uetr);
   // The final statuses received, by UETR: "ACSC" or "RJCT REASON", each distinct one once.
+  // Like a bank that de-duplicates by Idempotency-Key, only the first body of each key counts.
   std::map<std::string, std::set<std::string>> Finals();
   std::set<std::string> FinalsOf(const std::string& uetr);
   // The one final status of `uetr` ("" when none yet); waits up to `ms` for one.
