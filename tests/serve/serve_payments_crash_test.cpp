@@ -13,7 +13,9 @@
 // - every payment answered ACTC has exactly one final status at each of its two banks
 //   (counted distinct by UETR: delivery is at least once), the same at both, and one its
 //   payee's decision allows (the decision's, or RJCT AB05 when the answer came too late);
-// - a payment refused at submission was never forwarded and has no final status;
+// - a payment refused at submission was never forwarded, never reserved (the pending legs ever
+//   debited from each payer's position are exactly those of its accepted payments), and has
+//   no final status;
 // - every position's sent and received are the sums of the settled payments' amounts (the
 //   quotes' amounts across currencies, through the FX provider), the fee account holds the
 //   settled payments' fees, nothing is reserved or pending anywhere, each currency sums to
@@ -36,6 +38,7 @@
 
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/testing.h"
 #include "serve/hub_util.h"
 #include "serve/test_bank.h"
 #include "serve/test_util.h"
@@ -125,6 +128,8 @@ std::string AnswerText(const HttpResponse& r) {
   if ((r.status != 200 && r.status != 202) || !iso20022::ReadPacs002(r.body, &s).ok()) {
     return "HTTP " + Describe(r);
   }
+  const Status valid = iso20022::testing::Schema("pacs.002.001.10").Validate(r.body);
+  if (!valid.ok()) return "not valid: " + valid.message();
   const std::string text = FinalText(s);
   const bool consistent = (r.status == 202) == (text == "ACTC");
   return consistent ? text : "HTTP " + std::to_string(r.status) + " with " + text;
@@ -387,8 +392,41 @@ void ServePaymentsCrashTest::ExpectFinals() {
   std::printf("outcomes:%s\n", summary.c_str());
 }
 
-// Positions, the fee accounts and the ledger show exactly the settled payments.
+// The reservations ever made from a position: pending payment legs and fees (ledger codes 10
+// and 11) debited from it, whether posted, voided or expired since.
+size_t ReservationsFrom(HttpClient& admin, u128 account) {
+  size_t n = 0;
+  uint64_t after = 0;
+  for (;;) {
+    const HttpResponse r = Call(
+        admin, "GET",
+        "/v1/accounts/" + Dec(account) + "/transfers?limit=8190&after=" + std::to_string(after));
+    EXPECT_EQ(r.status, 200) << Describe(r);
+    const Json items = BodyJson(r);
+    if (r.status != 200 || !items.is_array() || items.size() == 0) return n;
+    for (const Json& t : items.items()) {
+      after = static_cast<uint64_t>(U128Of(t["timestamp"]));
+      const std::vector<Json>& flags = t["flags"].items();
+      const bool pending = std::any_of(flags.begin(), flags.end(),
+                                       [](const Json& f) { return f.str() == "pending"; });
+      const bool payment = t["code"].uint() == 10 || t["code"].uint() == 11;
+      if (pending && payment && U128Of(t["debit_account_id"]) == account) ++n;
+    }
+  }
+}
+
+// Positions, the fee accounts and the ledger show exactly the settled payments, and only the
+// payments answered ACTC were ever reserved.
 void ServePaymentsCrashTest::ExpectFigures() {
+  std::map<std::string, size_t> legs;  // by payer: one per payment, and its fee across currencies
+  for (const Sent& s : sent_) {
+    if (s.answer == "ACTC") legs[s.payer->id] += s.cross() ? 2 : 1;
+  }
+  for (const ParticipantSpec* p : kBanks) {
+    EXPECT_EQ(ReservationsFrom(*admin_, PositionAccountId(p->id, LedgerOf(CurrencyOf(*p)))),
+              legs[p->id])
+        << p->id << ": reservations other than the accepted payments'";
+  }
   std::map<std::string, std::map<std::string, std::pair<int64_t, int64_t>>> want;  // sent, received
   std::map<std::string, int64_t> fees;
   for (const Sent& s : sent_) {

@@ -14,6 +14,7 @@
 
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/testing.h"
 #include "serve/hub_util.h"
 #include "serve/test_bank.h"
 #include "serve/test_util.h"
@@ -86,7 +87,10 @@ std::string Pacs008Xml(const Payment& p) {
   return xml;
 }
 
+// The hub's pacs.002 answer to a submission, valid against its XSD.
 iso20022::Pacs002 StatusOf(const HttpResponse& r) {
+  const Status valid = iso20022::testing::Schema("pacs.002.001.10").Validate(r.body);
+  EXPECT_TRUE(valid.ok()) << valid.message() << "\n" << Describe(r);
   iso20022::Pacs002 s;
   const Status st = iso20022::ReadPacs002(r.body, &s);
   EXPECT_TRUE(st.ok()) << st.message() << "\n" << Describe(r);
