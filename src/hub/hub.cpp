@@ -361,7 +361,17 @@ std::string Hub::ReservePayment(const SubmitPayment& c, LedgerOps& ops,
 Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, LedgerOps& ops,
                                   uint64_t timestamp) {
   if (const payments::Payment* known = payments_.FindRepeat(c)) {
-    if (known->request == c) return PaymentOutcome(Code::exists, *known);
+    if (known->request == c) {
+      // The same answer as the first time (issue 15), whatever happened since: a payment that
+      // was accepted is answered ACTC again, its final status going to the bank on its own; so
+      // a bank resending after a lost answer never reads a settlement or rejection there.
+      Outcome out = PaymentOutcome(Code::exists, *known);
+      if (known->accepted_at_ns != 0) {
+        out.payment_status = payments::IsoStatus(payments::Status::accepted);
+        out.reason.clear();
+      }
+      return out;
+    }
     Outcome out = Done(Code::ok);  // Answered, not stored: the first one stands.
     out.payment_status = "RJCT";
     out.reason = "AM05";

@@ -1,6 +1,7 @@
 #include "outbox/delivery.h"
 
 #include <pthread.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -114,6 +115,22 @@ Status RenderPacs002(const Message& m, const payments::Payment& p, const hub::Co
   return iso20022::BuildPacs002(x, xml);
 }
 
+// The id of what delivers `group` (its MsgId and Idempotency-Key): a lone message's own; for a
+// report, one derived from every member's id. After a restart more statuses may be waiting, so
+// the group holding a status can differ from the one sent before the crash: with the first
+// member's id it would come again under a key the bank has seen with other content, and a
+// bank de-duplicating by key would drop the statuses it adds.
+std::string GroupId(std::span<const Message> group) {
+  if (group.size() == 1) return group[0].id;
+  std::string ids;
+  for (const Message& m : group) ids += m.id + "/";
+  char id[24];
+  std::snprintf(id, sizeof(id), "R%016llX%02X",
+                static_cast<unsigned long long>(XXH3_64bits(ids.data(), ids.size())),
+                static_cast<unsigned>(group.size() & 0xFF));
+  return id;
+}
+
 // One message's body, or one pacs.002 report for a group of statuses.
 Status RenderGroup(std::span<const Message> group,
                    const std::map<std::string, payments::Payment>& payments,
@@ -127,7 +144,7 @@ Status RenderGroup(std::span<const Message> group,
   for (const Message& m : group) {
     const payments::Payment* p = payment_of(m);
     if (p == nullptr) return Status::Error("no payment " + m.reference);
-    statuses.push_back(StatusReport(p->request, m.status, m.reason, group[0].id,
+    statuses.push_back(StatusReport(p->request, m.status, m.reason, GroupId(group),
                                     group[0].created_at_ns, settings.hub_bic, m.participant));
     statuses.back().accepted_at_ns = p->accepted_at_ns;
   }
@@ -319,7 +336,7 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
                    rendered.message().c_str());
       std::abort();
     }
-    if (!DeliverOne(w, group[0], body)) return false;
+    if (!DeliverOne(w, group[0], GroupId(group), body)) return false;
     for (const Message& m : group) {
       delivered_.fetch_add(1);
       Acknowledge(m.seq);
@@ -342,9 +359,10 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
   return true;
 }
 
-bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& body) {
+bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& key,
+                          const std::string& body) {
   uint64_t backoff = options_.backoff_min_ms;
-  server::HttpClient::Headers headers = {{"Idempotency-Key", m.id}};
+  server::HttpClient::Headers headers = {{"Idempotency-Key", key}};
   if (!options_.hub_token.empty()) headers.emplace_back("Authorization", "Bearer " + options_.hub_token);
   const std::string target = w->path_prefix + PathOf(m.kind);
   for (;;) {

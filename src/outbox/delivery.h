@@ -80,8 +80,10 @@ class Delivery {
   void ManagerLoop();
   void WorkerLoop(Worker* worker);
   void AckerLoop();
-  // Delivers one message until a 2xx or stop; false when stopped first.
-  bool DeliverOne(Worker* worker, const Message& message, const std::string& body);
+  // Delivers one message (or a report led by it) under Idempotency-Key `key` until a 2xx or
+  // stop; false when stopped first.
+  bool DeliverOne(Worker* worker, const Message& message, const std::string& key,
+                  const std::string& body);
   bool DeliverBatch(Worker* worker, const std::vector<Message>& batch,
                     const std::map<std::string, payments::Payment>& payments,
                     const hub::Configure& settings);

@@ -143,6 +143,13 @@ TEST(PaymentsTest, TheSameMessageGetsTheSameAnswerAndOtherContentAM05) {
   const Outcome repeat = d.Run(big);
   EXPECT_EQ(repeat.code, Code::exists);
   EXPECT_EQ(repeat.reason, "AM04");
+  // Settled or rejected by the payee since, an accepted payment's repeat still gets ACTC: its
+  // final status reaches the bank as a message of its own.
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", p.uetr, true, ""}).payment_status, "ACSC");
+  const Outcome settled = d.Run(p);
+  EXPECT_EQ(settled.code, Code::exists);
+  EXPECT_EQ(settled.payment_status, "ACTC");
+  EXPECT_EQ(settled.reason, "");
 }
 
 TEST(PaymentsTest, EachRuleRefusesWithItsReasonAndReservesNothing) {

@@ -432,6 +432,8 @@ class StreamConnection final : public Connection {
     request.target = std::string_view(target.data(), target.size());
     const auto authorization = message[http::field::authorization];
     request.authorization = std::string_view(authorization.data(), authorization.size());
+    const auto idempotency_key = message["Idempotency-Key"];
+    request.idempotency_key = std::string_view(idempotency_key.data(), idempotency_key.size());
     request.body = std::move(message.body());
     if constexpr (kTls) request.peer_names = peer_names_;
     // A request read during a stop had begun before it (see StopIfIdle): it is handled and

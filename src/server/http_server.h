@@ -55,6 +55,9 @@ struct Request {
   std::string_view target;  // Path and query, as sent.
   // The Authorization header as sent (empty when absent). Never log it: it carries a secret.
   std::string_view authorization;
+  // The Idempotency-Key header as sent (empty when absent): the id a sender repeats when it
+  // retries, e.g. the hub's outbox (the message id), by which a receiver de-duplicates.
+  std::string_view idempotency_key;
   std::string body;  // The handler may modify it (e.g. pad it for a JSON parser).
   // With TLS and a verified client certificate: its subject CN(s), then its subjectAltName
   // DNS, URI and email entries, in certificate order (at most 16 names of at most 256 bytes;

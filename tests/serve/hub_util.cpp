@@ -152,6 +152,9 @@ u128 LiquiditySourceAccountId(std::string_view agent_bic, uint32_t ledger) {
   return HubAccountId(2, ledger, PackBic(agent_bic));
 }
 u128 CapSourceAccountId(uint32_t ledger) { return HubAccountId(3, ledger, 0); }
+u128 FeeAccountId(std::string_view hub_bic, uint32_t ledger) {
+  return HubAccountId(4, ledger, PackBic(hub_bic));
+}
 
 uint32_t LedgerOf(std::string_view currency) { return currency == "RUB" ? kRubLedger : kBynLedger; }
 std::string_view AgentOf(std::string_view currency) {
@@ -162,6 +165,33 @@ void ExpectLedgerCheckOk(HttpClient& admin) {
   const HttpResponse check = Call(admin, "GET", "/v1/ledger/check");
   EXPECT_EQ(check.status, 200) << Describe(check);
   EXPECT_NE(check.body.find("\"ok\":true"), std::string::npos) << check.body;
+}
+
+void ExpectNoPendingAndZeroSum(
+    HttpClient& admin, const std::map<std::string, std::vector<std::string>>& participants) {
+  for (const std::string currency : {"RUB", "BYN"}) {
+    const uint32_t ledger = LedgerOf(currency);
+    std::vector<std::pair<std::string, u128>> accounts = {
+        {"liquidity source", LiquiditySourceAccountId(AgentOf(currency), ledger)},
+        {"cap source", CapSourceAccountId(ledger)},
+        {"fee", FeeAccountId(kHubBic, ledger)}};
+    for (const auto& [id, currencies] : participants) {
+      if (std::find(currencies.begin(), currencies.end(), currency) != currencies.end()) {
+        accounts.emplace_back("position of " + id, PositionAccountId(id, ledger));
+      }
+    }
+    u128 credits = 0;
+    u128 debits = 0;
+    for (const auto& [name, id] : accounts) {
+      const Balances b = GetBalances(admin, id);
+      EXPECT_TRUE(b.debits_pending == 0 && b.credits_pending == 0)
+          << currency << " " << name << " has pending: " << ToString(b);
+      credits += b.credits_posted;
+      debits += b.debits_posted;
+    }
+    EXPECT_EQ(Dec(credits), Dec(debits))
+        << currency << ": posted credits " << Dec(credits) << ", debits " << Dec(debits);
+  }
 }
 
 std::string InspectLine(const std::string& data_dir, const std::string& scratch,

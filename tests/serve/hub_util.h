@@ -83,6 +83,8 @@ uint64_t PackBic(std::string_view bic);
 u128 PositionAccountId(std::string_view bic, uint32_t ledger);
 u128 LiquiditySourceAccountId(std::string_view agent_bic, uint32_t ledger);
 u128 CapSourceAccountId(uint32_t ledger);
+// The hub's fee account in one currency (kind 4, owned by the hub's BIC).
+u128 FeeAccountId(std::string_view hub_bic, uint32_t ledger);
 
 // The shipped configuration's ledgers and settlement agents.
 inline constexpr uint32_t kRubLedger = 643;
@@ -94,6 +96,17 @@ std::string_view AgentOf(std::string_view currency);
 
 // GET /v1/ledger/check answers 200 with "ok":true (else fails the test).
 void ExpectLedgerCheckOk(HttpClient& admin);
+
+// The shipped configuration's hub BIC.
+inline constexpr std::string_view kHubBic = "CRDRRUMMXXX";
+// Every reservation resolved and each currency balanced, over the hub's accounts: the
+// positions of `participants` (id -> the currencies it holds), the settlement agents'
+// liquidity sources, the cap sources and the hub's fee accounts, in RUB and BYN. Fails the test
+// when one of them has a pending debit or credit, or when a currency's posted credits less
+// posted debits do not sum to zero (money appeared or vanished, or moved to an account outside
+// the hub's).
+void ExpectNoPendingAndZeroSum(HttpClient& admin,
+                               const std::map<std::string, std::vector<std::string>>& participants);
 
 // The last line of `corridor inspect --data DIR` that starts with `prefix` (the server must be
 // stopped); `scratch` names its output files. A failure when there is none.

@@ -94,12 +94,7 @@ struct ThreadLog {
 class ServeCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* env = std::getenv("CORRIDOR_CRASH_SEED");
-    seed_ = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-    std::printf("seed: %llu (replay with CORRIDOR_CRASH_SEED=%llu)\n",
-                static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(seed_));
-    std::fflush(stdout);
-    RecordProperty("seed", std::to_string(seed_));
+    seed_ = CrashSeed();
     data_dir_ = dir_.path() + "/data";
   }
 

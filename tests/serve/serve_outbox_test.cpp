@@ -2,7 +2,7 @@
 // deposit or withdrawal answered 200 makes one camt.054, which the hub POSTs to the
 // participant's callback_url until the bank answers 2xx. The banks are simulated in this process
 // (server::Server on loopback), recording every POST to /iso20022/camt.054 by its GrpHdr/MsgId
-// (server::Request carries no other header, so the body's MsgId stands for the Idempotency-Key).
+// (which the hub also sends as the Idempotency-Key; test_bank checks that for payments).
 //
 // - Under SIGKILLs at random moments (seeded; CORRIDOR_CRASH_SEED=N replays the choices): every
 //   applied operation reaches its bank under exactly one MsgId (received at least once:
@@ -26,6 +26,7 @@
 
 #include "iso20022/xml_schema.h"
 #include "serve/hub_util.h"
+#include "serve/test_bank.h"
 #include "serve/test_util.h"
 #include "server/http_server.h"
 
@@ -36,16 +37,6 @@ constexpr int kCycles = 8;
 constexpr int kKillAfterMsMin = 100;
 constexpr int kKillAfterMsMax = 600;
 constexpr int kDrainMs = 30000;
-
-// The text of the first <tag>…</tag> of `xml` ("" when absent).
-std::string Element(const std::string& xml, const std::string& tag) {
-  const std::string open = "<" + tag + ">";
-  const size_t at = xml.find(open);
-  if (at == std::string::npos) return "";
-  const size_t end = xml.find("</" + tag + ">", at);
-  if (end == std::string::npos) return "";
-  return xml.substr(at + open.size(), end - at - open.size());
-}
 
 // A bank's callback endpoint. Records each POST by MsgId: the first body of each id, later
 // bodies compared with it byte for byte. Answers 200, or holds every request unanswered while
@@ -161,16 +152,6 @@ struct Op {
   }
 };
 
-template <typename F>
-bool WaitFor(F done, int ms) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 class ServeOutboxTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -282,12 +263,7 @@ class ServeOutboxCrashTest : public ServeOutboxTest {
 
   void SetUp() override {
     ServeOutboxTest::SetUp();
-    const char* env = std::getenv("CORRIDOR_CRASH_SEED");
-    seed_ = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-    std::printf("seed: %llu (replay with CORRIDOR_CRASH_SEED=%llu)\n",
-                static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(seed_));
-    std::fflush(stdout);
-    RecordProperty("seed", std::to_string(seed_));
+    seed_ = CrashSeed();
   }
 
   // Sends operations one after another until a request fails (the server was killed); the
@@ -384,7 +360,7 @@ TEST_F(ServeOutboxCrashTest, EveryAppliedOperationArrivesUnderOneIdAcrossKills) 
   }
 
   // Drained: every applied operation's message arrived and was acknowledged.
-  const bool drained = WaitFor(
+  const bool drained = WaitUntil(
       [&] {
         return ru_bank.distinct() + by_bank.distinct() >= applied_.size() &&
                Backlog("OBXTRUMM") == 0 && Backlog("OBXTBY2X") == 0;
@@ -446,7 +422,7 @@ TEST_F(ServeOutboxTest, ABankDownDuringTheOperationsGetsThemAllOnceUp) {
 
   Bank bank(port);
   const auto up = std::chrono::steady_clock::now();
-  EXPECT_TRUE(WaitFor([&] { return bank.distinct() >= 12 && Backlog(participant) == 0; }, 20000))
+  EXPECT_TRUE(WaitUntil([&] { return bank.distinct() >= 12 && Backlog(participant) == 0; }, 20000))
       << bank.distinct() << " received, backlog " << Backlog(participant);
   std::printf("all 12 arrived %lld ms after the bank came up (%zu requests)\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -469,7 +445,7 @@ TEST_F(ServeOutboxTest, ABankThatNeverAnswersHoldsUpOnlyItself) {
   }
   const auto sent = std::chrono::steady_clock::now();
   // The prompt bank gets everything at once (well within the hub's 5 s wait on the silent one).
-  EXPECT_TRUE(WaitFor([&] { return prompt.distinct() >= 10 && Backlog("PRMTBY2X") == 0; }, 3000))
+  EXPECT_TRUE(WaitUntil([&] { return prompt.distinct() >= 10 && Backlog("PRMTBY2X") == 0; }, 3000))
       << prompt.distinct() << " received, backlog " << Backlog("PRMTBY2X");
   const auto prompt_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent)
@@ -485,7 +461,7 @@ TEST_F(ServeOutboxTest, ABankThatNeverAnswersHoldsUpOnlyItself) {
   // Answering again, it gets everything.
   silent.set_black_hole(false);
   const auto released = std::chrono::steady_clock::now();
-  EXPECT_TRUE(WaitFor([&] { return silent.distinct() >= 10 && Backlog("SLNTRUMM") == 0; }, 25000))
+  EXPECT_TRUE(WaitUntil([&] { return silent.distinct() >= 10 && Backlog("SLNTRUMM") == 0; }, 25000))
       << silent.distinct() << " received, backlog " << Backlog("SLNTRUMM");
   std::printf("prompt bank: all 10 in %lld ms; silent bank: all 10 %lld ms after it answered\n",
               static_cast<long long>(prompt_ms),

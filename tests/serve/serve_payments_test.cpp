@@ -6,6 +6,7 @@
 
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/testing.h"
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
 
@@ -149,6 +150,82 @@ TEST_F(ServePaymentsTest, RefusalsAreAnsweredWithAReasonOrRefusedUnread) {
   // No token: 401.
   HttpClient anonymous("127.0.0.1", participants_port_);
   EXPECT_EQ(Call(anonymous, "POST", "/iso20022/pacs.008", big).status, 401);
+}
+
+// Billion laughs: nine levels of ten entities each, a gigabyte of "lol" once expanded.
+std::string BillionLaughs() {
+  std::string xml = R"(<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY lol0 "lol">)";
+  for (int i = 1; i <= 9; ++i) {
+    xml += "<!ENTITY lol" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) xml += "&lol" + std::to_string(i - 1) + ";";
+    xml += "\">";
+  }
+  return xml + "]><Document xmlns=\"" + iso20022::kPacs008Namespace + "\">&lol9;</Document>";
+}
+
+// What the hub refuses unread on /iso20022/pacs.008, with the admi.002 reason it answers
+// (Rsn/RjctgPtyRsn), or none for the 413 of the HTTP server's body bound (8 MiB).
+struct Hostile {
+  std::string name;
+  std::string body;
+  unsigned status;
+  std::string reason;
+};
+
+std::vector<Hostile> HostileBodies() {
+  const std::string good = Pacs008("3e8c9b6a-5f7b-4a9c-9d0e-1f2a3b4c5d6e", kPayer.id, 1'00);
+  std::string deep = "<Document xmlns=\"" + std::string(iso20022::kPacs008Namespace) + "\">";
+  for (int i = 0; i < 200; ++i) deep += "<FIToFICstmrCdtTrf>";
+  std::string padded = good;
+  padded.insert(padded.find("<Document"), "<!--" + std::string(70 << 10, 'x') + "-->");
+  std::string other_version = good;
+  other_version.replace(other_version.find("pacs.008.001.08"), 15, "pacs.008.001.09");
+  return {
+      {"XXE",
+       R"(<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY e SYSTEM "file:///etc/passwd">]>)"
+       R"(<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08">&e;</Document>)",
+       400, "DOCTYPE"},
+      {"billion laughs", BillionLaughs(), 400, "DOCTYPE"},
+      {"200 deep", deep, 400, "BOUND"},
+      {"70 KiB", padded, 400, "BOUND"},
+      {"another version", other_version, 400, "MESSAGE_TYPE"},
+      {"a camt.054", R"(<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"/>)", 400,
+       "MESSAGE_TYPE"},
+      {"9 MiB", std::string(9 << 20, ' '), 413, ""},
+  };
+}
+
+TEST_F(ServePaymentsTest, HostileXmlIsRefusedUnreadWithAnAdmi002AndNothingJournaled) {
+  const std::string data_dir = dir_.path() + "/data";
+  const std::string scratch = dir_.path() + "/inspect";
+  admin_.reset();
+  StopCleanly(server_);
+  const std::string sequences = InspectLine(data_dir, scratch, "journal sequences: ");
+  const std::string state_hash = InspectLine(data_dir, scratch, "state hash: ");
+  ASSERT_NO_FATAL_FAILURE(StartHub(server_, data_dir, &participants_port_));
+  {
+    auto payer = Bank(kPayer);
+    for (const Hostile& h : HostileBodies()) {
+      SCOPED_TRACE(h.name);
+      const HttpResponse r = Call(*payer, "POST", "/iso20022/pacs.008", h.body);
+      EXPECT_EQ(r.status, h.status) << Describe(r);
+      if (h.reason.empty()) continue;
+      EXPECT_EQ(r.Header("Content-Type"), "application/xml");
+      const Status valid = iso20022::testing::Schema("admi.002.001.01").Validate(r.body);
+      EXPECT_TRUE(valid.ok()) << valid.message() << "\n" << r.body;
+      EXPECT_NE(r.body.find("<RjctgPtyRsn>" + h.reason + "</RjctgPtyRsn>"), std::string::npos)
+          << r.body;
+      EXPECT_EQ(r.body.find("root:"), std::string::npos) << "a file's content in the answer";
+      // The payee's answer is read the same way.
+      EXPECT_EQ(Call(*payer, "POST", "/iso20022/pacs.002", h.body).status, 400);
+    }
+  }
+  StopCleanly(server_);
+  EXPECT_EQ(InspectLine(data_dir, scratch, "journal sequences: "), sequences);
+  EXPECT_EQ(InspectLine(data_dir, scratch, "state hash: "), state_hash);
+  ASSERT_NO_FATAL_FAILURE(StartHub(server_, data_dir, &participants_port_));
+  admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
+  EXPECT_EQ(GetPositions(*admin_, kPayer.id)["RUB"].reserved, 0);
 }
 
 }  // namespace

@@ -101,6 +101,10 @@ bool ServeProcess::Start(const std::string& data_dir, const std::vector<std::str
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
+    // Nothing else of the test's: a listening socket of a simulated bank (Boost.Asio does not
+    // open them close-on-exec) would otherwise stay open in the server after the bank stops,
+    // taking the server's connections and the port.
+    ::close_range(3, ~0U, 0);
     ::execv(argv[0], argv.data());
     static const char kMessage[] = "serve_process: exec failed\n";
     [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);

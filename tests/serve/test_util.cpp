@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -193,6 +196,7 @@ CorridorRun RunCorridor(const std::vector<std::string>& args, const std::string&
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
+    ::close_range(3, ~0U, 0);  // None of the test's sockets (see ServeProcess::Start).
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -214,6 +218,16 @@ CorridorRun RunCorridor(const std::vector<std::string>& args, const std::string&
   run.stdout_text = ReadFile(out_path);
   run.stderr_text = ReadFile(err_path);
   return run;
+}
+
+uint64_t CrashSeed() {
+  const char* env = std::getenv("CORRIDOR_CRASH_SEED");
+  const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  std::printf("seed: %llu (replay with CORRIDOR_CRASH_SEED=%llu)\n",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  ::testing::Test::RecordProperty("seed", std::to_string(seed));
+  return seed;
 }
 
 void StopCleanly(ServeProcess& server) {

@@ -47,6 +47,10 @@ struct CorridorRun {
 CorridorRun RunCorridor(const std::vector<std::string>& args, const std::string& scratch_prefix,
                         int timeout_ms = 30000);
 
+// The seed of a crash test's random choices: CORRIDOR_CRASH_SEED when set (a replay), else a
+// random one. Printed with how to replay it, and recorded as the test's "seed" property.
+uint64_t CrashSeed();
+
 // Stops a running server with SIGTERM, expecting a clean exit (code 0) within 30 s.
 void StopCleanly(ServeProcess& server);
 
