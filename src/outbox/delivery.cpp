@@ -145,6 +145,12 @@ Status Render(const Message& m, const payments::Payment* payment, const hub::Con
     case MessageKind::payment_status:
       if (payment == nullptr) return Status::Error("no payment " + m.reference);
       return RenderPacs002(m, *payment, settings, xml);
+    case MessageKind::return_forward:
+    case MessageKind::return_status:
+    case MessageKind::recall_forward:
+    case MessageKind::recall_answer:
+      if (payment == nullptr) return Status::Error("no payment " + m.reference);
+      return RenderReturnOrRecall(m, *payment, settings, xml);
   }
   return Status::Error("unknown message kind");
 }
