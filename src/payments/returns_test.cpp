@@ -3,11 +3,15 @@
 // the messages to both banks, and replay and snapshots to the same state.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "hub/hub.h"
 #include "hub/testing.h"
+#include "iso20022/xml_schema.h"
 #include "ledger/testing.h"
+#include "outbox/delivery.h"
 #include "payments/payments.h"
 
 namespace corridor::hub {
@@ -38,7 +42,9 @@ Quote SettleCrossCurrency(Driver& d, const std::string& uetr = "x1") {
   FundedCorridor(d);
   const Outcome q = d.Run(RequestQuote{"BPSBBY2X", "BYN", "RUB", 100'00, false});
   CORRIDOR_CHECK(q.quote.has_value());
-  d.Run(Payment(uetr, "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q.quote->id));
+  SubmitPayment payment = Payment(uetr, "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q.quote->id);
+  payment.message_id = "MSG-" + uetr.substr(0, 8);  // at most 35, as read from a pacs.008
+  d.Run(payment);
   CORRIDOR_CHECK(d.Run(PayeeAnswer{"SABRRUMM", uetr, true, ""}).payment_status == "ACSC");
   return *q.quote;
 }
@@ -243,6 +249,46 @@ TEST(ReturnsTest, ReplayAndASnapshotReachTheSameStateWithEveryReturnAndRecall) {
   EXPECT_EQ(loaded.Apply(d.now, rest).payment_status, "ACSC");
   EXPECT_EQ(loaded.Apply(d.now + 64, Return("p2", "x1", {"RUB", 9'000'00})).code, Code::exists);
   EXPECT_EQ(loaded.payments().Find("x1")->status, payments::Status::returned);
+}
+
+TEST(ReturnsTest, EveryReturnAndRecallMessageRendersValidAgainstItsSchema) {
+  Driver d;
+  const std::string u = "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a";  // a UETR, as messages need
+  const Quote q = SettleCrossCurrency(d, u);
+  d.Run(Recall("c1", u));
+  d.Run(RecallAnswer{"SABRRUMM", "A1", u, "c1", true, ""});
+  d.Run(Recall("c2", u));
+  d.Run(RecallAnswer{"SABRRUMM", "A2", u, "c2", false, "LEGL"});
+  d.Run(Return("p1", u, {"RUB", 1'000'00}));
+  d.Run(Return("p2", u, {"RUB", q.receive.minor - 1'000'00}, "SABRRUMM", "FOCR"));
+  const std::map<outbox::MessageKind, std::string> schemas = {
+      {outbox::MessageKind::return_forward, "pacs.004.001.10"},
+      {outbox::MessageKind::return_status, "pacs.002.001.10"},
+      {outbox::MessageKind::recall_forward, "camt.056.001.08"},
+      {outbox::MessageKind::recall_answer, "camt.029.001.09"}};
+  std::map<outbox::MessageKind, int> rendered;
+  for (const std::string bank : {"BPSBBY2X", "SABRRUMM"}) {
+    for (const outbox::Message& m : d.hub.outbox().Pending(bank, 0, 1000)) {
+      auto schema = schemas.find(m.kind);
+      if (schema == schemas.end()) continue;
+      std::string xml;
+      const Status st =
+          outbox::Render(m, d.hub.payments().Find(m.reference), *d.hub.settings(), &xml);
+      ASSERT_TRUE(st.ok()) << st.message();
+      std::unique_ptr<iso20022::XmlSchema> xsd;
+      ASSERT_TRUE(iso20022::XmlSchema::Load(
+                      CORRIDOR_SHARED_DIR "/iso20022/xsd/" + schema->second + ".xsd", &xsd)
+                      .ok());
+      const Status valid = xsd->Validate(xml);
+      EXPECT_TRUE(valid.ok()) << valid.message() << "\n" << xml;
+      ++rendered[m.kind];
+    }
+  }
+  // Two returns forwarded, four return statuses, two recalls forwarded and answered.
+  EXPECT_EQ(rendered[outbox::MessageKind::return_forward], 2);
+  EXPECT_EQ(rendered[outbox::MessageKind::return_status], 4);
+  EXPECT_EQ(rendered[outbox::MessageKind::recall_forward], 2);
+  EXPECT_EQ(rendered[outbox::MessageKind::recall_answer], 2);
 }
 
 }  // namespace
