@@ -7,6 +7,7 @@
 
 #include "base/check.h"
 #include "hub/hub.h"
+#include "ledger/testing.h"
 
 namespace corridor::hub::testing {
 
@@ -87,6 +88,19 @@ struct Driver {
     }
   }
 };
+
+// Loads a snapshot image of another hub into the empty `hub`, as start-up does: the ledger's
+// image, then every module's section. False when any part does not load.
+inline bool LoadImage(const HubImage& image, Hub& hub) {
+  ledger::testing::MemorySink sink;
+  if (!image.ledger.SaveTo(sink).ok()) return false;
+  ledger::testing::MemorySource source(sink.bytes);
+  if (!hub.ledger().LoadFrom(source).ok()) return false;
+  for (const Section& s : image.sections) {
+    if (!hub.LoadSection(s.id, s.version, s.bytes).ok()) return false;
+  }
+  return true;
+}
 
 // A participant's figures in one currency (both must exist).
 inline participants::PositionFigures FiguresOf(const Hub& hub, const std::string& id,

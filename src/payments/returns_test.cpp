@@ -10,7 +10,6 @@
 #include "hub/hub.h"
 #include "hub/testing.h"
 #include "iso20022/xml_schema.h"
-#include "ledger/testing.h"
 #include "outbox/delivery.h"
 #include "payments/payments.h"
 
@@ -232,15 +231,8 @@ TEST(ReturnsTest, ReplayAndASnapshotReachTheSameStateWithEveryReturnAndRecall) {
   Hub replayed;
   d.ReplayInto(replayed);
   EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
-  const HubImage image = d.hub.TakeImage();
   Hub loaded;
-  ledger::testing::MemorySink sink;
-  ASSERT_TRUE(image.ledger.SaveTo(sink).ok());
-  ledger::testing::MemorySource source(sink.bytes);
-  ASSERT_TRUE(loaded.ledger().LoadFrom(source).ok());
-  for (const Section& s : image.sections) {
-    ASSERT_TRUE(loaded.LoadSection(s.id, s.version, s.bytes).ok()) << s.id;
-  }
+  ASSERT_TRUE(testing::LoadImage(d.hub.TakeImage(), loaded));
   EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
   EXPECT_EQ(*loaded.payments().Find("x1"), *d.hub.payments().Find("x1"));
   // The same future on both: the rest is returned, a repeat is answered from the snapshot.
