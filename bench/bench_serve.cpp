@@ -32,6 +32,7 @@
 
 #include "api/ledger_json.h"
 #include "base/u128.h"
+#include "cli/hub_process.h"
 #include "cli/commands.h"
 #include "ledger/types.h"
 
@@ -107,102 +108,6 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   return true;
 }
 
-// A `corridor serve` child process on a free loopback port.
-class ServeProcess {
- public:
-  bool Start(const std::string& dir, int threads, uint64_t capacity_transfers,
-             uint64_t segment_mib, const std::vector<std::string>& extra_args) {
-    int out[2];
-    if (pipe(out) != 0) return false;
-    pid_ = fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      const std::string t = std::to_string(threads);
-      const std::string capacity = std::to_string(capacity_transfers);
-      const std::string segment = std::to_string(segment_mib);
-      std::vector<const char*> args = {"corridor", "serve", "--data", dir.c_str(),
-                                       "--admin-listen", "127.0.0.1:0", "--threads", t.c_str(),
-                                       "--capacity-transfers", capacity.c_str(),
-                                       "--segment-mib", segment.c_str()};
-      for (const std::string& a : extra_args) args.push_back(a.c_str());
-      args.push_back(nullptr);
-      execv("/proc/self/exe", const_cast<char* const*>(args.data()));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    const std::string prefix = "admin listening on 127.0.0.1:";
-    if (line.rfind(prefix, 0) != 0) {
-      std::fprintf(stderr, "bench serve: the server said \"%s\"\n", line.c_str());
-      return false;
-    }
-    port_ = static_cast<uint16_t>(std::atoi(line.c_str() + prefix.size()));
-    return true;
-  }
-  // SIGTERM, then the exit status (0 when it stopped cleanly); `usage` gets its CPU time.
-  int Stop(rusage* usage) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    wait4(pid_, &status, 0, usage);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  uint16_t port() const { return port_; }
-
-  // CPU seconds (user + system) the server has used so far, from /proc (10 ms resolution).
-  double CpuSeconds() const {
-    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid_) + "/stat").c_str(), "r");
-    if (f == nullptr) return 0;
-    char buffer[1024];
-    const size_t n = std::fread(buffer, 1, sizeof(buffer) - 1, f);
-    std::fclose(f);
-    buffer[n] = 0;
-    // Fields after the command name, which ends at the last ')': state is field 3, utime 14.
-    const char* p = std::strrchr(buffer, ')');
-    if (p == nullptr) return 0;
-    unsigned long long utime = 0, stime = 0;
-    if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                    &stime) != 2) {
-      return 0;
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
-
-  // CPU seconds per thread name (threads of one name summed), from schedstat's nanoseconds.
-  std::map<std::string, double> ThreadCpuSeconds() const {
-    std::map<std::string, double> out;
-    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(tasks, ec)) {
-      std::ifstream comm(entry.path() / "comm");
-      std::ifstream schedstat(entry.path() / "schedstat");
-      std::string name;
-      unsigned long long ns = 0;
-      if (!std::getline(comm, name) || !(schedstat >> ns)) continue;
-      // The main thread runs an I/O loop too, under the name the binary was started by.
-      out[name == "http" || name == "exe" || name == "corridor" ? "io" : name] +=
-          static_cast<double>(ns) / 1e9;
-    }
-    return out;
-  }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-};
 
 // A blocking keep-alive client for the set-up and the final check.
 class SyncClient {
@@ -472,20 +377,25 @@ int BenchServe(int argc, char** argv) {
               o.batch, o.connections, o.client_threads, o.accounts, o.server_threads);
   int rc = 0;
   {
-    ServeProcess serve;
+    HubProcess serve;
     // Sized for the run, as an operator sizes a hub for its day.
     const uint64_t total = o.transfers + (o.rate > 0 ? o.paced_transfers : 0);
     // The whole run's journal fits in the first segment (about 200 bytes a transfer with the
     // entry headers), which the server writes full of zeros before it listens.
     const uint64_t segment_mib = std::max<uint64_t>(256, (total * 200 >> 20) + 64);
-    if (!serve.Start(o.dir, o.server_threads, std::max<uint64_t>(total, 1 << 22), segment_mib,
-                     o.server_args)) {
+    std::vector<std::string> args = {"--data", o.dir, "--admin-listen", "127.0.0.1:0",
+                                     "--threads", std::to_string(o.server_threads),
+                                     "--capacity-transfers",
+                                     std::to_string(std::max<uint64_t>(total, 1 << 22)),
+                                     "--segment-mib", std::to_string(segment_mib)};
+    args.insert(args.end(), o.server_args.begin(), o.server_args.end());
+    if (!serve.Start(args, {"admin"})) {
       return 1;
     }
     Workload w;
     for (uint32_t i = 0; i < o.accounts; ++i) w.account_ids.push_back((u128{1} << 64) + i);
     {
-      SyncClient setup(serve.port());
+      SyncClient setup(serve.port("admin"));
       for (uint32_t start = 0; start < o.accounts; start += ledger::kBatchEventsMax) {
         std::string body = "[";
         const uint32_t end = std::min(o.accounts, start + ledger::kBatchEventsMax);
@@ -516,7 +426,7 @@ int BenchServe(int argc, char** argv) {
     const uint32_t threads_n = static_cast<uint32_t>(o.client_threads);
     for (uint32_t t = 0; t < threads_n; ++t) {
       const uint32_t conns = o.connections / threads_n + (t < o.connections % threads_n ? 1 : 0);
-      loads.push_back(std::make_unique<LoadThread>(o, w, serve.port(), std::max(conns, 1u),
+      loads.push_back(std::make_unique<LoadThread>(o, w, serve.port("admin"), std::max(conns, 1u),
                                                    1000 + t));
     }
     auto cpu_seconds = [](const rusage& u) {
@@ -630,7 +540,7 @@ int BenchServe(int argc, char** argv) {
     uint64_t mismatched = 0;
     std::string check;
     {
-      SyncClient verify(serve.port());
+      SyncClient verify(serve.port("admin"));
       for (uint32_t i = 0; i < o.accounts; ++i) {
         const auto res = verify.Call(http::verb::get, "/v1/accounts/" + U128ToString(w.account_ids[i]));
         if (FieldU128(res.body(), "debits_posted") != debits[i] ||

@@ -10,6 +10,8 @@
 #include "api/admin_api.h"
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
+#include "api/payment_messages.h"
+#include "base/check.h"
 #include "base/sha256.h"
 #include "directory/directory.h"
 #include "fx/conversion.h"
@@ -174,6 +176,22 @@ Response Unreadable(const Status& why, const std::string& reference) {
   return r;
 }
 
+// The hub's pacs.002 answer to a payer's pacs.008: ACTC (202) or RJCT with its reason (200),
+// or the stored status of a repeat. Its MsgId follows from the payment and the status, so a
+// repeat gets the same one. Built on an I/O thread (`render`), not the apply thread.
+Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
+                       const std::string& hub_bic) {
+  Response r;
+  r.status = outcome.payment_status == "ACTC" ? 202 : 200;
+  r.content_type = "application/xml";
+  r.render = [x = AnswerToPayer(c, outcome, hub_bic, WallClockNs())](std::string* out) {
+    // Every field comes from a pacs.008 the reader accepted and the hub's own reason table.
+    const Status built = iso20022::BuildPacs002(x, out);
+    CORRIDOR_CHECK(built.ok());
+  };
+  return r;
+}
+
 // An answer's MsgId: it follows from what it answers and how, so a repeat gets the same one.
 std::string AnswerId(const std::string& key) {
   char id[24];
@@ -189,18 +207,6 @@ Response XmlResponse(unsigned status, const Status& built, std::string body) {
   r.content_type = "application/xml";
   r.body = std::move(body);
   return r;
-}
-
-// The hub's pacs.002 answer to a payer's pacs.008: ACTC (202) or RJCT with its reason (200),
-// or the stored status of a repeat.
-Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
-                       const std::string& hub_bic) {
-  const std::string id = AnswerId(c.uetr + "/" + outcome.payment_status + "/" + outcome.reason);
-  const iso20022::Pacs002 x = outbox::StatusReport(c, outcome.payment_status, outcome.reason, id,
-                                                   WallClockNs(), hub_bic, c.debtor_agent);
-  std::string xml;
-  const Status built = iso20022::BuildPacs002(x, &xml);
-  return XmlResponse(outcome.payment_status == "ACTC" ? 202 : 200, built, std::move(xml));
 }
 
 // The hub's pacs.002 answer to a payee bank's pacs.004: about the return (OrgnlMsgNmId
@@ -247,44 +253,6 @@ Response RecallRequestAnswer(const hub::RecallPayment& c, const std::string& ori
   std::string xml;
   const Status built = iso20022::BuildCamt029(x, &xml);
   return XmlResponse(pending ? 202 : 200, built, std::move(xml));
-}
-
-// A read pacs.008 as the command the state machine applies; `reason`: a rule the reader found
-// broken (the payment is then stored refused with it).
-hub::SubmitPayment CommandOf(const iso20022::Pacs008& m, const std::string& reason,
-                             uint32_t answer_within_seconds) {
-  hub::SubmitPayment c;
-  c.message_id = m.message_id;
-  c.uetr = m.uetr;
-  c.end_to_end_id = m.end_to_end_id;
-  c.creditor_agent = m.creditor_agent_bic;
-  c.creditor_account = m.creditor_account;
-  c.creditor_alias = m.creditor_phone;
-  c.creditor_name = m.creditor_name;
-  c.debtor_name = m.debtor.name;
-  c.debtor_account = m.debtor_account;
-  if (m.debtor.postal_address) {
-    c.debtor_town = m.debtor.postal_address->town_name;
-    c.debtor_country = m.debtor.postal_address->country;
-  }
-  if (m.debtor.birth) {
-    char date[16];
-    std::snprintf(date, sizeof(date), "%04d-%02u-%02u",
-                  static_cast<int>(m.debtor.birth->birth_date.year()),
-                  static_cast<unsigned>(m.debtor.birth->birth_date.month()),
-                  static_cast<unsigned>(m.debtor.birth->birth_date.day()));
-    c.debtor_birth_date = date;
-    c.debtor_birth_city = m.debtor.birth->city;
-    c.debtor_birth_country = m.debtor.birth->country;
-  }
-  c.debtor_id = m.debtor.national_id;
-  c.remittance_info = m.remittance_info;
-  c.amount = hub::Money{m.settlement_amount.currency, m.settlement_amount.amount_minor};
-  c.quote_id = m.instruction_id;
-  c.answer_within_seconds = answer_within_seconds;
-  c.fingerprint = iso20022::Fingerprint(m);
-  c.rejection = reason;
-  return c;
 }
 
 void RespondPosition(const hub::Hub& hub, const participants::Participant& p, Respond& respond) {
@@ -422,7 +390,7 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
       return false;
     }
     hub::SubmitPayment c =
-        CommandOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
+        SubmitPaymentOf(msg, st.ok() ? "" : reason, config_->deadlines.payee_answer_seconds);
     c.debtor_agent = msg.debtor_agent_bic;  // Checked against the caller once known.
     *command = std::move(c);
     return true;
@@ -436,12 +404,11 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
       *refusal = Unreadable(st, msg.message_id);
       return false;
     }
-    const bool accept = msg.status == iso20022::TransactionStatus::kAcceptedProcessing ||
-                        msg.status == iso20022::TransactionStatus::kAcceptedSettled;
-    if (!accept && msg.status != iso20022::TransactionStatus::kRejected) {
+    hub::PayeeAnswer answer;
+    if (!PayeeAnswerOf(msg, &answer)) {
       return refuse(400, "pacs.002: a payee's answer is ACSP, ACSC or RJCT");
     }
-    *command = hub::PayeeAnswer{"", msg.original_uetr, accept, msg.reason_code};
+    *command = std::move(answer);
     return true;
   }
   for (const auto& [where, to] : {std::pair{"/iso20022/pacs.004", Route::return_payment},
@@ -544,31 +511,69 @@ bool ParticipantApi::PlanReturnOrRecall(const server::Request& request, Route ro
   return true;
 }
 
-void ParticipantApi::Handle(server::Request& request, Respond respond) {
+void ParticipantApi::OnApplied(const hub::Hub& hub) {
+  const participants::Participants& all = hub.participants();
+  if (all.credentials_version() == credentials_version_) return;
+  credentials_version_ = all.credentials_version();
+  auto credentials = std::make_shared<Credentials>();
+  for (const auto& [id, p] : all.all()) {
+    const Credential c{id, p.registration.domain, p.registration.roles, p.suspended};
+    credentials->emplace(p.token_sha256, c);
+    if (!p.previous_token_sha256.empty()) credentials->emplace(p.previous_token_sha256, c);
+  }
+  credentials_.store(std::move(credentials));
+}
+
+void ParticipantApi::Refresh() {
+  core_->ReadHub([this](const hub::Hub& hub) { OnApplied(hub); });
+}
+
+const ParticipantApi::Credential* ParticipantApi::Authenticate(const server::Request& request,
+                                                               const Credentials* credentials,
+                                                               Response* refusal) const {
   const std::string_view token = BearerToken(request.authorization);
-  if (token.empty()) return respond(Error(401, "a bearer token is required"));
+  if (token.empty()) {
+    *refusal = Error(401, "a bearer token is required");
+    return nullptr;
+  }
+  const auto it =
+      credentials == nullptr ? Credentials::const_iterator() : credentials->find(Sha256Hex(token));
+  if (credentials == nullptr || it == credentials->end()) {
+    *refusal = Error(401, "the bearer token is not valid");
+    return nullptr;
+  }
+  const std::vector<std::string>& names = request.peer_names;
+  if (require_certificate_ && std::find(names.begin(), names.end(), it->second.id) == names.end()) {
+    *refusal = Error(401, "the client certificate does not name the token's participant");
+    return nullptr;
+  }
+  return &it->second;
+}
+
+void ParticipantApi::Handle(server::Request& request, Respond respond) {
+  const std::shared_ptr<const Credentials> credentials = credentials_.load();
+  Response refusal;
+  const Credential* who = Authenticate(request, credentials.get(), &refusal);
+  if (who == nullptr) return respond(std::move(refusal));
   Route route = Route::position;
   hub::Command command;
   std::string alias;
   iso20022::Acmt023 lookup;
   Reply reply;
-  Response refusal;
   if (!Plan(request, &route, &command, &alias, &lookup, &reply, &refusal)) {
     return respond(std::move(refusal));
   }
-  core_->ReadHubAsync([this, route, hash = Sha256Hex(token), names = request.peer_names,
-                       command = std::move(command), alias = std::move(alias),
-                       lookup = std::move(lookup), reply = std::move(reply),
+  if (route != Route::position && route != Route::get_alias && route != Route::lookup) {
+    return Submit(*who, route, std::move(command), std::move(reply), std::move(respond));
+  }
+  core_->ReadHubAsync([this, route, id = who->id, alias = std::move(alias),
+                       lookup = std::move(lookup),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
-    const participants::Participant* p = hub.participants().FindByToken(hash, hub.now());
+    const participants::Participant* p = hub.participants().Find(id);
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
-    if (require_certificate_ && std::find(names.begin(), names.end(), p->id()) == names.end()) {
-      return respond(Error(401, "the client certificate does not name the token's participant"));
-    }
     if (route == Route::position) return RespondPosition(hub, *p, respond);
     if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
-    if (route == Route::lookup) return RespondLookup(hub, *p, lookup, respond);
-    Submit(hub, *p, route, std::move(command), std::move(reply), std::move(respond));
+    RespondLookup(hub, *p, lookup, respond);
   });
 }
 
@@ -615,39 +620,39 @@ void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Part
 
 // On the apply thread, for an authenticated participant: refuses what its roles or status do
 // not allow (before anything is journaled; the state machine checks again), then submits.
-void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
-                            hub::Command command, Reply reply, Respond respond) {
-  (void)hub;
-  if (route == Route::rates && !(p.registration.roles & hub::kRoleFx)) {
-    return respond(Error(403, p.id() + " is not an FX provider"));
+void ParticipantApi::Submit(const Credential& p, Route route, hub::Command command, Reply reply,
+                            Respond respond) {
+  if (route == Route::rates && !(p.roles & hub::kRoleFx)) {
+    return respond(Error(403, p.id + " is not an FX provider"));
   }
-  // A suspended bank starts nothing new; deleting its aliases winds down.
+  // A suspended bank starts nothing new; deleting its aliases winds down. (The state machine
+  // checks again: a suspension applied a moment ago refuses the payment AG10.)
   if (p.suspended && route != Route::delete_alias) {
-    return respond(Error(403, p.id() + " is suspended"));
+    return respond(Error(403, p.id + " is suspended"));
   }
   std::string error;
   if (auto* c = std::get_if<hub::RegisterAlias>(&command)) {
-    if (!AliasBelongs(c->alias, p.registration.domain, &error)) {
+    if (!AliasBelongs(c->alias, p.domain, &error)) {
       return respond(Error(400, error));
     }
-    c->participant = p.id();
+    c->participant = p.id;
   }
-  if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::DeleteAlias>(&command)) c->participant = p.id;
   if (auto* c = std::get_if<hub::SubmitPayment>(&command)) {
-    if (!SameBic(c->debtor_agent, p.id())) {
+    if (!SameBic(c->debtor_agent, p.id)) {
       return respond(Error(403, "the debtor agent " + c->debtor_agent + " is not the caller"));
     }
-    c->debtor_agent = p.id();
+    c->debtor_agent = p.id;
   }
-  if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id();
+  if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id;
   const bool return_or_recall = route == Route::return_payment || route == Route::recall_payment ||
                                 route == Route::recall_answer;
-  if (return_or_recall && !SameBic(reply.sender, p.id())) {
-    return respond(Error(403, "the sender " + reply.sender + " is not the caller " + p.id()));
+  if (return_or_recall && !SameBic(reply.sender, p.id)) {
+    return respond(Error(403, "the sender " + reply.sender + " is not the caller " + p.id));
   }
-  if (auto* c = std::get_if<hub::ReturnPayment>(&command)) c->creditor_agent = p.id();
-  if (auto* c = std::get_if<hub::RecallPayment>(&command)) c->debtor_agent = p.id();
-  if (auto* c = std::get_if<hub::RecallAnswer>(&command)) c->creditor_agent = p.id();
+  if (auto* c = std::get_if<hub::ReturnPayment>(&command)) c->creditor_agent = p.id;
+  if (auto* c = std::get_if<hub::RecallPayment>(&command)) c->debtor_agent = p.id;
+  if (auto* c = std::get_if<hub::RecallAnswer>(&command)) c->creditor_agent = p.id;
   if (!reply.rejection.empty()) {  // A rule the reader found broken: answered, not journaled.
     if (auto* c = std::get_if<hub::ReturnPayment>(&command)) {
       return respond(
@@ -657,8 +662,8 @@ void ParticipantApi::Submit(const hub::Hub& hub, const participants::Participant
                                        reply.original_message_id, reply.end_to_end_id, "RJCR",
                                        reply.rejection, settings_.hub_bic));
   }
-  if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id();
-  if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id();
+  if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id;
+  if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id;
   const hub::Configure* settings = &settings_;
   core_->SubmitCommand(command, [settings, route, command, reply = std::move(reply),
                                  respond = std::move(respond)](const Status& st,

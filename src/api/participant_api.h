@@ -42,6 +42,9 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "core/core.h"
@@ -58,6 +61,11 @@ class ParticipantApi {
   ParticipantApi(core::Core* core, const config::HubConfig* config, bool require_certificate);
   // A server::Handler.
   void Handle(server::Request& request, server::Respond respond);
+  // The core's after_apply hook: rebuilds the credentials the I/O threads authenticate with
+  // when a participant, token or suspension changed. Refresh() builds them once through the
+  // core; call it after hooking OnApplied in, before serving.
+  void OnApplied(const hub::Hub& hub);
+  void Refresh();
 
  private:
   enum class Route {
@@ -83,14 +91,29 @@ class ParticipantApi {
     std::string end_to_end_id;
     std::string rejection;
   };
+  // What the I/O threads know of a participant by its token's SHA-256: a copy of the state's
+  // (participants module), replaced whole when that changes, so that a request is
+  // authenticated without a round trip through the apply thread. A lookup by the hash of a
+  // high-entropy token reveals through its timing nothing about the token itself.
+  struct Credential {
+    std::string id;
+    std::string domain;
+    uint8_t roles = 0;
+    bool suspended = false;
+  };
+  using Credentials = std::unordered_map<std::string, Credential>;
+  // The participant a request is from, or the refusal (401).
+  const Credential* Authenticate(const server::Request& request, const Credentials* credentials,
+                                 server::Response* refusal) const;
+
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
             iso20022::Acmt023* lookup, Reply* reply, server::Response* refusal) const;
   bool PlanReturnOrRecall(const server::Request& request, Route route, hub::Command* command,
                           Reply* reply, server::Response* refusal) const;
   void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
                      const iso20022::Acmt023& q, server::Respond& respond);
-  void Submit(const hub::Hub& hub, const participants::Participant& p, Route route,
-              hub::Command command, Reply reply, server::Respond respond);
+  void Submit(const Credential& p, Route route, hub::Command command, Reply reply,
+              server::Respond respond);
   // Parse the body of a write into a command for `participant` (filled in once known).
   bool ParseRates(std::string_view body, hub::PublishRates* c, std::string* error) const;
   bool ParseQuote(std::string_view body, hub::RequestQuote* c, std::string* error) const;
@@ -102,6 +125,8 @@ class ParticipantApi {
   hub::Configure settings_;
   bool require_certificate_;
   std::atomic<uint64_t> lookups_{0};  // numbers the acmt.024 answers
+  std::atomic<std::shared_ptr<const Credentials>> credentials_;
+  uint64_t credentials_version_ = UINT64_MAX;  // of the copy; apply thread only
 };
 
 }  // namespace corridor::api

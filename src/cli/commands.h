@@ -9,5 +9,7 @@ int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
 int BenchServe(int argc, char** argv);
 int BenchOutbox(int argc, char** argv);
+int BenchPayments(int argc, char** argv);
+int SimulateBank(int argc, char** argv);
 
 }  // namespace corridor::cli

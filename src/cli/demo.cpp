@@ -1,50 +1,37 @@
-// corridor demo: the Russia–Belarus corridor built from config/ru-by.toml, in process, through
-// the same journaled hub commands the APIs submit: two banks on each side and one FX provider,
-// prefunded liquidity and net debit caps, rates published, a quote each way, a refused
-// withdrawal, then a restart from the journal; positions per participant and currency.
+// corridor demo: the Russia–Belarus corridor at work (issue 15). It starts the hub (`corridor
+// serve` with config/ru-by.toml, as a child process), simulated banks of both countries and an
+// FX provider (simulator/corridor.h) onboarded through the admin and participant APIs, looks a
+// phone number up, then runs a few thousand instant payments both ways, in one currency and
+// across currencies, with a progress line: a few are refused by the hub (an account that is not
+// the alias's: RC07) or by the payee's bank (over its limit: AM02). It prints counts by status
+// and reason, volumes per direction and currency, latency percentiles and every position; then
+// restarts the hub from its journal and checks that the positions and the ledger are the same.
 #include <getopt.h>
+#include <simdjson.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "api/admin_api.h"
-#include "api/hub_json.h"
-#include "base/sha256.h"
-#include "base/u128.h"
 #include "cli/commands.h"
-#include "config/config.h"
-#include "core/core.h"
-#include "fx/conversion.h"
+#include "cli/hub_process.h"
+#include "simulator/bank.h"
+#include "simulator/corridor.h"
 
 namespace corridor::cli {
 namespace {
 
-struct DemoBank {
-  const char* bic;
-  const char* name;
-  const char* domain;
-  uint8_t roles;
-  // Prefunded liquidity and net debit cap, major units, per currency it holds.
-  std::vector<std::pair<std::string, std::string>> liquidity;
-  std::vector<std::pair<std::string, std::string>> caps;
-};
-
-// Fictional BICs in the shape of the real ones (the demo moves no real money).
-const DemoBank kBanks[] = {
-    {"SABRRUMM", "Sberbank (demo)", "RU", hub::kRoleInstant | hub::kRoleIssuer | hub::kRoleAcquirer,
-     {{"RUB", "5000000.00"}}, {{"RUB", "1000000.00"}}},
-    {"ALFARUMM", "Alfa-Bank (demo)", "RU", hub::kRoleInstant | hub::kRoleAcquirer,
-     {{"RUB", "2000000.00"}}, {{"RUB", "500000.00"}}},
-    {"AKBBBY2X", "Belarusbank (demo)", "BY", hub::kRoleInstant | hub::kRoleIssuer,
-     {{"BYN", "150000.00"}}, {{"BYN", "50000.00"}}},
-    {"PJCBBY2X", "Priorbank (demo)", "BY", hub::kRoleInstant | hub::kRoleAcquirer,
-     {{"BYN", "80000.00"}}, {{"BYN", "20000.00"}}},
-    {"BPSBBY2X", "FX desk (demo)", "BY", hub::kRoleFx,
-     {{"RUB", "3000000.00"}, {"BYN", "100000.00"}}, {}},
-};
+using Clock = std::chrono::steady_clock;
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "demo: %s\n", message.c_str());
@@ -60,96 +47,208 @@ std::string DefaultConfigPath() {
   return beside.string();
 }
 
-// Runs a command; false (after printing why) unless it came out as `want` or `exists`.
-bool Run(core::Core& hub, const hub::Command& command, hub::Outcome* outcome,
-         const char* what) {
-  const Status st = hub.ExecuteCommand(command, outcome);
+// Fictional BICs in the shape of the real ones (the demo moves no real money). Sberbank turns
+// away receipts over 50,000 RUB, Belarusbank over 2,000 BYN (AM02); Alfa-Bank answers
+// forwarded payments asynchronously, by its own POST of a pacs.002.
+std::vector<simulator::BankSpec> Banks() {
+  using Mode = simulator::AnswerRules::Mode;
+  return {
+      {"SABRRUMM", "Sberbank (demo)", "RU", "instant", {Mode::at_once, 0, 50'000'00, "AM02"},
+       {{"RUB", "50000000.00"}}, {{"RUB", "1000000.00"}}},
+      {"ALFARUMM", "Alfa-Bank (demo)", "RU", "instant", {Mode::async, 20, 0, "AM02"},
+       {{"RUB", "20000000.00"}}, {{"RUB", "500000.00"}}},
+      {"AKBBBY2X", "Belarusbank (demo)", "BY", "instant", {Mode::at_once, 0, 2'000'00, "AM02"},
+       {{"BYN", "1500000.00"}}, {{"BYN", "50000.00"}}},
+      {"PJCBBY2X", "Priorbank (demo)", "BY", "instant", {}, {{"BYN", "800000.00"}},
+       {{"BYN", "20000.00"}}},
+      {"BPSBBY2X", "FX desk (demo)", "BY", "fx", {},
+       {{"RUB", "300000000.00"}, {"BYN", "10000000.00"}}, {}},
+  };
+}
+
+// What the payments did, as the payers saw it.
+struct Tally {
+  std::mutex mu;
+  std::map<std::string, uint64_t> outcomes;        // "ACSC", "RJCT AM02 (payee)", ...
+  std::map<std::string, int64_t> volumes_minor;    // "RUB -> BYN" -> sent, settled only
+  std::map<std::string, Clock::time_point> sent;   // uetr -> when the pacs.008 left
+  std::map<std::string, std::string> direction;    // uetr -> "RUB -> BYN"
+  std::map<std::string, int64_t> amount;           // uetr -> sent, minor
+  std::vector<double> latency_ms;                  // pacs.008 sent -> final status, settled
+  std::atomic<uint64_t> submitted{0}, finals{0}, refused{0};
+};
+
+// The payer's copy of a final status (both banks get one).
+void OnFinal(Tally& t, size_t payer_of_status, const std::vector<size_t>& payer_of,
+             const std::string& uetr, const std::string& status, const std::string& reason) {
+  const int64_t n = simulator::UetrNumber(uetr);
+  if (n < 0 || static_cast<size_t>(n) >= payer_of.size() || payer_of[n] != payer_of_status) return;
+  std::lock_guard lock(t.mu);
+  const auto sent = t.sent.find(uetr);
+  if (sent == t.sent.end()) return;
+  if (status == "ACSC") {
+    t.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent->second)
+                               .count());
+    t.volumes_minor[t.direction[uetr]] += t.amount[uetr];
+    ++t.outcomes["ACSC settled"];
+  } else {
+    ++t.outcomes["RJCT " + reason + " (payee's bank or deadline)"];
+  }
+  t.finals.fetch_add(1);
+}
+
+// Payment i: from payer bank i % 4 to a customer of a random bank (a fifth in the same
+// country); every 97th for a large amount (the payee's limit), every 251st to an account that
+// is not the alias's (RC07).
+void Send(simulator::Corridor& corridor, Tally& t, uint64_t i, std::mt19937_64& random,
+          simulator::HubClient& client, size_t payer) {
+  simulator::Bank& bank = corridor.bank(payer);
+  const std::string& own = bank.options().currency;
+  const bool same = random() % 5 == 0;
+  const std::string to_currency = same ? own : (own == "RUB" ? "BYN" : "RUB");
+  const std::vector<simulator::Payee>& payees = corridor.customers(to_currency);
+  const size_t k = random() % payees.size();
+  // Ten customers per bank, bank by bank: not the payer's own (the hub links two banks).
+  simulator::Payee to = payees[payees[k].bank == bank.options().bic ? (k + 10) % payees.size() : k];
+  int64_t amount = (own == "RUB" ? 500'00 : 20'00) + static_cast<int64_t>(random() % 20'000'00) /
+                                                        (own == "RUB" ? 1 : 30);
+  if (i % 97 == 96) amount = own == "RUB" ? 80'000'00 : 2'500'00;
+  if (i % 251 == 250) to.account += "9";
+  simulator::SendResult r;
+  const std::string uetr = simulator::UetrOf(i);
+  const Status st = bank.SendPayment(client, to, amount, i, &r, [&] {
+    std::lock_guard lock(t.mu);  // before the pacs.008: its final status may come before we return
+    t.sent[uetr] = Clock::now();
+    t.direction[uetr] = own + " -> " + to_currency;
+    t.amount[uetr] = amount;
+  });
+  std::lock_guard lock(t.mu);
   if (!st.ok()) {
-    std::fprintf(stderr, "demo: %s: %s\n", what, st.message().c_str());
-    return false;
+    ++t.outcomes["error: " + st.message().substr(0, 60)];
+    t.refused.fetch_add(1);
+  } else if (r.status != "ACTC") {
+    ++t.outcomes[r.status + " " + r.reason + " (hub, at submission)"];
+    t.refused.fetch_add(1);
   }
-  std::printf("  %-52s %s%s%s\n", what, hub::CodeName(outcome->code),
-              outcome->message.empty() ? "" : ": ", outcome->message.c_str());
-  return true;
+  t.submitted.fetch_add(1);
 }
 
-int64_t Minor(const hub::Configure& settings, const std::string& currency,
-              const std::string& text) {
-  int64_t minor = 0;
-  std::string error;
-  api::ParseAmount(settings, currency, text, &minor, &error);
-  return minor;
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-bool BuildCorridor(core::Core& hub, const hub::Configure& settings) {
-  hub::Outcome out;
-  std::printf("participants, liquidity and caps:\n");
-  for (const DemoBank& b : kBanks) {
-    hub::CreateParticipant c;
-    c.id = b.bic;
-    c.name = b.name;
-    c.domain = b.domain;
-    c.roles = b.roles;
-    c.callback_url = "http://127.0.0.1:9/" + std::string(b.bic);  // nobody listens: see below
-    c.token_sha256 = Sha256Hex(std::string("demo-token-") + b.bic);
-    for (const auto& [currency, amount] : b.caps) {
-      c.net_debit_caps.push_back({currency, Minor(settings, currency, amount)});
-    }
-    if (!Run(hub, c, &out, (std::string("create ") + b.bic + " " + b.name).c_str())) return false;
-    for (const auto& [currency, amount] : b.liquidity) {
-      const hub::Liquidity l{b.bic, "prefund-" + currency, {currency, Minor(settings, currency, amount)},
-                             true};
-      if (!Run(hub, l, &out, ("deposit " + amount + " " + currency).c_str())) return false;
-    }
-  }
-  // Withdrawing more than is free is refused and changes nothing.
-  const hub::Liquidity too_much{"PJCBBY2X", "withdraw-1", {"BYN", Minor(settings, "BYN", "90000.00")},
-                                false};
-  if (!Run(hub, too_much, &out, "PJCBBY2X withdraws 90000.00 BYN (too much)")) return false;
-  return true;
-}
-
-bool RatesAndQuotes(core::Core& hub, const hub::Configure& settings) {
-  hub::Outcome out;
-  std::printf("rates and quotes:\n");
-  int64_t byn_rub = 0;
-  int64_t rub_byn = 0;
-  fx::ParseRate("27.45000000", &byn_rub);
-  fx::ParseRate("0.03640000", &rub_byn);
-  const hub::PublishRates rates{"BPSBBY2X", {{"BYN", "RUB", byn_rub}, {"RUB", "BYN", rub_byn}}};
-  if (!Run(hub, rates, &out, "BPSBBY2X publishes BYN/RUB 27.45, RUB/BYN 0.0364")) return false;
-  const hub::RequestQuote ru_to_by{"SABRRUMM", "RUB", "BYN", Minor(settings, "RUB", "10000.00"),
-                                   false};
-  const hub::RequestQuote by_to_ru{"AKBBBY2X", "BYN", "RUB", Minor(settings, "RUB", "5000.00"),
-                                   true};
-  for (const auto* q : {&ru_to_by, &by_to_ru}) {
-    const std::string what = q->participant + (q->receive_amount ? ": BYN so that 5000.00 RUB arrive"
-                                                                 : ": send 10000.00 RUB to BYN");
-    if (!Run(hub, *q, &out, what.c_str())) return false;
-    if (!out.quote) return false;
-    std::string json;
-    api::AppendQuote(*out.quote, settings, &json);
-    std::printf("    %s\n", json.c_str());
-  }
-  return true;
-}
-
-void PrintPositions(const hub::Hub& hub) {
-  std::printf("  %-9s %-4s %14s %14s %14s %14s %14s %8s\n", "bank", "cur", "liquidity",
-              "net debit cap", "sent", "received", "available", "outbox");
-  for (const auto& [id, p] : hub.participants().all()) {
-    const api::ParticipantView v = api::ViewOf(hub, p);
-    for (const api::PositionView& pos : v.positions) {
-      const auto& f = pos.figures;
-      std::printf("  %-9s %-4s %14s %14s %14s %14s %14s %8llu\n", id.c_str(), pos.currency.c_str(),
-                  api::FormatAmount(f.liquidity_minor, pos.exponent).c_str(),
-                  api::FormatAmount(f.net_debit_cap_minor, pos.exponent).c_str(),
-                  api::FormatAmount(f.sent_minor, pos.exponent).c_str(),
-                  api::FormatAmount(f.received_minor, pos.exponent).c_str(),
-                  api::FormatAmount(f.available_minor, pos.exponent).c_str(),
-                  static_cast<unsigned long long>(v.outbox_backlog));
+// Every participant's positions from the admin API, one line each.
+std::string Positions(simulator::Corridor& corridor) {
+  std::string body;
+  if (!corridor.AdminGet("/v1/participants", &body).ok()) return "(unreadable)\n";
+  std::string out;
+  char line[200];
+  std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %16s\n", "bank", "cur",
+                "liquidity", "cap", "sent", "received", "available");
+  out += line;
+  simdjson::dom::parser parser;
+  simdjson::dom::element all;
+  if (parser.parse(body).get(all) != simdjson::SUCCESS) return "(unreadable)\n";
+  for (simdjson::dom::element p : all.get_array()) {
+    for (simdjson::dom::element pos : p["positions"].get_array()) {
+      auto text = [&](const char* key) { return std::string(std::string_view(pos[key])); };
+      std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %16s\n",
+                    std::string(std::string_view(p["id"])).c_str(), text("currency").c_str(),
+                    text("liquidity").c_str(), text("net_debit_cap").c_str(),
+                    text("sent").c_str(), text("received").c_str(), text("available").c_str());
+      out += line;
     }
   }
+  return out;
+}
+
+void PrintSummary(Tally& t, simulator::Corridor& corridor) {
+  std::lock_guard lock(t.mu);
+  std::printf("outcomes:\n");
+  for (const auto& [what, n] : t.outcomes) {
+    std::printf("  %-48s %6llu\n", what.c_str(), static_cast<unsigned long long>(n));
+  }
+  std::printf("settled volume sent, per direction (in the payer's currency):\n");
+  for (const auto& [direction, minor] : t.volumes_minor) {
+    std::printf("  %-12s %18.2f\n", direction.c_str(), static_cast<double>(minor) / 100);
+  }
+  std::printf("latency, pacs.008 sent to final pacs.002 received (ms): p50 %.1f  p90 %.1f  "
+              "p99 %.1f  max %.1f\n",
+              Percentile(t.latency_ms, 0.5), Percentile(t.latency_ms, 0.9),
+              Percentile(t.latency_ms, 0.99), Percentile(t.latency_ms, 1.0));
+  std::printf("positions:\n%s", Positions(corridor).c_str());
+}
+
+// Stops the hub, starts it again on the same data, and compares.
+int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args) {
+  const std::string before = Positions(corridor);
+  rusage usage{};
+  if (hub.Stop(&usage) != 0) return Fail("the hub did not stop cleanly");
+  corridor.Stop();
+  HubProcess again;
+  if (!again.Start(args, {"admin", "participants"})) return Fail("the hub did not restart");
+  simulator::Corridor reader(Banks(), again.port("admin"), again.port("participants"));
+  const std::string after = Positions(reader);
+  std::string check;
+  const Status st = reader.AdminGet("/v1/ledger/check", &check);
+  const bool same = after == before && st.ok() && check.find("\"ok\":true") != std::string::npos;
+  std::printf("restarted from the journal: positions %s, ledger check %s\n",
+              after == before ? "identical" : "DIFFERENT", st.ok() ? check.c_str() : "failed");
+  again.Stop(&usage);
+  return same ? 0 : 1;
+}
+
+// Lookup, payments, summary.
+int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
+            uint64_t payments) {
+  Tally t;
+  std::vector<size_t> payer_of(payments);
+  for (size_t b = 0; b < corridor.size(); ++b) {
+    corridor.bank(b).on_final = [&t, &payer_of, b](const std::string& u, const std::string& s,
+                                                    const std::string& r) {
+      OnFinal(t, b, payer_of, u, s, r);
+    };
+  }
+  Status st = corridor.Start();
+  if (st.ok()) st = corridor.Onboard();
+  if (!st.ok()) return Fail("onboarding: " + st.message());
+  std::printf("onboarded %zu participants (liquidity, caps, rates BYN/RUB 27.45, RUB/BYN 0.0363, "
+              "ten phone numbers per bank)\n", corridor.size());
+  const simulator::Payee& olga = corridor.customers("BYN").front();
+  std::printf("lookup %s: %s holds it for %s (account %s)\n", olga.alias.c_str(),
+              olga.bank.c_str(), olga.currency.c_str(), olga.account.c_str());
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> senders;
+  constexpr size_t kSenders = 8;
+  for (size_t s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      const size_t payer = s % 4;
+      simulator::HubClient client(corridor.bank(payer).options());
+      std::mt19937_64 random(s);
+      for (uint64_t i = s; i < payments; i += kSenders) {
+        payer_of[i] = payer;
+        Send(corridor, t, i, random, client, payer);
+      }
+    });
+  }
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(60);
+  while (t.finals.load() + t.refused.load() < payments && Clock::now() < give_up) {
+    std::printf("\r  payments: %llu of %llu sent, %llu final",
+                static_cast<unsigned long long>(t.submitted.load()),
+                static_cast<unsigned long long>(payments),
+                static_cast<unsigned long long>(t.finals.load() + t.refused.load()));
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (std::thread& s : senders) s.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("\r  payments: %llu sent, %llu final in %.1f s%20s\n",
+              static_cast<unsigned long long>(t.submitted.load()),
+              static_cast<unsigned long long>(t.finals.load() + t.refused.load()), seconds, "");
+  PrintSummary(t, corridor);
+  return Restart(corridor, hub, args);
 }
 
 }  // namespace
@@ -157,8 +256,10 @@ void PrintPositions(const hub::Hub& hub) {
 int Demo(int argc, char** argv) {
   std::string dir;
   std::string config_path;
+  uint64_t payments = 3000;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"config", required_argument, nullptr, 'c'},
+                                    {"payments", required_argument, nullptr, 'n'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -166,66 +267,35 @@ int Demo(int argc, char** argv) {
       dir = optarg;
     } else if (c == 'c') {
       config_path = optarg;
+    } else if (c == 'n') {
+      payments = std::strtoull(optarg, nullptr, 10);
     } else {
-      std::fprintf(stderr, "usage: corridor demo [--data DIR] [--config FILE]\n");
+      std::fprintf(stderr, "usage: corridor demo [--data DIR] [--config FILE] [--payments N]\n");
       return 2;
     }
   }
   if (config_path.empty()) config_path = DefaultConfigPath();
-  config::HubConfig config;
-  if (const Status st = config::LoadConfig(config_path, &config); !st.ok()) {
-    return Fail(st.message());
-  }
-  const hub::Configure settings = api::SettingsOf(config);
   const bool temporary = dir.empty();
   if (temporary) {
     char tmpl[] = "/tmp/corridor-demo-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return Fail("mkdtemp failed");
     dir = tmpl;
   }
-  core::Options options;
-  options.dir = dir;
-  options.segment_size_bytes = 4 << 20;
-  u128 hash_before = 0;
-  {
-    std::unique_ptr<core::Core> hub;
-    core::OpenReport report;
-    if (const Status st = core::Core::Open(options, &hub, &report); !st.ok()) {
-      return Fail(st.message());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      if (!dir.empty()) std::filesystem::remove_all(dir);
     }
-    std::printf("corridor demo: %s (hub %s, %zu domains), data in %s\n", config_path.c_str(),
-                config.hub_bic.c_str(), config.domains.size(), dir.c_str());
-    hub::Outcome out;
-    if (!Run(*hub, settings, &out, "configure the RU-BY corridor")) return 1;
-    if (!BuildCorridor(*hub, settings) || !RatesAndQuotes(*hub, settings)) return 1;
-    hub->ReadHub([&](const hub::Hub& h) {
-      std::printf("positions (each deposit left a camt.054 in the outbox: no bank listens in "
-                  "the demo):\n");
-      PrintPositions(h);
-      hash_before = h.StateHash();
-    });
-  }
-  std::printf("hub stopped; restarting from the journal...\n");
-  std::unique_ptr<core::Core> hub;
-  core::OpenReport report;
-  if (const Status st = core::Core::Open(options, &hub, &report); !st.ok()) {
-    return Fail(st.message());
-  }
-  bool same = false;
-  hub->ReadHub([&](const hub::Hub& h) {
-    std::printf("replayed %llu journal entries; positions after the restart:\n",
-                static_cast<unsigned long long>(report.replayed_entries));
-    PrintPositions(h);
-    same = h.StateHash() == hash_before;
-    const std::vector<std::string> violations = h.ledger().CheckInvariants();
-    std::printf("state hash %s (%s), invariants %s\n", same ? "unchanged" : "CHANGED",
-                U128ToString(h.StateHash()).c_str(),
-                violations.empty() ? "hold (debits = credits per currency)" : "VIOLATED");
-    same = same && violations.empty();
-  });
-  hub.reset();
-  if (temporary) std::filesystem::remove_all(dir);
-  return same ? 0 : 1;
+  } cleanup{temporary ? dir : ""};
+  const std::vector<std::string> args = {"--data", dir + "/hub", "--config", config_path,
+                                         "--admin-listen", "127.0.0.1:0", "--participant-listen",
+                                         "127.0.0.1:0"};
+  std::printf("corridor demo: the hub (%s, data in %s/hub), four banks and an FX desk\n",
+              config_path.c_str(), dir.c_str());
+  HubProcess hub;
+  if (!hub.Start(args, {"admin", "participants"})) return Fail("the hub did not start");
+  simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
+  return RunDemo(corridor, hub, args, payments);
 }
 
 }  // namespace corridor::cli

@@ -24,7 +24,15 @@ void Usage() {
                "  bench outbox [--banks N] [--messages-per-bank N] [--in-flight N] [--rate N]\n"
                "               [--io-timeout-ms N] [--commit-interval-us N] [--dir DIR]\n"
                "                             camt.054 deliveries/s to simulated banks, with\n"
-               "                             and without one bank that never answers\n");
+               "                             and without one bank that never answers\n"
+               "  bench payments [--payments N] [--rate N] [--paced-seconds S] [--banks-per-side N]\n"
+               "                 [--connections N] [--commit-interval-us N] [--server-threads N]\n"
+               "                 [--dir DIR]\n"
+               "                             instant cross-currency payments/s end to end, the\n"
+               "                             hub's CPU per payment and latency, simulated banks\n"
+               "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
+               "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
+               "                             one bank against a running hub (--help: all options)\n");
 }
 
 }  // namespace
@@ -46,6 +54,12 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "outbox") == 0) {
     return corridor::cli::BenchOutbox(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "payments") == 0) {
+    return corridor::cli::BenchPayments(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "simulate-bank") == 0) {
+    return corridor::cli::SimulateBank(argc - 1, argv + 1);
   }
   Usage();
   return 2;

@@ -309,9 +309,14 @@ int Serve(int argc, char** argv) {
   // The outbox's delivery learns of new messages from the apply thread.
   const bool with_config = !flags.config_path.empty();
   std::unique_ptr<outbox::Delivery> delivery;
+  // The participant listener's credentials follow the state too (set once it exists).
+  std::atomic<api::ParticipantApi*> participant_hook{nullptr};
   if (with_config) {
     delivery = std::make_unique<outbox::Delivery>(DeliveryOptionsOf(hub_config));
-    options.after_apply = [d = delivery.get()](const hub::Hub& h) { d->OnApplied(h); };
+    options.after_apply = [d = delivery.get(), &participant_hook](const hub::Hub& h) {
+      d->OnApplied(h);
+      if (api::ParticipantApi* a = participant_hook.load()) a->OnApplied(h);
+    };
   }
   std::unique_ptr<core::Core> hub;
   core::OpenReport report;
@@ -353,6 +358,15 @@ int Serve(int argc, char** argv) {
   std::unique_ptr<api::ParticipantApi> participant_api;
   std::unique_ptr<server::Server> participants;
   std::thread participants_thread;
+  // On an early return the API goes before the core: unhook it first, and wait for an apply
+  // under way to finish with it (a read goes after it on the apply thread).
+  struct Unhook {
+    std::atomic<api::ParticipantApi*>& hook;
+    std::unique_ptr<core::Core>& core;
+    ~Unhook() {
+      if (hook.exchange(nullptr) != nullptr && core) core->ReadHub([](const hub::Hub&) {});
+    }
+  } unhook{participant_hook, hub};
   if (with_config && hub_config.listeners.participants) {
     const config::ListenerConfig& l = *hub_config.listeners.participants;
     server::Options po = server_options;
@@ -361,6 +375,8 @@ int Serve(int argc, char** argv) {
     po.tls = TlsOf(l);
     participant_api = std::make_unique<api::ParticipantApi>(hub.get(), &hub_config,
                                                             !l.client_ca.empty());
+    participant_hook.store(participant_api.get());
+    participant_api->Refresh();
     participants = std::make_unique<server::Server>(
         po, [&participant_api](server::Request& request, server::Respond respond) {
           participant_api->Handle(request, std::move(respond));

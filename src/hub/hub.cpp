@@ -112,9 +112,9 @@ bool CreateIfMissing(LedgerOps& ledger, AccountKind kind, u128 id, uint32_t ledg
 
 Outcome Settings::Apply(const Configure& c, const participants::Participants& participants,
                         LedgerOps& ledger) {
-  if (configured_ && settings_ == c) return Done(Code::exists);
+  if (configured_ && *settings_ == c) return Done(Code::exists);
   if (configured_) {
-    if (Status st = CheckChange(settings_, c, participants); !st.ok()) {
+    if (Status st = CheckChange(*settings_, c, participants); !st.ok()) {
       return Fail(Code::conflict, st.message());
     }
   }
@@ -126,14 +126,14 @@ Outcome Settings::Apply(const Configure& c, const participants::Participants& pa
         CreateIfMissing(ledger, AccountKind::fee, FeeAccountId(c.hub_bic, d.ledger), d.ledger);
     if (!ok) return Fail(Code::conflict, "the hub's accounts of " + d.code + " clash");
   }
-  settings_ = c;
+  settings_ = std::make_shared<const Configure>(c);
   configured_ = true;
   return Done(Code::ok);
 }
 
 void Settings::Save(WireWriter& w) const {
   w.Bool(configured_);
-  if (configured_) w.Bytes(EncodeCommand(settings_));
+  if (configured_) w.Bytes(EncodeCommand(*settings_));
 }
 
 bool Settings::Load(WireReader& r) {
@@ -144,7 +144,7 @@ bool Settings::Load(WireReader& r) {
   r.Skip(rest.size());
   if (!r.ok() || !DecodeCommand(rest, &command).ok()) return false;
   if (!std::holds_alternative<Configure>(command)) return false;
-  settings_ = std::get<Configure>(command);
+  settings_ = std::make_shared<const Configure>(std::get<Configure>(command));
   return true;
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,13 +56,16 @@ class Settings : public Module {
   uint32_t section_version() const override { return 1; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
-  const Configure* get() const { return configured_ ? &settings_ : nullptr; }
+  const Configure* get() const { return configured_ ? settings_.get() : nullptr; }
+  // The same, shared: a new configuration replaces it, never changes it, so readers on other
+  // threads (delivery) may keep it.
+  std::shared_ptr<const Configure> shared() const { return configured_ ? settings_ : nullptr; }
   Outcome Apply(const Configure& c, const participants::Participants& participants,
                 LedgerOps& ledger);
 
  private:
   bool configured_ = false;
-  Configure settings_;
+  std::shared_ptr<const Configure> settings_;
 };
 
 class Hub {
@@ -71,6 +75,7 @@ class Hub {
   ledger::StateMachine& ledger() { return ledger_; }
   const ledger::StateMachine& ledger() const { return ledger_; }
   const Configure* settings() const { return settings_.get(); }
+  std::shared_ptr<const Configure> shared_settings() const { return settings_.shared(); }
   const participants::Participants& participants() const { return participants_; }
   const fx::Fx& fx() const { return fx_; }
   const outbox::Outbox& outbox() const { return outbox_; }

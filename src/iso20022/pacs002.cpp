@@ -88,9 +88,15 @@ void AddAgent(XmlBuilder& b, xmlNode* parent, const char* name, const std::strin
   b.Text(b.Element(b.Element(parent, name), "FinInstnId"), "BICFI", bic);
 }
 
-// TxInfAndSts: the one transaction, its status, the reason and what was settled.
-void AddTransaction(XmlBuilder& b, xmlNode* report, const Pacs002& in) {
+// TxInfAndSts: one transaction, its status, the reason and what was settled; in a report on
+// several, it names its original message itself (OrgnlGrpInf).
+void AddTransaction(XmlBuilder& b, xmlNode* report, const Pacs002& in, bool with_group) {
   xmlNode* tx = b.Element(report, "TxInfAndSts");
+  if (with_group) {
+    xmlNode* group = b.Element(tx, "OrgnlGrpInf");
+    b.Text(group, "OrgnlMsgId", in.original_message_id);
+    b.Text(group, "OrgnlMsgNmId", in.original_message_name_id);
+  }
   if (!in.original_instruction_id.empty()) {
     b.Text(tx, "OrgnlInstrId", in.original_instruction_id);
   }
@@ -117,7 +123,6 @@ constexpr TransactionStatus kStatuses[] = {
 
 Status ReadHeader(const xmlNode* report, Pacs002* p) {
   const xmlNode* grp_hdr = nullptr;
-  const xmlNode* group = nullptr;
   std::string created_at;
   Status st;
   if (!(st = Child(report, {"GrpHdr"}, &grp_hdr)).ok() ||
@@ -125,9 +130,17 @@ Status ReadHeader(const xmlNode* report, Pacs002* p) {
       !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok() ||
       !(st = ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &p->created_at_ns)).ok() ||
       !(st = ReadBic(grp_hdr, "InstgAgt", &p->instructing_agent_bic)).ok() ||
-      !(st = ReadBic(grp_hdr, "InstdAgt", &p->instructed_agent_bic)).ok() ||
-      !(st = Child(report, {"OrgnlGrpInfAndSts"}, &group)).ok() ||
-      !(st = ChildText(group, {"OrgnlMsgId"}, 35, &p->original_message_id)).ok() ||
+      !(st = ReadBic(grp_hdr, "InstdAgt", &p->instructed_agent_bic)).ok()) {
+    return st;
+  }
+  return Status::Ok();
+}
+
+// The original message: OrgnlGrpInfAndSts (one transaction) or OrgnlGrpInf (`group`, inside
+// a TxInfAndSts of a report on several).
+Status ReadOriginalGroup(const xmlNode* group, Pacs002* p) {
+  Status st;
+  if (!(st = ChildText(group, {"OrgnlMsgId"}, 35, &p->original_message_id)).ok() ||
       !(st = ChildText(group, {"OrgnlMsgNmId"}, 35, &p->original_message_name_id)).ok()) {
     return st;
   }
@@ -206,12 +219,10 @@ Status ReadSettledAmount(const xmlNode* tx, std::optional<Money>* money) {
   return Status::Ok();
 }
 
-Status ReadTransaction(const xmlNode* report, Pacs002* p) {
-  const xmlNode* tx = nullptr;
+Status ReadTransaction(const xmlNode* tx, Pacs002* p) {
   std::string accepted_at;
   Status st;
-  if (!(st = Child(report, {"TxInfAndSts"}, &tx)).ok() ||
-      !(st = OptionalChildText(tx, "OrgnlInstrId", 35, &p->original_instruction_id)).ok() ||
+  if (!(st = OptionalChildText(tx, "OrgnlInstrId", 35, &p->original_instruction_id)).ok() ||
       !(st = ChildText(tx, {"OrgnlEndToEndId"}, 35, &p->original_end_to_end_id)).ok() ||
       !(st = ChildText(tx, {"OrgnlUETR"}, 36, &p->original_uetr)).ok() ||
       !(st = CheckUetr(PathOf(tx, "OrgnlUETR"), p->original_uetr)).ok() ||
@@ -235,14 +246,54 @@ Status ReadPacs002(std::string_view xml, Pacs002* out) {
   Status st = ReadXmlDocument(xml, kPacs002Namespace, kPacs002Limits, &doc);
   if (!st.ok()) return st;
   const xmlNode* report = nullptr;
+  const xmlNode* group = nullptr;
+  const xmlNode* tx = nullptr;
   Pacs002 p;
   if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsRpt"}, &report)).ok() ||
-      !(st = ReadHeader(report, &p)).ok() || !(st = ReadTransaction(report, &p)).ok()) {
+      !(st = ReadHeader(report, &p)).ok() ||
+      !(st = Child(report, {"OrgnlGrpInfAndSts"}, &group)).ok() ||
+      !(st = ReadOriginalGroup(group, &p)).ok() || !(st = Child(report, {"TxInfAndSts"}, &tx)).ok() ||
+      !(st = ReadTransaction(tx, &p)).ok()) {
     return st;
   }
   // Read what the builder builds, and build what the reader reads.
   if (!(st = CheckPacs002(p)).ok()) return Status::Error("read but not buildable: " + st.message());
   *out = std::move(p);
+  return Status::Ok();
+}
+
+Status ReadPacs002Report(std::string_view xml, std::vector<Pacs002>* out) {
+  XmlDocPtr doc;
+  Status st = ReadXmlDocument(xml, kPacs002Namespace, kPacs002ReportLimits, &doc);
+  if (!st.ok()) return st;
+  const xmlNode* report = nullptr;
+  const xmlNode* group = nullptr;
+  Pacs002 header;
+  if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsRpt"}, &report)).ok() ||
+      !(st = ReadHeader(report, &header)).ok() ||
+      !(st = OptionalChild(report, "OrgnlGrpInfAndSts", &group)).ok() ||
+      (group && !(st = ReadOriginalGroup(group, &header)).ok())) {
+    return st;
+  }
+  std::vector<Pacs002> statuses;
+  for (const xmlNode* tx = report->children; tx != nullptr; tx = tx->next) {
+    if (tx->type != XML_ELEMENT_NODE || xmlStrcmp(tx->name, BAD_CAST "TxInfAndSts") != 0) continue;
+    if (statuses.size() == kPacs002ReportMax) {
+      return Status::Error(XmlPath(report) + ": more than " + std::to_string(kPacs002ReportMax) +
+                           " TxInfAndSts");
+    }
+    Pacs002 p = header;
+    const xmlNode* own = nullptr;
+    if (!(st = OptionalChild(tx, "OrgnlGrpInf", &own)).ok()) return st;
+    if (!own && !group) return Status::Error(PathOf(tx, "OrgnlGrpInf") + ": missing");
+    if ((own && !(st = ReadOriginalGroup(own, &p)).ok()) || !(st = ReadTransaction(tx, &p)).ok()) {
+      return st;
+    }
+    if (!(st = CheckPacs002(p)).ok()) return Status::Error("read but not buildable: " + st.message());
+    statuses.push_back(std::move(p));
+  }
+  if (statuses.empty()) return Status::Error(PathOf(report, "TxInfAndSts") + ": missing");
+  *out = std::move(statuses);
   return Status::Ok();
 }
 
@@ -269,8 +320,17 @@ bool IsKnownStatusReason(std::string_view code) {
 std::span<const std::string_view> KnownStatusReasons() { return kStatusReasons; }
 
 Status BuildPacs002(const Pacs002& in, std::string* xml) {
-  Status st = CheckPacs002(in);
-  if (!st.ok()) return st;
+  return BuildPacs002Report(std::span<const Pacs002>(&in, 1), xml);
+}
+
+Status BuildPacs002Report(std::span<const Pacs002> statuses, std::string* xml) {
+  if (statuses.empty() || statuses.size() > kPacs002ReportMax) {
+    return Status::Error("a report holds 1.." + std::to_string(kPacs002ReportMax) + " statuses");
+  }
+  for (const Pacs002& s : statuses) {
+    if (Status st = CheckPacs002(s); !st.ok()) return st;
+  }
+  const Pacs002& in = statuses.front();
   XmlBuilder b(kPacs002Namespace);
   xmlNode* report = b.Element(b.root(), "FIToFIPmtStsRpt");
   xmlNode* grp_hdr = b.Element(report, "GrpHdr");
@@ -278,10 +338,13 @@ Status BuildPacs002(const Pacs002& in, std::string* xml) {
   b.Text(grp_hdr, "CreDtTm", FormatIsoDateTime(in.created_at_ns));
   AddAgent(b, grp_hdr, "InstgAgt", in.instructing_agent_bic);
   AddAgent(b, grp_hdr, "InstdAgt", in.instructed_agent_bic);
-  xmlNode* group = b.Element(report, "OrgnlGrpInfAndSts");
-  b.Text(group, "OrgnlMsgId", in.original_message_id);
-  b.Text(group, "OrgnlMsgNmId", in.original_message_name_id);
-  AddTransaction(b, report, in);
+  const bool one = statuses.size() == 1;
+  if (one) {
+    xmlNode* group = b.Element(report, "OrgnlGrpInfAndSts");
+    b.Text(group, "OrgnlMsgId", in.original_message_id);
+    b.Text(group, "OrgnlMsgNmId", in.original_message_name_id);
+  }
+  for (const Pacs002& s : statuses) AddTransaction(b, report, s, !one);
   return b.Finish("pacs.002", xml);
 }
 

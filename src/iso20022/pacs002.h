@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "iso20022/fields.h"
@@ -67,6 +68,14 @@ struct Pacs002 {
 // leaves *xml unchanged then. Never throws.
 Status BuildPacs002(const Pacs002& in, std::string* xml);
 
+// A status report on several transactions in one message (the hub's statuses due to one bank
+// at once): GrpHdr from the first (its message id, time and agents, which the others share),
+// then one TxInfAndSts per status, each naming its original message in its own OrgnlGrpInf
+// (ISO 20022 allows both shapes; with several originals, OrgnlGrpInfAndSts has no one to name).
+// One status builds exactly as BuildPacs002. At most kPacs002ReportMax.
+inline constexpr size_t kPacs002ReportMax = 256;
+Status BuildPacs002Report(std::span<const Pacs002> statuses, std::string* xml);
+
 // The bounds of a pacs.002 read: the hub's profile is about 2 KiB, nested 6 deep.
 inline constexpr XmlReadLimits kPacs002Limits{.max_bytes = 64 << 10, .max_depth = 32};
 
@@ -86,5 +95,10 @@ inline constexpr XmlReadLimits kPacs002Limits{.max_bytes = 64 << 10, .max_depth 
 // are not checked (full XSD conformance is XmlSchema::Validate). What is read is what
 // BuildPacs002 accepts. Leaves *out unchanged on error.
 Status ReadPacs002(std::string_view xml, Pacs002* out);
+
+// Reads a report of 1..kPacs002ReportMax statuses in either shape (what a bank receives from
+// the hub): each status carries the group header's fields and its original message.
+inline constexpr XmlReadLimits kPacs002ReportLimits{.max_bytes = 1 << 20, .max_depth = 32};
+Status ReadPacs002Report(std::string_view xml, std::vector<Pacs002>* out);
 
 }  // namespace corridor::iso20022

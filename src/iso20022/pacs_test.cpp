@@ -98,6 +98,42 @@ TEST(Pacs002Test, RejectedWithAm04MatchesTheGoldenFileAndValidates) {
   EXPECT_FALSE(Contains(xml, "AccptncDtTm"));
 }
 
+// Two statuses due to one bank at once: a report, each transaction naming its original message.
+TEST(Pacs002Test, AReportOnSeveralMatchesTheGoldenFileValidatesAndReadsBack) {
+  Pacs002 second = RejectedAm04();
+  second.original_message_id = "AKBB-20261201-000018";
+  second.original_uetr = "2f6d7a3e-9b1c-4e5f-8a2b-1c3d5e7f9a0b";
+  Pacs002 first = Settled();
+  first.created_at_ns -= first.created_at_ns % 1'000'000;  // CreDtTm carries milliseconds
+  second.created_at_ns = first.created_at_ns;
+  const std::vector<Pacs002> statuses = {first, second};
+  std::string xml;
+  ASSERT_TRUE(BuildPacs002Report(statuses, &xml).ok());
+  ExpectGolden(xml, "pacs002_report.xml");
+  ExpectValid("pacs.002.001.10", xml);
+  EXPECT_FALSE(Contains(xml, "OrgnlGrpInfAndSts"));
+  EXPECT_TRUE(Contains(xml, "<OrgnlMsgId>AKBB-20261201-000018</OrgnlMsgId>"));
+  std::vector<Pacs002> read;
+  const Status st = ReadPacs002Report(xml, &read);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0], statuses[0]);
+  // The report's header is the first status's: the second shares its id, time and agents.
+  Pacs002 expected = second;
+  expected.message_id = statuses[0].message_id;
+  EXPECT_EQ(read[1], expected);
+  // A single pacs.002 (the other shape) reads as a report of one; one status builds as before.
+  ASSERT_TRUE(ReadPacs002Report(Build002(first), &read).ok());
+  EXPECT_EQ(read, std::vector<Pacs002>{first});
+  std::string one;
+  ASSERT_TRUE(BuildPacs002Report(std::span<const Pacs002>(statuses.data(), 1), &one).ok());
+  EXPECT_EQ(one, Build002(first));
+  // The single reader refuses a report on several: a payee answers one payment at a time.
+  Pacs002 single;
+  EXPECT_FALSE(ReadPacs002(xml, &single).ok());
+  EXPECT_FALSE(BuildPacs002Report({}, &xml).ok());
+}
+
 TEST(Pacs002Test, EveryStatusValidatesWithAndWithoutItsOptionalParts) {
   for (TransactionStatus status :
        {TransactionStatus::kAcceptedTechnical, TransactionStatus::kAcceptedProcessing,

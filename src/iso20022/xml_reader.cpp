@@ -79,10 +79,10 @@ size_t CountChildren(const xmlNode* parent, std::string_view name) {
 
 Status Child(const xmlNode* parent, std::initializer_list<std::string_view> path,
              const xmlNode** child) {
-  std::string where = XmlPath(parent);
   const xmlNode* node = parent;
+  size_t depth = 0;
   for (std::string_view step : path) {
-    where = Join(where, step);
+    ++depth;
     const xmlNode* found = nullptr;
     size_t count = 0;
     for (const xmlNode* c = node->children; c; c = c->next) {
@@ -90,8 +90,14 @@ Status Child(const xmlNode* parent, std::initializer_list<std::string_view> path
       found = c;
       ++count;
     }
-    if (count == 0) return Status::Error(where + ": missing");
-    if (count > 1) {
+    if (count != 1) {
+      // The path is only spelled out for an error: reading a message asks for many children.
+      std::string where = XmlPath(parent);
+      for (std::string_view s : path) {
+        where = Join(where, s);
+        if (--depth == 0) break;
+      }
+      if (count == 0) return Status::Error(where + ": missing");
       return Status::Error(where + ": " + std::to_string(count) + " elements, expected 1");
     }
     node = found;
@@ -106,16 +112,16 @@ Status ChildText(const xmlNode* parent, std::initializer_list<std::string_view> 
   Status st = Child(parent, path, &node);
   if (!st.ok()) return st;
   CORRIDOR_CHECK(node != nullptr);  // Child sets it whenever it succeeds
-  const std::string where = XmlPath(node);
   // Text and CDATA only: no DTD means no entity reference survives the parse.
   std::string value;
   for (const xmlNode* c = node->children; c; c = c->next) {
-    if (c->type == XML_ELEMENT_NODE) return Status::Error(where + ": has child elements");
+    if (c->type == XML_ELEMENT_NODE) return Status::Error(XmlPath(node) + ": has child elements");
     if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
       value += Text(c->content);
     }
   }
-  if (!(st = CheckText(where, value, max_chars)).ok()) return st;
+  // The path only for an error (then checked again to name it).
+  if (!CheckText("", value, max_chars).ok()) return CheckText(XmlPath(node), value, max_chars);
   *text = std::move(value);
   return Status::Ok();
 }

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <span>
 
+#include "base/check.h"
 #include "iso20022/camt054.h"
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
@@ -110,6 +112,26 @@ Status RenderPacs002(const Message& m, const payments::Payment& p, const hub::Co
       StatusReport(p.request, m.status, m.reason, m.id, m.created_at_ns, s.hub_bic, m.participant);
   x.accepted_at_ns = p.accepted_at_ns;
   return iso20022::BuildPacs002(x, xml);
+}
+
+// One message's body, or one pacs.002 report for a group of statuses.
+Status RenderGroup(std::span<const Message> group,
+                   const std::map<std::string, payments::Payment>& payments,
+                   const hub::Configure& settings, std::string* xml) {
+  auto payment_of = [&](const Message& m) -> const payments::Payment* {
+    const auto it = payments.find(m.reference);
+    return it == payments.end() ? nullptr : &it->second;
+  };
+  if (group.size() == 1) return Render(group[0], payment_of(group[0]), settings, xml);
+  std::vector<iso20022::Pacs002> statuses;
+  for (const Message& m : group) {
+    const payments::Payment* p = payment_of(m);
+    if (p == nullptr) return Status::Error("no payment " + m.reference);
+    statuses.push_back(StatusReport(p->request, m.status, m.reason, group[0].id,
+                                    group[0].created_at_ns, settings.hub_bic, m.participant));
+    statuses.back().accepted_at_ns = p->accepted_at_ns;
+  }
+  return iso20022::BuildPacs002Report(statuses, xml);
 }
 
 }  // namespace
@@ -245,14 +267,14 @@ void Delivery::WorkerLoop(Worker* w) {
     for (;;) {
       std::vector<Message> batch;
       std::string callback_url;
-      hub::Configure settings;
+      std::shared_ptr<const hub::Configure> settings;
       std::map<std::string, payments::Payment> payments;  // those the batch's messages name
       core_->ReadHub([&](const hub::Hub& hub) {
         batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
         if (const participants::Participant* p = hub.participants().Find(w->participant)) {
           callback_url = p->registration.callback_url;
         }
-        if (hub.settings() != nullptr) settings = *hub.settings();
+        settings = hub.shared_settings();
         for (const Message& m : batch) {
           if (m.kind == MessageKind::liquidity_notification) continue;
           if (const payments::Payment* p = hub.payments().Find(m.reference)) {
@@ -261,6 +283,7 @@ void Delivery::WorkerLoop(Worker* w) {
         }
       });
       if (batch.empty() || stopping_.load()) break;
+      CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
       if (callback_url != w->callback_url || !w->client) {
         server::ClientOptions co;
         std::string prefix;
@@ -280,24 +303,59 @@ void Delivery::WorkerLoop(Worker* w) {
         w->callback_url = callback_url;
         w->path_prefix = prefix;
       }
-      for (const Message& m : batch) {
-        std::string body;
-        auto payment = payments.find(m.reference);
-        const Status rendered =
-            Render(m, payment == payments.end() ? nullptr : &payment->second, settings, &body);
-        if (!rendered.ok()) {
-          // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
-          std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", m.id.c_str(),
-                       rendered.message().c_str());
-          std::abort();
-        }
-        if (!DeliverOne(w, m, body)) return;
-        w->cursor = m.seq;
-        delivered_.fetch_add(1);
-        Acknowledge(m.seq);
-      }
+      if (!DeliverBatch(w, batch, payments, *settings)) return;
     }
   }
+}
+
+// Delivers a batch read from the state: forwards and notifications one by one in order, the
+// final statuses among them in pacs.002 reports of up to status_batch_max (a status always
+// comes after its payment's forward, which was answered before the status existed). False
+// when stopped first.
+bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
+                            const std::map<std::string, payments::Payment>& payments,
+                            const hub::Configure& settings) {
+  std::vector<Message> statuses;
+  auto deliver = [&](std::span<const Message> group) {
+    std::string body;
+    const Status rendered = RenderGroup(group, payments, settings, &body);
+    if (!rendered.ok()) {
+      // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
+      std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", group[0].id.c_str(),
+                   rendered.message().c_str());
+      std::abort();
+    }
+    if (!DeliverOne(w, group[0], body)) return false;
+    for (const Message& m : group) {
+      delivered_.fetch_add(1);
+      Acknowledge(m.seq);
+    }
+    return true;
+  };
+  const size_t most = std::max<size_t>(1, options_.status_batch_max);
+  auto flush_statuses = [&] {
+    for (size_t i = 0; i < statuses.size(); i += most) {
+      const size_t n = std::min(most, statuses.size() - i);
+      if (!deliver(std::span<const Message>(statuses.data() + i, n))) return false;
+    }
+    statuses.clear();
+    return true;
+  };
+  for (const Message& m : batch) {
+    if (m.kind == MessageKind::payment_status) {
+      statuses.push_back(m);
+      continue;
+    }
+    // A return or recall comes after the final status of its payment, which may be waiting.
+    const bool after_statuses =
+        m.kind != MessageKind::liquidity_notification && m.kind != MessageKind::payment_forward;
+    if ((after_statuses && !flush_statuses()) || !deliver(std::span<const Message>(&m, 1))) {
+      return false;
+    }
+  }
+  if (!flush_statuses()) return false;
+  w->cursor = batch.back().seq;
+  return true;
 }
 
 bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& body) {

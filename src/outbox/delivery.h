@@ -45,6 +45,9 @@ struct DeliveryOptions {
   std::string certificate;
   std::string key;
   size_t queue_max = 256;  // messages a worker holds in memory
+  // Final statuses due to one bank at once go in one pacs.002 report of at most this many
+  // (each TxInfAndSts names its payment; the report's id is its first message's). 1: one each.
+  size_t status_batch_max = 64;
   uint32_t backoff_min_ms = 50;
   uint32_t backoff_max_ms = 10'000;
   uint32_t connect_timeout_ms = 2'000;
@@ -80,6 +83,9 @@ class Delivery {
   void AckerLoop();
   // Delivers one message until a 2xx or stop; false when stopped first.
   bool DeliverOne(Worker* worker, const Message& message, const std::string& body);
+  bool DeliverBatch(Worker* worker, const std::vector<Message>& batch,
+                    const std::map<std::string, payments::Payment>& payments,
+                    const hub::Configure& settings);
   void Acknowledge(uint64_t seq);
   void AnswerFromResponse(const std::string& payee, const Message& m, const std::string& body);
   // Waits `ms` unless stopping; false when stopping.

@@ -417,5 +417,63 @@ TEST(DeliveryTest, APayeeAnsweringTheForwardAtOnceSettlesThePayment) {
       WaitFor([&] { return hub.Backlog("ALFARUMM") == 0 && hub.Backlog("SABRRUMM") == 0; }));
 }
 
+// Final statuses due to a bank at once go in one pacs.002 report: the payer's bank is down
+// while three payments settle, and when it is back it gets their statuses in fewer POSTs
+// than statuses, each status in a TxInfAndSts of its own.
+TEST(DeliveryTest, StatusesDueAtOnceGoInOneReport) {
+  TempDir dir;
+  uint16_t port = 0;
+  {
+    FakeBank probe;  // A free port, closed again: the payer's bank is down.
+    port = probe.port();
+  }
+  FakeBank payee;
+  Running hub(dir.path());
+  hub.Run(RuBy());
+  hub.Run(BankAt("ALFARUMM", "RU", "http://127.0.0.1:" + std::to_string(port)));
+  hub.Run(BankAt("SABRRUMM", "RU", payee.url()));
+  hub.Run(hub::Liquidity{"ALFARUMM", "l1", {"RUB", 1'000'00}, true});
+  std::set<std::string> uetrs;
+  for (int i = 0; i < 3; ++i) {
+    hub::SubmitPayment p;
+    p.debtor_agent = "ALFARUMM";
+    p.message_id = "M" + std::to_string(i);
+    p.uetr = "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2" + std::to_string(i);
+    p.end_to_end_id = "E2E";
+    p.creditor_agent = "SABRRUMM";
+    p.creditor_account = "40817810000000000001";
+    p.creditor_name = "Ivan Petrov";
+    p.debtor_name = "Anna Ivanova";
+    p.debtor_account = "40817810000000000002";
+    p.debtor_town = "Kazan";
+    p.debtor_country = "RU";
+    p.amount = {"RUB", 10'00};
+    p.answer_within_seconds = 10;
+    p.fingerprint = 1;
+    hub::Outcome out;
+    ASSERT_TRUE(hub.core->ExecuteCommand(p, &out).ok());
+    ASSERT_EQ(out.payment_status, "ACTC");
+    uetrs.insert(p.uetr);
+  }
+  // The payer's three ACSC (and its camt.054) wait for it; the payee was told already.
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("ALFARUMM") == 4 && hub.Backlog("SABRRUMM") == 0; }));
+  FakeBank payer(port);
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("ALFARUMM") == 0; }));
+  std::set<std::string> told;
+  size_t reports = 0;
+  for (const auto& [id, body] : payer.bodies()) {
+    std::vector<iso20022::Pacs002> statuses;
+    if (!iso20022::ReadPacs002Report(body, &statuses).ok()) continue;  // the camt.054
+    reports += statuses.size() > 1;
+    for (const iso20022::Pacs002& s : statuses) {
+      EXPECT_EQ(s.status, iso20022::TransactionStatus::kAcceptedSettled);
+      told.insert(s.original_uetr);
+    }
+  }
+  EXPECT_EQ(told, uetrs);
+  EXPECT_GE(reports, 1u);
+  EXPECT_LT(payer.bodies().size(), 1u + uetrs.size());
+}
+
 }  // namespace
 }  // namespace corridor::outbox

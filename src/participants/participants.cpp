@@ -133,6 +133,7 @@ Outcome Participants::Create(const hub::CreateParticipant& c, const hub::Configu
     }
   }
   participants_.emplace(c.id, std::move(p));
+  ++credentials_version_;
   return hub::Done(Code::created);
 }
 
@@ -235,6 +236,7 @@ Outcome Participants::RotateToken(const hub::RotateToken& c, uint64_t timestamp)
   p.previous_valid_until_ns =
       c.previous_valid_seconds > 0 ? timestamp + c.previous_valid_seconds * kNsPerSecond : 0;
   p.token_sha256 = c.token_sha256;
+  ++credentials_version_;
   return hub::Done(Code::ok);
 }
 
@@ -242,6 +244,7 @@ Outcome Participants::SetSuspended(const hub::SetSuspended& c) {
   auto it = participants_.find(c.participant);
   if (it == participants_.end()) return Fail(Code::not_found, "no participant " + c.participant);
   it->second.suspended = c.suspended;
+  ++credentials_version_;
   return hub::Done(Code::ok);
 }
 
@@ -305,6 +308,7 @@ void Participants::Tick(uint64_t timestamp) {
     if (!p.previous_token_sha256.empty() && p.previous_valid_until_ns <= timestamp) {
       p.previous_token_sha256.clear();
       p.previous_valid_until_ns = 0;
+      ++credentials_version_;
     }
   }
 }
@@ -361,6 +365,7 @@ bool Participants::Load(WireReader& r) {
     }
     const std::string id = p.id();
     participants_.emplace(id, std::move(p));
+    ++credentials_version_;
   }
   for (uint32_t n = r.Count(48); n > 0 && r.ok(); --n) {
     LiquidityOperation op;

@@ -99,6 +99,10 @@ class Participants : public hub::Module {
   // or nullptr. Compares against every participant's hashes in constant time each, so the
   // time taken says nothing about which hash matched how far.
   const Participant* FindByToken(std::string_view token_sha256, uint64_t now_ns) const;
+  // Changes whenever a credential or what a gateway checks with it (a participant added, a
+  // token rotated or expired, a suspension) changes: gateways that keep a copy to
+  // authenticate on their own threads rebuild it then. Not state (not in the snapshot).
+  uint64_t credentials_version() const { return credentials_version_; }
   // The currencies a participant holds positions in: its domain's, and for an FX provider
   // every currency of the hub's FX pairs.
   static std::vector<std::string> CurrenciesOf(const hub::CreateParticipant& c,
@@ -109,6 +113,7 @@ class Participants : public hub::Module {
   bool TokenTaken(std::string_view token_sha256, std::string_view by) const;
 
   std::map<std::string, Participant, std::less<>> participants_;
+  uint64_t credentials_version_ = 0;
   // (participant, client id) -> the operation, for idempotency.
   std::map<std::pair<std::string, std::string>, LiquidityOperation> liquidity_ops_;
 };

@@ -88,11 +88,13 @@ class HttpClient {
   // Refuses other schemes, user info, queries, fragments and ports outside 1..65535.
   static Status ParseBaseUrl(std::string_view url, ClientOptions* out, std::string* path_prefix);
 
+  // Any method (PUT, DELETE, ...), as Post.
+  Status Send(std::string_view method, std::string_view target, std::string_view content_type,
+              std::string_view body, const Headers& headers, ClientResponse* out);
+
   struct Impl;  // Opaque; public only so helpers in the .cpp can name it.
 
  private:
-  Status Send(std::string_view method, std::string_view target, std::string_view content_type,
-              std::string_view body, const Headers& headers, ClientResponse* out);
 
   std::unique_ptr<Impl> impl_;
   Status init_status_;

@@ -1,0 +1,386 @@
+// corridor bench payments: instant cross-border payments end to end through the hub's real
+// HTTP path (issue 15), with simulated banks on this machine.
+//
+// The hub is a `corridor serve` child process (its CPU read from /proc, apart from the
+// simulators'); the banks are simulator::Bank objects in this process: per side (RU, BY)
+// `--banks-per-side` banks with callback servers, and one FX provider holding RUB and BYN.
+// Every payment crosses currencies, both ways: a RU bank pays a BY customer (by phone number)
+// and a BY bank a RU one. Each is a quote (POST /v1/quotes), a pacs.008 (answered ACTC), the
+// forward to the payee's bank (answered ACSP in the same HTTP exchange), and the final pacs.002
+// ACSC to both banks.
+//
+// Phase 1, unpaced: `--payments` from `--connections` sender threads as fast as the answers
+// come; payments/s from the first pacs.008 to the payer's last final status; the hub's CPU per
+// payment. Phase 2, paced at `--rate` for `--paced-seconds`: the hub's latency per payment,
+// from the pacs.008 leaving the payer to its final pacs.002 arriving, minus the time the payee
+// spent deciding (so it includes loopback, both HTTP exchanges and the journal waits: an
+// upper bound of the hub's own time). Then the ledger check and the banks' counts.
+//
+// Thread: the main thread sets up and waits; sender threads send; final statuses arrive on
+// the banks' server threads.
+#include <getopt.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/hub_process.h"
+#include "cli/commands.h"
+#include "simulator/bank.h"
+#include "simulator/corridor.h"
+
+namespace corridor::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  uint64_t payments = 60'000;
+  double rate = 5'000;
+  double paced_seconds = 8;
+  uint32_t banks_per_side = 2;
+  uint32_t connections = 48;
+  uint64_t commit_interval_us = 2'000;  // As `corridor serve` by default.
+  int server_threads = 2;
+  std::string dir = "/var/tmp";
+};
+
+bool ParseOptions(int argc, char** argv, BenchOptions* o) {
+  static const option kOptions[] = {{"payments", required_argument, nullptr, 'n'},
+                                    {"rate", required_argument, nullptr, 'r'},
+                                    {"paced-seconds", required_argument, nullptr, 's'},
+                                    {"banks-per-side", required_argument, nullptr, 'b'},
+                                    {"connections", required_argument, nullptr, 'c'},
+                                    {"commit-interval-us", required_argument, nullptr, 'C'},
+                                    {"server-threads", required_argument, nullptr, 't'},
+                                    {"dir", required_argument, nullptr, 'd'},
+                                    {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'n': o->payments = std::strtoull(optarg, nullptr, 10); break;
+      case 'r': o->rate = std::strtod(optarg, nullptr); break;
+      case 's': o->paced_seconds = std::strtod(optarg, nullptr); break;
+      case 'b': o->banks_per_side = static_cast<uint32_t>(std::atoi(optarg)); break;
+      case 'c': o->connections = static_cast<uint32_t>(std::atoi(optarg)); break;
+      case 'C': o->commit_interval_us = std::strtoull(optarg, nullptr, 10); break;
+      case 't': o->server_threads = std::atoi(optarg); break;
+      case 'd': o->dir = optarg; break;
+      default: return false;
+    }
+  }
+  if (o->payments == 0 || o->banks_per_side < 1 || o->banks_per_side > 26 ||
+      o->connections < 1 || o->rate < 0 || o->server_threads < 1) {
+    std::fprintf(stderr,
+                 "usage: corridor bench payments [--payments N] [--rate N] [--paced-seconds S]\n"
+                 "       [--banks-per-side N] [--connections N] [--commit-interval-us N]\n"
+                 "       [--server-threads N] [--dir DIR]\n");
+    return false;
+  }
+  return true;
+}
+
+// The RU-BY corridor as config/ru-by.toml has it, with both listeners on free ports.
+constexpr char kConfig[] = R"(hub_bic = "CRDRRUMMXXX"
+[domains.RU]
+currency = "RUB"
+ledger = 643
+currency_exponent = 2
+settlement_agent = "CBRFRUMM"
+alias_prefixes = ["+73", "+74", "+78", "+79"]
+alias_digits = 11
+bin_ranges = ["2200-2204"]
+time_zone = "Europe/Moscow"
+max_payment = "1000000.00"
+[domains.BY]
+currency = "BYN"
+ledger = 933
+currency_exponent = 2
+settlement_agent = "NBRBBY2X"
+alias_prefixes = ["+375"]
+alias_digits = 12
+bin_ranges = ["9112"]
+time_zone = "Europe/Minsk"
+max_payment = "30000.00"
+[listeners.admin]
+listen = "127.0.0.1:0"
+[listeners.participants]
+listen = "127.0.0.1:0"
+[deadlines]
+payee_answer_seconds = 10
+[fx]
+quote_lifetime_seconds = 600
+rate_max_age_seconds = 3600
+pairs = ["BYN/RUB", "RUB/BYN"]
+[fx.fees.RUB]
+fixed = "10.00"
+share_bp = 25
+[fx.fees.BYN]
+fixed = "0.30"
+share_bp = 25
+)";
+
+uint64_t NsSince(Clock::time_point t) { return (Clock::now() - t) / std::chrono::nanoseconds(1); }
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Everything the run shares: the banks, and what each payment did.
+struct Run {
+  std::unique_ptr<simulator::Corridor> corridor;  // the banks, then the FX provider last
+  Clock::time_point epoch = Clock::now();
+  uint64_t capacity = 0;
+  // Per payment number, ns since the epoch (0: not yet).
+  std::unique_ptr<std::atomic<uint64_t>[]> sent_ns, final_ns, payee_ns;
+  std::unique_ptr<std::atomic<uint8_t>[]> payer;  // bank index + 1
+  std::atomic<uint64_t> finals{0}, finals_settled{0}, refused{0}, errors{0};
+  std::mutex reasons_mu;
+  std::map<std::string, uint64_t> reasons;  // RJCT reasons, at submission or final
+
+  explicit Run(uint64_t capacity)
+      : capacity(capacity),
+        sent_ns(new std::atomic<uint64_t>[capacity]()),
+        final_ns(new std::atomic<uint64_t>[capacity]()),
+        payee_ns(new std::atomic<uint64_t>[capacity]()),
+        payer(new std::atomic<uint8_t>[capacity]()) {}
+  void Reason(const std::string& r) {
+    std::lock_guard lock(reasons_mu);
+    ++reasons[r];
+  }
+};
+
+// Per side `banks_per_side` banks, then one FX provider; the final statuses at the payer and
+// the payee's time hooked in.
+Status StartBanks(const BenchOptions& o, uint16_t admin_port, uint16_t hub_port, Run& run) {
+  std::vector<simulator::BankSpec> specs;
+  for (const char* domain : {"RU", "BY"}) {
+    for (uint32_t i = 0; i < o.banks_per_side; ++i) {
+      const std::string bic = std::string("BNK") + static_cast<char>('A' + i) +
+                              (domain[0] == 'R' ? "RUMM" : "BY2X");
+      specs.push_back({bic, "Bank " + bic, domain, "instant", {},
+                       {{simulator::CurrencyOf(domain), "1000000000.00"}}, {}});
+    }
+  }
+  specs.push_back({"FXPRRUMM", "FX provider", "RU", "fx", {},
+                   {{"RUB", "1000000000.00"}, {"BYN", "1000000000.00"}}, {}});
+  run.corridor = std::make_unique<simulator::Corridor>(specs, admin_port, hub_port);
+  for (size_t b = 0; b < run.corridor->size(); ++b) {
+    simulator::Bank& bank = run.corridor->bank(b);
+    bank.on_final = [&run, b](const std::string& uetr, const std::string& status,
+                              const std::string& reason) {
+      const int64_t n = simulator::UetrNumber(uetr);
+      if (n < 0 || static_cast<uint64_t>(n) >= run.capacity || run.payer[n].load() != b + 1) {
+        return;  // not the bench's, or the payee's copy
+      }
+      run.final_ns[n] = NsSince(run.epoch);
+      run.finals.fetch_add(1);
+      if (status == "ACSC") run.finals_settled.fetch_add(1);
+      if (status != "ACSC") run.Reason(reason);
+    };
+    bank.on_answered = [&run](const std::string& uetr, uint64_t ns) {
+      const int64_t n = simulator::UetrNumber(uetr);
+      if (n >= 0 && static_cast<uint64_t>(n) < run.capacity) run.payee_ns[n] = ns;
+    };
+  }
+  const Status st = run.corridor->Start();
+  return st.ok() ? run.corridor->Onboard() : st;
+}
+
+// Sends payments `first`, `first + step`, ... below `end` from bank `payer`; with a rate, each
+// at its time in the schedule (late ones at once).
+void Sender(Run& run, size_t payer, uint64_t first, uint64_t step, uint64_t end, double rate,
+            Clock::time_point start) {
+  simulator::Bank& bank = run.corridor->bank(payer);
+  simulator::HubClient client(bank.options());
+  const std::vector<simulator::Payee>& payees =
+      run.corridor->customers(bank.options().currency == "RUB" ? "BYN" : "RUB");
+  std::mt19937_64 random(first);
+  for (uint64_t n = first; n < end; n += step) {
+    if (rate > 0) {
+      std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<int64_t>(
+                                                (n - first) / step * 1e9 / rate)));
+    }
+    run.payer[n] = static_cast<uint8_t>(payer + 1);
+    const int64_t amount = 2'000 + static_cast<int64_t>(random() % 50'000);
+    simulator::SendResult r;
+    const Status st = bank.SendPayment(client, payees[random() % payees.size()], amount, n, &r,
+                                       [&] { run.sent_ns[n] = NsSince(run.epoch); });
+    if (!st.ok()) {
+      if (run.errors.fetch_add(1) < 5) std::fprintf(stderr, "payment %llu: %s\n",
+                                                    static_cast<unsigned long long>(n),
+                                                    st.message().c_str());
+      continue;
+    }
+    if (r.status != "ACTC") {
+      run.refused.fetch_add(1);
+      run.Reason(r.status + " " + r.reason);
+    }
+  }
+}
+
+struct PhaseResult {
+  uint64_t payments = 0;
+  double seconds = 0;
+  double hub_cpu_s = 0;
+  double sims_cpu_s = 0;
+  std::vector<double> hub_ms;  // per settled payment
+  std::map<std::string, double> hub_threads;
+};
+
+// Runs payments [first, end) from `connections` senders, then waits for every final status.
+PhaseResult RunPhase(const BenchOptions& o, Run& run, HubProcess& hub, uint64_t first,
+                     uint64_t end, double rate) {
+  PhaseResult r;
+  r.payments = end - first;
+  const uint64_t finals_before = run.finals.load() + run.refused.load() + run.errors.load();
+  const double hub_before = hub.CpuSeconds();
+  const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
+  const double sims_before = SelfCpuSeconds();
+  const size_t payers = run.corridor->size() - 1;
+  const Clock::time_point start = Clock::now();
+  std::vector<std::thread> senders;
+  for (uint32_t c = 0; c < o.connections; ++c) {
+    senders.emplace_back(Sender, std::ref(run), c % payers, first + c, o.connections, end,
+                         rate / o.connections, start);
+  }
+  for (std::thread& t : senders) t.join();
+  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
+  while (run.finals.load() + run.refused.load() + run.errors.load() - finals_before < r.payments &&
+         Clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  r.seconds = static_cast<double>(NsSince(start)) / 1e9;
+  r.hub_cpu_s = hub.CpuSeconds() - hub_before;
+  r.sims_cpu_s = SelfCpuSeconds() - sims_before;
+  for (const auto& [name, s] : hub.ThreadCpuSeconds()) {
+    const auto it = threads_before.find(name);
+    r.hub_threads[name] = s - (it == threads_before.end() ? 0 : it->second);
+  }
+  for (uint64_t n = first; n < end; ++n) {
+    const uint64_t f = run.final_ns[n].load(), s = run.sent_ns[n].load();
+    if (f == 0 || s == 0 || f < s) continue;
+    r.hub_ms.push_back(static_cast<double>(f - s - std::min(f - s, run.payee_ns[n].load())) / 1e6);
+  }
+  std::sort(r.hub_ms.begin(), r.hub_ms.end());
+  return r;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+}
+
+void PrintPhase(const char* name, const PhaseResult& r) {
+  const double n = static_cast<double>(r.payments);
+  std::printf("%s: %llu payments in %.2f s = %.0f payments/s; hub cpu %.1f us/payment (",
+              name, static_cast<unsigned long long>(r.payments), r.seconds, n / r.seconds,
+              r.hub_cpu_s / n * 1e6);
+  bool first = true;
+  for (const auto& [thread, s] : r.hub_threads) {
+    if (s / n * 1e6 < 0.5) continue;
+    std::printf("%s%s %.1f", first ? "" : ", ", thread.c_str(), s / n * 1e6);
+    first = false;
+  }
+  std::printf("), simulators cpu %.1f us/payment; hub latency ms p50 %.2f p99 %.2f p100 %.2f "
+              "(%zu timed)\n",
+              r.sims_cpu_s / n * 1e6, Percentile(r.hub_ms, 0.5), Percentile(r.hub_ms, 0.99),
+              r.hub_ms.empty() ? 0 : r.hub_ms.back(), r.hub_ms.size());
+}
+
+}  // namespace
+
+int BenchPayments(int argc, char** argv) {
+  BenchOptions o;
+  if (!ParseOptions(argc, argv, &o)) return 2;
+  const uint64_t paced = static_cast<uint64_t>(o.rate * o.paced_seconds);
+  const uint64_t total = o.payments + paced;
+  std::string dir = o.dir + "/corridor-bench-payments-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    std::perror("bench payments: mkdtemp");
+    return 1;
+  }
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { std::filesystem::remove_all(dir); }
+  } cleanup{dir};
+  std::ofstream(dir + "/hub.toml") << kConfig;
+  std::printf("bench payments: cross-currency both ways (RUB->BYN, BYN->RUB), %u banks per side "
+              "+ 1 FX provider, %u sender connections; hub: commit interval %llu us, %d I/O "
+              "threads per listener, fsync on %s\n",
+              o.banks_per_side, o.connections,
+              static_cast<unsigned long long>(o.commit_interval_us), o.server_threads, o.dir.c_str());
+  HubProcess hub;
+  const std::vector<std::string> args = {
+      "--data", dir + "/data", "--config", dir + "/hub.toml", "--threads",
+      std::to_string(o.server_threads), "--commit-interval-us",
+      std::to_string(o.commit_interval_us), "--capacity-transfers",
+      std::to_string(std::max<uint64_t>(total * 8, 1 << 20))};
+  if (!hub.Start(args, {"admin", "participants"})) return 1;
+  Run run(total);
+  Status st = StartBanks(o, hub.port("admin"), hub.port("participants"), run);
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench payments: set-up: %s\n", st.message().c_str());
+    return 1;
+  }
+  const PhaseResult unpaced = RunPhase(o, run, hub, 0, o.payments, 0);
+  PrintPhase("unpaced", unpaced);
+  PhaseResult at_rate;
+  if (paced > 0) {
+    at_rate = RunPhase(o, run, hub, o.payments, total, o.rate);
+    char name[64];
+    std::snprintf(name, sizeof(name), "paced at %.0f/s", o.rate);
+    PrintPhase(name, at_rate);
+  }
+  // ... the ledger's own check, and what the banks saw.
+  std::string check;
+  st = run.corridor->AdminGet("/v1/ledger/check", &check);
+  std::printf("ledger check: %s\n", st.ok() ? check.c_str() : st.message().c_str());
+  std::printf("final statuses at the payers: %llu (%llu ACSC); refused at submission %llu; "
+              "errors %llu\n",
+              static_cast<unsigned long long>(run.finals.load()),
+              static_cast<unsigned long long>(run.finals_settled.load()),
+              static_cast<unsigned long long>(run.refused.load()),
+              static_cast<unsigned long long>(run.errors.load()));
+  for (const auto& [reason, count] : run.reasons) {
+    std::printf("  rejected %s: %llu\n", reason.c_str(), static_cast<unsigned long long>(count));
+  }
+  for (size_t b = 0; b < run.corridor->size(); ++b) {
+    simulator::Bank* bank = &run.corridor->bank(b);
+    const simulator::Bank::Counts c = bank->counts();
+    std::printf("  %s: forwards %llu, finals ACSC %llu RJCT %llu, camt.054 %llu, repeats %llu, "
+                "unreadable %llu\n",
+                bank->options().bic.c_str(), static_cast<unsigned long long>(c.forwards),
+                static_cast<unsigned long long>(c.finals_acsc),
+                static_cast<unsigned long long>(c.finals_rjct),
+                static_cast<unsigned long long>(c.notifications),
+                static_cast<unsigned long long>(c.duplicates),
+                static_cast<unsigned long long>(c.unreadable));
+  }
+  rusage usage{};
+  const int exit_code = hub.Stop(&usage);
+  run.corridor->Stop();
+  if (exit_code != 0) std::printf("hub exited with %d\n", exit_code);
+  const double n = static_cast<double>(unpaced.payments);
+  std::printf("payments/s: %.0f\n", n / unpaced.seconds);
+  std::printf("hub cpu us/payment: %.1f\n", unpaced.hub_cpu_s / n * 1e6);
+  std::printf("hub p99 ms: %.2f\n", Percentile(paced > 0 ? at_rate.hub_ms : unpaced.hub_ms, 0.99));
+  return run.errors.load() == 0 && exit_code == 0 ? 0 : 1;
+}
+
+}  // namespace corridor::cli
