@@ -1,22 +1,26 @@
 #include "api/participant_api.h"
 
+#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <utility>
 
-#include "base/check.h"
 #include "api/admin_api.h"
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
 #include "api/payment_messages.h"
+#include "base/check.h"
 #include "base/sha256.h"
 #include "directory/directory.h"
 #include "fx/conversion.h"
 #include "iso20022/acmt.h"
 #include "iso20022/admi002.h"
+#include "iso20022/camt029.h"
+#include "iso20022/camt056.h"
 #include "iso20022/pacs002.h"
+#include "iso20022/pacs004.h"
 #include "iso20022/pacs008.h"
 #include "outbox/delivery.h"
 
@@ -188,6 +192,68 @@ Response Pacs002Answer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
   return r;
 }
 
+// An answer's MsgId: it follows from what it answers and how, so a repeat gets the same one.
+std::string AnswerId(const std::string& key) {
+  char id[24];
+  std::snprintf(id, sizeof(id), "S%016llX",
+                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  return id;
+}
+
+Response XmlResponse(unsigned status, const Status& built, std::string body) {
+  if (!built.ok()) return Error(500, built.message());
+  Response r;
+  r.status = status;
+  r.content_type = "application/xml";
+  r.body = std::move(body);
+  return r;
+}
+
+// The hub's pacs.002 answer to a payee bank's pacs.004: about the return (OrgnlMsgNmId
+// pacs.004.001.10, its RtrId as OrgnlInstrId), ACSC when posted or RJCT with the reason; 200
+// either way, as the return is final.
+Response ReturnAnswer(const hub::ReturnPayment& c, const std::string& end_to_end_id,
+                      const std::string& status, const std::string& reason,
+                      const std::string& hub_bic) {
+  iso20022::Pacs002 x;
+  x.message_id = AnswerId(c.uetr + "/" + c.return_id + "/" + status + "/" + reason);
+  x.created_at_ns = WallClockNs();
+  x.instructing_agent_bic = hub_bic;
+  x.instructed_agent_bic = c.creditor_agent;
+  x.original_message_id = c.message_id;
+  x.original_message_name_id = "pacs.004.001.10";
+  x.original_instruction_id = c.return_id;
+  x.original_end_to_end_id = end_to_end_id.empty() ? "NOTPROVIDED" : end_to_end_id;
+  x.original_uetr = c.uetr;
+  x.status = status == "ACSC" ? iso20022::TransactionStatus::kAcceptedSettled
+                              : iso20022::TransactionStatus::kRejected;
+  if (status != "ACSC") x.reason_code = reason;
+  std::string xml;
+  const Status built = iso20022::BuildPacs002(x, &xml);
+  return XmlResponse(200, built, std::move(xml));
+}
+
+// The hub's camt.029 answer to a payer bank's camt.056: PDCR, forwarded (202), or RJCR with
+// the hub's reason (200).
+Response RecallRequestAnswer(const hub::RecallPayment& c, const std::string& original_message_id,
+                             const std::string& end_to_end_id, const std::string& status,
+                             const std::string& reason, const std::string& hub_bic) {
+  iso20022::Camt029 x;
+  x.assignment = {AnswerId(c.uetr + "/" + c.cancellation_id + "/" + status + "/" + reason), hub_bic,
+                  c.debtor_agent, WallClockNs()};
+  x.case_id = c.cancellation_id;
+  x.case_creator_bic = c.debtor_agent;
+  x.original_message_id = original_message_id.empty() ? "NOTPROVIDED" : original_message_id;
+  x.original_end_to_end_id = end_to_end_id.empty() ? "NOTPROVIDED" : end_to_end_id;
+  x.original_uetr = c.uetr;
+  const bool pending = status == "PDCR";
+  x.status =
+      pending ? iso20022::CancellationStatus::kPending : iso20022::CancellationStatus::kRejected;
+  if (!pending) x.reason_code = reason;
+  std::string xml;
+  const Status built = iso20022::BuildCamt029(x, &xml);
+  return XmlResponse(pending ? 202 : 200, built, std::move(xml));
+}
 
 void RespondPosition(const hub::Hub& hub, const participants::Participant& p, Respond& respond) {
   Response r;
@@ -270,7 +336,8 @@ bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domai
 // What a request asks for, parsed and validated before anyone is authenticated (nothing is
 // journaled until then).
 bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
-                          std::string* alias, iso20022::Acmt023* lookup, Response* refusal) const {
+                          std::string* alias, iso20022::Acmt023* lookup, Reply* reply,
+                          Response* refusal) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   const Method m = request.method;
   std::string error;
@@ -344,6 +411,14 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     *command = std::move(answer);
     return true;
   }
+  for (const auto& [where, to] : {std::pair{"/iso20022/pacs.004", Route::return_payment},
+                                  std::pair{"/iso20022/camt.056", Route::recall_payment},
+                                  std::pair{"/iso20022/camt.029", Route::recall_answer}}) {
+    if (path != where) continue;
+    *route = to;
+    if (m != Method::post) return refuse(405, "use POST");
+    return PlanReturnOrRecall(request, to, command, reply, refusal);
+  }
   if (path == "/iso20022/acmt.023") {
     *route = Route::lookup;
     if (m != Method::post) return refuse(405, "use POST");
@@ -364,6 +439,76 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     return true;
   }
   return refuse(404, "no such resource");
+}
+
+// A pacs.004, camt.056 or camt.029 as its command. Unreadable, or too broken to be answered
+// about (no MsgId, id or UETR): 400 with an admi.002, not journaled.
+bool ParticipantApi::PlanReturnOrRecall(const server::Request& request, Route route,
+                                        hub::Command* command, Reply* reply,
+                                        Response* refusal) const {
+  const auto exponent = [this](std::string_view currency) -> std::optional<uint32_t> {
+    const hub::DomainSettings* d = settings_.DomainOfCurrency(currency);
+    return d != nullptr ? std::optional<uint32_t>(d->exponent) : std::nullopt;
+  };
+  std::string reason;
+  if (route == Route::return_payment) {
+    iso20022::Pacs004 msg;
+    const Status st = iso20022::ReadPacs004(request.body, exponent, &msg, &reason);
+    if (!st.ok() && (reason.empty() || msg.message_id.empty() || msg.return_id.empty() ||
+                     !iso20022::IsUetr(msg.original_uetr))) {
+      *refusal = Unreadable(st, msg.message_id);
+      return false;
+    }
+    *reply = Reply{msg.instructing_agent_bic, msg.original_message_id, msg.original_end_to_end_id,
+                   st.ok() ? "" : reason};
+    *command = hub::ReturnPayment{
+        "",
+        msg.message_id,
+        msg.return_id,
+        msg.original_uetr,
+        hub::Money{msg.returned_amount.currency, msg.returned_amount.amount_minor},
+        msg.reason_code,
+        config_->deadlines.return_period_seconds,
+        iso20022::Fingerprint(msg)};
+    return true;
+  }
+  if (route == Route::recall_payment) {
+    iso20022::Camt056 msg;
+    const Status st = iso20022::ReadCamt056(request.body, exponent, &msg, &reason);
+    if (!st.ok() && (reason.empty() || msg.assignment.message_id.empty() ||
+                     msg.cancellation_id.empty() || !iso20022::IsUetr(msg.original_uetr))) {
+      *refusal = Unreadable(st, msg.assignment.message_id);
+      return false;
+    }
+    *reply = Reply{msg.assignment.assigner_bic, msg.original_message_id, msg.original_end_to_end_id,
+                   st.ok() ? "" : reason};
+    *command = hub::RecallPayment{"",
+                                  msg.assignment.message_id,
+                                  msg.cancellation_id,
+                                  msg.original_uetr,
+                                  msg.reason_code,
+                                  config_->deadlines.recall_period_seconds,
+                                  iso20022::Fingerprint(msg)};
+    return true;
+  }
+  iso20022::Camt029 msg;
+  const Status st = iso20022::ReadCamt029(request.body, &msg);
+  if (!st.ok()) {
+    *refusal = Unreadable(st, msg.assignment.message_id);
+    return false;
+  }
+  if (msg.status == iso20022::CancellationStatus::kPending) {
+    *refusal = Error(400, "camt.029: a payee's answer to a recall is CNCL or RJCR");
+    return false;
+  }
+  reply->sender = msg.assignment.assigner_bic;
+  *command = hub::RecallAnswer{"",
+                               msg.assignment.message_id,
+                               msg.original_uetr,
+                               msg.case_id,
+                               msg.status == iso20022::CancellationStatus::kAccepted,
+                               msg.reason_code};
+  return true;
 }
 
 void ParticipantApi::OnApplied(const hub::Hub& hub) {
@@ -391,8 +536,8 @@ const ParticipantApi::Credential* ParticipantApi::Authenticate(const server::Req
     *refusal = Error(401, "a bearer token is required");
     return nullptr;
   }
-  const auto it = credentials == nullptr ? Credentials::const_iterator()
-                                         : credentials->find(Sha256Hex(token));
+  const auto it =
+      credentials == nullptr ? Credentials::const_iterator() : credentials->find(Sha256Hex(token));
   if (credentials == nullptr || it == credentials->end()) {
     *refusal = Error(401, "the bearer token is not valid");
     return nullptr;
@@ -414,11 +559,12 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
   hub::Command command;
   std::string alias;
   iso20022::Acmt023 lookup;
-  if (!Plan(request, &route, &command, &alias, &lookup, &refusal)) {
+  Reply reply;
+  if (!Plan(request, &route, &command, &alias, &lookup, &reply, &refusal)) {
     return respond(std::move(refusal));
   }
   if (route != Route::position && route != Route::get_alias && route != Route::lookup) {
-    return Submit(*who, route, std::move(command), std::move(respond));
+    return Submit(*who, route, std::move(command), std::move(reply), std::move(respond));
   }
   core_->ReadHubAsync([this, route, id = who->id, alias = std::move(alias),
                        lookup = std::move(lookup),
@@ -474,7 +620,7 @@ void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Part
 
 // On the apply thread, for an authenticated participant: refuses what its roles or status do
 // not allow (before anything is journaled; the state machine checks again), then submits.
-void ParticipantApi::Submit(const Credential& p, Route route, hub::Command command,
+void ParticipantApi::Submit(const Credential& p, Route route, hub::Command command, Reply reply,
                             Respond respond) {
   if (route == Route::rates && !(p.roles & hub::kRoleFx)) {
     return respond(Error(403, p.id + " is not an FX provider"));
@@ -499,14 +645,41 @@ void ParticipantApi::Submit(const Credential& p, Route route, hub::Command comma
     c->debtor_agent = p.id;
   }
   if (auto* c = std::get_if<hub::PayeeAnswer>(&command)) c->creditor_agent = p.id;
+  const bool return_or_recall = route == Route::return_payment || route == Route::recall_payment ||
+                                route == Route::recall_answer;
+  if (return_or_recall && !SameBic(reply.sender, p.id)) {
+    return respond(Error(403, "the sender " + reply.sender + " is not the caller " + p.id));
+  }
+  if (auto* c = std::get_if<hub::ReturnPayment>(&command)) c->creditor_agent = p.id;
+  if (auto* c = std::get_if<hub::RecallPayment>(&command)) c->debtor_agent = p.id;
+  if (auto* c = std::get_if<hub::RecallAnswer>(&command)) c->creditor_agent = p.id;
+  if (!reply.rejection.empty()) {  // A rule the reader found broken: answered, not journaled.
+    if (auto* c = std::get_if<hub::ReturnPayment>(&command)) {
+      return respond(
+          ReturnAnswer(*c, reply.end_to_end_id, "RJCT", reply.rejection, settings_.hub_bic));
+    }
+    return respond(RecallRequestAnswer(std::get<hub::RecallPayment>(command),
+                                       reply.original_message_id, reply.end_to_end_id, "RJCR",
+                                       reply.rejection, settings_.hub_bic));
+  }
   if (auto* c = std::get_if<hub::PublishRates>(&command)) c->provider = p.id;
   if (auto* c = std::get_if<hub::RequestQuote>(&command)) c->participant = p.id;
   const hub::Configure* settings = &settings_;
-  core_->SubmitCommand(command, [settings, route, command, respond = std::move(respond)](
-                                    const Status& st, hub::Outcome outcome) mutable {
+  core_->SubmitCommand(command, [settings, route, command, reply = std::move(reply),
+                                 respond = std::move(respond)](const Status& st,
+                                                               hub::Outcome outcome) mutable {
     if (route == Route::payment && st.ok() && !outcome.payment_status.empty()) {
       return respond(
           Pacs002Answer(std::get<hub::SubmitPayment>(command), outcome, settings->hub_bic));
+    }
+    if (route == Route::return_payment && st.ok() && !outcome.payment_status.empty()) {
+      return respond(ReturnAnswer(std::get<hub::ReturnPayment>(command), reply.end_to_end_id,
+                                  outcome.payment_status, outcome.reason, settings->hub_bic));
+    }
+    if (route == Route::recall_payment && st.ok() && !outcome.payment_status.empty()) {
+      return respond(RecallRequestAnswer(
+          std::get<hub::RecallPayment>(command), reply.original_message_id, reply.end_to_end_id,
+          outcome.payment_status, outcome.reason, settings->hub_bic));
     }
     if (route == Route::delete_alias && st.ok() && outcome.code == hub::Code::ok) {
       Response r;

@@ -17,6 +17,18 @@
 //                               not the caller
 //   POST /iso20022/pacs.002     the payee bank's answer to a forwarded payment (ACSP or ACSC
 //                               to accept, RJCT with a reason): 200; 409 once final
+//   POST /iso20022/pacs.004     the payee's bank returns a settled payment, in full or in
+//                               part: 200 with a pacs.002 about the return, ACSC (posted) or
+//                               RJCT with its reason (a repeat gets the same answer); 400 with
+//                               an admi.002 when it cannot be read; 403 when InstgAgt is not
+//                               the caller or the payment is not to the caller
+//   POST /iso20022/camt.056     the payer's bank recalls a settled payment: 202 with a camt.029
+//                               PDCR (forwarded to the payee's bank), or 200 with a camt.029
+//                               RJCR and the hub's reason; 400 / 403 as for a pacs.004
+//   POST /iso20022/camt.029     the payee bank's answer to a forwarded recall (CNCL: it will
+//                               send the pacs.004; RJCR with a reason), forwarded to the
+//                               payer's bank: 200; the same again 200; another answer 409;
+//                               an unknown recall 404; 400 / 403 as above
 //
 // Every request carries `Authorization: Bearer <token>`; the hub hashes it (SHA-256) and
 // looks for the participant holding that hash, comparing in constant time. Missing or wrong:
@@ -66,6 +78,18 @@ class ParticipantApi {
     lookup,
     payment,
     payee_answer,
+    return_payment,
+    recall_payment,
+    recall_answer,
+  };
+  // What answering a pacs.004 or camt.056 needs beyond its command: the sender, the fields an
+  // answer quotes, and a rule of the hub's profile the reader found broken (answered at once
+  // with that reason, nothing journaled: the same message again reads the same).
+  struct Reply {
+    std::string sender;  // InstgAgt, Assgnr: must be the caller
+    std::string original_message_id;
+    std::string end_to_end_id;
+    std::string rejection;
   };
   // What the I/O threads know of a participant by its token's SHA-256: a copy of the state's
   // (participants module), replaced whole when that changes, so that a request is
@@ -83,10 +107,13 @@ class ParticipantApi {
                                  server::Response* refusal) const;
 
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
-            iso20022::Acmt023* lookup, server::Response* refusal) const;
+            iso20022::Acmt023* lookup, Reply* reply, server::Response* refusal) const;
+  bool PlanReturnOrRecall(const server::Request& request, Route route, hub::Command* command,
+                          Reply* reply, server::Response* refusal) const;
   void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
                      const iso20022::Acmt023& q, server::Respond& respond);
-  void Submit(const Credential& p, Route route, hub::Command command, server::Respond respond);
+  void Submit(const Credential& p, Route route, hub::Command command, Reply reply,
+              server::Respond respond);
   // Parse the body of a write into a command for `participant` (filled in once known).
   bool ParseRates(std::string_view body, hub::PublishRates* c, std::string* error) const;
   bool ParseQuote(std::string_view body, hub::RequestQuote* c, std::string* error) const;

@@ -477,8 +477,9 @@ Status ReadDeadlines(const std::string& source, const Reader& top, Deadlines* ou
   Status st = top.Table("deadlines", false, &table);
   if (!st.ok() || table == nullptr) return st;
   const Reader r(source, *table, "deadlines");
-  if (!(st = r.OnlyKeys({"payee_answer_seconds", "card_issuer_timeout_ms", "card_hold_seconds",
-                         "echo_interval_seconds"}))
+  if (!(st =
+            r.OnlyKeys({"payee_answer_seconds", "card_issuer_timeout_ms", "card_hold_seconds",
+                        "echo_interval_seconds", "return_period_seconds", "recall_period_seconds"}))
            .ok()) {
     return st;
   }
@@ -487,6 +488,12 @@ Status ReadDeadlines(const std::string& source, const Reader& top, Deadlines* ou
            .ok() ||
       !(st = r.Integer("card_hold_seconds", 60, 30 * 86400, false, &out->card_hold_seconds)).ok() ||
       !(st = r.Integer("echo_interval_seconds", 1, 3600, false, &out->echo_interval_seconds))
+           .ok() ||
+      !(st =
+            r.Integer("return_period_seconds", 60, 400 * 86400, false, &out->return_period_seconds))
+           .ok() ||
+      !(st =
+            r.Integer("recall_period_seconds", 60, 400 * 86400, false, &out->recall_period_seconds))
            .ok()) {
     return st;
   }

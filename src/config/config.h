@@ -61,6 +61,10 @@ struct Deadlines {
   uint32_t card_issuer_timeout_ms = 5000;  // issuer's answer to a forwarded authorization
   uint32_t card_hold_seconds = 7 * 86400;  // an authorization hold expires after this
   uint32_t echo_interval_seconds = 60;     // network echo (ISO 8583 0800) on idle links
+  // After a payment settled: the payee's bank may return it (pacs.004) for this long, and the
+  // payer's bank may ask for it back (camt.056) for this long.
+  uint32_t return_period_seconds = 30 * 86400;
+  uint32_t recall_period_seconds = 10 * 86400;
 };
 
 struct FeeConfig {

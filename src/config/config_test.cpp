@@ -319,6 +319,14 @@ TEST(ConfigTest, DeadlinesArePositiveAndBounded) {
   EXPECT_EQ(c.deadlines.payee_answer_seconds, 20u);
   EXPECT_HAS(Refused(kValid + "[deadlines]\npayee_answer_seconds = 0\n"),
              "deadlines.payee_answer_seconds: 0 is out of range 1–300");
+  EXPECT_EQ(c.deadlines.return_period_seconds, 30u * 86400);
+  EXPECT_EQ(Accepted(kValid + "[deadlines]\nrecall_period_seconds = 3600\n")
+                .deadlines.recall_period_seconds,
+            3600u);
+  EXPECT_HAS(Refused(kValid + "[deadlines]\nreturn_period_seconds = 0\n"),
+             "deadlines.return_period_seconds: 0 is out of range");
+  EXPECT_HAS(Refused(kValid + "[deadlines]\nrecall_period_seconds = 99999999\n"),
+             "deadlines.recall_period_seconds: 99999999 is out of range");
   EXPECT_HAS(Refused(kValid + "[deadlines]\ncard_issuer_timeout_ms = -5\n"),
              "deadlines.card_issuer_timeout_ms: -5 is out of range");
   EXPECT_HAS(Refused(kValid + "[deadlines]\nquote_lifetime_seconds = 5\n"),

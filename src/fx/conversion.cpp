@@ -167,6 +167,25 @@ ConvertResult Convert(int64_t source_minor, uint32_t source_exponent, int64_t ra
   return result;
 }
 
+// No overflow: the numerator is at most 2^63 * 10^8 * 10^4 ~ 9.2e30 < 2^128, the denominator
+// at most kRateMax_e8 * 10^4 = 10^18 (twice the remainder fits too).
+ConvertResult ConvertBack(int64_t target_minor, uint32_t source_exponent, int64_t rate_e8,
+                          uint32_t target_exponent) {
+  const Pair pair = CheckedPair(source_exponent, rate_e8, target_exponent);
+  CORRIDOR_CHECK(target_minor >= 0);  // Returns are positive amounts; the hub checked.
+  const u128 numerator =
+      static_cast<u128>(target_minor) * Pow10(kRateDigits + pair.source_exponent);
+  const u128 magnitude =
+      DivideHalfEven(numerator, static_cast<u128>(pair.rate_e8) * Pow10(pair.target_exponent));
+  ConvertResult result;
+  if (magnitude > static_cast<u128>(kInt64Max)) {
+    result.error = ConversionError::amount_too_large;
+    return result;
+  }
+  result.target_minor = static_cast<int64_t>(magnitude);
+  return result;
+}
+
 QuoteResult QuoteForSend(int64_t send_minor, const FeeRule& fee, uint32_t source_exponent,
                          int64_t rate_e8, uint32_t target_exponent) {
   const Pair pair = CheckedPair(source_exponent, rate_e8, target_exponent);

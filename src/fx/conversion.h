@@ -55,6 +55,14 @@ struct ConvertResult {
 ConvertResult Convert(int64_t source_minor, uint32_t source_exponent, int64_t rate_e8,
                       uint32_t target_exponent);
 
+// Converts a target amount back to the source currency at the same rate (a return of a
+// cross-currency payment, at the payment's rate):
+//   source_minor = target_minor * 10^8 * 10^source_exponent / (rate_e8 * 10^target_exponent)
+// rounded half-even, like Convert. Requires target_minor >= 0 and what Convert requires;
+// amount_too_large when the result does not fit int64.
+ConvertResult ConvertBack(int64_t target_minor, uint32_t source_exponent, int64_t rate_e8,
+                          uint32_t target_exponent);
+
 // The hub's fee for a payment, in the source currency and inside the send amount:
 //   fee(send) = fixed_minor + round_half_even(send * share_bp / 10000).
 // Requires fixed_minor >= 0 and share_bp <= 10000.

@@ -113,6 +113,23 @@ TEST(FxConversionReferenceTest, AgreesWithHandWorkedValues) {
 
 // ---- Rounding --------------------------------------------------------------------------------
 
+TEST(FxConversionTest, ConvertBackDividesByTheRateRoundingHalfEven) {
+  // 2745.00 RUB at 27.45 is exactly 100.00 BYN; 0.01 RUB is 0.000364.. BYN, which rounds to 0.
+  EXPECT_EQ(ConvertBack(2'745'00, 2, kBynRub_e8, 2).target_minor, 100'00);
+  EXPECT_EQ(ConvertBack(1, 2, kBynRub_e8, 2).target_minor, 0);
+  // At rate 0.5, 0.005 target is 0.01 source; at rate 2, an exact half goes to even.
+  EXPECT_EQ(ConvertBack(1, 2, kHalf_e8, 2).target_minor, 2);
+  EXPECT_EQ(ConvertBack(1, 2, 2 * kOne_e8, 2).target_minor, 0);  // 0.5 -> 0
+  EXPECT_EQ(ConvertBack(3, 2, 2 * kOne_e8, 2).target_minor, 2);  // 1.5 -> 2
+  EXPECT_EQ(ConvertBack(5, 2, 2 * kOne_e8, 2).target_minor, 2);  // 2.5 -> 2
+  // What Convert gives converts back to the source whenever the rate is at least one.
+  for (int64_t source : {1, 99, 12'345, 100'00, 999'999'99}) {
+    EXPECT_EQ(ConvertBack(ConvertOk(source, 2, kBynRub_e8, 2), 2, kBynRub_e8, 2).target_minor,
+              source);
+  }
+  EXPECT_EQ(ConvertBack(kMax, 4, 1, 0).error, ConversionError::amount_too_large);
+}
+
 TEST(FxConversionTest, ExactHalfRoundsToEvenInBothDirections) {
   // Kopecks to kopecks at 0.5: 1 -> 0.5, 3 -> 1.5, 5 -> 2.5, 7 -> 3.5, 9 -> 4.5.
   EXPECT_EQ(ConvertOk(1, 2, kHalf_e8, 2), 0);  // down to even 0

@@ -39,6 +39,10 @@ enum class TransferKind : uint8_t {
   payment_leg = 10,
   payment_fee = 11,
   payment_resolve = 12,
+  // Returns (pacs.004), posted at once: payee's position -> (FX provider ->) payer's, and the
+  // hub's fee account -> payer's when a return completes the payment.
+  payment_return = 13,
+  payment_return_fee = 14,
 };
 
 // Packs an 8- or 11-character BIC (upper-case letters and digits; the caller validated it).

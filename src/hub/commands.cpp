@@ -223,8 +223,59 @@ void Get(WireReader& r, PayeeAnswer* c) {
   c->reason = r.Str(kStringMax);
 }
 
+void Put(WireWriter& w, const ReturnPayment& c) {
+  for (const std::string* f : {&c.creditor_agent, &c.message_id, &c.return_id, &c.uetr}) {
+    w.Str(*f);
+  }
+  Put(w, c.amount);
+  w.Str(c.reason);
+  w.U32(c.return_period_seconds);
+  w.U64(c.fingerprint);
+}
+void Get(WireReader& r, ReturnPayment* c) {
+  for (std::string* f : {&c->creditor_agent, &c->message_id, &c->return_id, &c->uetr}) {
+    *f = r.Str(kStringMax);
+  }
+  c->amount = GetMoney(r);
+  c->reason = r.Str(kStringMax);
+  c->return_period_seconds = r.U32();
+  c->fingerprint = r.U64();
+}
+
+void Put(WireWriter& w, const RecallPayment& c) {
+  for (const std::string* f :
+       {&c.debtor_agent, &c.message_id, &c.cancellation_id, &c.uetr, &c.reason}) {
+    w.Str(*f);
+  }
+  w.U32(c.recall_period_seconds);
+  w.U64(c.fingerprint);
+}
+void Get(WireReader& r, RecallPayment* c) {
+  for (std::string* f :
+       {&c->debtor_agent, &c->message_id, &c->cancellation_id, &c->uetr, &c->reason}) {
+    *f = r.Str(kStringMax);
+  }
+  c->recall_period_seconds = r.U32();
+  c->fingerprint = r.U64();
+}
+
+void Put(WireWriter& w, const RecallAnswer& c) {
+  for (const std::string* f : {&c.creditor_agent, &c.message_id, &c.uetr, &c.cancellation_id}) {
+    w.Str(*f);
+  }
+  w.Bool(c.accept);
+  w.Str(c.reason);
+}
+void Get(WireReader& r, RecallAnswer* c) {
+  for (std::string* f : {&c->creditor_agent, &c->message_id, &c->uetr, &c->cancellation_id}) {
+    *f = r.Str(kStringMax);
+  }
+  c->accept = r.Bool();
+  c->reason = r.Str(kStringMax);
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 13);
+static_assert(std::variant_size_v<Command> == 16);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -307,6 +358,12 @@ const char* KindName(CommandKind kind) {
       return "submit_payment";
     case CommandKind::payee_answer:
       return "payee_answer";
+    case CommandKind::return_payment:
+      return "return_payment";
+    case CommandKind::recall_payment:
+      return "recall_payment";
+    case CommandKind::recall_answer:
+      return "recall_answer";
   }
   return "unknown";
 }

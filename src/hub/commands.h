@@ -36,6 +36,9 @@ enum class CommandKind : uint16_t {
   delete_alias = 11,
   submit_payment = 12,
   payee_answer = 13,
+  return_payment = 14,
+  recall_payment = 15,
+  recall_answer = 16,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -202,9 +205,46 @@ struct PayeeAnswer {
   std::string reason;  // with a rejection: its ISO 20022 reason code
 };
 
-using Command = std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap, RotateToken,
-                             SetSuspended, PublishRates, RequestQuote, AcknowledgeMessages,
-                             RegisterAlias, DeleteAlias, SubmitPayment, PayeeAnswer>;
+// --- returns and recalls (DESIGN.md flow 4) of a settled payment, named by its UETR.
+// A pacs.004 from the payee's bank: money back to the payer, at the payment's rate.
+struct ReturnPayment {
+  std::string creditor_agent;  // the payee's bank: the caller
+  std::string message_id;      // GrpHdr/MsgId
+  std::string return_id;       // TxInf/RtrId: the return's id, unique per payee's bank
+  std::string uetr;            // TxInf/OrgnlUETR: the payment returned
+  Money amount;                // RtrdIntrBkSttlmAmt, in the payee's currency
+  std::string reason;          // RtrRsnInf/Rsn/Cd: an ISO external return reason code
+  uint32_t return_period_seconds = 30 * 86400;  // after settlement (configuration)
+  uint64_t fingerprint = 0;  // of the parsed message: the same again gets the same answer
+  bool operator==(const ReturnPayment&) const = default;
+};
+// A camt.056 from the payer's bank: it asks the payee's bank to send the money back.
+struct RecallPayment {
+  std::string debtor_agent;     // the payer's bank: the caller
+  std::string message_id;       // Assgnmt/Id
+  std::string cancellation_id;  // Undrlyg/TxInf/CxlId: unique per payer's bank
+  std::string uetr;             // Undrlyg/TxInf/OrgnlUETR
+  std::string reason;           // CxlRsnInf/Rsn/Cd: an ISO external cancellation reason code
+  uint32_t recall_period_seconds = 10 * 86400;  // after settlement (configuration)
+  uint64_t fingerprint = 0;
+  bool operator==(const RecallPayment&) const = default;
+};
+// A camt.029 from the payee's bank answering a recall: accepted (it then sends a pacs.004)
+// or rejected with a reason.
+struct RecallAnswer {
+  std::string creditor_agent;  // the payee's bank: the caller
+  std::string message_id;      // Assgnmt/Id
+  std::string uetr;
+  std::string cancellation_id;  // RslvdCase/Id: the recall's CxlId
+  bool accept = false;
+  std::string reason;  // with a rejection: CxlStsRsnInf/Rsn/Cd
+  bool operator==(const RecallAnswer&) const = default;
+};
+
+using Command =
+    std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap, RotateToken, SetSuspended,
+                 PublishRates, RequestQuote, AcknowledgeMessages, RegisterAlias, DeleteAlias,
+                 SubmitPayment, PayeeAnswer, ReturnPayment, RecallPayment, RecallAnswer>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

@@ -206,6 +206,12 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return SubmitPaymentCommand(c, *settings, ops, timestamp);
         } else if constexpr (std::is_same_v<T, PayeeAnswer>) {
           return AnswerPayment(c, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, ReturnPayment>) {
+          return ReturnPaymentCommand(c, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, RecallPayment>) {
+          return RecallPaymentCommand(c, timestamp);
+        } else if constexpr (std::is_same_v<T, RecallAnswer>) {
+          return RecallAnswerCommand(c, timestamp);
         } else if constexpr (std::is_same_v<T, DeleteAlias>) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {

@@ -14,9 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -122,6 +122,15 @@ class Hub {
   std::string ReservePayment(const SubmitPayment& c, LedgerOps& ops, payments::Payment* p) const;
   Outcome AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timestamp);
   void NotifyFinal(const payments::Payment& p, uint64_t timestamp);
+  // Returns and recalls (returns.cpp).
+  Outcome ReturnPaymentCommand(const ReturnPayment& c, LedgerOps& ops, uint64_t timestamp);
+  std::string CheckReturn(const ReturnPayment& c, const payments::Payment& p,
+                          uint64_t timestamp) const;
+  std::string PostReturn(const payments::Payment& p, LedgerOps& ops, payments::Return* r) const;
+  Outcome RecallPaymentCommand(const RecallPayment& c, uint64_t timestamp);
+  Outcome RecallAnswerCommand(const RecallAnswer& c, uint64_t timestamp);
+  void Notify(const std::string& bank, outbox::MessageKind kind, const payments::Payment& p,
+              const std::string& item, uint64_t timestamp, std::string status = "");
   std::vector<Module*> modules();
   std::vector<const Module*> modules() const;
 

@@ -66,6 +66,17 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
                     77,
                     "AM18"},
       PayeeAnswer{"SABRRUMM", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", false, "AC04"},
+      ReturnPayment{"SABRRUMM",
+                    "M2",
+                    "R1",
+                    "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a",
+                    {"RUB", 1'000'00},
+                    "AC04",
+                    86400,
+                    78},
+      RecallPayment{"BPSBBY2X", "M3", "C1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "DUPL", 3600,
+                    79},
+      RecallAnswer{"SABRRUMM", "M4", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "C1", false, "ARDT"},
   };
   for (const Command& c : commands) {
     const std::vector<std::byte> body = EncodeCommand(c);

@@ -7,6 +7,7 @@
 
 #include "base/check.h"
 #include "hub/hub.h"
+#include "ledger/testing.h"
 
 namespace corridor::hub::testing {
 
@@ -88,6 +89,19 @@ struct Driver {
   }
 };
 
+// Loads a snapshot image of another hub into the empty `hub`, as start-up does: the ledger's
+// image, then every module's section. False when any part does not load.
+inline bool LoadImage(const HubImage& image, Hub& hub) {
+  ledger::testing::MemorySink sink;
+  if (!image.ledger.SaveTo(sink).ok()) return false;
+  ledger::testing::MemorySource source(sink.bytes);
+  if (!hub.ledger().LoadFrom(source).ok()) return false;
+  for (const Section& s : image.sections) {
+    if (!hub.LoadSection(s.id, s.version, s.bytes).ok()) return false;
+  }
+  return true;
+}
+
 // A participant's figures in one currency (both must exist).
 inline participants::PositionFigures FiguresOf(const Hub& hub, const std::string& id,
                                                const std::string& currency) {
@@ -95,6 +109,35 @@ inline participants::PositionFigures FiguresOf(const Hub& hub, const std::string
   const participants::Position* pos = p != nullptr ? p->FindPosition(currency) : nullptr;
   CORRIDOR_CHECK(pos != nullptr);  // A test asking for a position that is not there.
   return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
+}
+
+// RU: SABRRUMM and ALFARUMM; BY: BPSBBY2X; FX provider FXPRBY2X; all funded.
+inline void FundedCorridor(Driver& d) {
+  CORRIDOR_CHECK(d.Run(RuBy()).code == Code::ok);
+  d.Run(Bank("SABRRUMM", "RU"));
+  d.Run(Bank("ALFARUMM", "RU"));
+  d.Run(Bank("BPSBBY2X", "BY"));
+  d.Run(Bank("FXPRBY2X", "BY", kRoleFx));
+  d.Run(Liquidity{"SABRRUMM", "l1", {"RUB", 100'000'00}, true});
+  d.Run(Liquidity{"BPSBBY2X", "l2", {"BYN", 10'000'00}, true});
+  d.Run(Liquidity{"FXPRBY2X", "l3", {"RUB", 1'000'000'00}, true});
+  d.Run(PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}});
+}
+
+inline SubmitPayment Payment(std::string uetr, std::string from, std::string to, Money amount,
+                             std::string quote = "") {
+  SubmitPayment c;
+  c.debtor_agent = std::move(from);
+  c.message_id = "MSG-" + uetr;
+  c.uetr = std::move(uetr);
+  c.end_to_end_id = "E2E";
+  c.creditor_agent = std::move(to);
+  c.creditor_account = "40817810000000000001";
+  c.amount = std::move(amount);
+  c.quote_id = std::move(quote);
+  c.answer_within_seconds = 10;
+  c.fingerprint = 42;
+  return c;
 }
 
 }  // namespace corridor::hub::testing

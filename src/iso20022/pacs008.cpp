@@ -271,36 +271,12 @@ Status ReadSettlementAndAgents(const xmlNode* grp_hdr, const xmlNode* tx, Pacs00
   return Refuse(ReadBic(tx, "CdtrAgt", &p->creditor_agent_bic), reason::kCreditorAgent, why);
 }
 
-// <name Ccy="RUB">2750.00</name>: a currency `currency_exponent` knows (else AM03), digits with
-// at most its exponent of fraction digits, 1..kMaxAmountMinor minor units (else AM12).
+// An amount (ReadCurrencyAmount): a currency the hub does not settle AM03, else AM12.
 Status ReadAmount(const xmlNode* tx, std::string_view name,
                   const CurrencyExponentFn& currency_exponent, Money* money, std::string* why) {
-  const xmlNode* node = nullptr;
-  std::string text;
-  Status st;
-  if (!(st = Child(tx, {name}, &node)).ok() || !(st = ChildText(tx, {name}, 64, &text)).ok()) {
-    return Refuse(st, reason::kAmount, why);
-  }
-  const std::string path = XmlPath(node);
-  xmlChar* ccy = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>("Ccy"));
-  const std::string currency = ccy ? reinterpret_cast<const char*>(ccy) : "";
-  xmlFree(ccy);
-  if (!(st = CheckCurrency(path + "/@Ccy", currency)).ok()) return Refuse(st, reason::kAmount, why);
-  const std::optional<uint32_t> exponent = currency_exponent(currency);
-  if (!exponent || *exponent > kMaxCurrencyExponent) {
-    return Refuse(Status::Error(path + "/@Ccy: " + currency + " is not a currency the hub settles"),
-                  reason::kCurrency, why);
-  }
-  int64_t minor = 0;
-  if (!config::ParseMajorUnits(text, *exponent, &minor) || minor <= 0 || minor > kMaxAmountMinor) {
-    return Refuse(
-        Status::Error(path + ": \"" + text + "\" is not an amount in " + currency +
-                      " (digits, at most " + std::to_string(*exponent) + " after the point, 1.." +
-                      std::to_string(kMaxAmountMinor) + " minor units)"),
-        reason::kAmount, why);
-  }
-  *money = Money{minor, currency, *exponent};
-  return Status::Ok();
+  bool unknown_currency = false;
+  const Status st = ReadCurrencyAmount(tx, name, currency_exponent, money, &unknown_currency);
+  return Refuse(st, unknown_currency ? reason::kCurrency : reason::kAmount, why);
 }
 
 // XchgRate: at most 8 fraction digits, read exactly as x 10^8; with InstdAmt only, and

@@ -94,10 +94,6 @@ Status BuildPacs008(const Pacs008& in, std::string* xml);
 // The bounds of a pacs.008 read: the hub's profile is about 4 KiB, nested 8 deep.
 inline constexpr XmlReadLimits kPacs008Limits{.max_bytes = 64 << 10, .max_depth = 32};
 
-// The exponent (minor-unit digits, 0..kMaxCurrencyExponent) of an ISO 4217 currency the hub
-// settles, or nullopt for one it does not.
-using CurrencyExponentFn = std::function<std::optional<uint32_t>(std::string_view currency)>;
-
 // The ISO reason codes (ExternalStatusReason1Code, all in IsKnownStatusReason) ReadPacs008
 // gives, by the part of the message that breaks the hub's profile. Where issue 15 names a
 // code, it is that code; elsewhere the code whose definition names the element, FF01 ("file

@@ -31,14 +31,6 @@ using std::chrono::year;
 
 constexpr uint64_t kNsPerDay = 86'400'000'000'000;
 
-// The hub's currencies in these tests; anything else is unknown.
-std::optional<uint32_t> Exponent(std::string_view currency) {
-  if (currency == "RUB" || currency == "BYN") return 2;
-  if (currency == "JPY") return 0;
-  if (currency == "KWD") return 3;
-  return std::nullopt;
-}
-
 // `text` with its one occurrence of `from` replaced by `to` (a test edit of a built document).
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
@@ -389,37 +381,6 @@ TEST(Pacs008ReaderTest, ARuleRefusalGivesWhatWasReadBeforeIt) {
 }
 
 // --- pacs.008: hostile documents -----------------------------------------------------------
-
-std::vector<std::pair<std::string, std::string>> HostileDocuments(const std::string& ns,
-                                                                  const std::string& valid) {
-  const std::string xxe =
-      "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY xxe SYSTEM "
-      "\"file:///etc/passwd\">]>\n<Document xmlns=\"" +
-      ns + "\"><X>&xxe;</X></Document>";
-  std::string laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY l0 \"lol\">";
-  for (int i = 1; i < 10; ++i) {
-    laughs += "<!ENTITY l" + std::to_string(i) + " \"";
-    for (int j = 0; j < 10; ++j) laughs += "&l" + std::to_string(i - 1) + ";";
-    laughs += "\">";
-  }
-  laughs += "]>\n<Document xmlns=\"" + ns + "\">&l9;</Document>";
-  std::string deep = "<Document xmlns=\"" + ns + "\">";
-  for (int i = 0; i < 99; ++i) deep += "<A>";
-  for (int i = 0; i < 99; ++i) deep += "</A>";
-  deep += "</Document>";
-  std::string big =
-      Replace(valid, "</Document>", "<!--" + std::string(64 << 10, 'x') + "-->\n</Document>");
-  return {
-      {"DOCTYPE with an external entity (XXE)", xxe},
-      {"billion laughs", laughs},
-      {"nested 100 deep", deep},
-      {"over 64 KiB", big},
-      {"not XML", "this is not XML <"},
-      {"empty", ""},
-      {"another root", "<Foo xmlns=\"" + ns + "\"/>"},
-      {"no namespace", "<Document/>"},
-  };
-}
 
 TEST(Pacs008ReaderTest, HostileDocumentsAreRefusedWithNoReason) {
   const std::string valid = Build(ByToRu());

@@ -33,23 +33,6 @@ using std::chrono::day;
 using std::chrono::month;
 using std::chrono::year;
 
-const std::string kCodesDir = CORRIDOR_SHARED_DIR "/iso20022/codes/";
-
-
-// The XSD named "pacs.002.001.10" etc., loaded once per process.
-// Compares `xml` with testdata/`file` byte for byte; CORRIDOR_UPDATE_GOLDEN=1 rewrites the file
-// (review its diff like code).
-void ExpectGolden(const std::string& xml, const std::string& file) {
-  if (std::getenv("CORRIDOR_UPDATE_GOLDEN"))
-    std::ofstream(kTestdata + file, std::ios::binary) << xml;
-  EXPECT_EQ(xml, ReadFile(kTestdata + file)) << file;
-}
-
-void ExpectValid(const std::string& schema, const std::string& xml) {
-  const Status st = Schema(schema).Validate(xml);
-  EXPECT_TRUE(st.ok()) << st.message() << "\n" << xml;
-}
-
 // --- pacs.002 -----------------------------------------------------------------------------
 
 // The hub tells the payer's bank (Belarusbank) its payment settled at 04:30:00.123.
@@ -238,19 +221,6 @@ TEST(Pacs002Test, FieldsPastTheirLimitsAreRefusedNamingTheField) {
   ExpectValid("pacs.002.001.10", Build002(in));
   in.settlement_amount->currency_exponent = 5;
   EXPECT_EQ(Error002(in), "settlement_amount.currency_exponent: 5 is over 4");
-}
-
-// The "codes" object's keys of one of ISO's external code sets in ../shared.
-std::set<std::string> CodesOfJson(const std::string& file) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object codes;
-  const auto error = parser.load(kCodesDir + file)["codes"].get(codes);
-  EXPECT_FALSE(error) << file << ": " << simdjson::error_message(error);
-  std::set<std::string> keys;
-  if (!error) {
-    for (auto field : codes) keys.emplace(field.key);
-  }
-  return keys;
 }
 
 TEST(Pacs002Test, KnownStatusReasonsAreExactlyTheCodesOfTheJson) {

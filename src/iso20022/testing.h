@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -11,8 +12,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "iso20022/pacs008.h"
 #include "iso20022/xml_schema.h"
@@ -21,6 +26,7 @@ namespace corridor::iso20022::testing {
 
 inline const std::string kXsdDir = CORRIDOR_SHARED_DIR "/iso20022/xsd/";
 inline const std::string kTestdata = CORRIDOR_SOURCE_DIR "/src/iso20022/testdata/";
+inline const std::string kCodesDir = CORRIDOR_SHARED_DIR "/iso20022/codes/";
 inline constexpr uint64_t kCreatedAtNs = 1796099400123456789;  // 2026-12-01T04:30:00.123456789Z
 inline constexpr char kUetr[] = "eb6305c9-1f7f-49de-aed0-16487c27b42d";
 
@@ -57,6 +63,75 @@ inline const XmlSchema& Schema(const std::string& name) {
     }
   }
   return *schema;
+}
+
+// Compares `xml` with testdata/`file` byte for byte; CORRIDOR_UPDATE_GOLDEN=1 rewrites the file
+// (review its diff like code).
+inline void ExpectGolden(const std::string& xml, const std::string& file) {
+  if (std::getenv("CORRIDOR_UPDATE_GOLDEN")) {
+    std::ofstream(kTestdata + file, std::ios::binary) << xml;
+  }
+  EXPECT_EQ(xml, ReadFile(kTestdata + file)) << file;
+}
+
+inline void ExpectValid(const std::string& schema, const std::string& xml) {
+  const Status st = Schema(schema).Validate(xml);
+  EXPECT_TRUE(st.ok()) << st.message() << "\n" << xml;
+}
+
+// The "codes" object's keys of one of ISO's external code sets in ../shared.
+inline std::set<std::string> CodesOfJson(const std::string& file) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object codes;
+  const auto error = parser.load(kCodesDir + file)["codes"].get(codes);
+  EXPECT_FALSE(error) << file << ": " << simdjson::error_message(error);
+  std::set<std::string> keys;
+  if (!error) {
+    for (auto field : codes) keys.emplace(field.key);
+  }
+  return keys;
+}
+
+// The hub's currencies in the readers' tests; anything else is unknown.
+inline std::optional<uint32_t> Exponent(std::string_view currency) {
+  if (currency == "RUB" || currency == "BYN") return 2;
+  if (currency == "JPY") return 0;
+  if (currency == "KWD") return 3;
+  return std::nullopt;
+}
+
+// Documents every reader refuses before reading a field: a DOCTYPE (XXE, billion laughs), past
+// the depth or size bound, not XML, another root or no namespace; `valid` is a document of
+// namespace `ns` to make the oversize one from.
+inline std::vector<std::pair<std::string, std::string>> HostileDocuments(const std::string& ns,
+                                                                         const std::string& valid) {
+  const std::string xxe =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY xxe SYSTEM "
+      "\"file:///etc/passwd\">]>\n<Document xmlns=\"" +
+      ns + "\"><X>&xxe;</X></Document>";
+  std::string laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE Document [<!ENTITY l0 \"lol\">";
+  for (int i = 1; i < 10; ++i) {
+    laughs += "<!ENTITY l" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) laughs += "&l" + std::to_string(i - 1) + ";";
+    laughs += "\">";
+  }
+  laughs += "]>\n<Document xmlns=\"" + ns + "\">&l9;</Document>";
+  std::string deep = "<Document xmlns=\"" + ns + "\">";
+  for (int i = 0; i < 99; ++i) deep += "<A>";
+  for (int i = 0; i < 99; ++i) deep += "</A>";
+  deep += "</Document>";
+  std::string big =
+      Replace(valid, "</Document>", "<!--" + std::string(64 << 10, 'x') + "-->\n</Document>");
+  return {
+      {"DOCTYPE with an external entity (XXE)", xxe},
+      {"billion laughs", laughs},
+      {"nested 100 deep", deep},
+      {"over 64 KiB", big},
+      {"not XML", "this is not XML <"},
+      {"empty", ""},
+      {"another root", "<Foo xmlns=\"" + ns + "\"/>"},
+      {"no namespace", "<Document/>"},
+  };
 }
 
 // The payment of the pacs.008 golden file: BYN 100.00 from Minsk, RUB 2,750.00 to Kazan at

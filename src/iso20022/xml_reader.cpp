@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "config/config.h"
 #include "iso20022/fields.h"
 
 namespace corridor::iso20022 {
@@ -149,6 +150,38 @@ Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic) 
   if (st.ok()) st = CheckBic(PathOf(parent, agent) + "/FinInstnId/BICFI", value);
   if (st.ok()) *bic = std::move(value);
   return st;
+}
+
+Status ReadCurrencyAmount(const xmlNode* parent, std::string_view name,
+                          const CurrencyExponentFn& currency_exponent, Money* money,
+                          bool* unknown_currency) {
+  *unknown_currency = false;
+  const xmlNode* node = nullptr;
+  std::string text;
+  Status st;
+  if (!(st = Child(parent, {name}, &node)).ok() ||
+      !(st = ChildText(parent, {name}, 64, &text)).ok()) {
+    return st;
+  }
+  const std::string path = XmlPath(node);
+  xmlChar* ccy = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>("Ccy"));
+  const std::string currency = ccy ? reinterpret_cast<const char*>(ccy) : "";
+  xmlFree(ccy);
+  if (!(st = CheckCurrency(path + "/@Ccy", currency)).ok()) return st;
+  const std::optional<uint32_t> exponent = currency_exponent(currency);
+  if (!exponent || *exponent > kMaxCurrencyExponent) {
+    *unknown_currency = true;
+    return Status::Error(path + "/@Ccy: " + currency + " is not a currency the hub settles");
+  }
+  int64_t minor = 0;
+  if (!config::ParseMajorUnits(text, *exponent, &minor) || minor <= 0 || minor > kMaxAmountMinor) {
+    return Status::Error(path + ": \"" + text + "\" is not an amount in " + currency +
+                         " (digits, at most " + std::to_string(*exponent) +
+                         " after the point, 1.." + std::to_string(kMaxAmountMinor) +
+                         " minor units)");
+  }
+  *money = Money{minor, currency, *exponent};
+  return Status::Ok();
 }
 
 }  // namespace corridor::iso20022

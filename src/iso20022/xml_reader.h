@@ -10,7 +10,10 @@
 #include <libxml/tree.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,5 +70,17 @@ Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t ma
                          std::string* text);
 // <agent><FinInstnId><BICFI>, checked to be a BIC.
 Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic);
+
+// The exponent (minor-unit digits, 0..kMaxCurrencyExponent) of an ISO 4217 currency the hub
+// settles, or nullopt for one it does not.
+using CurrencyExponentFn = std::function<std::optional<uint32_t>(std::string_view currency)>;
+
+// <name Ccy="RUB">2750.00</name>, the one child `name` of `parent`: a Ccy of 3 capitals that
+// `currency_exponent` knows (else *unknown_currency is set), the text digits with at most the
+// currency's exponent of fraction digits, no sign, 1..kMaxAmountMinor minor units. Errors name
+// the path; *money is set only on success.
+Status ReadCurrencyAmount(const xmlNode* parent, std::string_view name,
+                          const CurrencyExponentFn& currency_exponent, Money* money,
+                          bool* unknown_currency);
 
 }  // namespace corridor::iso20022

@@ -184,6 +184,12 @@ Status Render(const Message& m, const payments::Payment* payment, const hub::Con
     case MessageKind::payment_status:
       if (payment == nullptr) return Status::Error("no payment " + m.reference);
       return RenderPacs002(m, *payment, settings, xml);
+    case MessageKind::return_forward:
+    case MessageKind::return_status:
+    case MessageKind::recall_forward:
+    case MessageKind::recall_answer:
+      if (payment == nullptr) return Status::Error("no payment " + m.reference);
+      return RenderReturnOrRecall(m, *payment, settings, xml);
   }
   return Status::Error("unknown message kind");
 }
@@ -343,18 +349,28 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
     }
     return true;
   };
+  const size_t most = std::max<size_t>(1, options_.status_batch_max);
+  auto flush_statuses = [&] {
+    for (size_t i = 0; i < statuses.size(); i += most) {
+      const size_t n = std::min(most, statuses.size() - i);
+      if (!deliver(std::span<const Message>(statuses.data() + i, n))) return false;
+    }
+    statuses.clear();
+    return true;
+  };
   for (const Message& m : batch) {
     if (m.kind == MessageKind::payment_status) {
       statuses.push_back(m);
-    } else if (!deliver(std::span<const Message>(&m, 1))) {
+      continue;
+    }
+    // A return or recall comes after the final status of its payment, which may be waiting.
+    const bool after_statuses =
+        m.kind != MessageKind::liquidity_notification && m.kind != MessageKind::payment_forward;
+    if ((after_statuses && !flush_statuses()) || !deliver(std::span<const Message>(&m, 1))) {
       return false;
     }
   }
-  const size_t most = std::max<size_t>(1, options_.status_batch_max);
-  for (size_t i = 0; i < statuses.size(); i += most) {
-    const size_t n = std::min(most, statuses.size() - i);
-    if (!deliver(std::span<const Message>(statuses.data() + i, n))) return false;
-  }
+  if (!flush_statuses()) return false;
   w->cursor = batch.back().seq;
   return true;
 }

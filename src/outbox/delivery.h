@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/core.h"
+#include "iso20022/camt029.h"
 #include "iso20022/pacs002.h"
 #include "outbox/outbox.h"
 #include "payments/payments.h"
@@ -120,6 +121,16 @@ iso20022::Pacs002 StatusReport(const hub::SubmitPayment& payment, std::string_vi
                                const std::string& reason, std::string message_id,
                                uint64_t created_at_ns, const std::string& hub_bic,
                                const std::string& to);
+// A camt.029 about recall `r` of payment `p` from the hub to the bank `to`: pending
+// (forwarded), accepted, or rejected with the reason (the payee bank's, or the hub's refusal).
+// The hub's answer to a camt.056 and the forwarded answer of the payee's bank share it.
+iso20022::Camt029 RecallResolution(const payments::Payment& p, const payments::Recall& r,
+                                   std::string message_id, uint64_t created_at_ns,
+                                   const std::string& hub_bic, const std::string& to);
+// The body of a return or recall message (render_returns.cpp): the pacs.004 or camt.056
+// forwarded, the return's final pacs.002, the camt.029 forwarded.
+Status RenderReturnOrRecall(const Message& message, const payments::Payment& payment,
+                            const hub::Configure& settings, std::string* xml);
 // Any message's body: camt.054, or for a payment (`payment`, the one it names) the pacs.008
 // forwarded to the payee's bank or the pacs.002 of its final status.
 Status Render(const Message& message, const payments::Payment* payment,

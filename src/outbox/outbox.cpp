@@ -29,6 +29,7 @@ void Put(WireWriter& w, const Message& m) {
   w.Str(m.reference);
   w.Str(m.status);
   w.Str(m.reason);
+  w.Str(m.item);
 }
 
 bool Get(WireReader& r, Message* m) {
@@ -45,8 +46,9 @@ bool Get(WireReader& r, Message* m) {
   m->reference = r.Str(64);
   m->status = r.Str(8);
   m->reason = r.Str(8);
+  m->item = r.Str(64);
   return r.ok() && kind >= static_cast<uint8_t>(MessageKind::liquidity_notification) &&
-         kind <= static_cast<uint8_t>(MessageKind::payment_status);
+         kind <= static_cast<uint8_t>(MessageKind::recall_answer);
 }
 
 }  // namespace
@@ -58,7 +60,14 @@ const char* PathOf(MessageKind kind) {
     case MessageKind::payment_forward:
       return "/iso20022/pacs.008";
     case MessageKind::payment_status:
+    case MessageKind::return_status:
       return "/iso20022/pacs.002";
+    case MessageKind::return_forward:
+      return "/iso20022/pacs.004";
+    case MessageKind::recall_forward:
+      return "/iso20022/camt.056";
+    case MessageKind::recall_answer:
+      return "/iso20022/camt.029";
   }
   return "/iso20022/unknown";
 }

@@ -24,6 +24,10 @@ enum class MessageKind : uint8_t {
   liquidity_notification = 1,  // camt.054: a deposit (credit) or withdrawal (debit) booked
   payment_forward = 2,         // pacs.008: a payment accepted, to the payee's bank
   payment_status = 3,          // pacs.002: a payment's final status, to either bank
+  return_forward = 4,          // pacs.004: a posted return, to the payer's bank
+  return_status = 5,           // pacs.002: a return's final status (ACSC), to either bank
+  recall_forward = 6,          // camt.056: a recall, to the payee's bank
+  recall_answer = 7,           // camt.029: the payee bank's answer to a recall, to the payer's
 };
 
 // Where a message of `kind` is POSTed, after the participant's callback URL.
@@ -43,16 +47,18 @@ struct Message {
   // liquidity_notification: the client's id of the operation; payments: the UETR (the
   // payment's other fields are read from the payments module when the message is rendered).
   std::string reference;
-  // payment_status: the ISO 20022 status (ACSC, RJCT) and reason, as decided.
+  // payment_status, return_status: the ISO 20022 status (ACSC, RJCT) and reason, as decided.
   std::string status;
   std::string reason;
+  // Returns and recalls: the return's RtrId or the recall's CxlId (read from the payment).
+  std::string item;
   bool operator==(const Message&) const = default;
 };
 
 class Outbox : public hub::Module {
  public:
   uint32_t section_id() const override { return 5; }
-  uint32_t section_version() const override { return 2; }
+  uint32_t section_version() const override { return 3; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
 

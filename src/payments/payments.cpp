@@ -1,5 +1,7 @@
 #include "payments/payments.h"
 
+#include <variant>
+
 #include "base/check.h"
 
 namespace corridor::payments {
@@ -12,6 +14,9 @@ const char* IsoStatus(Status s) {
       return "ACSC";
     case Status::rejected:
       return "RJCT";
+    case Status::returned:
+    case Status::partly_returned:
+      return "ACSC";
   }
   return "RJCT";
 }
@@ -24,8 +29,67 @@ const char* StatusName(Status s) {
       return "settled";
     case Status::rejected:
       return "rejected";
+    case Status::returned:
+      return "returned";
+    case Status::partly_returned:
+      return "partly_returned";
   }
   return "rejected";
+}
+
+const Return* Payment::FindReturn(std::string_view return_id) const {
+  for (const Return& r : returns) {
+    if (r.request.return_id == return_id) return &r;
+  }
+  return nullptr;
+}
+
+Recall* Payment::FindRecall(std::string_view cancellation_id) {
+  for (Recall& r : recalls) {
+    if (r.request.cancellation_id == cancellation_id) return &r;
+  }
+  return nullptr;
+}
+
+const Recall* Payment::FindRecall(std::string_view cancellation_id) const {
+  return const_cast<Payment*>(this)->FindRecall(cancellation_id);
+}
+
+Payment* Payments::FindByReturn(const std::string& bank, const std::string& return_id) {
+  auto it = by_return_.find({bank, return_id});
+  return it == by_return_.end() ? nullptr : FindMutable(it->second);
+}
+
+Payment* Payments::FindByRecall(const std::string& bank, const std::string& cancellation_id) {
+  auto it = by_recall_.find({bank, cancellation_id});
+  return it == by_recall_.end() ? nullptr : FindMutable(it->second);
+}
+
+void Payments::AddReturn(Payment& payment, Return r) {
+  const bool inserted =
+      by_return_
+          .emplace(std::pair{r.request.creditor_agent, r.request.return_id}, payment.request.uetr)
+          .second;
+  CORRIDOR_CHECK(inserted);  // The hub answered a repeat from the stored one.
+  if (r.posted()) {
+    payment.returned_minor += r.request.amount.minor;
+    payment.refunded_minor += r.refund.minor;
+    // The hub refuses a return past what is left: a full return gives back all of `send`.
+    CORRIDOR_CHECK(payment.returned_minor <= payment.receive.minor &&
+                   payment.refunded_minor <= payment.send.minor);
+    payment.status = payment.returned_minor == payment.receive.minor ? Status::returned
+                                                                     : Status::partly_returned;
+  }
+  payment.returns.push_back(std::move(r));
+}
+
+void Payments::AddRecall(Payment& payment, Recall r) {
+  const bool inserted = by_recall_
+                            .emplace(std::pair{r.request.debtor_agent, r.request.cancellation_id},
+                                     payment.request.uetr)
+                            .second;
+  CORRIDOR_CHECK(inserted);  // The hub answered a repeat from the stored one.
+  payment.recalls.push_back(std::move(r));
 }
 
 const Payment* Payments::FindRepeat(const hub::SubmitPayment& c) const {
@@ -90,6 +154,82 @@ hub::Money GetMoney(WireReader& r) {
   return m;
 }
 
+// A command kept in the section as its journal encoding: an 8-byte header whose size says how
+// far it runs, padded to 8. False when it does not decode or is not a T.
+template <typename T>
+bool GetCommand(WireReader& r, T* out) {
+  WireReader header(r.Rest());
+  header.U32();
+  const uint32_t size = header.U32();
+  const size_t length = (8 + uint64_t{size} + 7) / 8 * 8;
+  if (!header.ok() || length > r.Rest().size()) return false;
+  hub::Command command;
+  if (!hub::DecodeCommand(r.Rest().first(length), &command).ok() ||
+      !std::holds_alternative<T>(command)) {
+    return false;
+  }
+  r.Skip(length);
+  *out = std::get<T>(std::move(command));
+  return true;
+}
+
+void PutReturns(WireWriter& w, const Payment& p) {
+  w.U32(static_cast<uint32_t>(p.returns.size()));
+  for (const Return& x : p.returns) {
+    w.Bytes(hub::EncodeCommand(x.request));
+    w.Str(x.reason);
+    PutMoney(w, x.refund);
+    PutMoney(w, x.fee_refund);
+    w.U32(static_cast<uint32_t>(x.transfers.size()));
+    for (const u128 id : x.transfers) w.U128(id);
+    w.U64(x.at_ns);
+  }
+  w.U32(static_cast<uint32_t>(p.recalls.size()));
+  for (const Recall& x : p.recalls) {
+    w.Bytes(hub::EncodeCommand(x.request));
+    w.U8(static_cast<uint8_t>(x.status));
+    w.Str(x.reason);
+    w.Bytes(hub::EncodeCommand(x.answer));
+    w.U64(x.at_ns);
+    w.U64(x.answered_at_ns);
+  }
+}
+
+// Reads back what PutReturns wrote, adding each to `p` through the module (so the indexes,
+// the totals and the status follow from them).
+bool GetReturns(WireReader& r, Payments& payments, Payment& p) {
+  for (uint32_t n = r.Count(48); n > 0 && r.ok(); --n) {
+    Return x;
+    if (!GetCommand(r, &x.request)) return false;
+    x.reason = r.Str(8);
+    x.refund = GetMoney(r);
+    x.fee_refund = GetMoney(r);
+    for (uint32_t t = r.Count(16); t > 0; --t) x.transfers.push_back(r.U128());
+    x.at_ns = r.U64();
+    if (!r.ok() || payments.FindByReturn(x.request.creditor_agent, x.request.return_id)) {
+      return false;
+    }
+    if (x.posted() && p.returned_minor + x.request.amount.minor > p.receive.minor) return false;
+    payments.AddReturn(p, std::move(x));
+  }
+  for (uint32_t n = r.Count(48); n > 0 && r.ok(); --n) {
+    Recall x;
+    if (!GetCommand(r, &x.request)) return false;
+    const uint8_t status = r.U8();
+    x.status = static_cast<RecallStatus>(status);
+    x.reason = r.Str(8);
+    if (!GetCommand(r, &x.answer)) return false;
+    x.at_ns = r.U64();
+    x.answered_at_ns = r.U64();
+    if (!r.ok() || status < 1 || status > 4 ||
+        payments.FindByRecall(x.request.debtor_agent, x.request.cancellation_id)) {
+      return false;
+    }
+    payments.AddRecall(p, std::move(x));
+  }
+  return r.ok();
+}
+
 }  // namespace
 
 void Payments::Save(WireWriter& w) const {
@@ -106,25 +246,14 @@ void Payments::Save(WireWriter& w) const {
     w.U64(p.accepted_at_ns);
     w.U64(p.deadline_ns);
     w.U64(p.final_at_ns);
+    PutReturns(w, p);
   }
 }
 
 bool Payments::Load(WireReader& r) {
   for (uint32_t n = r.Count(64); n > 0 && r.ok(); --n) {
-    // The encoded request: an 8-byte header whose size says how far it runs, padded to 8.
-    WireReader header(r.Rest());
-    header.U32();
-    const uint32_t size = header.U32();
-    const size_t length = (8 + uint64_t{size} + 7) / 8 * 8;
-    if (!header.ok() || length > r.Rest().size()) return false;
-    hub::Command command;
-    if (!hub::DecodeCommand(r.Rest().first(length), &command).ok() ||
-        !std::holds_alternative<hub::SubmitPayment>(command)) {
-      return false;
-    }
-    r.Skip(length);
     Payment p;
-    p.request = std::get<hub::SubmitPayment>(command);
+    if (!GetCommand(r, &p.request)) return false;
     p.status = static_cast<Status>(r.U8());
     p.reason = r.Str(8);
     p.fx_provider = r.Str(64);
@@ -134,8 +263,13 @@ bool Payments::Load(WireReader& r) {
     p.accepted_at_ns = r.U64();
     p.deadline_ns = r.U64();
     p.final_at_ns = r.U64();
-    if (!r.ok() || p.status < Status::accepted || p.status > Status::rejected) return false;
+    if (!r.ok() || p.status < Status::accepted || p.status > Status::partly_returned ||
+        FindRepeat(p.request) != nullptr) {
+      return false;
+    }
+    const std::string uetr = p.request.uetr;
     Record(std::move(p));
+    if (!GetReturns(r, *this, *FindMutable(uetr))) return false;
   }
   return r.ok();
 }

@@ -28,12 +28,48 @@
 namespace corridor::payments {
 
 enum class Status : uint8_t {
-  accepted = 1,  // reserved, waiting for the payee's bank (ISO ACTC / ACSP)
-  settled = 2,   // posted (ACSC)
-  rejected = 3,  // refused, voided or expired (RJCT with a reason)
+  accepted = 1,         // reserved, waiting for the payee's bank (ISO ACTC / ACSP)
+  settled = 2,          // posted (ACSC)
+  rejected = 3,         // refused, voided or expired (RJCT with a reason)
+  returned = 4,         // settled, then returned in full by the payee's bank (pacs.004)
+  partly_returned = 5,  // settled, then returned in part
 };
-const char* IsoStatus(Status s);   // "ACTC", "ACSC", "RJCT"
-const char* StatusName(Status s);  // "accepted", "settled", "rejected"
+// "ACTC", "ACSC", "RJCT": a returned payment stays ACSC (it settled; each return is a
+// transaction of its own with its own status).
+const char* IsoStatus(Status s);
+// "accepted", "settled", "rejected", "returned", "partly_returned".
+const char* StatusName(Status s);
+
+// A return (pacs.004) of a settled payment by its payee's bank, as decided: posted at once
+// (the payer's bank is told, nobody accepts it), or refused with an ISO status reason.
+struct Return {
+  hub::ReturnPayment request;
+  std::string reason;           // "" when posted; else why it was refused (AM02, TM01, ...)
+  hub::Money refund;            // to the payer's bank, in the payment's send currency, fee included
+  hub::Money fee_refund;        // of which from the hub's fee account
+  std::vector<u128> transfers;  // posted ledger transfers
+  uint64_t at_ns = 0;
+  bool posted() const { return reason.empty(); }
+  bool operator==(const Return&) const = default;
+};
+
+// A recall (camt.056) by the payer's bank, forwarded to the payee's bank (or refused by the
+// hub), and that bank's answer (camt.029).
+enum class RecallStatus : uint8_t {
+  forwarded = 1,  // waiting for the payee's bank
+  accepted = 2,   // the payee's bank will return the payment (its pacs.004 follows)
+  rejected = 3,   // the payee's bank refused, with a reason
+  refused = 4,    // the hub refused it (not forwarded), with an ISO status reason
+};
+struct Recall {
+  hub::RecallPayment request;
+  RecallStatus status = RecallStatus::forwarded;
+  std::string reason;        // refused: the hub's reason; rejected: the payee bank's
+  hub::RecallAnswer answer;  // with accepted or rejected: the camt.029 as read
+  uint64_t at_ns = 0;
+  uint64_t answered_at_ns = 0;
+  bool operator==(const Recall&) const = default;
+};
 
 struct Payment {
   hub::SubmitPayment request;
@@ -48,13 +84,23 @@ struct Payment {
   uint64_t accepted_at_ns = 0;
   uint64_t deadline_ns = 0;
   uint64_t final_at_ns = 0;
+  // Returns and recalls, in the order they came (refused ones too: a repeat is answered the
+  // same). What has gone back so far: of `receive` from the payee's bank, of `send` to the
+  // payer's bank.
+  std::vector<Return> returns;
+  std::vector<Recall> recalls;
+  int64_t returned_minor = 0;
+  int64_t refunded_minor = 0;
+  const Return* FindReturn(std::string_view return_id) const;
+  Recall* FindRecall(std::string_view cancellation_id);
+  const Recall* FindRecall(std::string_view cancellation_id) const;
   bool operator==(const Payment&) const = default;
 };
 
 class Payments : public hub::Module {
  public:
   uint32_t section_id() const override { return 7; }
-  uint32_t section_version() const override { return 1; }
+  uint32_t section_version() const override { return 2; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
   uint64_t next_deadline() const override;
@@ -69,6 +115,16 @@ class Payments : public hub::Module {
   // Marks an accepted payment final, settled or rejected.
   void Finish(Payment& payment, Status status, std::string reason, uint64_t timestamp);
   size_t size() const { return payments_.size(); }
+  // The payment a return (by its payee's bank and RtrId) or a recall (by its payer's bank and
+  // CxlId) was about; nullptr when unknown.
+  Payment* FindByReturn(const std::string& bank, const std::string& return_id);
+  Payment* FindByRecall(const std::string& bank, const std::string& cancellation_id);
+  // Stores a decided return of `payment` (posted or refused) under (its creditor agent, its
+  // RtrId); a posted one adds to what went back, and the payment becomes returned or
+  // partly_returned.
+  void AddReturn(Payment& payment, Return r);
+  // Stores a recall of `payment` (forwarded or refused) under (its debtor agent, its CxlId).
+  void AddRecall(Payment& payment, Recall r);
   // The UETRs that Tick made final since the last call (the hub tells both banks).
   std::vector<std::string> TakeExpired() { return std::exchange(expired_, {}); }
 
@@ -77,6 +133,9 @@ class Payments : public hub::Module {
   std::map<std::string, Payment, std::less<>> payments_;                   // by UETR
   std::map<std::pair<std::string, std::string>, std::string> by_message_;  // -> UETR
   std::set<std::pair<uint64_t, std::string>> deadlines_;                   // of accepted payments
+  // (bank, RtrId) and (bank, CxlId) -> UETR; rebuilt from the payments on Load.
+  std::map<std::pair<std::string, std::string>, std::string> by_return_;
+  std::map<std::pair<std::string, std::string>, std::string> by_recall_;
 };
 
 }  // namespace corridor::payments

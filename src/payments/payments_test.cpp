@@ -18,34 +18,9 @@ using testing::kSecond;
 
 constexpr uint32_t kByn = 933;
 
-// RU: SABRRUMM and ALFARUMM; BY: BPSBBY2X; FX provider FXPRBY2X; all funded.
-void BuildCorridor(Driver& d) {
-  ASSERT_EQ(d.Run(testing::RuBy()).code, Code::ok);
-  d.Run(Bank("SABRRUMM", "RU"));
-  d.Run(Bank("ALFARUMM", "RU"));
-  d.Run(Bank("BPSBBY2X", "BY"));
-  d.Run(Bank("FXPRBY2X", "BY", kRoleFx));
-  d.Run(Liquidity{"SABRRUMM", "l1", {"RUB", 100'000'00}, true});
-  d.Run(Liquidity{"BPSBBY2X", "l2", {"BYN", 10'000'00}, true});
-  d.Run(Liquidity{"FXPRBY2X", "l3", {"RUB", 1'000'000'00}, true});
-  d.Run(PublishRates{"FXPRBY2X", {{"BYN", "RUB", 2'745'000'000}}});
-}
-
-SubmitPayment Payment(std::string uetr, std::string from, std::string to, Money amount,
-                      std::string quote = "") {
-  SubmitPayment c;
-  c.debtor_agent = std::move(from);
-  c.message_id = "MSG-" + uetr;
-  c.uetr = std::move(uetr);
-  c.end_to_end_id = "E2E";
-  c.creditor_agent = std::move(to);
-  c.creditor_account = "40817810000000000001";
-  c.amount = std::move(amount);
-  c.quote_id = std::move(quote);
-  c.answer_within_seconds = 10;
-  c.fingerprint = 42;
-  return c;
-}
+// The corridor of these tests (hub/testing.h), under the name they use.
+const auto& BuildCorridor = testing::FundedCorridor;
+using testing::Payment;
 
 TEST(PaymentsTest, ASameCurrencyPaymentIsReservedThenPostedOnAcceptance) {
   Driver d;
