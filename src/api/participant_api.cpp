@@ -1,6 +1,5 @@
 #include "api/participant_api.h"
 
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

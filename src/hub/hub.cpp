@@ -261,6 +261,8 @@ void Hub::NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_
 namespace {
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
+using payments::EventType;
+using payments::Party;
 
 Outcome PaymentOutcome(Code code, const payments::Payment& p, std::string message = "") {
   Outcome out = Done(code);
@@ -370,6 +372,8 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
   }
   payments::Payment p;
   p.request = c;
+  p.events.reserve(6);  // received, answered, forwarded, the payee's answer, two final statuses
+  p.Log(EventType::pacs008_received, Party::debtor_agent, timestamp);
   std::string reason = c.rejection.empty() ? CheckPayment(c, s, timestamp, &p) : c.rejection;
   if (reason.empty()) reason = ReservePayment(c, ops, &p);
   if (reason.empty()) {
@@ -379,16 +383,19 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
     }
     p.status = payments::Status::accepted;
     p.accepted_at_ns = timestamp;
+    p.Log(EventType::pacs002_actc_sent, Party::debtor_agent, timestamp);
     outbox::Message forward;
     forward.participant = participants_.FindInstitution(c.creditor_agent)->id();
     forward.kind = outbox::MessageKind::payment_forward;
     forward.reference = c.uetr;
-    outbox_.Add(std::move(forward), timestamp);
+    p.Log(EventType::pacs008_forwarded, Party::creditor_agent, timestamp,
+          outbox_.Add(std::move(forward), timestamp));
   } else {
     p.status = payments::Status::rejected;
     p.reason = reason;
     p.final_at_ns = timestamp;
     p.deadline_ns = 0;
+    p.Log(EventType::pacs002_rjct_sent, Party::debtor_agent, timestamp);
   }
   Outcome out = PaymentOutcome(Code::created, p);
   payments_.Record(std::move(p));
@@ -412,6 +419,9 @@ Outcome Hub::AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timest
   }
   payments_.Finish(*p, c.accept ? payments::Status::settled : payments::Status::rejected,
                    c.accept ? "" : c.reason, timestamp);
+  p->answer_message_id = c.message_id;
+  p->Log(c.accept ? EventType::pacs002_acsp_received : EventType::pacs002_rjct_received,
+         Party::creditor_agent, timestamp);
   NotifyFinal(*p, timestamp);
   return PaymentOutcome(Code::ok, *p);
 }
@@ -426,22 +436,26 @@ void Hub::TickModules(uint64_t timestamp) {
   if (timestamp < modules_deadline_) return;
   for (Module* m : modules()) m->Tick(timestamp);
   for (const std::string& uetr : payments_.TakeExpired()) {
-    NotifyFinal(*payments_.Find(uetr), timestamp);
+    NotifyFinal(*payments_.FindMutable(uetr), timestamp);
   }
   RefreshDeadline();
 }
 
 // A payment's final status goes to both banks (pacs.002).
-void Hub::NotifyFinal(const payments::Payment& p, uint64_t timestamp) {
-  for (const std::string* bank : {&p.request.debtor_agent, &p.request.creditor_agent}) {
-    const participants::Participant* to = participants_.FindInstitution(*bank);
+void Hub::NotifyFinal(payments::Payment& p, uint64_t timestamp) {
+  const EventType sent = p.status == payments::Status::settled ? EventType::pacs002_acsc_sent
+                                                               : EventType::pacs002_rjct_sent;
+  for (const Party party : {Party::debtor_agent, Party::creditor_agent}) {
+    const std::string& bank =
+        party == Party::debtor_agent ? p.request.debtor_agent : p.request.creditor_agent;
+    const participants::Participant* to = participants_.FindInstitution(bank);
     outbox::Message m;
-    m.participant = to != nullptr ? to->id() : *bank;
+    m.participant = to != nullptr ? to->id() : bank;
     m.kind = outbox::MessageKind::payment_status;
     m.reference = p.request.uetr;
     m.status = payments::IsoStatus(p.status);
     m.reason = p.reason;
-    outbox_.Add(std::move(m), timestamp);
+    p.Log(sent, party, timestamp, outbox_.Add(std::move(m), timestamp));
   }
 }
 
