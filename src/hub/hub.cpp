@@ -315,13 +315,15 @@ std::string Hub::CheckPayment(const SubmitPayment& c, const Configure& s, uint64
   return "";
 }
 
-// The reservation: pending legs that expire at or after the payment's deadline. Short of room
-// on any position: AM04, and no leg is left.
+// The reservation: pending legs that expire after the payment's deadline. Short of room on any
+// position: AM04, and no leg is left.
 std::string Hub::ReservePayment(const SubmitPayment& c, LedgerOps& ops,
                                 payments::Payment* p) const {
   const participants::Participant* payee = participants_.FindInstitution(c.creditor_agent);
-  const uint32_t timeout = c.answer_within_seconds;
-  p->deadline_ns = ops.next_timestamp() + uint64_t{timeout} * kNsPerSecond;
+  // The legs take their timestamps just before the command's, and the ledger counts their
+  // timeouts in whole seconds: one second more than the answer time keeps every leg pending
+  // until the deadline has fired (SubmitPaymentCommand sets it from the acceptance).
+  const uint32_t timeout = c.answer_within_seconds + 1;
   const ledger::StateMachine::Savepoint mark = ops.Mark();
   const uint32_t src = settings_.get()->DomainOfCurrency(p->send.currency)->ledger;
   const uint32_t dst = settings_.get()->DomainOfCurrency(p->receive.currency)->ledger;
@@ -383,6 +385,9 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
     }
     p.status = payments::Status::accepted;
     p.accepted_at_ns = timestamp;
+    // Counted from the payer's pacs.008 accepted, in journal time: the payer's final status is
+    // due by then plus the time to journal it (config: deadlines.payer_final_seconds).
+    p.deadline_ns = timestamp + uint64_t{c.answer_within_seconds} * kNsPerSecond;
     p.Log(EventType::pacs002_actc_sent, Party::debtor_agent, timestamp);
     outbox::Message forward;
     forward.participant = participants_.FindInstitution(c.creditor_agent)->id();

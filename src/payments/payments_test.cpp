@@ -274,6 +274,39 @@ TEST(PaymentsTest, ARefusalTheDeadlineAndARejectionEachLeaveTheirEvents) {
   EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
 }
 
+TEST(PaymentsTest, ThePayeesDeadlineCountsFromThePayersAcceptanceInJournalTime) {
+  Driver d;
+  BuildCorridor(d);
+  d.Run(Payment("t2", "SABRRUMM", "ALFARUMM", {"RUB", 1'00}));
+  const payments::Payment& p = *d.hub.payments().Find("t2");
+  EXPECT_EQ(p.accepted_at_ns, d.now);
+  EXPECT_EQ(p.deadline_ns, p.accepted_at_ns + 10 * kSecond);
+  // The legs stay pending until the deadline has fired: an answer just before it settles.
+  d.Advance(p.deadline_ns - kCommandLedgerEventsMax - 1 - d.now);
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", "t2", true, "", "A"}).payment_status, "ACSC");
+  EXPECT_EQ(p.final_at_ns, p.deadline_ns - 1);
+  // Never answered: RJCT AB05 at the deadline, inside the payer's 15 s.
+  d.Run(Payment("t3", "SABRRUMM", "ALFARUMM", {"RUB", 1'00}));
+  const uint64_t accepted = d.now;
+  d.Advance(10 * kSecond - 1);
+  EXPECT_EQ(d.hub.payments().Find("t3")->status, payments::Status::accepted);
+  d.Advance(1);
+  const payments::Payment& expired = *d.hub.payments().Find("t3");
+  EXPECT_EQ(expired.reason, "AB05");
+  EXPECT_EQ(expired.final_at_ns, accepted + 10 * kSecond);
+  EXPECT_LE(expired.final_at_ns - accepted, 15 * kSecond);
+  const std::vector<outbox::Message> sent = d.hub.outbox().Pending("SABRRUMM", 0, 100);
+  EXPECT_EQ(std::count_if(sent.begin(), sent.end(),
+                          [&](const outbox::Message& m) {
+                            return m.reference == "t3" && m.reason == "AB05" &&
+                                   m.created_at_ns == accepted + 10 * kSecond;
+                          }),
+            1);
+  d.Advance(1 * kSecond);  // The legs expire in the ledger a second later.
+  EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").reserved_minor, 0);
+  EXPECT_TRUE(d.hub.ledger().CheckInvariants().empty());
+}
+
 TEST(PaymentsTest, ASnapshotSectionRestoresEveryPaymentAndItsDeadline) {
   Driver d;
   BuildCorridor(d);
