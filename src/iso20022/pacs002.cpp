@@ -46,10 +46,6 @@ constexpr std::array kStatusReasons = std::to_array<std::string_view>(
      "UPAY"});
 static_assert(std::ranges::is_sorted(kStatusReasons));
 
-Status CheckOptionalText(std::string_view field, const std::string& value, size_t max_chars) {
-  return value.empty() ? Status::Ok() : CheckText(field, value, max_chars);
-}
-
 Status CheckStatusAndReason(const Pacs002& in) {
   const bool rejected = in.status == TransactionStatus::kRejected;
   const std::string status = TransactionStatusCode(in.status);

@@ -1,7 +1,7 @@
 // Reading ISO 20022 documents that participants send: a bounded, safe parse (no network, no
 // DTD, no entity, a size and a depth bound, the expected <Document> namespace), then small
 // helpers that fetch the one element or text at a path, with errors naming that path. Shared
-// by every message reader (acmt.023, pacs.008, pacs.002).
+// by every message reader (acmt.023, pacs.008, pacs.002, pacs.028).
 //
 // Thread: pure functions over a document the caller owns; any thread may call them, several
 // at once on separate documents.
