@@ -31,21 +31,6 @@ Status CheckPacs028(const Pacs028& in) {
   return Status::Ok();
 }
 
-Status ReadHeader(const xmlNode* request, Pacs028* p) {
-  const xmlNode* grp_hdr = nullptr;
-  std::string created_at;
-  Status st;
-  if (!(st = Child(request, {"GrpHdr"}, &grp_hdr)).ok() ||
-      !(st = ChildText(grp_hdr, {"MsgId"}, 35, &p->message_id)).ok() ||
-      !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok() ||
-      !(st = ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &p->created_at_ns)).ok() ||
-      !(st = ReadBic(grp_hdr, "InstgAgt", &p->instructing_agent_bic)).ok() ||
-      !(st = ReadBic(grp_hdr, "InstdAgt", &p->instructed_agent_bic)).ok()) {
-    return st;
-  }
-  return Status::Ok();
-}
-
 // OrgnlGrpInf: the message the request is about, a payment.
 Status ReadOriginalGroup(const xmlNode* request, Pacs028* p) {
   const xmlNode* group = nullptr;
@@ -89,7 +74,7 @@ Status ReadPacs028(std::string_view xml, Pacs028* out) {
   const xmlNode* request = nullptr;
   Pacs028 p;
   if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsReq"}, &request)).ok() ||
-      !(st = ReadHeader(request, &p)).ok() || !(st = ReadOriginalGroup(request, &p)).ok() ||
+      !(st = ReadGroupHeader(request, &p)).ok() || !(st = ReadOriginalGroup(request, &p)).ok() ||
       !(st = ReadTransaction(request, &p)).ok()) {
     return st;
   }

@@ -68,4 +68,25 @@ Status OptionalChildText(const xmlNode* parent, std::string_view name, size_t ma
 // <agent><FinInstnId><BICFI>, checked to be a BIC.
 Status ReadBic(const xmlNode* parent, std::string_view agent, std::string* bic);
 
+// The GrpHdr of a pacs message below `message` into *m's message_id (MsgId, 1..35),
+// created_at_ns (CreDtTm, ParseIsoDateTime: with a zone), instructing_agent_bic and
+// instructed_agent_bic (InstgAgt and InstdAgt, each with a BICFI).
+template <typename Message>
+Status ReadGroupHeader(const xmlNode* message, Message* m) {
+  const xmlNode* grp_hdr = nullptr;
+  std::string created_at;
+  Status st;
+  if (!(st = Child(message, {"GrpHdr"}, &grp_hdr)).ok() ||
+      !(st = ChildText(grp_hdr, {"MsgId"}, 35, &m->message_id)).ok() ||
+      !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok()) {
+    return st;
+  }
+  // The path only for an error (a payee's answer is read at the payments' rate).
+  if (!ParseIsoDateTime("", created_at, &m->created_at_ns).ok()) {
+    return ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &m->created_at_ns);
+  }
+  if (!(st = ReadBic(grp_hdr, "InstgAgt", &m->instructing_agent_bic)).ok()) return st;
+  return ReadBic(grp_hdr, "InstdAgt", &m->instructed_agent_bic);
+}
+
 }  // namespace corridor::iso20022
