@@ -305,6 +305,64 @@ void AppendQuote(const hub::Quote& q, const hub::Configure& settings, std::strin
   out->push_back('}');
 }
 
+namespace {
+
+// ,"key":"value", left out when `value` is empty.
+void AppendOptional(std::string_view key, std::string_view value, std::string* out) {
+  if (value.empty()) return;
+  out->push_back(',');
+  AppendKey(key, out);
+  AppendJsonString(value, out);
+}
+
+void AppendEvents(const payments::Payment& p, std::string* out) {
+  out->append(",\"events\":[");
+  for (size_t i = 0; i < p.events.size(); ++i) {
+    const payments::Event& e = p.events[i];
+    if (i > 0) out->push_back(',');
+    out->append("{\"type\":");
+    AppendJsonString(payments::EventName(e.type), out);
+    AppendOptional("message_id", payments::EventMessageId(p, e), out);
+    out->append(",\"at\":");
+    AppendJsonString(FormatRfc3339(e.at_ns), out);
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+void AppendPayment(const payments::Payment& p, const hub::Configure& settings, std::string* out) {
+  const hub::SubmitPayment& r = p.request;
+  out->append("{\"uetr\":");
+  AppendJsonString(r.uetr, out);
+  out->append(",\"end_to_end_id\":");
+  AppendJsonString(r.end_to_end_id, out);
+  out->append(",\"status\":");
+  AppendJsonString(payments::StatusName(p.status), out);
+  AppendOptional("reason", p.reason, out);
+  out->append(",\"debtor_agent\":");
+  AppendJsonString(r.debtor_agent, out);
+  out->append(",\"creditor_agent\":");
+  AppendJsonString(r.creditor_agent, out);
+  // A payment refused before its amounts were worked out shows what was asked.
+  out->append(",\"send\":");
+  AppendMoney(p.send.currency.empty() ? r.amount : p.send, settings, out);
+  if (!p.receive.currency.empty()) {
+    out->append(",\"receive\":");
+    AppendMoney(p.receive, settings, out);
+  }
+  AppendOptional("rate", p.rate_e8 != 0 ? fx::FormatRate(p.rate_e8) : "", out);
+  AppendOptional("quote_id", r.quote_id, out);
+  AppendOptional("accepted_at", p.accepted_at_ns != 0 ? FormatRfc3339(p.accepted_at_ns) : "", out);
+  // Settled once, whatever came after (a return keeps the time it was settled).
+  const bool settled =
+      p.status != payments::Status::accepted && p.status != payments::Status::rejected;
+  AppendOptional("settled_at", settled ? FormatRfc3339(p.final_at_ns) : "", out);
+  AppendEvents(p, out);
+  out->push_back('}');
+}
+
 std::string FormatRfc3339(uint64_t unix_ns) { return iso20022::FormatIsoDateTime(unix_ns); }
 
 }  // namespace corridor::api

@@ -86,6 +86,14 @@ void AppendPosition(const PositionView& view, std::string* out);
 //  "fee":{..},"expires_at":"<RFC 3339>"}
 void AppendQuote(const hub::Quote& quote, const hub::Configure& settings, std::string* out);
 
+// A payment for its banks (GET /v1/payments/{uetr}):
+// {"uetr","end_to_end_id","status" (payments::StatusName),"reason" (when there is one),
+//  "debtor_agent","creditor_agent","send":{"amount","currency"},"receive":{..} (once known),
+//  "rate" (across currencies),"quote_id" (when given),"accepted_at","settled_at" (RFC 3339, when
+//  they happened),"events":[{"type","message_id" (absent for the deadline),"at"}]}
+void AppendPayment(const payments::Payment& payment, const hub::Configure& settings,
+                   std::string* out);
+
 // Role names <-> bits: "instant", "issuer", "acquirer", "fx".
 bool ParseRoles(const std::vector<std::string>& names, uint8_t* roles, std::string* error);
 

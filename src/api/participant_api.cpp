@@ -22,6 +22,7 @@
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs004.h"
 #include "iso20022/pacs008.h"
+#include "iso20022/pacs028.h"
 #include "outbox/delivery.h"
 
 namespace corridor::api {
@@ -336,7 +337,8 @@ bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domai
 // What a request asks for, parsed and validated before anyone is authenticated (nothing is
 // journaled until then).
 bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
-                          std::string* alias, iso20022::Acmt023* lookup, Reply* reply,
+                          std::string* alias, iso20022::Acmt023* lookup,
+                          iso20022::Pacs028* status_request, Reply* reply,
                           Response* refusal) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   const Method m = request.method;
@@ -426,6 +428,21 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     if (!st.ok()) return refuse(400, "acmt.023: " + st.message());
     *alias = lookup->proxy_id;
     return true;
+  }
+  if (path == "/iso20022/pacs.028") {
+    *route = Route::status_request;
+    if (m != Method::post) return refuse(405, "use POST");
+    const Status st = iso20022::ReadPacs028(request.body, status_request);
+    if (!st.ok()) {
+      *refusal = Unreadable(st, status_request->message_id);
+      return false;
+    }
+    return true;
+  }
+  if (path.starts_with("/v1/payments/") && path.size() > 13) {
+    *route = Route::get_payment;
+    *alias = std::string(path.substr(13));
+    return m == Method::get || refuse(405, "use GET");
   }
   if (path.starts_with("/v1/aliases/") && path.size() > 12) {
     *alias = AliasFromPath(path.substr(12));
@@ -559,20 +576,25 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
   hub::Command command;
   std::string alias;
   iso20022::Acmt023 lookup;
+  iso20022::Pacs028 status_request;
   Reply reply;
-  if (!Plan(request, &route, &command, &alias, &lookup, &reply, &refusal)) {
+  if (!Plan(request, &route, &command, &alias, &lookup, &status_request, &reply, &refusal)) {
     return respond(std::move(refusal));
   }
-  if (route != Route::position && route != Route::get_alias && route != Route::lookup) {
-    return Submit(*who, route, std::move(command), std::move(reply), std::move(respond));
-  }
+  // Reads are answered on the apply thread; writes are submitted as commands.
+  const bool read = route == Route::position || route == Route::get_alias ||
+                    route == Route::lookup || route == Route::get_payment ||
+                    route == Route::status_request;
+  if (!read) return Submit(*who, route, std::move(command), std::move(reply), std::move(respond));
   core_->ReadHubAsync([this, route, id = who->id, alias = std::move(alias),
-                       lookup = std::move(lookup),
+                       lookup = std::move(lookup), status_request = std::move(status_request),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
     const participants::Participant* p = hub.participants().Find(id);
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
     if (route == Route::position) return RespondPosition(hub, *p, respond);
     if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
+    if (route == Route::get_payment) return RespondPayment(hub, *p, alias, respond);
+    if (route == Route::status_request) return RespondStatus(hub, *p, status_request, respond);
     RespondLookup(hub, *p, lookup, respond);
   });
 }
@@ -614,6 +636,91 @@ void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Part
     const Status st = iso20022::BuildAcmt024(a, out);
     // The hub built every field from checked values: a refusal here is a bug.
     if (!st.ok()) std::fprintf(stderr, "participant api: acmt.024: %s\n", st.message().c_str());
+  };
+  respond(std::move(r));
+}
+
+namespace {
+
+// Whether `caller` is the payment's debtor agent or creditor agent: the only banks that may see
+// it. To anyone else the payment does not exist, so that a UETR tells nothing about payments
+// between other banks.
+const payments::Payment* PaymentFor(const hub::Hub& hub, const participants::Participant& caller,
+                                    std::string_view uetr) {
+  const payments::Payment* p = hub.payments().Find(uetr);
+  if (p == nullptr) return nullptr;
+  const bool party = SameBic(p->request.debtor_agent, caller.id()) ||
+                     SameBic(p->request.creditor_agent, caller.id());
+  return party ? p : nullptr;
+}
+
+// The pacs.002 about a status request: the payment's status as its bank `to` knows it (the
+// payee's bank knows the pacs.008 the hub forwarded), or RJCT AG09 quoting the request when
+// the payment is unknown or not the caller's.
+iso20022::Pacs002 StatusAnswer(const payments::Payment* p, const iso20022::Pacs028& q,
+                               const std::string& hub_bic, const std::string& to) {
+  if (p == nullptr) {
+    hub::SubmitPayment asked;  // Only the request's own references: nothing of any payment.
+    asked.message_id = q.original_message_id;
+    asked.quote_id = q.original_instruction_id;
+    asked.end_to_end_id = q.original_end_to_end_id;
+    asked.uetr = q.original_uetr;
+    return outbox::StatusReport(asked, "RJCT", iso20022::kUnknownPaymentReason, "", 0, hub_bic, to);
+  }
+  iso20022::Pacs002 x = outbox::StatusReport(p->request, payments::IsoStatus(p->status), p->reason,
+                                             "", 0, hub_bic, to);
+  x.accepted_at_ns = p->accepted_at_ns;
+  if (!SameBic(p->request.debtor_agent, to)) {
+    for (const payments::Event& e : p->events) {
+      if (e.type == payments::EventType::pacs008_forwarded) {
+        x.original_message_id = payments::EventMessageId(*p, e);
+      }
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
+// GET /v1/payments/{uetr}: a read on the apply thread, written as JSON on an I/O thread.
+void ParticipantApi::RespondPayment(const hub::Hub& hub, const participants::Participant& caller,
+                                    const std::string& uetr, Respond& respond) const {
+  const payments::Payment* p = PaymentFor(hub, caller, uetr);
+  if (p == nullptr) return respond(Error(404, "no payment " + uetr));
+  Response r;
+  r.render = [payment = *p, settings = &settings_](std::string* out) {
+    AppendPayment(payment, *settings, out);
+  };
+  respond(std::move(r));
+}
+
+// A pacs.028 answered with a pacs.002 of the payment's current status. A read: nothing is
+// journaled. The answer's id is unique per hub (journal time and a counter), like acmt.024's.
+void ParticipantApi::RespondStatus(const hub::Hub& hub, const participants::Participant& caller,
+                                   const iso20022::Pacs028& q, Respond& respond) {
+  if (!SameBic(q.instructing_agent_bic, caller.id())) {
+    return respond(
+        Error(403, "InstgAgt is " + q.instructing_agent_bic + ", not the caller " + caller.id()));
+  }
+  if (!SameBic(q.instructed_agent_bic, settings_.hub_bic)) {
+    return respond(Error(400, "pacs.028: InstdAgt must be the hub " + settings_.hub_bic));
+  }
+  iso20022::Pacs002 x = StatusAnswer(PaymentFor(hub, caller, q.original_uetr), q, settings_.hub_bic,
+                                     q.instructing_agent_bic);
+  // ISO's placeholder for a reference not given (a request without one, or a payment refused
+  // for its EndToEndId).
+  if (x.original_end_to_end_id.empty()) x.original_end_to_end_id = "NOTPROVIDED";
+  char id[40];
+  std::snprintf(id, sizeof(id), "R%016llX%08llX", static_cast<unsigned long long>(hub.now()),
+                static_cast<unsigned long long>(statuses_.fetch_add(1) & 0xFFFFFFFF));
+  x.message_id = id;
+  x.created_at_ns = hub.now();
+  Response r;
+  r.content_type = "application/xml";
+  r.render = [x = std::move(x)](std::string* out) {
+    const Status st = iso20022::BuildPacs002(x, out);
+    // Built from the payment's checked values or the request's read ones: a refusal is a bug.
+    if (!st.ok()) std::fprintf(stderr, "participant api: pacs.002: %s\n", st.message().c_str());
   };
   respond(std::move(r));
 }

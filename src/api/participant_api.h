@@ -17,6 +17,15 @@
 //                               not the caller
 //   POST /iso20022/pacs.002     the payee bank's answer to a forwarded payment (ACSP or ACSC
 //                               to accept, RJCT with a reason): 200; 409 once final
+//   GET  /v1/payments/{uetr}    a payment's status, amounts and events as JSON, to its debtor
+//                               or creditor agent only (anyone else: 404, as for an unknown
+//                               UETR)
+//   POST /iso20022/pacs.028     a status request, answered 200 with a pacs.002 of the
+//                               payment's current status (ACTC, ACSC, RJCT with its reason) to
+//                               its two banks; anyone else, and an unknown UETR, gets RJCT
+//                               AG09 quoting the request (iso20022/pacs028.h); 400 with an
+//                               admi.002 when it cannot be read; 403 when InstgAgt is not the
+//                               caller. A read: nothing is journaled.
 //   POST /iso20022/pacs.004     the payee's bank returns a settled payment, in full or in
 //                               part: 200 with a pacs.002 about the return, ACSC (posted) or
 //                               RJCT with its reason (a repeat gets the same answer); 400 with
@@ -50,6 +59,7 @@
 #include "core/core.h"
 #include "hub/hub.h"
 #include "iso20022/acmt.h"
+#include "iso20022/pacs028.h"
 #include "server/http_server.h"
 
 namespace corridor::api {
@@ -78,6 +88,8 @@ class ParticipantApi {
     lookup,
     payment,
     payee_answer,
+    get_payment,
+    status_request,
     return_payment,
     recall_payment,
     recall_answer,
@@ -106,12 +118,18 @@ class ParticipantApi {
   const Credential* Authenticate(const server::Request& request, const Credentials* credentials,
                                  server::Response* refusal) const;
 
+  // `alias`: the alias, or the UETR of get_payment, that the path or body names.
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
-            iso20022::Acmt023* lookup, Reply* reply, server::Response* refusal) const;
+            iso20022::Acmt023* lookup, iso20022::Pacs028* status_request, Reply* reply,
+            server::Response* refusal) const;
   bool PlanReturnOrRecall(const server::Request& request, Route route, hub::Command* command,
                           Reply* reply, server::Response* refusal) const;
   void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
                      const iso20022::Acmt023& q, server::Respond& respond);
+  void RespondPayment(const hub::Hub& hub, const participants::Participant& p,
+                      const std::string& uetr, server::Respond& respond) const;
+  void RespondStatus(const hub::Hub& hub, const participants::Participant& p,
+                     const iso20022::Pacs028& q, server::Respond& respond);
   void Submit(const Credential& p, Route route, hub::Command command, Reply reply,
               server::Respond respond);
   // Parse the body of a write into a command for `participant` (filled in once known).
@@ -124,7 +142,8 @@ class ParticipantApi {
   const config::HubConfig* config_;
   hub::Configure settings_;
   bool require_certificate_;
-  std::atomic<uint64_t> lookups_{0};  // numbers the acmt.024 answers
+  std::atomic<uint64_t> lookups_{0};   // numbers the acmt.024 answers
+  std::atomic<uint64_t> statuses_{0};  // numbers the pacs.002 answers to status requests
   std::atomic<std::shared_ptr<const Credentials>> credentials_;
   uint64_t credentials_version_ = UINT64_MAX;  // of the copy; apply thread only
 };

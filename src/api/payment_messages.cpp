@@ -1,7 +1,5 @@
 #include "api/payment_messages.h"
 
-#include <xxhash.h>
-
 #include <cstdio>
 
 #include "outbox/delivery.h"
@@ -46,19 +44,17 @@ hub::SubmitPayment SubmitPaymentOf(const iso20022::Pacs008& m, const std::string
 
 iso20022::Pacs002 AnswerToPayer(const hub::SubmitPayment& c, const hub::Outcome& outcome,
                                 const std::string& hub_bic, uint64_t created_at_ns) {
-  char id[24];
-  const std::string key = c.uetr + "/" + outcome.payment_status + "/" + outcome.reason;
-  std::snprintf(id, sizeof(id), "S%016llX",
-                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
-  return outbox::StatusReport(c, outcome.payment_status, outcome.reason, id, created_at_ns,
-                              hub_bic, c.debtor_agent);
+  return outbox::StatusReport(
+      c, outcome.payment_status, outcome.reason,
+      payments::AnswerMessageId(c.uetr, outcome.payment_status, outcome.reason), created_at_ns,
+      hub_bic, c.debtor_agent);
 }
 
 bool PayeeAnswerOf(const iso20022::Pacs002& m, hub::PayeeAnswer* answer) {
   const bool accept = m.status == iso20022::TransactionStatus::kAcceptedProcessing ||
                       m.status == iso20022::TransactionStatus::kAcceptedSettled;
   if (!accept && m.status != iso20022::TransactionStatus::kRejected) return false;
-  *answer = hub::PayeeAnswer{"", m.original_uetr, accept, m.reason_code};
+  *answer = hub::PayeeAnswer{"", m.original_uetr, accept, m.reason_code, m.message_id};
   return true;
 }
 

@@ -477,13 +477,14 @@ Status ReadDeadlines(const std::string& source, const Reader& top, Deadlines* ou
   Status st = top.Table("deadlines", false, &table);
   if (!st.ok() || table == nullptr) return st;
   const Reader r(source, *table, "deadlines");
-  if (!(st =
-            r.OnlyKeys({"payee_answer_seconds", "card_issuer_timeout_ms", "card_hold_seconds",
-                        "echo_interval_seconds", "return_period_seconds", "recall_period_seconds"}))
+  if (!(st = r.OnlyKeys({"payee_answer_seconds", "payer_final_seconds", "card_issuer_timeout_ms",
+                         "card_hold_seconds", "echo_interval_seconds", "return_period_seconds",
+                         "recall_period_seconds"}))
            .ok()) {
     return st;
   }
   if (!(st = r.Integer("payee_answer_seconds", 1, 300, false, &out->payee_answer_seconds)).ok() ||
+      !(st = r.Integer("payer_final_seconds", 2, 301, false, &out->payer_final_seconds)).ok() ||
       !(st = r.Integer("card_issuer_timeout_ms", 100, 60000, false, &out->card_issuer_timeout_ms))
            .ok() ||
       !(st = r.Integer("card_hold_seconds", 60, 30 * 86400, false, &out->card_hold_seconds)).ok() ||
@@ -496,6 +497,16 @@ Status ReadDeadlines(const std::string& source, const Reader& top, Deadlines* ou
             r.Integer("recall_period_seconds", 60, 400 * 86400, false, &out->recall_period_seconds))
            .ok()) {
     return st;
+  }
+  // The payee's deadline counts from the payer's pacs.008 accepted, and its AB05 is the
+  // payer's final status: it must fall inside the payer's limit, a second to spare.
+  if (out->payee_answer_seconds >= out->payer_final_seconds) {
+    return r.ErrorAt("payee_answer_seconds",
+                     std::to_string(out->payee_answer_seconds) +
+                         " leaves no time for the payer's final status within "
+                         "deadlines.payer_final_seconds = " +
+                         std::to_string(out->payer_final_seconds) + " (at most " +
+                         std::to_string(out->payer_final_seconds - 1) + ")");
   }
   return Status::Ok();
 }

@@ -58,6 +58,10 @@ struct Listeners {
 
 struct Deadlines {
   uint32_t payee_answer_seconds = 10;      // payee bank's answer to a forwarded payment
+  // The payer's bank has its payment's final status produced within this of its pacs.008
+  // (issue 15), whatever the payee's bank does: payee_answer_seconds must end at least a
+  // second earlier, for the deadline's tick to be journaled and the status made durable.
+  uint32_t payer_final_seconds = 15;
   uint32_t card_issuer_timeout_ms = 5000;  // issuer's answer to a forwarded authorization
   uint32_t card_hold_seconds = 7 * 86400;  // an authorization hold expires after this
   uint32_t echo_interval_seconds = 60;     // network echo (ISO 8583 0800) on idle links

@@ -315,8 +315,10 @@ TEST(ConfigTest, TlsFilesMustBeReadableAndComeInPairs) {
 }
 
 TEST(ConfigTest, DeadlinesArePositiveAndBounded) {
-  const HubConfig c = Accepted(kValid + "[deadlines]\npayee_answer_seconds = 20\n");
+  const HubConfig c =
+      Accepted(kValid + "[deadlines]\npayee_answer_seconds = 20\npayer_final_seconds = 25\n");
   EXPECT_EQ(c.deadlines.payee_answer_seconds, 20u);
+  EXPECT_EQ(c.deadlines.payer_final_seconds, 25u);
   EXPECT_HAS(Refused(kValid + "[deadlines]\npayee_answer_seconds = 0\n"),
              "deadlines.payee_answer_seconds: 0 is out of range 1–300");
   EXPECT_EQ(c.deadlines.return_period_seconds, 30u * 86400);
@@ -331,6 +333,19 @@ TEST(ConfigTest, DeadlinesArePositiveAndBounded) {
              "deadlines.card_issuer_timeout_ms: -5 is out of range");
   EXPECT_HAS(Refused(kValid + "[deadlines]\nquote_lifetime_seconds = 5\n"),
              "deadlines.quote_lifetime_seconds: unknown key");
+}
+
+TEST(ConfigTest, ThePayeesAnswerTimeMustLeaveThePayersFinalStatusInsideItsLimit) {
+  EXPECT_EQ(Accepted(kValid).deadlines.payer_final_seconds, 15u);
+  const HubConfig edge = Accepted(kValid + "[deadlines]\npayee_answer_seconds = 14\n");
+  EXPECT_EQ(edge.deadlines.payee_answer_seconds, 14u);
+  EXPECT_HAS(Refused(kValid + "[deadlines]\npayee_answer_seconds = 15\n"),
+             "deadlines.payee_answer_seconds: 15 leaves no time for the payer's final status "
+             "within deadlines.payer_final_seconds = 15 (at most 14)");
+  EXPECT_HAS(Refused(kValid + "[deadlines]\npayer_final_seconds = 10\n"),
+             "deadlines.payee_answer_seconds: 10 leaves no time");
+  EXPECT_HAS(Refused(kValid + "[deadlines]\npayer_final_seconds = 1\n"),
+             "deadlines.payer_final_seconds: 1 is out of range 2–301");
 }
 
 TEST(ConfigTest, FxPairsNameTwoConfiguredCurrencies) {

@@ -215,12 +215,14 @@ void Put(WireWriter& w, const PayeeAnswer& c) {
   w.Str(c.uetr);
   w.Bool(c.accept);
   w.Str(c.reason);
+  w.Str(c.message_id);
 }
 void Get(WireReader& r, PayeeAnswer* c) {
   c->creditor_agent = r.Str(kStringMax);
   c->uetr = r.Str(kStringMax);
   c->accept = r.Bool();
   c->reason = r.Str(kStringMax);
+  c->message_id = r.Str(kStringMax);
 }
 
 void Put(WireWriter& w, const ReturnPayment& c) {

@@ -202,7 +202,8 @@ struct PayeeAnswer {
   std::string creditor_agent;  // the payee's bank: the caller
   std::string uetr;
   bool accept = false;
-  std::string reason;  // with a rejection: its ISO 20022 reason code
+  std::string reason;      // with a rejection: its ISO 20022 reason code
+  std::string message_id;  // its pacs.002's GrpHdr/MsgId (the payment's history shows it)
 };
 
 // --- returns and recalls (DESIGN.md flow 4) of a settled payment, named by its UETR.

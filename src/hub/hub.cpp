@@ -267,6 +267,8 @@ void Hub::NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_
 namespace {
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
+using payments::EventType;
+using payments::Party;
 
 Outcome PaymentOutcome(Code code, const payments::Payment& p, std::string message = "") {
   Outcome out = Done(code);
@@ -319,13 +321,15 @@ std::string Hub::CheckPayment(const SubmitPayment& c, const Configure& s, uint64
   return "";
 }
 
-// The reservation: pending legs that expire at or after the payment's deadline. Short of room
-// on any position: AM04, and no leg is left.
+// The reservation: pending legs that expire after the payment's deadline. Short of room on any
+// position: AM04, and no leg is left.
 std::string Hub::ReservePayment(const SubmitPayment& c, LedgerOps& ops,
                                 payments::Payment* p) const {
   const participants::Participant* payee = participants_.FindInstitution(c.creditor_agent);
-  const uint32_t timeout = c.answer_within_seconds;
-  p->deadline_ns = ops.next_timestamp() + uint64_t{timeout} * kNsPerSecond;
+  // The legs take their timestamps just before the command's, and the ledger counts their
+  // timeouts in whole seconds: one second more than the answer time keeps every leg pending
+  // until the deadline has fired (SubmitPaymentCommand sets it from the acceptance).
+  const uint32_t timeout = c.answer_within_seconds + 1;
   const ledger::StateMachine::Savepoint mark = ops.Mark();
   const uint32_t src = settings_.get()->DomainOfCurrency(p->send.currency)->ledger;
   const uint32_t dst = settings_.get()->DomainOfCurrency(p->receive.currency)->ledger;
@@ -386,6 +390,8 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
   }
   payments::Payment p;
   p.request = c;
+  p.events.reserve(6);  // received, answered, forwarded, the payee's answer, two final statuses
+  p.Log(EventType::pacs008_received, Party::debtor_agent, timestamp);
   std::string reason = c.rejection.empty() ? CheckPayment(c, s, timestamp, &p) : c.rejection;
   if (reason.empty()) reason = ReservePayment(c, ops, &p);
   if (reason.empty()) {
@@ -395,16 +401,22 @@ Outcome Hub::SubmitPaymentCommand(const SubmitPayment& c, const Configure& s, Le
     }
     p.status = payments::Status::accepted;
     p.accepted_at_ns = timestamp;
+    // Counted from the payer's pacs.008 accepted, in journal time: the payer's final status is
+    // due by then plus the time to journal it (config: deadlines.payer_final_seconds).
+    p.deadline_ns = timestamp + uint64_t{c.answer_within_seconds} * kNsPerSecond;
+    p.Log(EventType::pacs002_actc_sent, Party::debtor_agent, timestamp);
     outbox::Message forward;
     forward.participant = participants_.FindInstitution(c.creditor_agent)->id();
     forward.kind = outbox::MessageKind::payment_forward;
     forward.reference = c.uetr;
-    outbox_.Add(std::move(forward), timestamp);
+    p.Log(EventType::pacs008_forwarded, Party::creditor_agent, timestamp,
+          outbox_.Add(std::move(forward), timestamp));
   } else {
     p.status = payments::Status::rejected;
     p.reason = reason;
     p.final_at_ns = timestamp;
     p.deadline_ns = 0;
+    p.Log(EventType::pacs002_rjct_sent, Party::debtor_agent, timestamp);
   }
   Outcome out = PaymentOutcome(Code::created, p);
   payments_.Record(std::move(p));
@@ -428,6 +440,9 @@ Outcome Hub::AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timest
   }
   payments_.Finish(*p, c.accept ? payments::Status::settled : payments::Status::rejected,
                    c.accept ? "" : c.reason, timestamp);
+  p->answer_message_id = c.message_id;
+  p->Log(c.accept ? EventType::pacs002_acsp_received : EventType::pacs002_rjct_received,
+         Party::creditor_agent, timestamp);
   NotifyFinal(*p, timestamp);
   return PaymentOutcome(Code::ok, *p);
 }
@@ -442,22 +457,26 @@ void Hub::TickModules(uint64_t timestamp) {
   if (timestamp < modules_deadline_) return;
   for (Module* m : modules()) m->Tick(timestamp);
   for (const std::string& uetr : payments_.TakeExpired()) {
-    NotifyFinal(*payments_.Find(uetr), timestamp);
+    NotifyFinal(*payments_.FindMutable(uetr), timestamp);
   }
   RefreshDeadline();
 }
 
 // A payment's final status goes to both banks (pacs.002).
-void Hub::NotifyFinal(const payments::Payment& p, uint64_t timestamp) {
-  for (const std::string* bank : {&p.request.debtor_agent, &p.request.creditor_agent}) {
-    const participants::Participant* to = participants_.FindInstitution(*bank);
+void Hub::NotifyFinal(payments::Payment& p, uint64_t timestamp) {
+  const EventType sent = p.status == payments::Status::settled ? EventType::pacs002_acsc_sent
+                                                               : EventType::pacs002_rjct_sent;
+  for (const Party party : {Party::debtor_agent, Party::creditor_agent}) {
+    const std::string& bank =
+        party == Party::debtor_agent ? p.request.debtor_agent : p.request.creditor_agent;
+    const participants::Participant* to = participants_.FindInstitution(bank);
     outbox::Message m;
-    m.participant = to != nullptr ? to->id() : *bank;
+    m.participant = to != nullptr ? to->id() : bank;
     m.kind = outbox::MessageKind::payment_status;
     m.reference = p.request.uetr;
     m.status = payments::IsoStatus(p.status);
     m.reason = p.reason;
-    outbox_.Add(std::move(m), timestamp);
+    p.Log(sent, party, timestamp, outbox_.Add(std::move(m), timestamp));
   }
 }
 

@@ -121,7 +121,7 @@ class Hub {
                            payments::Payment* p) const;
   std::string ReservePayment(const SubmitPayment& c, LedgerOps& ops, payments::Payment* p) const;
   Outcome AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timestamp);
-  void NotifyFinal(const payments::Payment& p, uint64_t timestamp);
+  void NotifyFinal(payments::Payment& p, uint64_t timestamp);
   // Returns and recalls (returns.cpp).
   Outcome ReturnPaymentCommand(const ReturnPayment& c, LedgerOps& ops, uint64_t timestamp);
   std::string CheckReturn(const ReturnPayment& c, const payments::Payment& p,

@@ -65,7 +65,7 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
                     10,
                     77,
                     "AM18"},
-      PayeeAnswer{"SABRRUMM", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", false, "AC04"},
+      PayeeAnswer{"SABRRUMM", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", false, "AC04", "ANS-1"},
       ReturnPayment{"SABRRUMM",
                     "M2",
                     "R1",

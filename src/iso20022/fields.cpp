@@ -129,6 +129,10 @@ std::string FormatIsoDate(uint64_t unix_ns) {
   return FormatIsoDateTime(unix_ns).substr(0, 10);  // "YYYY-MM-DD" of the UTC date-time
 }
 
+Status CheckOptionalText(std::string_view field, std::string_view value, size_t max_chars) {
+  return value.empty() ? Status::Ok() : CheckText(field, value, max_chars);
+}
+
 Status CheckText(std::string_view field, std::string_view value, size_t max_chars) {
   if (value.empty()) return Status::Error(std::string(field) + ": empty");
   size_t chars = 0;

@@ -32,6 +32,8 @@ std::string FormatIsoDate(uint64_t unix_ns);
 // points, as the XSD counts them) of valid UTF-8, each a character XML 1.0 allows (no NUL or
 // other C0 control except tab, LF, CR). The error names `field`.
 Status CheckText(std::string_view field, std::string_view value, size_t max_chars);
+// CheckText for an optional field: empty (the element left out) passes.
+Status CheckOptionalText(std::string_view field, std::string_view value, size_t max_chars);
 
 // An ISODateTime as a document carries it (the XSD's xs:dateTime, four-digit years):
 // "2026-12-01T04:30:00", then optional fraction digits, then "Z", "+03:00" or nothing; the

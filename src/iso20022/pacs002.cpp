@@ -46,10 +46,6 @@ constexpr std::array kStatusReasons = std::to_array<std::string_view>(
      "UPAY"});
 static_assert(std::ranges::is_sorted(kStatusReasons));
 
-Status CheckOptionalText(std::string_view field, const std::string& value, size_t max_chars) {
-  return value.empty() ? Status::Ok() : CheckText(field, value, max_chars);
-}
-
 Status CheckStatusAndReason(const Pacs002& in) {
   const bool rejected = in.status == TransactionStatus::kRejected;
   const std::string status = TransactionStatusCode(in.status);
@@ -119,22 +115,6 @@ void AddTransaction(XmlBuilder& b, xmlNode* report, const Pacs002& in, bool with
 constexpr TransactionStatus kStatuses[] = {
     TransactionStatus::kAcceptedTechnical, TransactionStatus::kAcceptedProcessing,
     TransactionStatus::kAcceptedSettled, TransactionStatus::kRejected, TransactionStatus::kPending};
-
-
-Status ReadHeader(const xmlNode* report, Pacs002* p) {
-  const xmlNode* grp_hdr = nullptr;
-  std::string created_at;
-  Status st;
-  if (!(st = Child(report, {"GrpHdr"}, &grp_hdr)).ok() ||
-      !(st = ChildText(grp_hdr, {"MsgId"}, 35, &p->message_id)).ok() ||
-      !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok() ||
-      !(st = ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &p->created_at_ns)).ok() ||
-      !(st = ReadBic(grp_hdr, "InstgAgt", &p->instructing_agent_bic)).ok() ||
-      !(st = ReadBic(grp_hdr, "InstdAgt", &p->instructed_agent_bic)).ok()) {
-    return st;
-  }
-  return Status::Ok();
-}
 
 // The original message: OrgnlGrpInfAndSts (one transaction) or OrgnlGrpInf (`group`, inside
 // a TxInfAndSts of a report on several).
@@ -250,10 +230,10 @@ Status ReadPacs002(std::string_view xml, Pacs002* out) {
   const xmlNode* tx = nullptr;
   Pacs002 p;
   if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsRpt"}, &report)).ok() ||
-      !(st = ReadHeader(report, &p)).ok() ||
+      !(st = ReadGroupHeader(report, &p)).ok() ||
       !(st = Child(report, {"OrgnlGrpInfAndSts"}, &group)).ok() ||
-      !(st = ReadOriginalGroup(group, &p)).ok() || !(st = Child(report, {"TxInfAndSts"}, &tx)).ok() ||
-      !(st = ReadTransaction(tx, &p)).ok()) {
+      !(st = ReadOriginalGroup(group, &p)).ok() ||
+      !(st = Child(report, {"TxInfAndSts"}, &tx)).ok() || !(st = ReadTransaction(tx, &p)).ok()) {
     return st;
   }
   // Read what the builder builds, and build what the reader reads.
@@ -270,7 +250,7 @@ Status ReadPacs002Report(std::string_view xml, std::vector<Pacs002>* out) {
   const xmlNode* group = nullptr;
   Pacs002 header;
   if (!(st = Child(xmlDocGetRootElement(doc.get()), {"FIToFIPmtStsRpt"}, &report)).ok() ||
-      !(st = ReadHeader(report, &header)).ok() ||
+      !(st = ReadGroupHeader(report, &header)).ok() ||
       !(st = OptionalChild(report, "OrgnlGrpInfAndSts", &group)).ok() ||
       (group && !(st = ReadOriginalGroup(group, &header)).ok())) {
     return st;

@@ -12,10 +12,6 @@
 namespace corridor::iso20022 {
 namespace {
 
-Status CheckOptionalText(std::string_view field, const std::string& value, size_t max_chars) {
-  return value.empty() ? Status::Ok() : CheckText(field, value, max_chars);
-}
-
 // E.164: '+', then 2..15 digits, the first not 0.
 Status CheckPhone(std::string_view field, const std::string& value) {
   bool ok = value.size() >= 3 && value.size() <= 16 && value[0] == '+' && value[1] != '0';

@@ -1,7 +1,7 @@
 // Reading ISO 20022 documents that participants send: a bounded, safe parse (no network, no
 // DTD, no entity, a size and a depth bound, the expected <Document> namespace), then small
 // helpers that fetch the one element or text at a path, with errors naming that path. Shared
-// by every message reader (acmt.023, pacs.008, pacs.002).
+// by every message reader (acmt.023, pacs.008, pacs.002, pacs.028).
 //
 // Thread: pure functions over a document the caller owns; any thread may call them, several
 // at once on separate documents.
@@ -82,5 +82,26 @@ using CurrencyExponentFn = std::function<std::optional<uint32_t>(std::string_vie
 Status ReadCurrencyAmount(const xmlNode* parent, std::string_view name,
                           const CurrencyExponentFn& currency_exponent, Money* money,
                           bool* unknown_currency);
+
+// The GrpHdr of a pacs message below `message` into *m's message_id (MsgId, 1..35),
+// created_at_ns (CreDtTm, ParseIsoDateTime: with a zone), instructing_agent_bic and
+// instructed_agent_bic (InstgAgt and InstdAgt, each with a BICFI).
+template <typename Message>
+Status ReadGroupHeader(const xmlNode* message, Message* m) {
+  const xmlNode* grp_hdr = nullptr;
+  std::string created_at;
+  Status st;
+  if (!(st = Child(message, {"GrpHdr"}, &grp_hdr)).ok() ||
+      !(st = ChildText(grp_hdr, {"MsgId"}, 35, &m->message_id)).ok() ||
+      !(st = ChildText(grp_hdr, {"CreDtTm"}, 64, &created_at)).ok()) {
+    return st;
+  }
+  // The path only for an error (a payee's answer is read at the payments' rate).
+  if (!ParseIsoDateTime("", created_at, &m->created_at_ns).ok()) {
+    return ParseIsoDateTime(PathOf(grp_hdr, "CreDtTm"), created_at, &m->created_at_ns);
+  }
+  if (!(st = ReadBic(grp_hdr, "InstgAgt", &m->instructing_agent_bic)).ok()) return st;
+  return ReadBic(grp_hdr, "InstdAgt", &m->instructed_agent_bic);
+}
 
 }  // namespace corridor::iso20022

@@ -414,8 +414,9 @@ void Delivery::AnswerFromResponse(const std::string& payee, const Message& m,
                  st.ok() ? "wrong payment or status" : st.message().c_str());
     return;
   }
-  core_->SubmitCommand(hub::PayeeAnswer{payee, m.reference, accept, answer.reason_code},
-                       [](const Status&, hub::Outcome) {});
+  core_->SubmitCommand(
+      hub::PayeeAnswer{payee, m.reference, accept, answer.reason_code, answer.message_id},
+      [](const Status&, hub::Outcome) {});
 }
 
 bool Delivery::SleepUnlessStopping(uint64_t ms) {

@@ -335,7 +335,7 @@ TEST(DeliveryTest, PaymentMessagesRenderValidAgainstTheirSchemas) {
                        1,
                        ""};
   ASSERT_EQ(d.Run(p).payment_status, "ACTC");
-  ASSERT_EQ(d.Run(hub::PayeeAnswer{"SABRRUMM", p.uetr, true, ""}).payment_status, "ACSC");
+  ASSERT_EQ(d.Run(hub::PayeeAnswer{"SABRRUMM", p.uetr, true, "", "A"}).payment_status, "ACSC");
   hub::SubmitPayment late = p;
   late.uetr = "9b5f6e3d-2c4e-4d6f-8a7b-8c9d0e1f2a3b";
   late.message_id = "M2";

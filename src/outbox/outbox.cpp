@@ -7,15 +7,6 @@
 namespace corridor::outbox {
 namespace {
 
-// "N" + the command's journal timestamp (16 hex) + the message's place in it (2 hex): unique
-// for the life of the journal, 19 characters.
-std::string MessageId(uint64_t timestamp, uint32_t index) {
-  char id[24];
-  std::snprintf(id, sizeof(id), "N%016llX%02X", static_cast<unsigned long long>(timestamp),
-                index & 0xFF);
-  return id;
-}
-
 void Put(WireWriter& w, const Message& m) {
   w.U64(m.seq);
   w.Str(m.id);
@@ -53,6 +44,13 @@ bool Get(WireReader& r, Message* m) {
 
 }  // namespace
 
+std::string MessageId(uint64_t timestamp, uint32_t place) {
+  char id[24];
+  std::snprintf(id, sizeof(id), "N%016llX%02X", static_cast<unsigned long long>(timestamp),
+                place & 0xFF);
+  return id;
+}
+
 const char* PathOf(MessageKind kind) {
   switch (kind) {
     case MessageKind::liquidity_notification:
@@ -72,17 +70,21 @@ const char* PathOf(MessageKind kind) {
   return "/iso20022/unknown";
 }
 
-void Outbox::Add(Message message, uint64_t timestamp) {
+uint8_t Outbox::Add(Message message, uint64_t timestamp) {
   if (timestamp != last_timestamp_) {
     last_timestamp_ = timestamp;
     in_command_ = 0;
   }
-  CORRIDOR_CHECK(in_command_ < 256);  // A command makes a handful of messages.
+  // A command makes a handful of messages; 0xFF is kept for "no outbox message" (a payment
+  // event's Event::kAnswer).
+  CORRIDOR_CHECK(in_command_ < 255);
+  const uint8_t place = static_cast<uint8_t>(in_command_++);
   message.seq = next_seq_++;
-  message.id = MessageId(timestamp, in_command_++);
+  message.id = MessageId(timestamp, place);
   message.created_at_ns = timestamp;
   by_participant_[message.participant].insert(message.seq);
   messages_.emplace(message.seq, std::move(message));
+  return place;
 }
 
 void Outbox::Acknowledge(const std::vector<uint64_t>& seqs) {

@@ -33,6 +33,11 @@ enum class MessageKind : uint8_t {
 // Where a message of `kind` is POSTed, after the participant's callback URL.
 const char* PathOf(MessageKind kind);
 
+// The id of the message that a command at `timestamp` made in `place` among its messages:
+// "N" + the timestamp (16 hex) + the place (2 hex), unique for the life of the journal, 19
+// characters.
+std::string MessageId(uint64_t timestamp, uint32_t place);
+
 struct Message {
   uint64_t seq = 0;         // the outbox's own order, from 1
   std::string id;           // GrpHdr/MsgId and Idempotency-Key: at most 35 characters
@@ -63,8 +68,9 @@ class Outbox : public hub::Module {
   bool Load(WireReader& in) override;
 
   // Adds a message made by a command at `timestamp`; its id is derived from that and from
-  // the message's place among the command's messages, so replay derives the same.
-  void Add(Message message, uint64_t timestamp);
+  // the message's place among the command's messages, so replay derives the same. Returns
+  // that place (MessageId(timestamp, place) is the id).
+  uint8_t Add(Message message, uint64_t timestamp);
   // Drops acknowledged messages; seqs no longer here (acknowledged twice, as after a resend
   // following a restart) are ignored.
   void Acknowledge(const std::vector<uint64_t>& seqs);

@@ -1,8 +1,12 @@
 #include "payments/payments.h"
 
+#include <xxhash.h>
+
+#include <cstdio>
 #include <variant>
 
 #include "base/check.h"
+#include "outbox/outbox.h"
 
 namespace corridor::payments {
 
@@ -92,6 +96,57 @@ void Payments::AddRecall(Payment& payment, Recall r) {
   payment.recalls.push_back(std::move(r));
 }
 
+const char* EventName(EventType type) {
+  switch (type) {
+    case EventType::pacs008_received:
+      return "pacs.008 received";
+    case EventType::pacs002_actc_sent:
+      return "pacs.002 ACTC sent";
+    case EventType::pacs002_rjct_sent:
+      return "pacs.002 RJCT sent";
+    case EventType::pacs008_forwarded:
+      return "pacs.008 forwarded";
+    case EventType::pacs002_acsp_received:
+      return "pacs.002 ACSP received";
+    case EventType::pacs002_rjct_received:
+      return "pacs.002 RJCT received";
+    case EventType::pacs002_acsc_sent:
+      return "pacs.002 ACSC sent";
+    case EventType::deadline_ab05:
+      return "deadline AB05";
+  }
+  return "unknown";
+}
+
+std::string AnswerMessageId(std::string_view uetr, std::string_view status,
+                            std::string_view reason) {
+  std::string key;
+  key.reserve(uetr.size() + status.size() + reason.size() + 2);
+  key.append(uetr).append("/").append(status).append("/").append(reason);
+  char id[24];
+  std::snprintf(id, sizeof(id), "S%016llX",
+                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  return id;
+}
+
+std::string EventMessageId(const Payment& p, const Event& e) {
+  switch (e.type) {
+    case EventType::pacs008_received:
+      return p.request.message_id;
+    case EventType::pacs002_acsp_received:
+    case EventType::pacs002_rjct_received:
+      return p.answer_message_id;
+    case EventType::deadline_ab05:
+      return "";
+    default:
+      break;
+  }
+  if (e.message != Event::kAnswer) return outbox::MessageId(e.at_ns, e.message);
+  // The answer to the pacs.008: accepted, or refused with the payment's reason.
+  return e.type == EventType::pacs002_actc_sent ? AnswerMessageId(p.request.uetr, "ACTC", "")
+                                                : AnswerMessageId(p.request.uetr, "RJCT", p.reason);
+}
+
 const Payment* Payments::FindRepeat(const hub::SubmitPayment& c) const {
   if (const Payment* p = Find(c.uetr)) return p;
   auto it = by_message_.find({c.debtor_agent, c.message_id});
@@ -137,6 +192,7 @@ void Payments::Tick(uint64_t timestamp) {
     Payment* p = FindMutable(deadlines_.begin()->second);
     CORRIDOR_CHECK(p != nullptr && p->status == Status::accepted);
     Finish(*p, Status::rejected, "AB05", timestamp);
+    p->Log(EventType::deadline_ab05, Party::creditor_agent, timestamp);
     expired_.push_back(p->request.uetr);
   }
 }
@@ -230,6 +286,36 @@ bool GetReturns(WireReader& r, Payments& payments, Payment& p) {
   return r.ok();
 }
 
+void PutEvents(WireWriter& w, const std::vector<Event>& events) {
+  w.U32(static_cast<uint32_t>(events.size()));
+  for (const Event& e : events) {
+    w.U64(e.at_ns);
+    w.U8(static_cast<uint8_t>(e.type));
+    w.U8(static_cast<uint8_t>(e.party));
+    w.U8(e.message);
+  }
+}
+
+bool GetEvents(WireReader& r, std::vector<Event>* events) {
+  const uint32_t n = r.Count(11);
+  events->reserve(n);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    Event e;
+    e.at_ns = r.U64();
+    const uint8_t type = r.U8();
+    const uint8_t party = r.U8();
+    e.message = r.U8();
+    if (type < static_cast<uint8_t>(EventType::pacs008_received) ||
+        type > static_cast<uint8_t>(kLastEventType) || party > 1) {
+      return false;
+    }
+    e.type = static_cast<EventType>(type);
+    e.party = static_cast<Party>(party);
+    events->push_back(e);
+  }
+  return r.ok();
+}
+
 }  // namespace
 
 void Payments::Save(WireWriter& w) const {
@@ -246,6 +332,8 @@ void Payments::Save(WireWriter& w) const {
     w.U64(p.accepted_at_ns);
     w.U64(p.deadline_ns);
     w.U64(p.final_at_ns);
+    w.Str(p.answer_message_id);
+    PutEvents(w, p.events);
     PutReturns(w, p);
   }
 }
@@ -263,8 +351,9 @@ bool Payments::Load(WireReader& r) {
     p.accepted_at_ns = r.U64();
     p.deadline_ns = r.U64();
     p.final_at_ns = r.U64();
-    if (!r.ok() || p.status < Status::accepted || p.status > Status::partly_returned ||
-        FindRepeat(p.request) != nullptr) {
+    p.answer_message_id = r.Str(64);
+    if (!GetEvents(r, &p.events) || !r.ok() || p.status < Status::accepted ||
+        p.status > Status::partly_returned || FindRepeat(p.request) != nullptr) {
       return false;
     }
     const std::string uetr = p.request.uetr;
