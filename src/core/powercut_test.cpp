@@ -473,7 +473,7 @@ class HubWorkload {
   // from another bank or for a payment the hub does not have (not_found).
   hub::Command Answer() {
     hub::PayeeAnswer c;
-    if (payments_.empty() || Pick(16) == 0) return hub::PayeeAnswer{"SABRRUMM", "u-none", true, ""};
+    if (payments_.empty() || Pick(16) == 0) return hub::PayeeAnswer{"SABRRUMM", "u-none", true, "", "A0"};
     const size_t recent = std::min<size_t>(payments_.size(), 3);  // Mostly before the deadline.
     const hub::SubmitPayment& p = payments_[payments_.size() - 1 - Pick(recent)];
     c.uetr = p.uetr;

@@ -122,7 +122,7 @@ TEST(PaymentsTest, TheSameMessageGetsTheSameAnswerAndOtherContentAM05) {
   EXPECT_EQ(repeat.reason, "AM04");
   // Settled or rejected by the payee since, an accepted payment's repeat still gets ACTC: its
   // final status reaches the bank as a message of its own.
-  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", p.uetr, true, ""}).payment_status, "ACSC");
+  EXPECT_EQ(d.Run(PayeeAnswer{"ALFARUMM", p.uetr, true, "", "A1"}).payment_status, "ACSC");
   const Outcome settled = d.Run(p);
   EXPECT_EQ(settled.code, Code::exists);
   EXPECT_EQ(settled.payment_status, "ACTC");

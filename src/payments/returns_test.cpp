@@ -44,7 +44,7 @@ Quote SettleCrossCurrency(Driver& d, const std::string& uetr = "x1") {
   SubmitPayment payment = Payment(uetr, "BPSBBY2X", "SABRRUMM", {"BYN", 100'00}, q.quote->id);
   payment.message_id = "MSG-" + uetr.substr(0, 8);  // at most 35, as read from a pacs.008
   d.Run(payment);
-  CORRIDOR_CHECK(d.Run(PayeeAnswer{"SABRRUMM", uetr, true, ""}).payment_status == "ACSC");
+  CORRIDOR_CHECK(d.Run(PayeeAnswer{"SABRRUMM", uetr, true, "", "A1"}).payment_status == "ACSC");
   return *q.quote;
 }
 
@@ -120,7 +120,7 @@ TEST(ReturnsTest, ASameCurrencyReturnMovesTheAmountStraightBack) {
   Driver d;
   FundedCorridor(d);
   d.Run(Payment("s1", "SABRRUMM", "ALFARUMM", {"RUB", 1'500'00}));
-  d.Run(PayeeAnswer{"ALFARUMM", "s1", true, ""});
+  d.Run(PayeeAnswer{"ALFARUMM", "s1", true, "", "A1"});
   EXPECT_EQ(d.Run(Return("a1", "s1", {"RUB", 500'00}, "ALFARUMM")).payment_status, "ACSC");
   EXPECT_EQ(FiguresOf(d.hub, "SABRRUMM", "RUB").available_minor, 100'000'00 - 1'000'00);
   EXPECT_EQ(d.Run(Return("a2", "s1", {"RUB", 1'000'00}, "ALFARUMM")).payment_status, "ACSC");

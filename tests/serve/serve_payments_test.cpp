@@ -239,6 +239,8 @@ TEST_F(ServePaymentsTest, HostileXmlIsRefusedUnreadWithAnAdmi002AndNothingJourna
   ASSERT_NO_FATAL_FAILURE(StartHub(server_, data_dir, &participants_port_));
   admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
   EXPECT_EQ(GetPositions(*admin_, kPayer.id)["RUB"].reserved, 0);
+}
+
 // Every message the hub answers with must validate against its XSD ("pacs.002.001.10").
 void ExpectValid(const std::string& schema_name, const std::string& xml) {
   static std::map<std::string, std::unique_ptr<iso20022::XmlSchema>> schemas;
