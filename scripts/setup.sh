@@ -9,7 +9,10 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libisal-dev libxxhash-dev
           libpq-dev postgresql-15 util-linux libboost1.74-dev libsimdjson-dev
           libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl
-          clang-14 libclang-rt-14-dev libbenchmark-dev nodejs npm)
+          clang-14 libclang-rt-14-dev libbenchmark-dev)
+# Node.js and npm (the ISO 8583 interoperability tests): the machine's own when it has them (its
+# Node.js ships npm, which Debian's npm package conflicts with), else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
