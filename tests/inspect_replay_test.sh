@@ -14,6 +14,10 @@ grep -Eq '^  payments: 400 sent, 400 final in' <(tr '\r' '\n' < "$dir/demo.out")
   { echo "not every payment reached a final status"; cat "$dir/demo.out"; exit 1; }
 grep -Eq '^  RJCT RC07 \(hub, at submission\) +[1-9]' "$dir/demo.out" ||
   { echo "expected refusals RC07"; cat "$dir/demo.out"; exit 1; }
+grep -Eq '^return: [A-Z0-9]+ returns 100.00 RUB of .*: ACSC$' "$dir/demo.out" ||
+  { echo "the partial return was not settled"; cat "$dir/demo.out"; exit 1; }
+grep -Eq '^recall: .*camt.029 PDCR; [A-Z0-9]+ accepts, returns it in full: returned' "$dir/demo.out" ||
+  { echo "the recall did not end in a return"; cat "$dir/demo.out"; exit 1; }
 grep -Eq '^  RJCT AM02 \(payee' "$dir/demo.out" ||
   { echo "expected rejections AM02 by a payee's bank"; cat "$dir/demo.out"; exit 1; }
 "$corridor" inspect --data "$dir/data/hub" > "$dir/first.out"

@@ -3,7 +3,9 @@
 // FX provider (simulator/corridor.h) onboarded through the admin and participant APIs, looks a
 // phone number up, then runs a few thousand instant payments both ways, in one currency and
 // across currencies, with a progress line: a few are refused by the hub (an account that is not
-// the alias's: RC07) or by the payee's bank (over its limit: AM02). It prints counts by status
+// the alias's: RC07) or by the payee's bank (over its limit: AM02); then a payee's bank returns
+// part of a payment (pacs.004) and a payer's bank recalls another (camt.056), which the payee's
+// bank accepts (camt.029, then its pacs.004). It prints counts by status
 // and reason, volumes per direction and currency, latency percentiles and every position; then
 // restarts the hub from its journal and checks that the positions and the ledger are the same.
 #include <getopt.h>
@@ -19,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +77,10 @@ struct Tally {
   std::map<std::string, Clock::time_point> sent;   // uetr -> when the pacs.008 left
   std::map<std::string, std::string> direction;    // uetr -> "RUB -> BYN"
   std::map<std::string, int64_t> amount;           // uetr -> sent, minor
+  std::map<std::string, std::string> payee_bank;   // uetr -> the payee's bank
+  std::map<std::string, uint64_t> number;          // uetr -> the payment's number
   std::vector<double> latency_ms;                  // pacs.008 sent -> final status, settled
+  std::set<std::string> settled;
   std::atomic<uint64_t> submitted{0}, finals{0}, refused{0};
 };
 
@@ -90,6 +96,7 @@ void OnFinal(Tally& t, size_t payer_of_status, const std::vector<size_t>& payer_
     t.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent->second)
                                .count());
     t.volumes_minor[t.direction[uetr]] += t.amount[uetr];
+    t.settled.insert(uetr);
     ++t.outcomes["ACSC settled"];
   } else {
     ++t.outcomes["RJCT " + reason + " (payee's bank or deadline)"];
@@ -121,6 +128,8 @@ void Send(simulator::Corridor& corridor, Tally& t, uint64_t i, std::mt19937_64& 
     t.sent[uetr] = Clock::now();
     t.direction[uetr] = own + " -> " + to_currency;
     t.amount[uetr] = amount;
+    t.payee_bank[uetr] = to.bank;
+    t.number[uetr] = i;
   });
   std::lock_guard lock(t.mu);
   if (!st.ok()) {
@@ -179,6 +188,65 @@ void PrintSummary(Tally& t, simulator::Corridor& corridor) {
               Percentile(t.latency_ms, 0.5), Percentile(t.latency_ms, 0.9),
               Percentile(t.latency_ms, 0.99), Percentile(t.latency_ms, 1.0));
   std::printf("positions:\n%s", Positions(corridor).c_str());
+}
+
+// The payment's status and events as its payer's bank reads them (GET /v1/payments/{uetr}).
+std::string StatusOf(simulator::Bank& payer, const std::string& uetr) {
+  simulator::HubClient client(payer.options());
+  server::ClientResponse r;
+  if (!client.Send("GET", "/v1/payments/" + uetr, "", "", &r).ok() || r.status != 200) return "?";
+  simdjson::dom::parser parser;
+  simdjson::dom::element p;
+  if (parser.parse(r.body).get(p) != simdjson::SUCCESS) return "?";
+  std::string_view status;
+  simdjson::dom::array events;
+  if (p["status"].get(status) != simdjson::SUCCESS || p["events"].get(events)) return "?";
+  return std::string(status) + ", " + std::to_string(events.size()) + " events";
+}
+
+size_t IndexOf(simulator::Corridor& corridor, const std::string& bic) {
+  for (size_t b = 0; b < corridor.size(); ++b) {
+    if (corridor.spec(b).bic == bic) return b;
+  }
+  return 0;
+}
+
+// A settled payment from a BY bank to a RU customer, other than `not`.
+std::string SettledByToRu(Tally& t, const std::string& not_this) {
+  std::lock_guard lock(t.mu);
+  for (const auto& [uetr, direction] : t.direction) {
+    if (direction == "BYN -> RUB" && uetr != not_this && t.settled.count(uetr)) return uetr;
+  }
+  return "";
+}
+
+// A partial return by a payee's bank, and a recall by a payer's bank that the payee's bank
+// accepts (its camt.029, then its pacs.004 returning the whole payment).
+bool ReturnAndRecall(Tally& t, simulator::Corridor& corridor, const std::vector<size_t>& payer_of) {
+  const std::string returned = SettledByToRu(t, "");
+  const std::string recalled = SettledByToRu(t, returned);
+  if (returned.empty() || recalled.empty()) return false;
+  simulator::Bank& payee = corridor.bank(IndexOf(corridor, t.payee_bank[returned]));
+  simulator::HubClient client(payee.options());
+  simulator::SendResult r;
+  Status st = payee.SendReturn(client, returned, 100'00, "AC04", &r);
+  std::printf("return: %s returns 100.00 RUB of %s (AC04): %s%s\n", payee.options().bic.c_str(),
+              returned.c_str(), st.ok() ? r.status.c_str() : st.message().c_str(),
+              r.reason.empty() ? "" : (" " + r.reason).c_str());
+  simulator::Bank& payer = corridor.bank(payer_of[t.number[recalled]]);
+  simulator::HubClient payer_client(payer.options());
+  st = payer.SendRecall(payer_client, t.number[recalled], "DUPL", &r);
+  std::printf("recall: %s recalls %s (DUPL): camt.029 %s; ", payer.options().bic.c_str(),
+              recalled.c_str(), st.ok() ? r.status.c_str() : st.message().c_str());
+  std::string status;
+  for (int i = 0; i < 100 && (status = StatusOf(payer, recalled)).rfind("returned", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::printf("%s accepts, returns it in full: %s\n", t.payee_bank[recalled].c_str(),
+              status.c_str());
+  std::printf("  %s now: %s\n", returned.c_str(),
+              StatusOf(corridor.bank(payer_of[t.number[returned]]), returned).c_str());
+  return st.ok() && status.rfind("returned", 0) == 0;
 }
 
 // Stops the hub, starts it again on the same data, and compares.
@@ -247,8 +315,10 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   std::printf("\r  payments: %llu sent, %llu final in %.1f s%20s\n",
               static_cast<unsigned long long>(t.submitted.load()),
               static_cast<unsigned long long>(t.finals.load() + t.refused.load()), seconds, "");
+  const bool returns = ReturnAndRecall(t, corridor, payer_of);
   PrintSummary(t, corridor);
-  return Restart(corridor, hub, args);
+  const int restart = Restart(corridor, hub, args);
+  return returns ? restart : Fail("the return or the recall did not go through");
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "iso20022/camt029.h"
+#include "iso20022/camt056.h"
 #include "iso20022/pacs002.h"
+#include "iso20022/pacs004.h"
 #include "iso20022/pacs008.h"
 
 namespace corridor::simulator {
@@ -151,9 +154,10 @@ std::string Bank::callback_url() const {
 }
 
 Bank::Counts Bank::counts() const {
-  return Counts{forwards_.load(),    forwards_rejected_.load(), finals_acsc_.load(),
-                finals_rjct_.load(), notifications_.load(),     duplicates_.load(),
-                unreadable_.load()};
+  return Counts{forwards_.load(),      forwards_rejected_.load(), finals_acsc_.load(),
+                finals_rjct_.load(),   notifications_.load(),     duplicates_.load(),
+                unreadable_.load(),    returns_.load(),           recalls_.load(),
+                recall_answers_.load()};
 }
 
 Status Bank::RegisterAlias(HubClient& hub, const Payee& customer) {
@@ -229,6 +233,11 @@ void Bank::OnRequest(server::Request& request, server::Respond respond) {
   const std::string_view path = request.target;
   if (path == "/iso20022/pacs.008") return OnForward(request, respond);
   if (path == "/iso20022/pacs.002") return OnStatus(request, respond);
+  if (path == "/iso20022/camt.056") return OnRecall(request, respond);
+  if (path == "/iso20022/pacs.004" || path == "/iso20022/camt.029") {
+    (path == "/iso20022/pacs.004" ? returns_ : recall_answers_).fetch_add(1);
+    return respond(Json(200, "{}"));
+  }
   if (path == "/iso20022/camt.054") {
     notifications_.fetch_add(1);
     return respond(Json(200, "{}"));
@@ -253,7 +262,12 @@ void Bank::OnForward(server::Request& request, server::Respond& respond) {
   const AnswerRules& rules = options_.rules;
   const bool reject =
       rules.reject_over_minor > 0 && m.settlement_amount.amount_minor > rules.reject_over_minor;
-  if (reject) forwards_rejected_.fetch_add(1);
+  if (reject) {
+    forwards_rejected_.fetch_add(1);
+  } else {
+    std::lock_guard lock(received_mu_);
+    received_[m.uetr] = {m.message_id, m.end_to_end_id, m.instruction_id, m.settlement_amount};
+  }
   iso20022::Pacs002 a;
   a.message_id = "A" + m.message_id.substr(0, 34);
   a.created_at_ns = WallNs();
@@ -276,7 +290,7 @@ void Bank::OnForward(server::Request& request, server::Respond& respond) {
     if (on_answered) on_answered(m.uetr, (Clock::now() - began) / std::chrono::nanoseconds(1));
     return respond(Xml(200, std::move(xml)));
   }
-  Due due{Clock::now() + std::chrono::milliseconds(rules.delay_ms), std::move(xml), {}};
+  Due due{Clock::now() + std::chrono::milliseconds(rules.delay_ms), std::move(xml), {}, {}};
   if (rules.mode == AnswerRules::Mode::late) due.respond = std::move(respond);
   {
     std::lock_guard lock(async_mu_);
@@ -327,21 +341,145 @@ void Bank::AsyncLoop() {
     lock.unlock();
     if (due.respond) {
       due.respond(Xml(200, std::move(due.body)));
-    } else if (!stopping_) {
-      PostAnswer(hub, due.body);
+    } else if (!stopping_ && due.posts.empty()) {
+      PostAnswer(hub, "/iso20022/pacs.002", due.body);
+    } else {
+      for (const auto& [target, body] : due.posts) {
+        if (!stopping_) PostAnswer(hub, target, body);
+      }
     }
     lock.lock();
   }
 }
 
-void Bank::PostAnswer(HubClient& hub, const std::string& body) {
+void Bank::PostAnswer(HubClient& hub, const std::string& target, const std::string& body) {
   server::ClientResponse r;
-  const Status st = hub.Post("/iso20022/pacs.002", kXml, body, &r);
-  if (!st.ok() || (r.status != 200 && r.status != 409)) {
+  const Status st = hub.Post(target, kXml, body, &r);
+  if (!st.ok() || (r.status != 200 && r.status != 202 && r.status != 409)) {
     const std::string why = st.ok() ? "HTTP " + std::to_string(r.status) : st.message();
     std::fprintf(stderr, "simulate-bank %s: answer not taken: %s\n", options_.bic.c_str(),
                  why.c_str());
   }
+}
+
+// A recall the hub forwards (this bank is the payee's): answered by the rule with a camt.029,
+// and when accepted followed by the pacs.004 returning the whole payment, both POSTed later.
+void Bank::OnRecall(server::Request& request, server::Respond& respond) {
+  iso20022::Camt056 m;
+  std::string reason;
+  if (!iso20022::ReadCamt056(request.body, ExponentTwo, &m, &reason).ok()) {
+    unreadable_.fetch_add(1);
+    return respond(Json(400, "{\"error\":\"unreadable camt.056\"}"));
+  }
+  if (!FirstTime("C" + m.cancellation_id + "/" + m.original_uetr)) {
+    duplicates_.fetch_add(1);
+    return respond(Json(200, "{}"));
+  }
+  recalls_.fetch_add(1);
+  Received received;
+  {
+    std::lock_guard lock(received_mu_);
+    const auto it = received_.find(m.original_uetr);
+    if (it != received_.end()) received = it->second;
+  }
+  const bool accept = options_.rules.accept_recalls && !received.message_id.empty();
+  iso20022::Camt029 a;
+  a.assignment = {"ANS" + m.cancellation_id.substr(0, 32), options_.bic, m.assignment.assigner_bic,
+                  WallNs()};
+  a.case_id = m.cancellation_id;
+  a.case_creator_bic = m.case_creator_bic.empty() ? m.assignment.assigner_bic : m.case_creator_bic;
+  a.status = accept ? iso20022::CancellationStatus::kAccepted
+                    : iso20022::CancellationStatus::kRejected;
+  if (!accept) a.reason_code = "CUST";
+  a.original_message_id = m.original_message_id;
+  a.original_end_to_end_id = m.original_end_to_end_id;
+  a.original_uetr = m.original_uetr;
+  Due due{Clock::now(), "", {}, {}};
+  std::string xml;
+  if (!iso20022::BuildCamt029(a, &xml).ok()) return respond(Json(500, "{}"));
+  due.posts.emplace_back("/iso20022/camt.029", std::move(xml));
+  if (accept && ReturnXml(m.original_uetr, received, received.amount.amount_minor, "FOCR", &xml)) {
+    due.posts.emplace_back("/iso20022/pacs.004", std::move(xml));
+  }
+  {
+    std::lock_guard lock(async_mu_);
+    async_.push_back(std::move(due));
+  }
+  async_cv_.notify_one();
+  respond(Json(200, "{}"));
+}
+
+bool Bank::ReturnXml(const std::string& uetr, const Received& r, int64_t amount_minor,
+                     const std::string& reason, std::string* xml) const {
+  iso20022::Pacs004 x;
+  x.message_id = "RTR" + std::to_string(WallNs() % 1'000'000'000'000);
+  x.created_at_ns = WallNs();
+  x.instructing_agent_bic = options_.bic;
+  x.instructed_agent_bic = "CRDRRUMMXXX";
+  x.return_id = "R" + uetr.substr(0, 8) + "-" + std::to_string(amount_minor);
+  x.original_message_id = r.message_id;
+  x.original_instruction_id = r.instruction_id;
+  x.original_end_to_end_id = r.end_to_end_id;
+  x.original_uetr = uetr;
+  x.original_settlement_amount = r.amount;
+  x.returned_amount = {amount_minor, r.amount.currency, r.amount.currency_exponent};
+  x.reason_code = reason;
+  return iso20022::BuildPacs004(x, xml).ok();
+}
+
+Status Bank::SendReturn(HubClient& hub, const std::string& uetr, int64_t amount_minor,
+                        const std::string& reason, SendResult* result) {
+  Received r;
+  {
+    std::lock_guard lock(received_mu_);
+    const auto it = received_.find(uetr);
+    if (it == received_.end()) return Status::Error("no payment " + uetr + " received");
+    r = it->second;
+  }
+  std::string xml;
+  if (!ReturnXml(uetr, r, amount_minor, reason, &xml)) return Status::Error("pacs.004 not built");
+  server::ClientResponse answer;
+  const Status st = hub.Post("/iso20022/pacs.004", kXml, xml, &answer);
+  if (!st.ok()) return st;
+  result->uetr = uetr;
+  result->http_status = answer.status;
+  iso20022::Pacs002 s;
+  if (!iso20022::ReadPacs002(answer.body, &s).ok()) {
+    return Status::Error("pacs.004 answered HTTP " + std::to_string(answer.status) + " " +
+                         answer.body.substr(0, 200));
+  }
+  result->status = iso20022::TransactionStatusCode(s.status);
+  result->reason = s.reason_code;
+  return Status::Ok();
+}
+
+Status Bank::SendRecall(HubClient& hub, uint64_t number, const std::string& reason,
+                        SendResult* result) {
+  iso20022::Camt056 m;
+  m.assignment = {"RCL" + std::to_string(number), options_.bic, "CRDRRUMMXXX", WallNs()};
+  m.cancellation_id = "CXL" + std::to_string(number);
+  m.original_message_id = "SIM" + std::to_string(number);
+  m.original_end_to_end_id = "E2E" + std::to_string(number);
+  m.original_uetr = UetrOf(number);
+  m.reason_code = reason;
+  std::string xml;
+  Status st = iso20022::BuildCamt056(m, &xml);
+  if (!st.ok()) return st;
+  server::ClientResponse answer;
+  st = hub.Post("/iso20022/camt.056", kXml, xml, &answer);
+  if (!st.ok()) return st;
+  result->uetr = m.original_uetr;
+  result->http_status = answer.status;
+  iso20022::Camt029 a;
+  if (!iso20022::ReadCamt029(answer.body, &a).ok()) {
+    return Status::Error("camt.056 answered HTTP " + std::to_string(answer.status) + " " +
+                         answer.body.substr(0, 200));
+  }
+  result->status = a.status == iso20022::CancellationStatus::kPending    ? "PDCR"
+                   : a.status == iso20022::CancellationStatus::kAccepted ? "CNCL"
+                                                                        : "RJCR";
+  result->reason = a.reason_code;
+  return Status::Ok();
 }
 
 }  // namespace corridor::simulator

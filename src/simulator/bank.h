@@ -29,6 +29,7 @@
 
 #include "base/status.h"
 #include "server/http_client.h"
+#include "iso20022/fields.h"
 #include "server/http_server.h"
 
 namespace corridor::simulator {
@@ -39,6 +40,9 @@ struct AnswerRules {
   uint32_t delay_ms = 0;          // late: before the HTTP answer; async: before its POST
   int64_t reject_over_minor = 0;  // > 0: forwards of more than this (its currency) are refused
   std::string reject_reason = "AM02";
+  // A recall (camt.056) the hub forwards: accepted (a camt.029 CNCL, then a pacs.004 returning
+  // the whole payment, reason FOCR), or rejected (camt.029 RJCR, reason CUST).
+  bool accept_recalls = true;
 };
 
 struct BankOptions {
@@ -112,6 +116,15 @@ class Bank {
   Status SendPayment(HubClient& hub, const Payee& to, int64_t amount_minor, uint64_t number,
                      SendResult* result, const std::function<void()>& before_send = {});
 
+  // A return (pacs.004) of a payment this bank received and accepted: `amount_minor` of what
+  // it received, with an ISO return reason. `result` gets the hub's pacs.002 answer.
+  Status SendReturn(HubClient& hub, const std::string& uetr, int64_t amount_minor,
+                    const std::string& reason, SendResult* result);
+  // A recall (camt.056) of payment `number`, which this bank sent; `result` gets the hub's
+  // camt.029 answer (PDCR: forwarded; RJCR with a reason).
+  Status SendRecall(HubClient& hub, uint64_t number, const std::string& reason,
+                    SendResult* result);
+
   // Counters since Start.
   struct Counts {
     uint64_t forwards = 0;        // pacs.008 received (distinct UETRs)
@@ -121,6 +134,9 @@ class Bank {
     uint64_t notifications = 0;   // camt.054
     uint64_t duplicates = 0;      // a message id seen before (delivery is at least once)
     uint64_t unreadable = 0;      // a body its reader refused
+    uint64_t returns = 0;         // pacs.004 received (as the payer's bank)
+    uint64_t recalls = 0;         // camt.056 received (as the payee's bank)
+    uint64_t recall_answers = 0;  // camt.029 received (as the payer's bank)
   };
   Counts counts() const;
   // Called with (uetr, status, reason) for each final pacs.002 the first time it arrives, on
@@ -133,9 +149,13 @@ class Bank {
   void OnRequest(server::Request& request, server::Respond respond);
   void OnForward(server::Request& request, server::Respond& respond);
   void OnStatus(server::Request& request, server::Respond& respond);
+  void OnRecall(server::Request& request, server::Respond& respond);
   bool FirstTime(const std::string& key);
   void AsyncLoop();
-  void PostAnswer(HubClient& hub, const std::string& body);
+  void PostAnswer(HubClient& hub, const std::string& target, const std::string& body);
+  struct Received;
+  bool ReturnXml(const std::string& uetr, const Received& r, int64_t amount_minor,
+                 const std::string& reason, std::string* xml) const;
 
   BankOptions options_;
   std::unique_ptr<server::Server> server_;
@@ -146,7 +166,18 @@ class Bank {
     std::chrono::steady_clock::time_point at;
     std::string body;
     server::Respond respond;
+    // Without `respond`: POSTed to the hub in order, (target, body) each.
+    std::vector<std::pair<std::string, std::string>> posts;
   };
+  // What this bank received and accepted, to return it or answer a recall of it.
+  struct Received {
+    std::string message_id;  // the forward's MsgId
+    std::string end_to_end_id;
+    std::string instruction_id;
+    iso20022::Money amount;
+  };
+  std::mutex received_mu_;
+  std::unordered_map<std::string, Received> received_;  // by UETR
   std::mutex async_mu_;
   std::condition_variable async_cv_;
   std::deque<Due> async_;
@@ -156,7 +187,8 @@ class Bank {
   mutable std::mutex seen_mu_;
   std::unordered_map<std::string, bool> seen_;  // message ids and final UETRs
   std::atomic<uint64_t> forwards_{0}, forwards_rejected_{0}, finals_acsc_{0}, finals_rjct_{0},
-      notifications_{0}, duplicates_{0}, unreadable_{0};
+      notifications_{0}, duplicates_{0}, unreadable_{0}, returns_{0}, recalls_{0},
+      recall_answers_{0};
 };
 
 // The UETR of payment `number` (a version-4 UUID whose last 12 hex digits are the number)
