@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,45 +91,6 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
   return true;
 }
 
-// The RU-BY corridor as config/ru-by.toml has it, with both listeners on free ports.
-constexpr char kConfig[] = R"(hub_bic = "CRDRRUMMXXX"
-[domains.RU]
-currency = "RUB"
-ledger = 643
-currency_exponent = 2
-settlement_agent = "CBRFRUMM"
-alias_prefixes = ["+73", "+74", "+78", "+79"]
-alias_digits = 11
-bin_ranges = ["2200-2204"]
-time_zone = "Europe/Moscow"
-max_payment = "1000000.00"
-[domains.BY]
-currency = "BYN"
-ledger = 933
-currency_exponent = 2
-settlement_agent = "NBRBBY2X"
-alias_prefixes = ["+375"]
-alias_digits = 12
-bin_ranges = ["9112"]
-time_zone = "Europe/Minsk"
-max_payment = "30000.00"
-[listeners.admin]
-listen = "127.0.0.1:0"
-[listeners.participants]
-listen = "127.0.0.1:0"
-[deadlines]
-payee_answer_seconds = 10
-[fx]
-quote_lifetime_seconds = 600
-rate_max_age_seconds = 3600
-pairs = ["BYN/RUB", "RUB/BYN"]
-[fx.fees.RUB]
-fixed = "10.00"
-share_bp = 25
-[fx.fees.BYN]
-fixed = "0.30"
-share_bp = 25
-)";
 
 uint64_t NsSince(Clock::time_point t) { return (Clock::now() - t) / std::chrono::nanoseconds(1); }
 
@@ -319,7 +279,6 @@ int BenchPayments(int argc, char** argv) {
     std::string dir;
     ~Cleanup() { std::filesystem::remove_all(dir); }
   } cleanup{dir};
-  std::ofstream(dir + "/hub.toml") << kConfig;
   std::printf("bench payments: cross-currency both ways (RUB->BYN, BYN->RUB), %u banks per side "
               "+ 1 FX provider, %u sender connections; hub: commit interval %llu us, %d I/O "
               "threads per listener, fsync on %s\n",
@@ -327,7 +286,8 @@ int BenchPayments(int argc, char** argv) {
               static_cast<unsigned long long>(o.commit_interval_us), o.server_threads, o.dir.c_str());
   HubProcess hub;
   const std::vector<std::string> args = {
-      "--data", dir + "/data", "--config", dir + "/hub.toml", "--threads",
+      "--data", dir + "/data", "--config", ShippedConfigPath(), "--admin-listen", "127.0.0.1:0",
+      "--participant-listen", "127.0.0.1:0", "--threads",
       std::to_string(o.server_threads), "--commit-interval-us",
       std::to_string(o.commit_interval_us), "--capacity-transfers",
       std::to_string(std::max<uint64_t>(total * 8, 1 << 20))};

@@ -41,14 +41,6 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// The shipped configuration: beside the working directory, or beside the binary's tree.
-std::string DefaultConfigPath() {
-  if (std::filesystem::exists("config/ru-by.toml")) return "config/ru-by.toml";
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::filesystem::path beside = exe.parent_path().parent_path() / "config/ru-by.toml";
-  return beside.string();
-}
 
 // Fictional BICs in the shape of the real ones (the demo moves no real money). Sberbank turns
 // away receipts over 50,000 RUB, Belarusbank over 2,000 BYN (AM02); Alfa-Bank answers
@@ -344,7 +336,7 @@ int Demo(int argc, char** argv) {
       return 2;
     }
   }
-  if (config_path.empty()) config_path = DefaultConfigPath();
+  if (config_path.empty()) config_path = ShippedConfigPath();
   const bool temporary = dir.empty();
   if (temporary) {
     char tmpl[] = "/tmp/corridor-demo-XXXXXX";

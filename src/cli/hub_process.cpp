@@ -12,6 +12,13 @@
 
 namespace corridor::cli {
 
+std::string ShippedConfigPath() {
+  if (std::filesystem::exists("config/ru-by.toml")) return "config/ru-by.toml";
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (exe.parent_path().parent_path() / "config/ru-by.toml").string();
+}
+
 HubProcess::~HubProcess() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);

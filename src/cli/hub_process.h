@@ -15,6 +15,10 @@
 
 namespace corridor::cli {
 
+// config/ru-by.toml: beside the working directory, or in the source tree the binary was built
+// in (build/corridor → config/ru-by.toml).
+std::string ShippedConfigPath();
+
 class HubProcess {
  public:
   HubProcess() = default;
