@@ -107,12 +107,26 @@ Status RenderPacs008(const Message& m, const payments::Payment& p, const hub::Co
 }
 
 // A payment's final status to one of its banks.
+// A payment's final status to one of its banks. The payee's bank knows the payment by the
+// pacs.008 the hub forwarded to it, so its status names that message as the original.
+iso20022::Pacs002 FinalStatus(const Message& m, const payments::Payment& p, std::string id,
+                              uint64_t created_at_ns, const std::string& hub_bic) {
+  iso20022::Pacs002 x =
+      StatusReport(p.request, m.status, m.reason, std::move(id), created_at_ns, hub_bic,
+                   m.participant);
+  x.accepted_at_ns = p.accepted_at_ns;
+  if (m.participant == p.request.debtor_agent) return x;
+  for (const payments::Event& e : p.events) {
+    if (e.type == payments::EventType::pacs008_forwarded) {
+      x.original_message_id = payments::EventMessageId(p, e);
+    }
+  }
+  return x;
+}
+
 Status RenderPacs002(const Message& m, const payments::Payment& p, const hub::Configure& s,
                      std::string* xml) {
-  iso20022::Pacs002 x =
-      StatusReport(p.request, m.status, m.reason, m.id, m.created_at_ns, s.hub_bic, m.participant);
-  x.accepted_at_ns = p.accepted_at_ns;
-  return iso20022::BuildPacs002(x, xml);
+  return iso20022::BuildPacs002(FinalStatus(m, p, m.id, m.created_at_ns, s.hub_bic), xml);
 }
 
 // The id of what delivers `group` (its MsgId and Idempotency-Key): a lone message's own; for a
@@ -144,9 +158,8 @@ Status RenderGroup(std::span<const Message> group,
   for (const Message& m : group) {
     const payments::Payment* p = payment_of(m);
     if (p == nullptr) return Status::Error("no payment " + m.reference);
-    statuses.push_back(StatusReport(p->request, m.status, m.reason, GroupId(group),
-                                    group[0].created_at_ns, settings.hub_bic, m.participant));
-    statuses.back().accepted_at_ns = p->accepted_at_ns;
+    statuses.push_back(
+        FinalStatus(m, *p, GroupId(group), group[0].created_at_ns, settings.hub_bic));
   }
   return iso20022::BuildPacs002Report(statuses, xml);
 }
