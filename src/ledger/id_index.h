@@ -81,10 +81,27 @@ class IdIndex {
     return pos;
   }
 
-  // Undoes the most recent Insert still in place (inserts are undone in reverse order).
-  void EraseLastInserted(uint64_t pos) {
-    CORRIDOR_CHECK(slots_[pos].hash != 0);
-    slots_[pos] = Slot{0, 0};
+  // Removes the entry (hash, ref), which must be present (a savepoint undoing an insert). Found
+  // by probing, not by the slot Insert returned: a Reserve between the insert and the undo
+  // (another batch of the same command) may have rehashed the table. Backward-shift deletion, so
+  // that every other entry stays reachable from its home slot whatever the order of inserts.
+  void Erase(uint64_t hash, uint64_t ref) {
+    const uint64_t mask = slots_.size() - 1;
+    uint64_t hole = hash & mask;
+    while (!(slots_[hole].hash == hash && slots_[hole].ref == ref)) {
+      CORRIDOR_CHECK(slots_[hole].hash != 0);  // the entry is in the table
+      hole = (hole + 1) & mask;
+    }
+    for (uint64_t j = (hole + 1) & mask; slots_[j].hash != 0; j = (j + 1) & mask) {
+      const uint64_t home = slots_[j].hash & mask;
+      // Slot j stays when its home lies cyclically in (hole, j]; else it fills the hole.
+      const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (!stays) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
+    }
+    slots_[hole] = Slot{0, 0};
     --count_;
   }
 

@@ -179,7 +179,7 @@ struct StateMachine::State {
       if (accounts[a].flags & kAccountHistory) account_history[a].pop_back();
     }
     if ((t.flags & kTransferPending) && t.timeout > 0) --pending_with_timeout;
-    transfer_index.EraseLastInserted(u.slot);
+    transfer_index.Erase(HashId(t.id), u.index);
     transfers.pop_back();
     transfer_states.pop_back();
   }
@@ -192,7 +192,7 @@ struct StateMachine::State {
       switch (it->kind) {
         case UndoKind::account_created:
           CORRIDOR_CHECK(it->index + 1 == accounts.size());
-          account_index.EraseLastInserted(it->slot);
+          account_index.Erase(HashId(accounts.back().id), it->index);
           accounts.pop_back();
           account_transfers.pop_back();
           account_history.pop_back();
@@ -209,12 +209,12 @@ struct StateMachine::State {
           break;
         case UndoKind::account_failure_remembered:
           CORRIDOR_CHECK(it->index + 1 == account_failures.size());
-          account_index.EraseLastInserted(it->slot);
+          account_index.Erase(HashId(account_failures.back().id), it->index | kFailureBit);
           account_failures.pop_back();
           break;
         case UndoKind::transfer_failure_remembered:
           CORRIDOR_CHECK(it->index + 1 == transfer_failures.size());
-          transfer_index.EraseLastInserted(it->slot);
+          transfer_index.Erase(HashId(transfer_failures.back().id), it->index | kFailureBit);
           transfer_failures.pop_back();
           break;
       }
