@@ -1048,8 +1048,8 @@ class PowerCutTest : public ::testing::Test {
             << where;
         EXPECT_EQ(pos.cap_granted_minor - pos.cap_withdrawn_minor, pos.net_debit_cap_minor)
             << where;
+        // (Liquidity may go below zero: a bank may withdraw what it received in payments.)
         EXPECT_EQ(f.liquidity_minor, pos.deposited_minor - pos.withdrawn_minor) << where;
-        EXPECT_GE(f.liquidity_minor, 0) << where;
         EXPECT_GE(f.available_minor, 0) << where;
         EXPECT_TRUE(static_cast<u128>(f.sent_minor) == paid.debits_posted &&
                     static_cast<u128>(f.received_minor) == paid.credits_posted &&
