@@ -276,8 +276,136 @@ void Get(WireReader& r, RecallAnswer* c) {
   c->reason = r.Str(kStringMax);
 }
 
+void Put(WireWriter& w, const StandInRules& c) {
+  w.Bool(c.enabled);
+  w.I64(c.max_amount_minor);
+  w.U32(c.daily_count_per_card);
+  w.I64(c.daily_amount_per_card_minor);
+  w.U8(c.transaction_types);
+}
+void Get(WireReader& r, StandInRules* c) {
+  c->enabled = r.Bool();
+  c->max_amount_minor = r.I64();
+  c->daily_count_per_card = r.U32();
+  c->daily_amount_per_card_minor = r.I64();
+  c->transaction_types = r.U8();
+}
+
+void Put(WireWriter& w, const SetCardSettings& c) {
+  w.Str(c.participant);
+  w.Str(c.institution_id);
+  w.U32(static_cast<uint32_t>(c.bin_prefixes.size()));
+  for (const std::string& b : c.bin_prefixes) w.Str(b);
+  w.Str(c.signon_key_sha256);
+  Put(w, c.stand_in);
+}
+void Get(WireReader& r, SetCardSettings* c) {
+  c->participant = r.Str(kStringMax);
+  c->institution_id = r.Str(kStringMax);
+  for (uint32_t n = r.Count(4); n > 0; --n) c->bin_prefixes.push_back(r.Str(kStringMax));
+  c->signon_key_sha256 = r.Str(kStringMax);
+  Get(r, &c->stand_in);
+}
+
+void Put(WireWriter& w, const Card& c) {
+  for (const std::string* f : {&c.bin, &c.last4, &c.pan_hash, &c.sealed_pan}) w.Str(*f);
+}
+void Get(WireReader& r, Card* c) {
+  for (std::string* f : {&c->bin, &c->last4, &c->pan_hash, &c->sealed_pan}) *f = r.Str(kStringMax);
+}
+
+void Put(WireWriter& w, const CardTrace& c) {
+  for (const std::string* f : {&c.stan, &c.transmission_time, &c.rrn, &c.terminal, &c.merchant,
+                               &c.acquirer_institution}) {
+    w.Str(*f);
+  }
+}
+void Get(WireReader& r, CardTrace* c) {
+  for (std::string* f : {&c->stan, &c->transmission_time, &c->rrn, &c->terminal, &c->merchant,
+                         &c->acquirer_institution}) {
+    *f = r.Str(kStringMax);
+  }
+}
+
+void Put(WireWriter& w, const CardRequest& c) {
+  w.Str(c.acquirer);
+  w.U16(c.mti);
+  w.U8(c.type);
+  w.Str(c.processing_code);
+  Put(w, c.amount);
+  Put(w, c.card);
+  Put(w, c.trace);
+  w.Str(c.issuer);
+  w.Bool(c.issuer_online);
+  w.U32(c.timeout_ms);
+  w.U32(c.hold_seconds);
+}
+void Get(WireReader& r, CardRequest* c) {
+  c->acquirer = r.Str(kStringMax);
+  c->mti = r.U16();
+  c->type = r.U8();
+  c->processing_code = r.Str(kStringMax);
+  c->amount = GetMoney(r);
+  Get(r, &c->card);
+  Get(r, &c->trace);
+  c->issuer = r.Str(kStringMax);
+  c->issuer_online = r.Bool();
+  c->timeout_ms = r.U32();
+  c->hold_seconds = r.U32();
+}
+
+void Put(WireWriter& w, const CardIssuerAnswer& c) {
+  w.Str(c.issuer);
+  w.U64(c.authorization);
+  w.Str(c.response_code);
+  w.Str(c.approval_code);
+}
+void Get(WireReader& r, CardIssuerAnswer* c) {
+  c->issuer = r.Str(kStringMax);
+  c->authorization = r.U64();
+  c->response_code = r.Str(kStringMax);
+  c->approval_code = r.Str(kStringMax);
+}
+
+void Put(WireWriter& w, const CardAdvice& c) {
+  w.Str(c.acquirer);
+  w.U16(c.mti);
+  Put(w, c.card);
+  Put(w, c.trace);
+  Put(w, c.amount);
+  w.I64(c.actual_minor);
+  w.Str(c.approval_code);
+  w.U16(c.original_mti);
+  w.Str(c.original_stan);
+  w.Str(c.original_transmission_time);
+  w.Str(c.original_acquirer_institution);
+}
+void Get(WireReader& r, CardAdvice* c) {
+  c->acquirer = r.Str(kStringMax);
+  c->mti = r.U16();
+  Get(r, &c->card);
+  Get(r, &c->trace);
+  c->amount = GetMoney(r);
+  c->actual_minor = r.I64();
+  c->approval_code = r.Str(kStringMax);
+  c->original_mti = r.U16();
+  c->original_stan = r.Str(kStringMax);
+  c->original_transmission_time = r.Str(kStringMax);
+  c->original_acquirer_institution = r.Str(kStringMax);
+}
+
+void Put(WireWriter& w, const CardForwardAck& c) {
+  w.Str(c.issuer);
+  w.U32(static_cast<uint32_t>(c.seqs.size()));
+  for (uint64_t s : c.seqs) w.U64(s);
+}
+void Get(WireReader& r, CardForwardAck* c) {
+  c->issuer = r.Str(kStringMax);
+  for (uint32_t n = r.Count(8); n > 0; --n) c->seqs.push_back(r.U64());
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 16);
+static_assert(std::variant_size_v<Command> == 21);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -366,6 +494,11 @@ const char* KindName(CommandKind kind) {
       return "recall_payment";
     case CommandKind::recall_answer:
       return "recall_answer";
+    case CommandKind::set_card_settings: return "set_card_settings";
+    case CommandKind::card_request: return "card_request";
+    case CommandKind::card_issuer_answer: return "card_issuer_answer";
+    case CommandKind::card_advice: return "card_advice";
+    case CommandKind::card_forward_ack: return "card_forward_ack";
   }
   return "unknown";
 }

@@ -39,6 +39,11 @@ enum class CommandKind : uint16_t {
   return_payment = 14,
   recall_payment = 15,
   recall_answer = 16,
+  set_card_settings = 17,
+  card_request = 18,
+  card_issuer_answer = 19,
+  card_advice = 20,
+  card_forward_ack = 21,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -242,10 +247,119 @@ struct RecallAnswer {
   bool operator==(const RecallAnswer&) const = default;
 };
 
+
+// --- cards (DESIGN.md flow 5; issue 16). The card gateway reads ISO 8583 and builds these.
+// The state machine never sees a full card number, track data or PIN block: a card is its BIN,
+// its last four digits and a keyed hash of the PAN, and what store-and-forward must send again
+// travels sealed (AES-256-GCM) by the gateway, opaque to the state machine and the journal.
+enum CardTxnType : uint8_t {
+  kCardPurchase = 1 << 0,  // field 3 processing code 00xxxx
+  kCardCash = 1 << 1,      // 01xxxx
+};
+inline constexpr uint8_t kCardTxnTypesKnown = 0x03;
+
+// What an issuer lets the hub approve in its name while it cannot answer (signed off,
+// unreachable, timed out). Amounts in the issuer's currency.
+struct StandInRules {
+  bool enabled = false;
+  int64_t max_amount_minor = 0;  // per transaction
+  uint32_t daily_count_per_card = 0;
+  int64_t daily_amount_per_card_minor = 0;
+  uint8_t transaction_types = 0;  // CardTxnType bits
+  bool operator==(const StandInRules&) const = default;
+};
+// PUT /v1/participants/{id}/card: a participant's card settings (replace the previous ones).
+struct SetCardSettings {
+  std::string participant;
+  std::string institution_id;             // ISO 8583 fields 32/33: n..11
+  std::vector<std::string> bin_prefixes;  // 1 to 8 digits, inside its domain's BIN ranges
+  std::string signon_key_sha256;          // 64 lowercase hex of its 16-digit sign-on key
+  StandInRules stand_in;
+  bool operator==(const SetCardSettings&) const = default;
+};
+
+// A card as the state machine knows it.
+struct Card {
+  std::string bin;         // the PAN's first 8 digits (fewer when the PAN is shorter than 16)
+  std::string last4;       // its last 4
+  std::string pan_hash;    // HMAC-SHA-256(key, PAN), the first 16 bytes as 32 lowercase hex
+  std::string sealed_pan;  // AES-256-GCM of the PAN (nonce, ciphertext, tag): opaque bytes
+  bool operator==(const Card&) const = default;
+};
+
+// The acquirer's identification of a message: what the hub echoes back and matches on.
+struct CardTrace {
+  std::string stan;               // field 11, 6 digits
+  std::string transmission_time;  // field 7, MMDDhhmmss
+  std::string rrn;                // field 37, 12 characters
+  std::string terminal;           // field 41, 8 characters
+  std::string merchant;           // field 42, 15 characters ("" when absent)
+  std::string acquirer_institution;  // field 32
+  bool operator==(const CardTrace&) const = default;
+};
+
+// An 0100 (authorization: held until completed) or 0200 (financial: posted at once when
+// approved) from an acquirer's link. The gateway routes it by BIN with its copy of the
+// issuers' settings and says whether the issuer had a signed-on link; the state machine
+// routes again (its own settings are authoritative) and holds the amount before the gateway
+// forwards it.
+struct CardRequest {
+  std::string acquirer;  // the link's participant (BIC)
+  uint16_t mti = 100;    // 100 or 200
+  uint8_t type = kCardPurchase;
+  std::string processing_code;  // field 3 as sent
+  Money amount;                 // fields 4 and 49: in the acquirer's currency
+  Card card;
+  CardTrace trace;
+  std::string issuer;           // as the gateway routed it ("" when no issuer has the BIN)
+  bool issuer_online = false;   // the gateway had a signed-on link of that issuer
+  uint32_t timeout_ms = 5000;   // the issuer's answer time (configuration)
+  uint32_t hold_seconds = 7 * 86400;  // an approved authorization's hold (configuration)
+  bool operator==(const CardRequest&) const = default;
+};
+
+// An issuer's 0110/0210 to a forwarded request, matched by the gateway to the authorization.
+struct CardIssuerAnswer {
+  std::string issuer;  // the link's participant
+  uint64_t authorization = 0;
+  std::string response_code;  // field 39
+  std::string approval_code;  // field 38 ("" when absent)
+  bool operator==(const CardIssuerAnswer&) const = default;
+};
+
+// An acquirer's advice or reversal: 0120 (its own stand-in approval), 0220 (completion of an
+// authorization), 0400/0420 (reversal). Repeats (0121, 0221, 0421) carry the first one's mti.
+// It names its authorization by field 90 (original MTI, STAN, transmission time, acquirer
+// institution), or else by RRN and approval code.
+struct CardAdvice {
+  std::string acquirer;
+  uint16_t mti = 220;  // 120, 220, 400, 420
+  Card card;
+  CardTrace trace;               // of the advice itself
+  Money amount;                  // fields 4 and 49: of the original, in the acquirer's currency
+  int64_t actual_minor = -1;     // completion: field 4 (what to post); reversal: field 95's
+                                 // actual amount (-1: none, a full reversal)
+  std::string approval_code;     // field 38
+  uint16_t original_mti = 0;     // field 90 (0 when absent)
+  std::string original_stan;
+  std::string original_transmission_time;
+  std::string original_acquirer_institution;
+  bool operator==(const CardAdvice&) const = default;
+};
+
+// An issuer acknowledged these store-and-forward messages (its 0130/0230/0430); journaled in
+// batches.
+struct CardForwardAck {
+  std::string issuer;
+  std::vector<uint64_t> seqs;
+  bool operator==(const CardForwardAck&) const = default;
+};
+
 using Command =
     std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap, RotateToken, SetSuspended,
                  PublishRates, RequestQuote, AcknowledgeMessages, RegisterAlias, DeleteAlias,
-                 SubmitPayment, PayeeAnswer, ReturnPayment, RecallPayment, RecallAnswer>;
+                 SubmitPayment, PayeeAnswer, ReturnPayment, RecallPayment, RecallAnswer,
+                 SetCardSettings, CardRequest, CardIssuerAnswer, CardAdvice, CardForwardAck>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

@@ -212,6 +212,10 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return RecallPaymentCommand(c, timestamp);
         } else if constexpr (std::is_same_v<T, RecallAnswer>) {
           return RecallAnswerCommand(c, timestamp);
+        } else if constexpr (std::is_same_v<T, SetCardSettings> || std::is_same_v<T, CardRequest> ||
+                             std::is_same_v<T, CardIssuerAnswer> ||
+                             std::is_same_v<T, CardAdvice> || std::is_same_v<T, CardForwardAck>) {
+          return Fail(Code::unavailable, "the cards module is not built yet");
         } else if constexpr (std::is_same_v<T, DeleteAlias>) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {

@@ -44,6 +44,19 @@ struct Quote {
   bool operator==(const Quote&) const = default;
 };
 
+// What a card command came to, for the card gateway (ISO 8583 fields).
+struct CardOutcome {
+  uint64_t authorization = 0;   // the hub's id of the authorization (card_request, advices)
+  std::string response_code;    // field 39 for the acquirer; "" while the issuer decides
+  bool forward = false;         // held: the gateway forwards the request to `issuer`
+  std::string issuer;
+  Money billing;                // fields 6 and 51: the amount in the issuer's currency
+  std::string conversion_rate;  // field 10 (8 digits), "" in one currency
+  std::string approval_code;    // field 38
+  bool stand_in = false;        // decided by the issuer's stand-in rules
+  bool late = false;            // an issuer answer after the timeout: reversed, nobody told
+};
+
 struct Outcome {
   Code code = Code::ok;
   std::string message;         // why, when code is not ok/created/exists
@@ -52,6 +65,7 @@ struct Outcome {
   // command was about a payment.
   std::string payment_status;
   std::string reason;
+  std::optional<CardOutcome> card;  // card commands
   bool succeeded() const { return code == Code::ok || code == Code::created; }
 };
 
