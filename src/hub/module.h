@@ -55,6 +55,21 @@ struct CardOutcome {
   std::string approval_code;    // field 38
   bool stand_in = false;        // decided by the issuer's stand-in rules
   bool late = false;            // an issuer answer after the timeout: reversed, nobody told
+  // The forward's fields 11 and 7 towards the issuer: derived by the state machine from the
+  // authorization id and the command's journal time, so that a reversal the state machine
+  // makes later (a timeout, a late approval) names the request exactly as the issuer saw it.
+  std::string issuer_stan;
+  std::string issuer_transmission_time;
+};
+
+// A card decision the state machine made on its own (an issuer timeout: 91 or a stand-in
+// decision), for the gateway to send to the acquirer (the response to its request).
+struct CardNotice {
+  std::string acquirer;
+  uint16_t mti = 100;  // of the request answered
+  CardTrace trace;     // the acquirer's request's
+  Money amount;        // fields 4 and 49 of that request
+  CardOutcome outcome;
 };
 
 struct Outcome {
