@@ -1,5 +1,8 @@
 #include "config/config.h"
 
+#include <cstdlib>
+#include <tuple>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -592,6 +595,34 @@ Status ReadFx(const std::string& source, const Reader& top, HubConfig* hub) {
   return ReadFees(source, r, hub);
 }
 
+bool IsHexKey(std::string_view key) {
+  return key.size() == 64 && key.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+}
+
+Status ReadCards(const std::string& source, const Reader& top, CardsConfig* out) {
+  const toml::table* table = nullptr;
+  Status st = top.Table("cards", false, &table);
+  if (!st.ok() || table == nullptr) return st;
+  const Reader r(source, *table, "cards");
+  if (!(st = r.OnlyKeys({"hash_key", "seal_key", "repeat_seconds", "echo_misses"})).ok() ||
+      !(st = r.String("hash_key", false, &out->hash_key_hex)).ok() ||
+      !(st = r.String("seal_key", false, &out->seal_key_hex)).ok() ||
+      !(st = r.Integer("repeat_seconds", 1, 3600, false, &out->repeat_seconds)).ok() ||
+      !(st = r.Integer("echo_misses", 1, 100, false, &out->echo_misses)).ok()) {
+    return st;
+  }
+  for (const auto& [key, value] : {std::pair{"hash_key", &out->hash_key_hex},
+                                   std::pair{"seal_key", &out->seal_key_hex}}) {
+    if (table->get(key) != nullptr && !IsHexKey(*value)) {
+      return r.ErrorAt(key, "not a 256-bit key (64 hex digits)");
+    }
+  }
+  if (!out->hash_key_hex.empty() && out->hash_key_hex == out->seal_key_hex) {
+    return r.ErrorAt("seal_key", "is the hash key: use two different keys");
+  }
+  return Status::Ok();
+}
+
 // The ranges are `corridor serve`'s for the same flags.
 Status ReadBounds(const std::string& source, const Reader& top, Bounds* out) {
   const toml::table* table = nullptr;
@@ -621,7 +652,7 @@ Status ReadBounds(const std::string& source, const Reader& top, Bounds* out) {
 
 Status ReadTop(const std::string& source, const Reader& top, HubConfig* out) {
   Status st = top.OnlyKeys(
-      {"hub_bic", "admin_token_sha256", "domains", "listeners", "deadlines", "fx", "bounds"});
+      {"hub_bic", "admin_token_sha256", "domains", "listeners", "deadlines", "fx", "cards", "bounds"});
   if (!st.ok() || !(st = top.String("hub_bic", true, &out->hub_bic)).ok()) return st;
   if (!IsValidBic(out->hub_bic)) {
     return top.ErrorAt("hub_bic", "\"" + out->hub_bic +
@@ -637,7 +668,8 @@ Status ReadTop(const std::string& source, const Reader& top, HubConfig* out) {
   if (!(st = ReadDomains(source, top, out)).ok() ||
       !(st = ReadListeners(source, top, &out->listeners)).ok() ||
       !(st = ReadDeadlines(source, top, &out->deadlines)).ok() ||
-      !(st = ReadFx(source, top, out)).ok() || !(st = ReadBounds(source, top, &out->bounds)).ok()) {
+      !(st = ReadFx(source, top, out)).ok() || !(st = ReadCards(source, top, &out->cards)).ok() ||
+      !(st = ReadBounds(source, top, &out->bounds)).ok()) {
     return st;
   }
   return Status::Ok();
@@ -657,6 +689,31 @@ Status ParseConfig(std::string_view toml_text, const std::string& source_name, H
     return Status::Error(message + ": " + std::string(error.description()));
   }
   return ReadTop(source_name, Reader(source_name, parsed.table(), ""), out);
+}
+
+Status ResolveCardKeys(const CardsConfig& file, std::string* hash_key_hex,
+                       std::string* seal_key_hex) {
+  for (const auto& [variable, key, from_file, out] :
+       {std::tuple{"CORRIDOR_CARD_HASH_KEY", "cards.hash_key", &file.hash_key_hex, hash_key_hex},
+        std::tuple{"CORRIDOR_CARD_SEAL_KEY", "cards.seal_key", &file.seal_key_hex,
+                   seal_key_hex}}) {
+    const char* env = std::getenv(variable);
+    if (env != nullptr && *env != '\0') {
+      if (!IsHexKey(env)) {
+        return Status::Error(std::string(variable) + ": not a 256-bit key (64 hex digits)");
+      }
+      *out = env;
+    } else if (!from_file->empty()) {
+      *out = *from_file;
+    } else {
+      return Status::Error(std::string("no card data key: set ") + variable + " (or " + key +
+                           " in the configuration), 64 hex digits");
+    }
+  }
+  if (*hash_key_hex == *seal_key_hex) {
+    return Status::Error("CORRIDOR_CARD_HASH_KEY and CORRIDOR_CARD_SEAL_KEY are the same key");
+  }
+  return Status::Ok();
 }
 
 Status LoadConfig(const std::string& path, HubConfig* out) {

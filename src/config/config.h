@@ -64,7 +64,7 @@ struct Deadlines {
   uint32_t payer_final_seconds = 15;
   uint32_t card_issuer_timeout_ms = 5000;  // issuer's answer to a forwarded authorization
   uint32_t card_hold_seconds = 7 * 86400;  // an authorization hold expires after this
-  uint32_t echo_interval_seconds = 60;     // network echo (ISO 8583 0800) on idle links
+  uint32_t echo_interval_seconds = 30;     // network echo (ISO 8583 0800) on idle links
   // After a payment settled: the payee's bank may return it (pacs.004) for this long, and the
   // payer's bank may ask for it back (camt.056) for this long.
   uint32_t return_period_seconds = 30 * 86400;
@@ -84,6 +84,24 @@ struct FxConfig {
   std::vector<FeeConfig> fees;          // at most one per currency
 };
 
+// The card links (issue 16). The two keys protect card numbers: a PAN is known to the state
+// machine only by its keyed hash (HMAC-SHA-256 with hash_key), and what store-and-forward must
+// send again is sealed with seal_key (AES-256-GCM). Keys are 64 hex digits; the environment
+// (CORRIDOR_CARD_HASH_KEY, CORRIDOR_CARD_SEAL_KEY) wins over the file, so that a file need not
+// hold them. Changing the hash key makes known cards unknown (stand-in counters start again);
+// changing the seal key makes queued reversals unreadable: keep both for the data's lifetime.
+struct CardsConfig {
+  std::string hash_key_hex;
+  std::string seal_key_hex;
+  uint32_t repeat_seconds = 5;  // an unanswered advice or reversal is sent again after this
+  uint32_t echo_misses = 3;     // a link that misses this many echoes leaves routing
+};
+
+// The environment's keys over the file's; an error names the variable or key that is missing
+// or not 64 hex digits (never its value).
+Status ResolveCardKeys(const CardsConfig& file, std::string* hash_key_hex,
+                       std::string* seal_key_hex);
+
 // The same bounds as `corridor serve`'s flags; absent means the flag's default.
 struct Bounds {
   std::optional<uint64_t> max_connections;
@@ -100,6 +118,7 @@ struct HubConfig {
   Listeners listeners;
   Deadlines deadlines;
   FxConfig fx;
+  CardsConfig cards;
   Bounds bounds;
   std::string admin_token_sha256;  // 64 lowercase hex, or empty
 

@@ -406,5 +406,37 @@ TEST(ConfigTest, LoadingAMissingFileNamesIt) {
   EXPECT_HAS(st.message(), "/nonexistent/corridor.toml: cannot open");
 }
 
+TEST(ConfigTest, CardKeysAreCheckedAndTheEnvironmentWins) {
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  const HubConfig with_keys =
+      Accepted(kValid + "[cards]\nhash_key = \"" + a + "\"\nseal_key = \"" + b + "\"\n");
+  EXPECT_EQ(with_keys.cards.repeat_seconds, 5u);
+  EXPECT_EQ(with_keys.cards.echo_misses, 3u);
+  EXPECT_EQ(with_keys.deadlines.echo_interval_seconds, 30u);
+  EXPECT_HAS(Refused(kValid + "[cards]\nhash_key = \"abc\"\n"),
+             "cards.hash_key: not a 256-bit key (64 hex digits)");
+  EXPECT_HAS(Refused(kValid + "[cards]\nhash_key = \"" + a + "\"\nseal_key = \"" + a + "\"\n"),
+             "cards.seal_key: is the hash key");
+  EXPECT_HAS(Refused(kValid + "[cards]\nrepeat_seconds = 0\n"), "cards.repeat_seconds");
+
+  unsetenv("CORRIDOR_CARD_HASH_KEY");
+  unsetenv("CORRIDOR_CARD_SEAL_KEY");
+  std::string hash, seal;
+  Status st = ResolveCardKeys(with_keys.cards, &hash, &seal);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(hash, a);
+  EXPECT_EQ(seal, b);
+  setenv("CORRIDOR_CARD_SEAL_KEY", c.c_str(), 1);
+  ASSERT_TRUE(ResolveCardKeys(with_keys.cards, &hash, &seal).ok());
+  EXPECT_EQ(seal, c);
+  setenv("CORRIDOR_CARD_SEAL_KEY", "0123", 1);
+  st = ResolveCardKeys(with_keys.cards, &hash, &seal);
+  EXPECT_HAS(st.message(), "CORRIDOR_CARD_SEAL_KEY: not a 256-bit key");
+  EXPECT_EQ(st.message().find("0123"), std::string::npos);
+  unsetenv("CORRIDOR_CARD_SEAL_KEY");
+  st = ResolveCardKeys(CardsConfig{}, &hash, &seal);
+  EXPECT_HAS(st.message(), "no card data key: set CORRIDOR_CARD_HASH_KEY");
+}
+
 }  // namespace
 }  // namespace corridor::config
