@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+# prometheus: promtool checks the hub's /metrics, and the tests start a server of their own on
+# loopback (on a machine with systemd the package also starts one on :9090; the tests do not
+# use it).
 # clang-14 and libclang-rt-14-dev: the libFuzzer targets of the ISO 20022 readers (scripts/fuzz.sh).
 PACKAGES=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libisal-dev libxxhash-dev
           libpq-dev postgresql-15 util-linux libboost1.74-dev libsimdjson-dev
           libtomlplusplus-dev tzdata libxml2-dev libxml2-utils libssl-dev openssl
-          clang-14 libclang-rt-14-dev libbenchmark-dev)
+          clang-14 libclang-rt-14-dev libbenchmark-dev prometheus)
 # Node.js and npm (the ISO 8583 interoperability tests): the machine's own when it has them (its
 # Node.js ships npm, which Debian's npm package conflicts with), else Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi

@@ -1,0 +1,113 @@
+#include "metrics/metrics.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+
+namespace corridor::metrics {
+
+Histogram::Histogram(std::vector<uint64_t> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+  CORRIDOR_CHECK(std::is_sorted(bounds_.begin(), bounds_.end()));
+  for (size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+}
+
+void Histogram::Observe(uint64_t value) {
+  // Non-cumulative per bucket; the reading accumulates.
+  const size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin();
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+}
+
+Histogram::Reading Histogram::Read() const {
+  Reading r;
+  r.cumulative.resize(bounds_.size() + 1);
+  uint64_t total = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    total += counts_[i].load(std::memory_order_relaxed);
+    r.cumulative[i] = total;
+  }
+  r.count = total;
+  r.sum = sum_.load(std::memory_order_relaxed);
+  return r;
+}
+
+std::vector<uint64_t> LatencyBoundsNs() {
+  constexpr uint64_t us = 1000, ms = 1000 * us, s = 1000 * ms;
+  return {50 * us,  100 * us, 250 * us, 500 * us, 1 * ms,   2 * ms,  5 * ms,  10 * ms,
+          25 * ms,  50 * ms,  100 * ms, 250 * ms, 500 * ms, 1 * s,   2500 * ms, 5 * s,
+          10 * s};
+}
+
+std::string Decimal(int64_t value, unsigned scale) {
+  const bool negative = value < 0;
+  // Through unsigned, so that INT64_MIN negates.
+  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : value;
+  std::string digits = std::to_string(magnitude);
+  if (scale > 0) {
+    if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+    digits.insert(digits.size() - scale, 1, '.');
+    while (digits.back() == '0') digits.pop_back();  // "0.050000" -> "0.05"
+    if (digits.back() == '.') digits.pop_back();
+  }
+  return negative ? "-" + digits : digits;
+}
+
+std::string EscapeLabelValue(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void Exposition::Family(std::string_view name, std::string_view type, std::string_view help) {
+  out_.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void Exposition::Line(std::string_view name, std::string_view suffix, Labels labels,
+                      std::string_view extra_label, std::string_view extra_value,
+                      std::string_view value) {
+  out_.append(name).append(suffix);
+  if (labels.size() > 0 || !extra_label.empty()) {
+    out_ += '{';
+    bool first = true;
+    const auto label = [&](std::string_view k, std::string_view v) {
+      if (!first) out_ += ',';
+      first = false;
+      out_.append(k).append("=\"").append(EscapeLabelValue(v)).append("\"");
+    };
+    for (const auto& [k, v] : labels) label(k, v);
+    if (!extra_label.empty()) label(extra_label, extra_value);
+    out_ += '}';
+  }
+  out_.append(" ").append(value).append("\n");
+}
+
+void Exposition::Sample(std::string_view name, Labels labels, int64_t value, unsigned scale) {
+  Line(name, "", labels, "", "", Decimal(value, scale));
+}
+
+void Exposition::HistogramSamples(std::string_view name, Labels labels, const Histogram& h,
+                                  unsigned scale) {
+  const Histogram::Reading r = h.Read();
+  for (size_t i = 0; i < h.bounds().size(); ++i) {
+    Line(name, "_bucket", labels, "le", Decimal(static_cast<int64_t>(h.bounds()[i]), scale),
+         std::to_string(r.cumulative[i]));
+  }
+  Line(name, "_bucket", labels, "le", "+Inf", std::to_string(r.count));
+  Line(name, "_sum", labels, "", "", Decimal(static_cast<int64_t>(r.sum), scale));
+  Line(name, "_count", labels, "", "", std::to_string(r.count));
+}
+
+}  // namespace corridor::metrics
