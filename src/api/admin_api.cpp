@@ -1,5 +1,7 @@
 #include "api/admin_api.h"
 
+#include "api/metrics_api.h"
+
 #include <utility>
 #include <vector>
 
@@ -117,6 +119,10 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
     }
   }
   std::string_view target = request.target.substr(0, request.target.find('?'));
+  if (target == "/metrics" && metrics_ != nullptr) {
+    if (request.method != Method::get) return respond(Error(405, "use GET"));
+    return AnswerMetrics(core_, metrics_, std::move(respond));
+  }
   const std::vector<std::string_view> parts = Segments(target);
   if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "participants") {
     return ledger_.Handle(request, std::move(respond));

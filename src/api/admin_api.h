@@ -8,6 +8,7 @@
 //   PUT  /v1/participants/{id}/net_debit_cap       raise or lower (409 below what is in use)
 //   PUT  /v1/participants/{id}/token               rotate, the old one valid for an overlap
 //   POST /v1/participants/{id}/suspend, /resume
+//   GET  /metrics                                  Prometheus text format (metrics_api.h)
 //
 // Each change is one journaled hub command, answered once durable and applied. In config
 // mode the ledger accounts and transfers the hub owns (hub/accounts.h) cannot be written
@@ -24,12 +25,16 @@
 
 namespace corridor::api {
 
+struct ServeMetrics;
+
 class AdminApi {
  public:
   // `config` is null without --config (the ledger alone); it must outlive this.
   AdminApi(core::Core* core, const config::HubConfig* config);
   // A server::Handler.
   void Handle(server::Request& request, server::Respond respond);
+  // Serves GET /metrics from these (they must outlive this); without, /metrics is 404.
+  void set_metrics(const ServeMetrics* metrics) { metrics_ = metrics; }
 
  private:
   void CreateParticipant(server::Request& request, server::Respond respond);
@@ -48,6 +53,7 @@ class AdminApi {
   const config::HubConfig* config_;
   hub::Configure settings_;  // The journaled form of config_ (empty without one).
   LedgerApi ledger_;
+  const ServeMetrics* metrics_ = nullptr;
 };
 
 // The journaled settings of a configuration file (what the state machine depends on).

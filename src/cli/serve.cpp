@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/admin_api.h"
+#include "api/metrics_api.h"
 #include "api/participant_api.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -306,6 +307,9 @@ int Serve(int argc, char** argv) {
   options.snapshot_every_entries = flags.snapshot_every;
   options.commit_interval_us = flags.commit_interval_us;
   options.submitted_events_max = max_queued_events;
+  // What GET /metrics shows; outlives the core and the listeners.
+  static api::ServeMetrics serve_metrics;
+  options.metrics = &serve_metrics.core;
   // The outbox's delivery learns of new messages from the apply thread.
   const bool with_config = !flags.config_path.empty();
   std::unique_ptr<outbox::Delivery> delivery;
@@ -344,9 +348,12 @@ int Serve(int argc, char** argv) {
   if (with_config && !ApplySettings(*hub, hub_config)) return 1;
   if (delivery) delivery->Start(hub.get());
   api::AdminApi api(hub.get(), with_config ? &hub_config : nullptr);
-  server::Server http(server_options, [&api](server::Request& request, server::Respond respond) {
-    api.Handle(request, std::move(respond));
-  });
+  api.set_metrics(&serve_metrics);
+  server::Server http(server_options,
+                      api::Timed(&serve_metrics.admin,
+                                 [&api](server::Request& request, server::Respond respond) {
+                                   api.Handle(request, std::move(respond));
+                                 }));
   const Status listening = http.Start();
   if (!listening.ok()) {
     std::fprintf(stderr, "serve: %s\n", listening.message().c_str());
@@ -378,9 +385,10 @@ int Serve(int argc, char** argv) {
     participant_hook.store(participant_api.get());
     participant_api->Refresh();
     participants = std::make_unique<server::Server>(
-        po, [&participant_api](server::Request& request, server::Respond respond) {
-          participant_api->Handle(request, std::move(respond));
-        });
+        po, api::Timed(&serve_metrics.participants,
+                       [&participant_api](server::Request& request, server::Respond respond) {
+                         participant_api->Handle(request, std::move(respond));
+                       }));
     if (const Status st = participants->Start(); !st.ok()) {
       std::fprintf(stderr, "serve: %s\n", st.message().c_str());
       return 1;

@@ -23,6 +23,12 @@ namespace corridor::core {
 namespace {
 
 // One unit of work moving from callers through the sequencer to the apply thread.
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 struct Item {
   journal::EntryKind kind = journal::EntryKind::tick;
   bool journaled = true;  // False for reads and snapshot requests.
@@ -339,8 +345,15 @@ struct Core::Impl {
   // with the failure, those of the write that failed saying their outcome is unknown.
   void Write(const std::vector<journal::NewEntry>& entries, const std::vector<Item*>& items) {
     size_t durable = 0;
+    const uint64_t started = options.metrics ? MonotonicNs() : 0;
     const Status st = journal->Append(entries, &durable);
     journal_writes.fetch_add(1, std::memory_order_relaxed);
+    if (options.metrics) {
+      options.metrics->journal_write.Observe(MonotonicNs() - started);
+      uint64_t bytes = 0;
+      for (const journal::NewEntry& e : entries) bytes += e.body.size();
+      options.metrics->journal_write_bytes.Add(bytes);
+    }
     if (durable > 0) last_sequence.store(entries[durable - 1].sequence);
     if (options.on_durable) {
       for (size_t i = 0; i < durable; ++i) {
@@ -454,6 +467,27 @@ struct Core::Impl {
       return;
     }
     if (!item.status.ok()) return;  // Answered with the failure by Answer().
+    if (options.metrics == nullptr) return ApplyJournaled(item);
+    const uint64_t started = MonotonicNs();
+    ApplyJournaled(item);
+    options.metrics->apply(ApplyKindIndex(item)).Observe(MonotonicNs() - started);
+  }
+
+  // metrics::CoreMetrics's apply index of an entry.
+  static size_t ApplyKindIndex(const Item& item) {
+    switch (item.kind) {
+      case journal::EntryKind::create_accounts: return 0;
+      case journal::EntryKind::create_transfers: return 1;
+      case journal::EntryKind::command: {
+        uint16_t kind = 0;
+        if (item.command.size() >= 2) std::memcpy(&kind, item.command.data(), 2);
+        return 2 + std::min<size_t>(kind, metrics::CoreMetrics::kCommandKindsMax);
+      }
+      default: return 2;
+    }
+  }
+
+  void ApplyJournaled(Item& item) {
     CORRIDOR_CHECK(item.sequence == applied_sequence + 1);
     if (item.kind == journal::EntryKind::create_accounts) {
       state.ledger().CreateAccounts(item.timestamp, item.accounts, &item.account_results);

@@ -30,6 +30,7 @@
 #include "journal/journal.h"
 #include "hub/hub.h"
 #include "ledger/state_machine.h"
+#include "metrics/metrics.h"
 
 namespace corridor::core {
 
@@ -70,6 +71,9 @@ struct Options {
   // outbox's delivery learns of new messages here). Must be quick and must not block on the
   // core.
   std::function<void(const hub::Hub&)> after_apply;
+  // When set (it must outlive the core): each journal write's time and bytes, and each
+  // entry's apply time by kind, for GET /metrics.
+  metrics::CoreMetrics* metrics = nullptr;
 };
 
 // What start-up found, for logs and `corridor inspect`.

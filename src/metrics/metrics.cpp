@@ -111,3 +111,57 @@ void Exposition::HistogramSamples(std::string_view name, Labels labels, const Hi
 }
 
 }  // namespace corridor::metrics
+
+namespace corridor::metrics {
+
+CoreMetrics::CoreMetrics() : journal_write(LatencyBoundsNs()) {
+  for (size_t i = 0; i < kApplyKinds; ++i) {
+    // Apply times are microseconds: bounds from 1 µs.
+    apply_.push_back(std::make_unique<Histogram>(std::vector<uint64_t>{
+        1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 250'000, 1'000'000, 10'000'000}));
+  }
+}
+
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t at = 0;
+  while (at < path.size()) {
+    if (path[at] == '/') {
+      ++at;
+      continue;
+    }
+    const size_t end = std::min(path.find('/', at), path.size());
+    out.push_back(path.substr(at, end - at));
+    at = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+RouteMetrics::RouteMetrics(std::vector<std::string> patterns) : patterns_(std::move(patterns)) {
+  for (size_t i = 0; i <= patterns_.size(); ++i) {
+    histograms_.push_back(std::make_unique<Histogram>(LatencyBoundsNs()));
+  }
+}
+
+size_t RouteMetrics::Classify(std::string_view method, std::string_view target) const {
+  const std::vector<std::string_view> segments = Split(target.substr(0, target.find('?')));
+  for (size_t i = 0; i < patterns_.size(); ++i) {
+    const std::string_view pattern = patterns_[i];
+    const size_t space = pattern.find(' ');
+    if (pattern.substr(0, space) != method) continue;
+    const std::vector<std::string_view> want = Split(pattern.substr(space + 1));
+    if (want.size() != segments.size()) continue;
+    bool match = true;
+    for (size_t s = 0; s < want.size() && match; ++s) {
+      match = want[s].front() == '{' || want[s] == segments[s];
+    }
+    if (match) return i;
+  }
+  return patterns_.size();
+}
+
+}  // namespace corridor::metrics

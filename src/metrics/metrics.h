@@ -85,3 +85,41 @@ class Exposition {
 inline constexpr char kContentType[] = "text/plain; version=0.0.4; charset=utf-8";
 
 }  // namespace corridor::metrics
+
+namespace corridor::metrics {
+
+// What the core measures (core::Options::metrics): each journal write with its fdatasync, and
+// the apply time of each entry by kind.
+class CoreMetrics {
+ public:
+  // Apply histograms: 0 create_accounts, 1 create_transfers, 2 tick, 2 + k command kind k.
+  static constexpr size_t kCommandKindsMax = 40;
+  static constexpr size_t kApplyKinds = 3 + kCommandKindsMax;
+  CoreMetrics();
+  Histogram journal_write;  // ns
+  Counter journal_write_bytes;
+  Histogram& apply(size_t index) { return *apply_[index < kApplyKinds ? index : 2]; }
+  const Histogram& apply(size_t index) const { return *apply_[index]; }
+
+ private:
+  std::vector<std::unique_ptr<Histogram>> apply_;
+};
+
+// Request durations per route of one listener. Routes are patterns ("GET
+// /v1/participants/{id}"): a segment in braces matches any one segment, so labels stay bounded
+// (never an id); what matches none is "other".
+class RouteMetrics {
+ public:
+  explicit RouteMetrics(std::vector<std::string> patterns);
+  // The pattern's index for a request (patterns().size(): other).
+  size_t Classify(std::string_view method, std::string_view target) const;
+  void Observe(size_t route, uint64_t ns) { histograms_[route]->Observe(ns); }
+  const std::vector<std::string>& patterns() const { return patterns_; }
+  const Histogram& histogram(size_t route) const { return *histograms_[route]; }
+
+ private:
+  std::vector<std::string> patterns_;
+  std::vector<std::unique_ptr<Histogram>> histograms_;  // patterns_.size() + 1
+};
+
+}  // namespace corridor::metrics

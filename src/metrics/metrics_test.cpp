@@ -90,3 +90,22 @@ TEST(MetricsTest, PromtoolAcceptsTheExposition) {
 
 }  // namespace
 }  // namespace corridor::metrics
+
+namespace corridor::metrics {
+namespace {
+
+TEST(MetricsTest, RoutesAreClassifiedByPatternNeverById) {
+  RouteMetrics routes({"GET /v1/participants/{id}", "POST /v1/participants/{id}/liquidity",
+                       "GET /v1/participants"});
+  EXPECT_EQ(routes.Classify("GET", "/v1/participants/SABRRUMM"), 0u);
+  EXPECT_EQ(routes.Classify("GET", "/v1/participants/SABRRUMM?x=1"), 0u);
+  EXPECT_EQ(routes.Classify("POST", "/v1/participants/SABRRUMM/liquidity"), 1u);
+  EXPECT_EQ(routes.Classify("GET", "/v1/participants"), 2u);
+  EXPECT_EQ(routes.Classify("PUT", "/v1/participants/SABRRUMM"), 3u);  // other
+  EXPECT_EQ(routes.Classify("GET", "/v1/participants/A/B/C"), 3u);
+  routes.Observe(0, 1'000'000);
+  EXPECT_EQ(routes.histogram(0).Read().count, 1u);
+}
+
+}  // namespace
+}  // namespace corridor::metrics

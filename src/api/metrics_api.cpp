@@ -1,0 +1,210 @@
+#include "api/metrics_api.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "hub/accounts.h"
+#include "hub/commands.h"
+#include "hub/hub.h"
+
+namespace corridor::api {
+namespace {
+
+uint64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct PositionSample {
+  std::string participant;
+  std::string currency;
+  unsigned exponent = 0;
+  participants::PositionFigures figures;
+};
+struct ParticipantSample {
+  std::string participant;
+  uint64_t backlog = 0;
+  bool suspended = false;
+};
+struct StateSample {
+  std::vector<PositionSample> positions;
+  std::vector<ParticipantSample> participants;
+  uint64_t outbox_messages = 0;
+  uint64_t payments = 0;
+};
+
+StateSample SampleOf(const hub::Hub& hub) {
+  StateSample s;
+  for (const auto& [id, p] : hub.participants().all()) {
+    s.participants.push_back({id, hub.outbox().backlog(id), p.suspended});
+    for (const participants::Position& position : p.positions) {
+      PositionSample ps{id, position.currency, 0, {}};
+      if (const hub::Configure* settings = hub.settings()) {
+        if (const hub::DomainSettings* d = settings->DomainOfCurrency(position.currency)) {
+          ps.exponent = d->exponent;
+        }
+      }
+      ps.figures = participants::Participants::Figures(
+          position, hub::PositionId(id, position.ledger), hub.ledger());
+      s.positions.push_back(std::move(ps));
+    }
+  }
+  s.outbox_messages = hub.outbox().size();
+  s.payments = hub.payments().size();
+  return s;
+}
+
+// The share of its net debit cap a position uses, in millionths: what it has sent past its
+// liquidity (cap minus available, within 0..cap) over the cap; 0 without a cap.
+int64_t CapUsedPpm(const participants::PositionFigures& f) {
+  if (f.net_debit_cap_minor <= 0) return 0;
+  const int64_t used = std::clamp<int64_t>(f.net_debit_cap_minor - f.available_minor, 0,
+                                           f.net_debit_cap_minor);
+  return static_cast<int64_t>(static_cast<__int128>(used) * 1'000'000 / f.net_debit_cap_minor);
+}
+
+void RenderPositions(const StateSample& s, metrics::Exposition* e) {
+  struct Gauge {
+    const char* name;
+    const char* help;
+    int64_t participants::PositionFigures::*field;
+  };
+  static constexpr Gauge kGauges[] = {
+      {"corridor_position_liquidity", "Prefunded liquidity of a position, in the currency's major units.",
+       &participants::PositionFigures::liquidity_minor},
+      {"corridor_position_net_debit_cap", "Net debit cap of a position, in major units.",
+       &participants::PositionFigures::net_debit_cap_minor},
+      {"corridor_position_available", "What a position may still send: liquidity plus cap minus what is in use, in major units.",
+       &participants::PositionFigures::available_minor},
+      {"corridor_position_reserved", "Held by pending transfers (payments in flight, card holds), in major units.",
+       &participants::PositionFigures::reserved_minor},
+  };
+  for (const Gauge& g : kGauges) {
+    e->Family(g.name, "gauge", g.help);
+    for (const PositionSample& p : s.positions) {
+      e->Sample(g.name, {{"participant", p.participant}, {"currency", p.currency}},
+                p.figures.*g.field, p.exponent);
+    }
+  }
+  e->Family("corridor_position_cap_used_ratio", "gauge",
+            "Share of its net debit cap a position uses (0 to 1).");
+  for (const PositionSample& p : s.positions) {
+    e->Sample("corridor_position_cap_used_ratio",
+              {{"participant", p.participant}, {"currency", p.currency}}, CapUsedPpm(p.figures), 6);
+  }
+}
+
+void RenderParticipants(const StateSample& s, metrics::Exposition* e) {
+  e->Family("corridor_outbox_backlog_messages", "gauge",
+            "Messages to a participant not yet acknowledged.");
+  for (const ParticipantSample& p : s.participants) {
+    e->Sample("corridor_outbox_backlog_messages", {{"participant", p.participant}},
+              static_cast<int64_t>(p.backlog));
+  }
+  e->Family("corridor_participant_suspended", "gauge", "1 when the participant is suspended.");
+  for (const ParticipantSample& p : s.participants) {
+    e->Sample("corridor_participant_suspended", {{"participant", p.participant}}, p.suspended);
+  }
+  e->Family("corridor_outbox_messages", "gauge", "Messages in the outbox, all participants.");
+  e->Sample("corridor_outbox_messages", {}, static_cast<int64_t>(s.outbox_messages));
+  e->Family("corridor_payments", "gauge", "Payments the hub knows (any status).");
+  e->Sample("corridor_payments", {}, static_cast<int64_t>(s.payments));
+}
+
+const char* ApplyKindName(size_t index) {
+  if (index == 0) return "create_accounts";
+  if (index == 1) return "create_transfers";
+  if (index == 2) return "tick";
+  return hub::KindName(static_cast<hub::CommandKind>(index - 2));
+}
+
+void RenderCore(core::Core* core, const metrics::CoreMetrics& m, metrics::Exposition* e) {
+  e->Family("corridor_journal_write_seconds", "histogram",
+            "One journal write with its fdatasync (a group of entries).");
+  e->HistogramSamples("corridor_journal_write_seconds", {}, m.journal_write, 9);
+  e->Family("corridor_journal_written_bytes_total", "counter", "Entry bytes journaled.");
+  e->Sample("corridor_journal_written_bytes_total", {},
+            static_cast<int64_t>(m.journal_write_bytes.value()));
+  e->Family("corridor_journal_sequence", "gauge", "Sequence of the last durable entry.");
+  e->Sample("corridor_journal_sequence", {}, static_cast<int64_t>(core->last_sequence()));
+  e->Family("corridor_fail_stop", "gauge",
+            "1 when a journal write failed and the hub refuses writes.");
+  e->Sample("corridor_fail_stop", {}, core->failed() ? 1 : 0);
+  e->Family("corridor_queued_events", "gauge", "Events submitted and not yet applied.");
+  e->Sample("corridor_queued_events", {}, static_cast<int64_t>(core->submitted_events()));
+  e->Family("corridor_apply_seconds", "histogram", "Applying one journal entry, by its kind.");
+  for (size_t i = 0; i < metrics::CoreMetrics::kApplyKinds; ++i) {
+    const char* name = ApplyKindName(i);
+    if (std::string_view(name) == "unknown") continue;
+    e->HistogramSamples("corridor_apply_seconds", {{"kind", name}}, m.apply(i), 9);
+  }
+}
+
+void RenderRoutes(std::string_view listener, const metrics::RouteMetrics& routes,
+                  metrics::Exposition* e) {
+  for (size_t i = 0; i <= routes.patterns().size(); ++i) {
+    // (Both sides string_view: a std::string/char* conditional would make a temporary.)
+    const std::string_view route =
+        i < routes.patterns().size() ? std::string_view(routes.patterns()[i]) : "other";
+    e->HistogramSamples("corridor_http_request_duration_seconds",
+                        {{"listener", listener}, {"route", route}}, routes.histogram(i), 9);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> AdminRoutes() {
+  return {"POST /v1/accounts", "POST /v1/transfers", "GET /v1/accounts/{id}",
+          "GET /v1/transfers/{id}", "GET /v1/accounts/{id}/transfers", "GET /v1/health",
+          "GET /v1/ledger/check", "POST /v1/participants", "GET /v1/participants",
+          "GET /v1/participants/{id}", "POST /v1/participants/{id}/liquidity",
+          "PUT /v1/participants/{id}/net_debit_cap", "PUT /v1/participants/{id}/token",
+          "POST /v1/participants/{id}/suspend", "POST /v1/participants/{id}/resume",
+          "PUT /v1/participants/{id}/card", "GET /metrics"};
+}
+
+std::vector<std::string> ParticipantRoutes() {
+  return {"GET /v1/position", "PUT /v1/fx/rates", "POST /v1/quotes", "POST /v1/aliases",
+          "GET /v1/aliases/{alias}", "DELETE /v1/aliases/{alias}", "GET /v1/payments/{uetr}",
+          "POST /iso20022/acmt.023", "POST /iso20022/pacs.008", "POST /iso20022/pacs.002",
+          "POST /iso20022/pacs.028", "POST /iso20022/pacs.004", "POST /iso20022/camt.056",
+          "POST /iso20022/camt.029"};
+}
+
+server::Handler Timed(metrics::RouteMetrics* routes, server::Handler handler) {
+  return [routes, handler = std::move(handler)](server::Request& request,
+                                                server::Respond respond) {
+    const size_t route = routes->Classify(request.method_name, request.target);
+    const uint64_t started = NowNs();
+    handler(request, [routes, route, started, respond = std::move(respond)](
+                         server::Response response) {
+      routes->Observe(route, NowNs() - started);
+      respond(std::move(response));
+    });
+  };
+}
+
+void AnswerMetrics(core::Core* core, const ServeMetrics* metrics, server::Respond respond) {
+  core->ReadHubAsync([core, metrics, respond = std::move(respond)](const hub::Hub& hub) {
+    server::Response r;
+    r.content_type = metrics::kContentType;
+    r.render = [core, metrics, sample = std::make_shared<StateSample>(SampleOf(hub))](
+                   std::string* out) {
+      metrics::Exposition e;
+      RenderCore(core, metrics->core, &e);
+      e.Family("corridor_http_request_duration_seconds", "histogram",
+               "From a request's arrival to its answer, by listener and route.");
+      RenderRoutes("admin", metrics->admin, &e);
+      RenderRoutes("participants", metrics->participants, &e);
+      RenderPositions(*sample, &e);
+      RenderParticipants(*sample, &e);
+      *out += e.Take();
+    };
+    respond(std::move(r));
+  });
+}
+
+}  // namespace corridor::api
