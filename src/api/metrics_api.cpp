@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -34,6 +35,8 @@ struct StateSample {
   std::vector<ParticipantSample> participants;
   uint64_t outbox_messages = 0;
   uint64_t payments = 0;
+  uint64_t payments_in_flight = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> payment_outcomes;
 };
 
 StateSample SampleOf(const hub::Hub& hub) {
@@ -54,6 +57,8 @@ StateSample SampleOf(const hub::Hub& hub) {
   }
   s.outbox_messages = hub.outbox().size();
   s.payments = hub.payments().size();
+  s.payments_in_flight = hub.payments().in_flight();
+  s.payment_outcomes = hub.payments().outcomes();
   return s;
 }
 
@@ -112,6 +117,16 @@ void RenderParticipants(const StateSample& s, metrics::Exposition* e) {
   e->Sample("corridor_outbox_messages", {}, static_cast<int64_t>(s.outbox_messages));
   e->Family("corridor_payments", "gauge", "Payments the hub knows (any status).");
   e->Sample("corridor_payments", {}, static_cast<int64_t>(s.payments));
+  e->Family("corridor_payments_in_flight", "gauge",
+            "Payments accepted and waiting for their payee's bank.");
+  e->Sample("corridor_payments_in_flight", {}, static_cast<int64_t>(s.payments_in_flight));
+  e->Family("corridor_payments_total", "counter",
+            "Payments by final ISO 20022 status and reason code (ACSC: settled; RJCT: refused, "
+            "rejected or expired).");
+  for (const auto& [key, count] : s.payment_outcomes) {
+    e->Sample("corridor_payments_total", {{"status", key.first}, {"reason", key.second}},
+              static_cast<int64_t>(count));
+  }
 }
 
 const char* ApplyKindName(size_t index) {

@@ -167,6 +167,8 @@ void Payments::Record(Payment payment) {
   CORRIDOR_CHECK(FindRepeat(payment.request) == nullptr);  // The hub checked for repeats.
   if (payment.status == Status::accepted) {
     deadlines_.emplace(payment.deadline_ns, payment.request.uetr);
+  } else {
+    ++outcomes_[{IsoStatus(payment.status), payment.reason}];
   }
   by_message_[{payment.request.debtor_agent, payment.request.message_id}] = payment.request.uetr;
   std::string uetr = payment.request.uetr;
@@ -179,6 +181,7 @@ void Payments::Finish(Payment& payment, Status status, std::string reason, uint6
   payment.status = status;
   payment.reason = std::move(reason);
   payment.final_at_ns = timestamp;
+  ++outcomes_[{IsoStatus(payment.status), payment.reason}];
 }
 
 uint64_t Payments::next_deadline() const {

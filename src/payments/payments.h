@@ -173,11 +173,19 @@ class Payments : public hub::Module {
   void AddReturn(Payment& payment, Return r);
   // Stores a recall of `payment` (forwarded or refused) under (its debtor agent, its CxlId).
   void AddRecall(Payment& payment, Recall r);
+  // Final outcomes so far by (ISO status, reason): ("ACSC", "") settled (returned ones
+  // included), ("RJCT", "AM04") ... Derived from the payments (rebuilt on Load, not in the
+  // section), for GET /metrics. Payments waiting for their payee's bank: in_flight().
+  const std::map<std::pair<std::string, std::string>, uint64_t>& outcomes() const {
+    return outcomes_;
+  }
+  size_t in_flight() const { return deadlines_.size(); }
   // The UETRs that Tick made final since the last call (the hub tells both banks).
   std::vector<std::string> TakeExpired() { return std::exchange(expired_, {}); }
 
  private:
   std::vector<std::string> expired_;  // not state: drained by the hub in the same entry
+  std::map<std::pair<std::string, std::string>, uint64_t> outcomes_;  // derived, see outcomes()
   std::map<std::string, Payment, std::less<>> payments_;                   // by UETR
   std::map<std::pair<std::string, std::string>, std::string> by_message_;  // -> UETR
   std::set<std::pair<uint64_t, std::string>> deadlines_;                   // of accepted payments

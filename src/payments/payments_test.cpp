@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 
 #include "hub/hub.h"
@@ -314,12 +316,20 @@ TEST(PaymentsTest, ASnapshotSectionRestoresEveryPaymentAndItsDeadline) {
   EXPECT_EQ(loaded.payments().Find("s2")->events.size(), 6u);
   EXPECT_EQ(loaded.payments().Find("s2")->answer_message_id, "ANS-S2");
   EXPECT_EQ(loaded.next_deadline(), d.hub.next_deadline());
+  // The outcome counts (GET /metrics) are rebuilt from the payments.
+  using Outcomes = std::map<std::pair<std::string, std::string>, uint64_t>;
+  EXPECT_EQ(d.hub.payments().outcomes(), (Outcomes{{{"ACSC", ""}, 1}, {{"RJCT", "AM04"}, 1}}));
+  EXPECT_EQ(loaded.payments().outcomes(), d.hub.payments().outcomes());
+  EXPECT_EQ(loaded.payments().in_flight(), 1u);
   // The same future on both: s1's deadline passes.
   const uint64_t deadline = d.hub.payments().Find("s1")->deadline_ns;
   d.Advance(deadline - d.now);
   loaded.Tick(d.now);
   EXPECT_EQ(loaded.payments().Find("s1")->reason, "AB05");
   EXPECT_EQ(loaded.payments().Find("s1")->events, d.hub.payments().Find("s1")->events);
+  EXPECT_EQ(d.hub.payments().outcomes().at({"RJCT", "AB05"}), 1u);
+  EXPECT_EQ(loaded.payments().outcomes(), d.hub.payments().outcomes());
+  EXPECT_EQ(d.hub.payments().in_flight(), 0u);
   EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
 }
 
