@@ -1,5 +1,7 @@
 #include "api/participant_api.h"
 
+#include "log/log.h"
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -635,7 +637,7 @@ void ParticipantApi::RespondLookup(const hub::Hub& hub, const participants::Part
   r.render = [a = std::move(a)](std::string* out) {
     const Status st = iso20022::BuildAcmt024(a, out);
     // The hub built every field from checked values: a refusal here is a bug.
-    if (!st.ok()) std::fprintf(stderr, "participant api: acmt.024: %s\n", st.message().c_str());
+    if (!st.ok()) log::Event(log::Level::error, "api.acmt024_invalid", {{"error", st.message()}});
   };
   respond(std::move(r));
 }
@@ -720,7 +722,7 @@ void ParticipantApi::RespondStatus(const hub::Hub& hub, const participants::Part
   r.render = [x = std::move(x)](std::string* out) {
     const Status st = iso20022::BuildPacs002(x, out);
     // Built from the payment's checked values or the request's read ones: a refusal is a bug.
-    if (!st.ok()) std::fprintf(stderr, "participant api: pacs.002: %s\n", st.message().c_str());
+    if (!st.ok()) log::Event(log::Level::error, "api.pacs002_invalid", {{"error", st.message()}});
   };
   respond(std::move(r));
 }

@@ -1,5 +1,7 @@
 #include "core/core.h"
 
+#include "log/log.h"
+
 #include <pthread.h>
 #include <time.h>
 
@@ -380,8 +382,7 @@ struct Core::Impl {
   void DeleteDroppedSegments() {
     const Status st = journal::Journal::DeleteDroppedSegments(FsOf(options), options.dir);
     if (!st.ok()) {
-      std::fprintf(stderr, "corridor: deleting dropped journal segments failed: %s\n",
-                   st.message().c_str());
+      log::Event(log::Level::warn, "journal.segment_delete_failed", {{"error", st.message()}});
     }
   }
 
@@ -393,8 +394,7 @@ struct Core::Impl {
     const Status st = journal->DropSegmentsThrough(through);
     if (!st.ok()) {
       // Retried after the next group.
-      std::fprintf(stderr, "corridor: dropping journal segments failed: %s\n",
-                   st.message().c_str());
+      log::Event(log::Level::warn, "journal.segment_drop_failed", {{"error", st.message()}});
       return;
     }
     dropped_through = through;
@@ -441,14 +441,13 @@ struct Core::Impl {
         // from there on. Older snapshots would only fill the disk.
         const Status dropped = DropSnapshotsBefore(FsOf(options), options.dir, newest_snapshot);
         if (!dropped.ok()) {
-          std::fprintf(stderr, "corridor: dropping old snapshots failed: %s\n",
-                       dropped.message().c_str());
+          log::Event(log::Level::warn, "snapshot.drop_failed", {{"error", dropped.message()}});
         }
         droppable_through.store(newest_snapshot);
         newest_snapshot = job.sequence;
       }
       if (!st.ok() && job.done == nullptr) {
-        std::fprintf(stderr, "corridor: snapshot failed: %s\n", st.message().c_str());
+        log::Event(log::Level::error, "snapshot.failed", {{"error", st.message()}});
       }
       snapshots_outstanding.fetch_sub(1);
       if (job.done != nullptr) job.done->set_value(st);

@@ -1,5 +1,7 @@
 #include "core/snapshot.h"
 
+#include "log/log.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -369,7 +371,7 @@ Status LoadNewestSnapshot(FileSystem& fs, const std::string& dir, hub::Hub* stat
       return Status::Error("refusing to start: " + st.message() +
                            " (the snapshot passed its checksum: written by a newer binary?)");
     }
-    std::fprintf(stderr, "corridor: skipping snapshot: %s\n", st.message().c_str());
+    log::Event(log::Level::warn, "snapshot.skipped", {{"error", st.message()}});
   }
   return Status::Ok();
 }

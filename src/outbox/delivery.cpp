@@ -1,5 +1,7 @@
 #include "outbox/delivery.h"
 
+#include "log/log.h"
+
 #include <pthread.h>
 #include <xxhash.h>
 
@@ -319,8 +321,8 @@ void Delivery::WorkerLoop(Worker* w) {
         std::string prefix;
         const Status st = server::HttpClient::ParseBaseUrl(callback_url, &co, &prefix);
         if (!st.ok()) {
-          std::fprintf(stderr, "outbox: %s: callback_url: %s\n", w->participant.c_str(),
-                       st.message().c_str());
+          log::Event(log::Level::warn, "outbox.callback_url_bad",
+                     {{"participant", w->participant}, {"error", st.message()}});
           SleepUnlessStopping(options_.backoff_max_ms);
           continue;
         }
@@ -351,8 +353,8 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
     const Status rendered = RenderGroup(group, payments, settings, &body);
     if (!rendered.ok()) {
       // A message the hub made and cannot render is a bug: stop loudly, lose nothing.
-      std::fprintf(stderr, "outbox: message %s cannot be rendered: %s\n", group[0].id.c_str(),
-                   rendered.message().c_str());
+      log::Event(log::Level::error, "outbox.render_failed",
+                 {{"message", group[0].id}, {"error", rendered.message()}});
       std::abort();
     }
     if (!DeliverOne(w, group[0], GroupId(group), body)) return false;
@@ -422,9 +424,10 @@ void Delivery::AnswerFromResponse(const std::string& payee, const Message& m,
                       answer.status == iso20022::TransactionStatus::kAcceptedSettled;
   const bool reject = answer.status == iso20022::TransactionStatus::kRejected;
   if (!st.ok() || answer.original_uetr != m.reference || !(accept || reject)) {
-    std::fprintf(stderr, "outbox: %s answered payment %s with no usable pacs.002: %s\n",
-                 payee.c_str(), m.reference.c_str(),
-                 st.ok() ? "wrong payment or status" : st.message().c_str());
+    log::Event(log::Level::warn, "outbox.unusable_pacs002",
+               {{"participant", payee},
+                {"reference", m.reference},
+                {"error", st.ok() ? std::string("wrong payment or status") : st.message()}});
     return;
   }
   core_->SubmitCommand(

@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include "log/log.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -649,7 +651,7 @@ void Server::Impl::Accept() {
     if (stopping || !acceptor.is_open()) return;
     if (ec) {
       // Out of descriptors or memory: say so and try again shortly instead of spinning.
-      std::fprintf(stderr, "corridor: accept failed: %s\n", ec.message().c_str());
+      log::Event(log::Level::warn, "http.accept_failed", {{"error", ec.message()}});
       accept_retry.expires_after(std::chrono::milliseconds(100));
       accept_retry.async_wait([this](beast::error_code) {
         if (!stopping) Accept();
@@ -691,8 +693,8 @@ void Server::Impl::NoteHandshakeFailure(std::string reason) {
 void Server::Impl::LogFailures() {
   const uint64_t refused = connections_refused.load(std::memory_order_relaxed);
   if (refused != connections_refused_logged) {
-    std::fprintf(stderr, "corridor: %llu connections refused so far (%u open at once at most)\n",
-                 static_cast<unsigned long long>(refused), options.max_connections);
+    log::Event(log::Level::warn, "http.connections_refused",
+               {{"total", static_cast<uint64_t>(refused)}, {"max_connections", options.max_connections}});
     connections_refused_logged = refused;
   }
   const uint64_t failed = tls_handshakes_failed.load(std::memory_order_relaxed);
@@ -702,8 +704,8 @@ void Server::Impl::LogFailures() {
       std::lock_guard<std::mutex> lock(mu);
       last = last_handshake_failure;
     }
-    std::fprintf(stderr, "corridor: %llu TLS handshakes failed so far (last: %s)\n",
-                 static_cast<unsigned long long>(failed), last.c_str());
+    log::Event(log::Level::warn, "http.tls_handshakes_failed",
+               {{"total", static_cast<uint64_t>(failed)}, {"last_error", last}});
     tls_handshakes_failed_logged = failed;
   }
 }

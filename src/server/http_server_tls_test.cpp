@@ -218,7 +218,7 @@ TEST(HttpServerTlsTest, CertificateFromUnknownCaIsRefused) {
   // The once-a-second sweep logs the failure with OpenSSL's reason and the peer's address.
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_NE(log.find("TLS handshakes failed so far"), std::string::npos) << log;
+  EXPECT_NE(log.find("event=http.tls_handshakes_failed total="), std::string::npos) << log;
   EXPECT_NE(log.find("127.0.0.1"), std::string::npos) << log;
   EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos) << log;
   std::fputs(log.c_str(), stderr);
