@@ -379,7 +379,8 @@ Outcome Hub::CardAdviceCommand(const CardAdvice& c, const Configure& s, LedgerOp
     }
   }
   out.response_code = code;
-  cards_.RecordAdvice(cards::AdviceRecord{c, out});
+  // Refused for want of room nothing changed: its repeat may try again.
+  if (code != "51") cards_.RecordAdvice(cards::AdviceRecord{c, out});
   return CardDone(Code::created, std::move(out));
 }
 
