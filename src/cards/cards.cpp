@@ -241,12 +241,18 @@ std::string Stan(uint64_t n) {
 
 const char* StatusName(Status s) {
   switch (s) {
-    case Status::declined: return "declined";
-    case Status::in_flight: return "in_flight";
-    case Status::held: return "held";
-    case Status::posted: return "posted";
-    case Status::reversed: return "reversed";
-    case Status::expired: return "expired";
+    case Status::declined:
+      return "declined";
+    case Status::in_flight:
+      return "in_flight";
+    case Status::held:
+      return "held";
+    case Status::posted:
+      return "posted";
+    case Status::reversed:
+      return "reversed";
+    case Status::expired:
+      return "expired";
   }
   return "unknown";
 }
@@ -381,7 +387,8 @@ void Cards::Update(Authorization& a, Status status, uint64_t deadline_ns) {
   a.status = status;
   a.deadline_ns = deadline_ns;
   if (deadline_ns != 0) deadlines_.emplace(deadline_ns, a.id);
-  if (!a.approval_code.empty()) by_approval_.emplace(std::pair{a.request.trace.rrn, a.approval_code}, a.id);
+  if (!a.approval_code.empty())
+    by_approval_.emplace(std::pair{a.request.trace.rrn, a.approval_code}, a.id);
 }
 
 std::vector<uint64_t> Cards::Due(uint64_t timestamp, size_t max) const {
@@ -415,8 +422,7 @@ void Cards::Count(const std::string& pan_hash, uint32_t day, int64_t amount_mino
 // --- advices
 
 const AdviceRecord* Cards::FindAdvice(const hub::CardAdvice& c) const {
-  auto it = advices_.find(
-      AdviceKey{c.acquirer, c.mti, c.trace.stan, c.trace.transmission_time});
+  auto it = advices_.find(AdviceKey{c.acquirer, c.mti, c.trace.stan, c.trace.transmission_time});
   return it == advices_.end() ? nullptr : &it->second;
 }
 
@@ -447,8 +453,9 @@ size_t Cards::Acknowledge(std::string_view issuer, const std::vector<uint64_t>& 
   std::deque<Forward>& q = it->second;
   const std::set<uint64_t> acked(seqs.begin(), seqs.end());
   const size_t before = q.size();
-  q.erase(std::remove_if(q.begin(), q.end(), [&](const Forward& f) { return acked.contains(f.seq); }),
-          q.end());
+  q.erase(
+      std::remove_if(q.begin(), q.end(), [&](const Forward& f) { return acked.contains(f.seq); }),
+      q.end());
   const size_t removed = before - q.size();
   if (q.empty()) forwards_.erase(it);
   if (removed > 0) ++forward_version_;

@@ -85,12 +85,12 @@ struct Forward {
   uint16_t mti = 420;  // 120, 220 or 420 (repeats are the gateway's: 121, 221, 421)
   uint64_t authorization = 0;
   hub::Card card;
-  std::string stan;               // the hub's field 11 for this message
-  std::string transmission_time;  // and field 7 (journal time, MMDDhhmmss UTC)
-  hub::Money amount;              // field 4/49: the original's, in the acquirer's currency
-  hub::Money billing;             // field 6/51: in the issuer's currency
-  std::string conversion_rate;    // field 10
-  std::string approval_code;      // field 38
+  std::string stan;                   // the hub's field 11 for this message
+  std::string transmission_time;      // and field 7 (journal time, MMDDhhmmss UTC)
+  hub::Money amount;                  // field 4/49: the original's, in the acquirer's currency
+  hub::Money billing;                 // field 6/51: in the issuer's currency
+  std::string conversion_rate;        // field 10
+  std::string approval_code;          // field 38
   int64_t actual_billing_minor = -1;  // field 95 (partial reversal/completion), -1: none
   uint16_t original_mti = 0;          // field 90: the original as the ISSUER saw it
   std::string original_stan;
@@ -98,8 +98,8 @@ struct Forward {
   std::string acquirer_institution;  // field 32
   std::string rrn;                   // field 37
   std::string terminal;              // field 41
-  bool stand_in = false;  // an 0120 advice of a stand-in decision: field 60 = "STANDIN"
-  std::string response_code;  // field 39 of an advice (the decision advised)
+  bool stand_in = false;             // an 0120 advice of a stand-in decision: field 60 = "STANDIN"
+  std::string response_code;         // field 39 of an advice (the decision advised)
   bool operator==(const Forward&) const = default;
 };
 
@@ -124,12 +124,10 @@ class Cards : public hub::Module {
   // Stores a participant's settings (checked by CheckSettings); bumps settings_version().
   void SetSettings(const CardSettings& s);
   // The rule `s` breaks, "" when none; *code gets the outcome code (invalid, conflict, ...).
-  std::string CheckSettings(const CardSettings& s, const hub::Configure& settings,
-                            uint8_t roles, std::string_view domain, hub::Code* code) const;
+  std::string CheckSettings(const CardSettings& s, const hub::Configure& settings, uint8_t roles,
+                            std::string_view domain, hub::Code* code) const;
   const CardSettings* SettingsOf(std::string_view participant) const;
-  const std::map<std::string, CardSettings, std::less<>>& all_settings() const {
-    return settings_;
-  }
+  const std::map<std::string, CardSettings, std::less<>>& all_settings() const { return settings_; }
   uint64_t settings_version() const { return settings_version_; }
   // The issuer holding the longest BIN prefix that `bin` starts with; nullptr when none.
   const std::string* IssuerOfBin(std::string_view bin) const;

@@ -107,7 +107,7 @@ class CardsTest : public ::testing::Test {
 TEST(CardsRateTest, Field10KeepsSevenSignificantDigitsHalfEven) {
   EXPECT_EQ(Field10Rate(2'745'000'000).field10, "52745000");  // 27.45
   EXPECT_EQ(Field10Rate(2'745'000'000).rate_e8, 2'745'000'000);
-  EXPECT_EQ(Field10Rate(3'643'000).field10, "70364300");  // 0.03643
+  EXPECT_EQ(Field10Rate(3'643'000).field10, "70364300");    // 0.03643
   EXPECT_EQ(Field10Rate(100'000'000).field10, "61000000");  // 1: d=7 would need 8 digits
   // 0.12345675 and 0.12345665: the eighth digit is an exact half, to the even neighbour.
   EXPECT_EQ(Field10Rate(12'345'675).field10, "71234568");
@@ -540,8 +540,8 @@ TEST_F(CardsTest, StandInRulesPerCardAndDay) {
   CardRequest cash = offline(100'00, "000004");
   cash.type = hub::kCardCash;
   EXPECT_EQ(Request(cash).response_code, "57");
-  EXPECT_EQ(Request(offline(500'00, "000005")).response_code, "00");  // 18.22: count 2
-  EXPECT_EQ(Request(offline(100'00, "000006")).response_code, "65");  // a third
+  EXPECT_EQ(Request(offline(500'00, "000005")).response_code, "00");     // 18.22: count 2
+  EXPECT_EQ(Request(offline(100'00, "000006")).response_code, "65");     // a third
   EXPECT_EQ(Request(offline(100'00, "000007", 2)).response_code, "00");  // another card
   EXPECT_EQ(Reserved(d.hub, "BPSBBY2X", "BYN"), 36'43 + 18'22 + 3'64);
   // Every decision is advised (0120), none reversed (never forwarded).

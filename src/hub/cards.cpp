@@ -64,7 +64,8 @@ Outcome Hub::SetCardSettingsCommand(const SetCardSettings& c, const Configure& s
   const std::string why =
       cards_.CheckSettings(c, settings, p->registration.roles, p->registration.domain, &code);
   if (!why.empty()) return Fail(code, why);
-  if (const cards::CardSettings* old = cards_.SettingsOf(c.participant); old != nullptr && *old == c) {
+  if (const cards::CardSettings* old = cards_.SettingsOf(c.participant);
+      old != nullptr && *old == c) {
     return Done(Code::exists);
   }
   cards_.SetSettings(c);
@@ -101,12 +102,13 @@ std::string Hub::CheckCardRequest(const CardRequest& c, const Configure& s, uint
   const std::string* provider = nullptr;
   int64_t rate_e8 = 0;
   if (s.PairAllowed(from->currency, to->currency)) {
-    fx_.BestRate(from->currency, to->currency, s, timestamp,
-                 [this](const std::string& id) {
-                   const participants::Participant* p = participants_.Find(id);
-                   return p != nullptr && !p->suspended;
-                 },
-                 &provider, &rate_e8);
+    fx_.BestRate(
+        from->currency, to->currency, s, timestamp,
+        [this](const std::string& id) {
+          const participants::Participant* p = participants_.Find(id);
+          return p != nullptr && !p->suspended;
+        },
+        &provider, &rate_e8);
   }
   if (provider == nullptr) return "91";
   const cards::CardRate rate = cards::Field10Rate(rate_e8);
@@ -137,16 +139,16 @@ std::string Hub::HoldCard(const Configure& s, LedgerOps& ops, Authorization* a) 
     legs.push_back({PositionId(c.issuer, issuer_ledger), PositionId(c.acquirer, acquirer_ledger),
                     c.amount.minor, acquirer_ledger});
   } else {
-    legs.push_back({PositionId(c.issuer, issuer_ledger),
-                    PositionId(a->fx_provider, issuer_ledger), a->billing.minor, issuer_ledger});
+    legs.push_back({PositionId(c.issuer, issuer_ledger), PositionId(a->fx_provider, issuer_ledger),
+                    a->billing.minor, issuer_ledger});
     legs.push_back({PositionId(a->fx_provider, acquirer_ledger),
                     PositionId(c.acquirer, acquirer_ledger), c.amount.minor, acquirer_ledger});
   }
   const ledger::StateMachine::Savepoint mark = ops.Mark();
   for (const Leg& leg : legs) {
     u128 id = 0;
-    if (ops.Reserve(TransferKind::card_hold, leg.debit, leg.credit, leg.amount, leg.ledger,
-                    timeout, &id) != ledger::CreateTransferResult::ok) {
+    if (ops.Reserve(TransferKind::card_hold, leg.debit, leg.credit, leg.amount, leg.ledger, timeout,
+                    &id) != ledger::CreateTransferResult::ok) {
       ops.Undo(mark);
       a->legs.clear();
       return "51";
@@ -221,8 +223,8 @@ void Hub::DeclineCard(Authorization& a, const std::string& code, LedgerOps& ops)
 
 void Hub::StandIn(Authorization& a, LedgerOps& ops, uint64_t timestamp) {
   const cards::CardSettings* settings = cards_.SettingsOf(a.request.issuer);
-  const StandInRules* r = settings != nullptr && settings->stand_in.enabled ? &settings->stand_in
-                                                                           : nullptr;
+  const StandInRules* r =
+      settings != nullptr && settings->stand_in.enabled ? &settings->stand_in : nullptr;
   if (r == nullptr) {
     DeclineCard(a, "91", ops);
     return;
@@ -472,16 +474,16 @@ std::string Hub::ReverseCard(const CardAdvice& c, const Configure& s, LedgerOps&
   bool ok;
   if (a.fx_provider.empty()) {
     ok = ops.Transfer(TransferKind::card_reversal, PositionId(a.request.acquirer, acq),
-                      PositionId(a.request.issuer, iss), back, acq, &id) ==
-         ledger::CreateTransferResult::ok;
+                      PositionId(a.request.issuer, iss), back, acq,
+                      &id) == ledger::CreateTransferResult::ok;
   } else {
     ok = ops.Transfer(TransferKind::card_reversal, PositionId(a.request.acquirer, acq),
-                      PositionId(a.fx_provider, acq), back, acq, &id) ==
-             ledger::CreateTransferResult::ok &&
+                      PositionId(a.fx_provider, acq), back, acq,
+                      &id) == ledger::CreateTransferResult::ok &&
          (billing_back == 0 ||
           ops.Transfer(TransferKind::card_reversal, PositionId(a.fx_provider, iss),
-                       PositionId(a.request.issuer, iss), billing_back, iss, &id) ==
-              ledger::CreateTransferResult::ok);
+                       PositionId(a.request.issuer, iss), billing_back, iss,
+                       &id) == ledger::CreateTransferResult::ok);
   }
   if (!ok) {
     ops.Undo(mark);
