@@ -317,7 +317,7 @@ int Serve(int argc, char** argv) {
   std::atomic<api::ParticipantApi*> participant_hook{nullptr};
   if (with_config) {
     delivery = std::make_unique<outbox::Delivery>(DeliveryOptionsOf(hub_config));
-    options.after_apply = [d = delivery.get(), &participant_hook](const hub::Hub& h) {
+    options.after_apply = [d = delivery.get(), &participant_hook](hub::Hub& h) {
       d->OnApplied(h);
       if (api::ParticipantApi* a = participant_hook.load()) a->OnApplied(h);
     };
