@@ -178,6 +178,8 @@ class CardAcquirer {
   uint64_t unmatched_ = 0, malformed_ = 0;          // GUARDED_BY(mu_)
   int64_t first_send_ns_ = 0, last_answer_ns_ = 0;  // GUARDED_BY(mu_)
   bool stopping_ = false;                           // GUARDED_BY(mu_)
+  // No pending deadline or repeat falls before this: the timer skips its scan until then.
+  int64_t next_event_ns_ = 0;                       // GUARDED_BY(mu_)
   std::condition_variable timer_cv_;
   std::thread timer_;
 };
