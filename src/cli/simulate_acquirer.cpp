@@ -21,7 +21,8 @@ void Usage() {
       stderr,
       "usage: corridor simulate-acquirer --hub HOST:PORT --institution ID --key 16DIGITS\n"
       "       [--pan-prefix 9112] [--pan-length 16] [--cards N] [--seed N] [--currency RUB|BYN]\n"
-      "       [--count N] [--rate R] [--window N] [--mti 0100|0200] [--cash-per-mille N]\n"
+      "       [--count N] [--rate R [--pace-tick-us N]] [--window N] [--mti 0100|0200]\n"
+      "       [--cash-per-mille N]\n"
       "       [--amount AMOUNT | --amount-min AMOUNT --amount-max AMOUNT] [--timeout-ms N]\n"
       "       [--terminal ID8] [--merchant ID15] [--echo-idle-ms N] [--no-reconnect]\n");
 }
@@ -42,7 +43,8 @@ bool Parse(int argc, char** argv, simulator::AcquirerOptions* o, simulator::Load
       {"cash-per-mille", required_argument, nullptr, 0}, {"amount", required_argument, nullptr, 0},
       {"amount-min", required_argument, nullptr, 0},   {"amount-max", required_argument, nullptr, 0},
       {"timeout-ms", required_argument, nullptr, 0},   {"terminal", required_argument, nullptr, 0},
-      {"merchant", required_argument, nullptr, 0},     {nullptr, 0, nullptr, 0}};
+      {"merchant", required_argument, nullptr, 0},     {"pace-tick-us", required_argument, nullptr, 0},
+      {nullptr, 0, nullptr, 0}};
   optind = 1;
   int index = 0;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, &index)) != -1;) {
@@ -91,6 +93,8 @@ bool Parse(int argc, char** argv, simulator::AcquirerOptions* o, simulator::Load
       o->terminal = optarg;
     } else if (name == "merchant") {
       o->merchant = optarg;
+    } else if (name == "pace-tick-us") {
+      load->pace_tick_us = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10));
     }
     if (!ok) return false;
   }

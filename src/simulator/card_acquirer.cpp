@@ -319,8 +319,9 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
       if (waiter.outstanding >= window) {
         waiter.cv.wait_for(lock, std::chrono::milliseconds(10));
       } else {
-        const int64_t next = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 /
-                                                          load.rate_per_s);
+        const int64_t next = std::max<int64_t>(
+            start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / load.rate_per_s),
+            now + int64_t{load.pace_tick_us} * 1000);
         lock.unlock();
         std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<int64_t>(next - now, 0)));
         lock.lock();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -134,6 +135,8 @@ class CardRelay {
     for (;;) {
       const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) return;
+      const int one = 1;  // frames are written one by one: no Nagle delay behind a delayed ACK
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       std::lock_guard lock(mu_);
       if (stopping_) {
         ::close(fd);
