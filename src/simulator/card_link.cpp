@@ -435,7 +435,8 @@ void CardLink::OnNetwork(const Message& message, std::string* replies) {
   }
   if (message.mti() != "0810") return;
   std::lock_guard lock(mu_);
-  if (code70 == "001" && state_ == State::kSigningOn) {
+  // The sign-on's answer: 70 "001" as sent, or no 70 at all while signing on.
+  if ((code70 == "001" || code70.empty()) && state_ == State::kSigningOn) {
     if (message.field(39) == "00") {
       state_ = State::kSignedOn;
       ++counts_.signons;
