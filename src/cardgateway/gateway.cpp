@@ -11,17 +11,6 @@
 
 namespace corridor::cardgateway {
 
-const iso8583::Dialect& GatewayDialect() {
-  static const iso8583::Dialect* const dialect = [] {
-    auto* d = new iso8583::Dialect(iso8583::Iso8583_1987());
-    const Status st = d->Define(
-        {60, iso8583::ContentType::kAns, iso8583::LengthKind::kLllvar, 999});
-    CORRIDOR_CHECK(st.ok());  // a compiled-in spec
-    return d;
-  }();
-  return *dialect;
-}
-
 namespace {
 
 bool IsRequestMti(uint16_t mti) { return mti == 100 || mti == 200; }

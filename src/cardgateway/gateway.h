@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "carddata/carddata.h"
 #include "cardgateway/messages.h"
 #include "core/core.h"
 #include "hub/hub.h"
@@ -38,6 +39,21 @@ class PanProtection {
   // Fills card's bin, last4, pan_hash, sealed_pan; false when the PAN is not 12..19 digits.
   virtual bool Protect(std::string_view pan, hub::Card* card) const = 0;
   virtual bool Unseal(std::string_view sealed, std::string* pan) const = 0;
+};
+
+// carddata::Protector as the gateway's PanProtection.
+class ProtectorPan : public PanProtection {
+ public:
+  explicit ProtectorPan(const carddata::Protector* protector) : protector_(protector) {}
+  bool Protect(std::string_view pan, hub::Card* card) const override {
+    return protector_->Protect(pan, card);
+  }
+  bool Unseal(std::string_view sealed, std::string* pan) const override {
+    return protector_->Unseal(sealed, pan);
+  }
+
+ private:
+  const carddata::Protector* protector_;
 };
 
 struct GatewayOptions {

@@ -192,9 +192,5 @@ struct CardGateway::Impl {
   std::map<std::string, uint64_t, std::less<>> signed_on_;
 };
 
-// The gateway's dialect: ISO 8583:1987 as issue 16 fixes it, plus field 60 (ans..999 LLLVAR,
-// "reserved national"), which carries the stand-in marker "STANDIN" of the 0120 advices the
-// hub sends issuers.
-const iso8583::Dialect& GatewayDialect();
 
 }  // namespace corridor::cardgateway

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/check.h"
 #include "iso8583/spec.h"
 
 namespace corridor::cardgateway {
@@ -23,6 +24,17 @@ std::string PadLeft(std::string_view s, size_t width) {
 }
 
 }  // namespace
+
+const iso8583::Dialect& GatewayDialect() {
+  static const iso8583::Dialect* const dialect = [] {
+    auto* d = new iso8583::Dialect(iso8583::Iso8583_1987());
+    const Status st = d->Define(
+        {60, iso8583::ContentType::kAns, iso8583::LengthKind::kLllvar, 999});
+    CORRIDOR_CHECK(st.ok());  // a compiled-in spec
+    return d;
+  }();
+  return *dialect;
+}
 
 Currencies::Currencies(const config::HubConfig& config) {
   for (const config::DomainConfig& d : config.domains) {

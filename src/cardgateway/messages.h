@@ -17,6 +17,7 @@
 #include "hub/commands.h"
 #include "hub/module.h"
 #include "iso8583/message.h"
+#include "iso8583/spec.h"
 
 namespace corridor::cardgateway {
 
@@ -31,6 +32,11 @@ inline constexpr std::string_view kSecurityViolation = "63";   // sign-on: wrong
 inline constexpr std::string_view kNotSignedOn = "91";         // before sign-on; the core failed
 inline constexpr std::string_view kUnknownInstitution = "92";  // sign-on: unknown institution
 inline constexpr std::string_view kSystemError = "96";         // the core refused (busy, failed)
+
+// The gateway's dialect: ISO 8583:1987 as issue 16 fixes it, plus field 60 (ans..999 LLLVAR,
+// "reserved national"), which carries the stand-in marker "STANDIN" of the 0120 advices the
+// hub sends issuers (the cards module's Forward::stand_in).
+const iso8583::Dialect& GatewayDialect();
 
 // The currencies of the hub's domains by ISO 4217 numeric code (field 49/51) and alpha code.
 struct Currency {
