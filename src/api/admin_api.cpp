@@ -88,8 +88,10 @@ hub::Configure SettingsOf(const config::HubConfig& config) {
   hub::Configure c;
   c.hub_bic = config.hub_bic;
   for (const config::DomainConfig& d : config.domains) {
-    c.domains.push_back(hub::DomainSettings{d.code, d.currency, d.ledger, d.currency_exponent,
-                                            d.settlement_agent, d.max_payment_minor});
+    hub::DomainSettings domain{d.code, d.currency, d.ledger, d.currency_exponent,
+                               d.settlement_agent, d.max_payment_minor, {}};
+    for (const config::BinRange& b : d.bin_ranges) domain.bin_ranges.emplace_back(b.first, b.last);
+    c.domains.push_back(std::move(domain));
   }
   c.quote_lifetime_seconds = config.fx.quote_lifetime_seconds;
   c.rate_max_age_seconds = config.fx.rate_max_age_seconds;

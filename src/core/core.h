@@ -68,8 +68,9 @@ struct Options {
   std::function<void(const journal::ReadEntry&)> on_durable;
   // Called on the apply thread after each run of applied entries, before their answers (the
   // outbox's delivery learns of new messages here). Must be quick and must not block on the
-  // core.
-  std::function<void(const hub::Hub&)> after_apply;
+  // core. The hub is mutable here only to drain what it keeps for gateways and is not state
+  // (Hub::TakeCardNotices); the hook must not apply anything.
+  std::function<void(hub::Hub&)> after_apply;
 };
 
 // What start-up found, for logs and `corridor inspect`.

@@ -47,6 +47,25 @@ Outcome Fx::Publish(const hub::PublishRates& c, const hub::Configure& settings,
   return hub::Done(Code::ok);
 }
 
+void Fx::BestRate(std::string_view source, std::string_view target,
+                  const hub::Configure& settings, uint64_t timestamp,
+                  const std::function<bool(const std::string&)>& usable,
+                  const std::string** provider, int64_t* rate_e8) const {
+  // The best fresh rate; map order makes a tie go to the lowest BIC.
+  const uint64_t max_age_ns = uint64_t{settings.rate_max_age_seconds} * kNsPerSecond;
+  *provider = nullptr;
+  *rate_e8 = 0;
+  for (const auto& [key, rate] : rates_) {
+    const auto& [who, from, to] = key;
+    if (from != source || to != target) continue;
+    if (timestamp - rate.published_at_ns > max_age_ns || !usable(who)) continue;
+    if (rate.rate_e8 > *rate_e8) {
+      *rate_e8 = rate.rate_e8;
+      *provider = &who;
+    }
+  }
+}
+
 Outcome Fx::RequestQuote(const hub::RequestQuote& c, const hub::Configure& settings,
                          uint64_t timestamp,
                          const std::function<bool(const std::string&)>& usable) {
@@ -57,19 +76,9 @@ Outcome Fx::RequestQuote(const hub::RequestQuote& c, const hub::Configure& setti
     return Fail(Code::invalid, "the pair " + c.source_currency + "/" + c.target_currency +
                                    " is not allowed");
   }
-  // The best fresh rate; map order makes a tie go to the lowest BIC.
-  const uint64_t max_age_ns = uint64_t{settings.rate_max_age_seconds} * kNsPerSecond;
   const std::string* provider = nullptr;
   int64_t rate_e8 = 0;
-  for (const auto& [key, rate] : rates_) {
-    const auto& [who, from, to] = key;
-    if (from != c.source_currency || to != c.target_currency) continue;
-    if (timestamp - rate.published_at_ns > max_age_ns || !usable(who)) continue;
-    if (rate.rate_e8 > rate_e8) {
-      rate_e8 = rate.rate_e8;
-      provider = &who;
-    }
-  }
+  BestRate(c.source_currency, c.target_currency, settings, timestamp, usable, &provider, &rate_e8);
   if (provider == nullptr) {
     return Fail(Code::unavailable, "no FX provider has a rate for " + c.source_currency + "/" +
                                        c.target_currency + " younger than " +

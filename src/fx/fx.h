@@ -51,6 +51,12 @@ class Fx : public hub::Module {
                         uint64_t timestamp);
 
   const hub::Quote* FindQuote(std::string_view id) const;
+  // The best rate for source -> target among the providers that published it within the
+  // maximum age and are `usable`, ties to the lowest BIC (what quotes and card conversions
+  // use). *provider is nullptr (and *rate_e8 0) when there is none.
+  void BestRate(std::string_view source, std::string_view target, const hub::Configure& settings,
+                uint64_t timestamp, const std::function<bool(const std::string&)>& usable,
+                const std::string** provider, int64_t* rate_e8) const;
   // (provider, source, target) -> rate
   using RateKey = std::tuple<std::string, std::string, std::string>;
   const std::map<RateKey, PublishedRate>& rates() const { return rates_; }

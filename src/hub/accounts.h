@@ -43,6 +43,13 @@ enum class TransferKind : uint8_t {
   // hub's fee account -> payer's when a return completes the payment.
   payment_return = 13,
   payment_return_fee = 14,
+  // Cards (issue 16): an authorization's hold, issuer's position -> (FX provider ->)
+  // acquirer's, pending with the hold's lifetime as timeout; its posting (whole or part) or
+  // void; and a reversal of posted money, posted at once: acquirer's -> (FX provider ->)
+  // issuer's.
+  card_hold = 20,
+  card_resolve = 21,
+  card_reversal = 22,
 };
 
 // Packs an 8- or 11-character BIC (upper-case letters and digits; the caller validated it).

@@ -46,6 +46,18 @@ void Put(WireWriter& w, const Configure& c) {
     w.I64(f.fixed_minor);
     w.U32(f.share_bp);
   }
+  // The domains' BIN ranges, appended after everything else only when there are some, so
+  // that a configuration without them encodes as before (journals written before them).
+  bool any_bins = false;
+  for (const DomainSettings& d : c.domains) any_bins = any_bins || !d.bin_ranges.empty();
+  if (!any_bins) return;
+  for (const DomainSettings& d : c.domains) {
+    w.U32(static_cast<uint32_t>(d.bin_ranges.size()));
+    for (const auto& [first, last] : d.bin_ranges) {
+      w.Str(first);
+      w.Str(last);
+    }
+  }
 }
 void Get(WireReader& r, Configure* c) {
   c->hub_bic = r.Str(kStringMax);
@@ -73,6 +85,14 @@ void Get(WireReader& r, Configure* c) {
     f.fixed_minor = r.I64();
     f.share_bp = r.U32();
     c->fees.push_back(std::move(f));
+  }
+  if (r.Rest().empty()) return;  // Written without BIN ranges.
+  for (DomainSettings& d : c->domains) {
+    for (uint32_t n = r.Count(8); n > 0; --n) {
+      std::string first = r.Str(kStringMax);
+      std::string last = r.Str(kStringMax);
+      d.bin_ranges.emplace_back(std::move(first), std::move(last));
+    }
   }
 }
 

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -73,6 +74,9 @@ struct DomainSettings {
   uint32_t exponent = 0;
   std::string settlement_agent;
   int64_t max_payment_minor = 0;
+  // The card schemes' BIN ranges of the domain, (first, last) as digit strings of the same
+  // length ("2200", "2204"): issuers' BIN prefixes must lie inside one (issue 16).
+  std::vector<std::pair<std::string, std::string>> bin_ranges;
   bool operator==(const DomainSettings&) const = default;
 };
 struct FeeSettings {

@@ -64,6 +64,16 @@ ledger::CreateTransferResult LedgerOps::Reserve(TransferKind kind, u128 debit, u
   return Apply(kind, t);
 }
 
+ledger::CreateTransferResult LedgerOps::PostPart(TransferKind kind, u128 pending_id,
+                                                 u128 amount) {
+  CORRIDOR_CHECK(amount > 0);  // Posting nothing is a void.
+  ledger::Transfer t{};
+  t.pending_id = pending_id;
+  t.amount = amount;
+  t.flags = ledger::kTransferPostPendingTransfer;
+  return Apply(kind, t);
+}
+
 ledger::CreateTransferResult LedgerOps::Resolve(TransferKind kind, u128 pending_id, bool post) {
   ledger::Transfer t{};
   t.pending_id = pending_id;
@@ -153,10 +163,10 @@ bool Settings::Load(WireReader& r) {
 Hub::Hub(const ledger::StateMachine::Options& options) : ledger_(options) {}
 
 std::vector<Module*> Hub::modules() {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_};
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_, &cards_};
 }
 std::vector<const Module*> Hub::modules() const {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_};
+  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_, &cards_};
 }
 
 Status Hub::CheckCommand(std::span<const std::byte> body) {
@@ -173,13 +183,15 @@ Outcome Hub::ApplyCommand(uint64_t timestamp, std::span<const std::byte> body) {
 
 Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
   last_timestamp_ = timestamp;
-  TickModules(timestamp);
+  // One ledger span for the command and the cards' deadlines that fall due before it (those
+  // take at most half of it, and are not undone when the command fails).
+  LedgerOps ops(ledger_, timestamp);
+  TickModules(timestamp, &ops);
   const Configure* settings = settings_.get();
   if (settings == nullptr && !std::holds_alternative<Configure>(command)) {
     return Fail(Code::unavailable, "the hub has no configuration (start it with --config)");
   }
   const ledger::StateMachine::Savepoint savepoint = ledger_.OpenSavepoint(timestamp);
-  LedgerOps ops(ledger_, timestamp);
   const auto active = [this](const std::string& id) {
     const participants::Participant* p = participants_.Find(id);
     return p != nullptr && !p->suspended;
@@ -212,10 +224,16 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return RecallPaymentCommand(c, timestamp);
         } else if constexpr (std::is_same_v<T, RecallAnswer>) {
           return RecallAnswerCommand(c, timestamp);
-        } else if constexpr (std::is_same_v<T, SetCardSettings> || std::is_same_v<T, CardRequest> ||
-                             std::is_same_v<T, CardIssuerAnswer> ||
-                             std::is_same_v<T, CardAdvice> || std::is_same_v<T, CardForwardAck>) {
-          return Fail(Code::unavailable, "the cards module is not built yet");
+        } else if constexpr (std::is_same_v<T, SetCardSettings>) {
+          return SetCardSettingsCommand(c, *settings);
+        } else if constexpr (std::is_same_v<T, CardRequest>) {
+          return CardRequestCommand(c, *settings, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, CardIssuerAnswer>) {
+          return CardAnswerCommand(c, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, CardAdvice>) {
+          return CardAdviceCommand(c, *settings, ops, timestamp);
+        } else if constexpr (std::is_same_v<T, CardForwardAck>) {
+          return CardAckCommand(c);
         } else if constexpr (std::is_same_v<T, DeleteAlias>) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
@@ -453,16 +471,24 @@ Outcome Hub::AnswerPayment(const PayeeAnswer& c, LedgerOps& ops, uint64_t timest
 
 void Hub::Tick(uint64_t timestamp) {
   last_timestamp_ = timestamp;
+  // The cards' deadlines first, with the ledger timestamps below this tick's when they are
+  // free (they are when the tick is at least kCommandLedgerEventsMax past the last entry).
+  if (cards_.next_deadline() <= timestamp &&
+      ledger_.commit_timestamp() + kCommandLedgerEventsMax <= timestamp) {
+    LedgerOps ops(ledger_, timestamp);
+    TickCards(timestamp, ops);
+  }
   ledger_.Tick(timestamp);
   TickModules(timestamp);
 }
 
-void Hub::TickModules(uint64_t timestamp) {
+void Hub::TickModules(uint64_t timestamp, LedgerOps* ops) {
   if (timestamp < modules_deadline_) return;
   for (Module* m : modules()) m->Tick(timestamp);
   for (const std::string& uetr : payments_.TakeExpired()) {
     NotifyFinal(*payments_.FindMutable(uetr), timestamp);
   }
+  if (ops != nullptr) TickCards(timestamp, *ops);
   RefreshDeadline();
 }
 
@@ -485,8 +511,11 @@ void Hub::NotifyFinal(payments::Payment& p, uint64_t timestamp) {
 }
 
 void Hub::RefreshDeadline() {
-  modules_deadline_ = UINT64_MAX;
-  for (const Module* m : modules()) modules_deadline_ = std::min(modules_deadline_, m->next_deadline());
+  others_deadline_ = UINT64_MAX;
+  for (const Module* m : modules()) {
+    if (m != &cards_) others_deadline_ = std::min(others_deadline_, m->next_deadline());
+  }
+  modules_deadline_ = std::min(others_deadline_, cards_.next_deadline());
 }
 
 u128 Hub::StateHash() const {

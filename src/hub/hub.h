@@ -18,9 +18,11 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
+#include "cards/cards.h"
 #include "directory/directory.h"
 #include "fx/fx.h"
 #include "hub/commands.h"
@@ -81,6 +83,12 @@ class Hub {
   const outbox::Outbox& outbox() const { return outbox_; }
   const directory::Directory& directory() const { return directory_; }
   const payments::Payments& payments() const { return payments_; }
+  const cards::Cards& cards() const { return cards_; }
+  // The card decisions the state machine made on its own (issuer timeouts: 91 or stand-in)
+  // since the last call, for the card gateway to answer the acquirers (drained on the apply
+  // thread, in the core's after_apply hook). Not state: a restart loses undrained ones, and
+  // the acquirer then repeats or reverses.
+  std::vector<CardNotice> TakeCardNotices() { return std::exchange(card_notices_, {}); }
 
   // Applies a command's journal body at its timestamp (the last of the kCommandLedgerEventsMax
   // the sequencer reserved for it). A body that does not decode was refused before it was
@@ -102,7 +110,13 @@ class Hub {
   // The timestamp of the last entry applied: journal time as the state knows it.
   uint64_t now() const { return std::max(last_timestamp_, ledger_.commit_timestamp()); }
   // The earliest deadline of the ledger and the modules, in journal time (UINT64_MAX: none).
-  uint64_t next_deadline() const { return std::min(ledger_.next_expiry(), modules_deadline_); }
+  // A card deadline needs ledger events (voids, posts), so it is published no earlier than
+  // the first tick that has kCommandLedgerEventsMax free ledger timestamps below it.
+  uint64_t next_deadline() const {
+    const uint64_t cards = std::max(cards_.next_deadline(),
+                                    ledger_.commit_timestamp() + kCommandLedgerEventsMax);
+    return std::min({ledger_.next_expiry(), others_deadline_, cards});
+  }
 
   // The state hash: the ledger's and each module's share (a hash of its section's bytes).
   u128 StateHash() const;
@@ -112,7 +126,9 @@ class Hub {
   Status LoadSection(uint32_t id, uint32_t version, std::span<const std::byte> bytes);
 
  private:
-  void TickModules(uint64_t timestamp);
+  // `ops`: ledger access for the cards' deadlines (nullptr after a ledger batch, which leaves
+  // no free ledger timestamps: the cards' deadlines then wait for the next tick or command).
+  void TickModules(uint64_t timestamp, LedgerOps* ops = nullptr);
   void RefreshDeadline();
   void NotifyLiquidity(const Liquidity& c, const Configure& settings, uint64_t timestamp);
   Outcome SubmitPaymentCommand(const SubmitPayment& c, const Configure& settings, LedgerOps& ops,
@@ -131,6 +147,31 @@ class Hub {
   Outcome RecallAnswerCommand(const RecallAnswer& c, uint64_t timestamp);
   void Notify(const std::string& bank, outbox::MessageKind kind, const payments::Payment& p,
               const std::string& item, uint64_t timestamp, std::string status = "");
+  // Cards (cards.cpp).
+  Outcome SetCardSettingsCommand(const SetCardSettings& c, const Configure& settings);
+  Outcome CardRequestCommand(const CardRequest& c, const Configure& settings, LedgerOps& ops,
+                             uint64_t timestamp);
+  std::string CheckCardRequest(const CardRequest& c, const Configure& settings,
+                               uint64_t timestamp, cards::Authorization* a) const;
+  std::string HoldCard(const Configure& settings, LedgerOps& ops, cards::Authorization* a) const;
+  Outcome CardAnswerCommand(const CardIssuerAnswer& c, LedgerOps& ops, uint64_t timestamp);
+  Outcome CardAdviceCommand(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
+                            uint64_t timestamp);
+  std::string CompleteCard(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
+                           cards::Authorization& a, uint64_t timestamp);
+  std::string ReverseCard(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
+                          cards::Authorization& a, uint64_t timestamp);
+  Outcome CardAckCommand(const CardForwardAck& c);
+  // Decides what fell due (timeouts, hold ends), at most a bounded number per entry.
+  void TickCards(uint64_t timestamp, LedgerOps& ops);
+  void TimeOutCard(cards::Authorization& a, LedgerOps& ops, uint64_t timestamp);
+  // Applies the issuer's stand-in rules to a held authorization: approved (kept or posted) or
+  // declined (voided); the issuer gets an 0120 advice of the decision.
+  void StandIn(cards::Authorization& a, LedgerOps& ops, uint64_t timestamp);
+  void ApproveCard(cards::Authorization& a, LedgerOps& ops);
+  void DeclineCard(cards::Authorization& a, const std::string& code, LedgerOps& ops);
+  void ForwardCard(const cards::Authorization& a, uint16_t mti, uint64_t timestamp,
+                   int64_t actual_billing_minor = -1);
   std::vector<Module*> modules();
   std::vector<const Module*> modules() const;
 
@@ -141,7 +182,10 @@ class Hub {
   outbox::Outbox outbox_;
   directory::Directory directory_;
   payments::Payments payments_;
+  cards::Cards cards_;
+  std::vector<CardNotice> card_notices_;  // not state: see TakeCardNotices
   uint64_t modules_deadline_ = UINT64_MAX;
+  uint64_t others_deadline_ = UINT64_MAX;  // of the modules but cards
   uint64_t last_timestamp_ = 0;
 };
 

@@ -120,6 +120,9 @@ class LedgerOps {
                                        uint32_t ledger_number, uint32_t timeout_seconds, u128* id);
   // Posts the whole of a pending transfer, or voids it.
   ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
+  // Posts `amount` (> 0, at most the pending amount) of a pending transfer and releases the
+  // rest.
+  ledger::CreateTransferResult PostPart(TransferKind kind, u128 pending_id, u128 amount);
   // A savepoint inside the command's: a module that must undo part of its ledger work and
   // still succeed (a payment refused for want of room is stored as refused).
   ledger::StateMachine::Savepoint Mark() { return ledger_.OpenSavepoint(last_); }

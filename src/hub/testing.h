@@ -20,8 +20,8 @@ inline const std::string kTokenB(64, 'b');
 inline Configure RuBy() {
   Configure c;
   c.hub_bic = "CRDRRUMMXXX";
-  c.domains = {{"BY", "BYN", 933, 2, "NBRBBY2X", 3'000'000},
-               {"RU", "RUB", 643, 2, "CBRFRUMM", 100'000'000}};
+  c.domains = {{"BY", "BYN", 933, 2, "NBRBBY2X", 3'000'000, {}},
+               {"RU", "RUB", 643, 2, "CBRFRUMM", 100'000'000, {}}};
   c.quote_lifetime_seconds = 600;
   c.rate_max_age_seconds = 300;
   c.pairs = {{"BYN", "RUB"}, {"RUB", "BYN"}};
@@ -138,6 +138,99 @@ inline SubmitPayment Payment(std::string uetr, std::string from, std::string to,
   c.answer_within_seconds = 10;
   c.fingerprint = 42;
   return c;
+}
+
+// --- cards (issue 16)
+
+// RuBy with the card schemes' BIN ranges: Belkart 9112 (BY), Mir 2200-2204 (RU).
+inline Configure CardsRuBy() {
+  Configure c = RuBy();
+  c.domains[0].bin_ranges = {{"9112", "9112"}};
+  c.domains[1].bin_ranges = {{"2200", "2204"}};
+  return c;
+}
+
+inline SetCardSettings CardSettingsOf(std::string participant, std::string institution,
+                                      std::vector<std::string> bins = {}) {
+  SetCardSettings s;
+  s.participant = std::move(participant);
+  s.institution_id = std::move(institution);
+  s.bin_prefixes = std::move(bins);
+  s.signon_key_sha256 = std::string(64, 'e');
+  return s;
+}
+
+// A stand-in rule set for BPSBBY2X (amounts in BYN minor units).
+inline StandInRules ByStandIn() {
+  StandInRules r;
+  r.enabled = true;
+  r.max_amount_minor = 80'00;
+  r.daily_count_per_card = 2;
+  r.daily_amount_per_card_minor = 100'00;
+  r.transaction_types = kCardPurchase;
+  return r;
+}
+
+// RU: SABRRUMM acquires (institution 100001), ALFARUMM issues Mir 220015 (200002, RUB 1,000.00
+// of liquidity, no stand-in); BY: BPSBBY2X issues Belkart 9112 and acquires (300003, stand-in
+// ByStandIn); FX provider FXPRBY2X with both currencies funded and rates both ways.
+inline void CardCorridor(Driver& d) {
+  CORRIDOR_CHECK(d.Run(CardsRuBy()).code == Code::ok);
+  CORRIDOR_CHECK(d.Run(Bank("SABRRUMM", "RU", kRoleInstant | kRoleAcquirer)).succeeded());
+  CORRIDOR_CHECK(d.Run(Bank("ALFARUMM", "RU", kRoleIssuer)).succeeded());
+  CORRIDOR_CHECK(d.Run(Bank("BPSBBY2X", "BY", kRoleIssuer | kRoleAcquirer)).succeeded());
+  CORRIDOR_CHECK(d.Run(Bank("FXPRBY2X", "BY", kRoleFx)).succeeded());
+  d.Run(Liquidity{"SABRRUMM", "l1", {"RUB", 100'000'00}, true});
+  d.Run(Liquidity{"ALFARUMM", "l2", {"RUB", 1'000'00}, true});
+  d.Run(Liquidity{"BPSBBY2X", "l3", {"BYN", 10'000'00}, true});
+  d.Run(Liquidity{"FXPRBY2X", "l4", {"RUB", 1'000'000'00}, true});
+  d.Run(Liquidity{"FXPRBY2X", "l5", {"BYN", 100'000'00}, true});
+  CORRIDOR_CHECK(d.Run(PublishRates{"FXPRBY2X",
+                                    {{"BYN", "RUB", 2'745'000'000}, {"RUB", "BYN", 3'643'000}}})
+                     .code == Code::ok);
+  CORRIDOR_CHECK(d.Run(CardSettingsOf("SABRRUMM", "100001")).code == Code::ok);
+  CORRIDOR_CHECK(d.Run(CardSettingsOf("ALFARUMM", "200002", {"220015"})).code == Code::ok);
+  SetCardSettings by = CardSettingsOf("BPSBBY2X", "300003", {"9112"});
+  by.stand_in = ByStandIn();
+  CORRIDOR_CHECK(d.Run(by).code == Code::ok);
+}
+
+// A card: BIN, last four and a hash that depends on `n` (one card per n).
+inline Card TestCard(std::string bin, int n = 1) {
+  Card c;
+  c.bin = std::move(bin);
+  c.last4 = "000" + std::to_string(n % 10);
+  c.pan_hash = std::string(31, 'a') + static_cast<char>('0' + n % 10);
+  c.sealed_pan = "sealed";
+  return c;
+}
+
+// An 0100 from `acquirer` (its institution id) for a card of `issuer`'s BIN.
+inline CardRequest CardAuth(std::string acquirer, std::string institution, std::string issuer,
+                            std::string bin, Money amount, std::string stan, int card = 1) {
+  CardRequest c;
+  c.acquirer = std::move(acquirer);
+  c.mti = 100;
+  c.type = kCardPurchase;
+  c.processing_code = "000000";
+  c.amount = std::move(amount);
+  c.card = TestCard(std::move(bin), card);
+  c.trace.stan = stan;
+  c.trace.transmission_time = "1201120000";
+  c.trace.rrn = "RRN000" + stan;
+  c.trace.terminal = "TERM0001";
+  c.trace.merchant = "MERCHANT0000001";
+  c.trace.acquirer_institution = std::move(institution);
+  c.issuer = std::move(issuer);
+  c.issuer_online = true;
+  c.timeout_ms = 5000;
+  c.hold_seconds = 7 * 86400;
+  return c;
+}
+
+// Ledger checks after a test: every invariant holds (per ledger, debits equal credits).
+inline std::vector<std::string> LedgerProblems(const Hub& hub) {
+  return hub.ledger().CheckInvariants();
 }
 
 }  // namespace corridor::hub::testing

@@ -147,7 +147,7 @@ struct Running {
     core::Options o;
     o.dir = dir;
     o.segment_size_bytes = 1 << 20;
-    o.after_apply = [d = delivery.get()](const hub::Hub& h) { d->OnApplied(h); };
+    o.after_apply = [d = delivery.get()](hub::Hub& h) { d->OnApplied(h); };
     core::OpenReport report;
     EXPECT_TRUE(core::Core::Open(o, &core, &report).ok());
     delivery->Start(core.get());

@@ -1,0 +1,527 @@
+#include "cards/cards.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "base/check.h"
+
+namespace corridor::cards {
+namespace {
+
+using hub::Code;
+
+constexpr size_t kStringMax = 1 << 16;
+
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool LowerHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Whether every card number starting with `prefix` has its first digits inside [first, last]
+// (a scheme's range, digit strings of one length: "2200".."2204").
+bool InsideRange(std::string_view prefix, std::string_view first, std::string_view last) {
+  const size_t n = std::max(prefix.size(), first.size());
+  std::string low(prefix), high(prefix), from(first), to(last);
+  low.resize(n, '0');
+  high.resize(n, '9');
+  from.resize(n, '0');
+  to.resize(n, '9');
+  return low >= from && high <= to;
+}
+
+void PutCard(WireWriter& w, const hub::Card& c) {
+  w.Str(c.bin);
+  w.Str(c.last4);
+  w.Str(c.pan_hash);
+  w.Str(c.sealed_pan);
+}
+hub::Card GetCard(WireReader& r) {
+  hub::Card c;
+  c.bin = r.Str(kStringMax);
+  c.last4 = r.Str(kStringMax);
+  c.pan_hash = r.Str(kStringMax);
+  c.sealed_pan = r.Str(kStringMax);
+  return c;
+}
+void PutMoney(WireWriter& w, const hub::Money& m) {
+  w.Str(m.currency);
+  w.I64(m.minor);
+}
+hub::Money GetMoney(WireReader& r) {
+  hub::Money m;
+  m.currency = r.Str(kStringMax);
+  m.minor = r.I64();
+  return m;
+}
+
+// A command as a length-prefixed blob of its journal encoding.
+void PutCommand(WireWriter& w, const hub::Command& c) {
+  const std::vector<std::byte> body = hub::EncodeCommand(c);
+  w.U32(static_cast<uint32_t>(body.size()));
+  w.Bytes(body);
+}
+template <typename T>
+bool GetCommand(WireReader& r, T* out) {
+  const uint32_t n = r.U32();
+  if (!r.ok() || n > r.Rest().size()) return false;
+  hub::Command c;
+  const bool ok = hub::DecodeCommand(r.Rest().first(n), &c).ok() && std::holds_alternative<T>(c);
+  r.Skip(n);
+  if (ok) *out = std::get<T>(std::move(c));
+  return ok;
+}
+
+void PutOutcome(WireWriter& w, const hub::CardOutcome& o) {
+  w.U64(o.authorization);
+  w.Str(o.response_code);
+  w.Bool(o.forward);
+  w.Str(o.issuer);
+  PutMoney(w, o.billing);
+  w.Str(o.conversion_rate);
+  w.Str(o.approval_code);
+  w.Bool(o.stand_in);
+  w.Bool(o.late);
+  w.Str(o.issuer_stan);
+  w.Str(o.issuer_transmission_time);
+}
+hub::CardOutcome GetOutcome(WireReader& r) {
+  hub::CardOutcome o;
+  o.authorization = r.U64();
+  o.response_code = r.Str(kStringMax);
+  o.forward = r.Bool();
+  o.issuer = r.Str(kStringMax);
+  o.billing = GetMoney(r);
+  o.conversion_rate = r.Str(kStringMax);
+  o.approval_code = r.Str(kStringMax);
+  o.stand_in = r.Bool();
+  o.late = r.Bool();
+  o.issuer_stan = r.Str(kStringMax);
+  o.issuer_transmission_time = r.Str(kStringMax);
+  return o;
+}
+
+void PutForward(WireWriter& w, const Forward& f) {
+  w.U64(f.seq);
+  w.Str(f.issuer);
+  w.U16(f.mti);
+  w.U64(f.authorization);
+  PutCard(w, f.card);
+  w.Str(f.stan);
+  w.Str(f.transmission_time);
+  PutMoney(w, f.amount);
+  PutMoney(w, f.billing);
+  w.Str(f.conversion_rate);
+  w.Str(f.approval_code);
+  w.I64(f.actual_billing_minor);
+  w.U16(f.original_mti);
+  w.Str(f.original_stan);
+  w.Str(f.original_transmission_time);
+  w.Str(f.acquirer_institution);
+  w.Str(f.rrn);
+  w.Str(f.terminal);
+  w.Bool(f.stand_in);
+  w.Str(f.response_code);
+}
+Forward GetForward(WireReader& r) {
+  Forward f;
+  f.seq = r.U64();
+  f.issuer = r.Str(kStringMax);
+  f.mti = r.U16();
+  f.authorization = r.U64();
+  f.card = GetCard(r);
+  f.stan = r.Str(kStringMax);
+  f.transmission_time = r.Str(kStringMax);
+  f.amount = GetMoney(r);
+  f.billing = GetMoney(r);
+  f.conversion_rate = r.Str(kStringMax);
+  f.approval_code = r.Str(kStringMax);
+  f.actual_billing_minor = r.I64();
+  f.original_mti = r.U16();
+  f.original_stan = r.Str(kStringMax);
+  f.original_transmission_time = r.Str(kStringMax);
+  f.acquirer_institution = r.Str(kStringMax);
+  f.rrn = r.Str(kStringMax);
+  f.terminal = r.Str(kStringMax);
+  f.stand_in = r.Bool();
+  f.response_code = r.Str(kStringMax);
+  return f;
+}
+
+void PutAuthorization(WireWriter& w, const Authorization& a) {
+  w.U64(a.id);
+  PutCommand(w, a.request);
+  w.U64(a.at_ns);
+  w.U8(static_cast<uint8_t>(a.status));
+  w.Str(a.response_code);
+  w.Str(a.approval_code);
+  w.Bool(a.stand_in);
+  w.Str(a.fx_provider);
+  w.Str(a.conversion_rate);
+  PutMoney(w, a.billing);
+  w.U32(static_cast<uint32_t>(a.legs.size()));
+  for (const u128 leg : a.legs) w.U128(leg);
+  w.U64(a.deadline_ns);
+  w.Str(a.issuer_stan);
+  w.Str(a.issuer_transmission_time);
+  w.I64(a.posted_minor);
+  w.I64(a.returned_minor);
+}
+bool GetAuthorization(WireReader& r, Authorization* a) {
+  a->id = r.U64();
+  if (!GetCommand(r, &a->request)) return false;
+  a->at_ns = r.U64();
+  const uint8_t status = r.U8();
+  if (status < 1 || status > static_cast<uint8_t>(Status::expired)) return false;
+  a->status = static_cast<Status>(status);
+  a->response_code = r.Str(kStringMax);
+  a->approval_code = r.Str(kStringMax);
+  a->stand_in = r.Bool();
+  a->fx_provider = r.Str(kStringMax);
+  a->conversion_rate = r.Str(kStringMax);
+  a->billing = GetMoney(r);
+  for (uint32_t n = r.Count(16); n > 0; --n) a->legs.push_back(r.U128());
+  a->deadline_ns = r.U64();
+  a->issuer_stan = r.Str(kStringMax);
+  a->issuer_transmission_time = r.Str(kStringMax);
+  a->posted_minor = r.I64();
+  a->returned_minor = r.I64();
+  return r.ok();
+}
+
+}  // namespace
+
+CardRate Field10Rate(int64_t rate_e8) {
+  CORRIDOR_CHECK(rate_e8 > 0);  // The fx module keeps only positive rates.
+  for (int d = 7; d >= 0; --d) {
+    // D = rate * 10^d = rate_e8 * 10^d / 10^8, rounded half-even.
+    const __int128 num = static_cast<__int128>(rate_e8);
+    const int64_t den = [&] {
+      int64_t v = 1;
+      for (int i = d; i < 8; ++i) v *= 10;
+      return v;
+    }();  // 10^(8-d)
+    int64_t q = static_cast<int64_t>(num / den);
+    const int64_t rem = static_cast<int64_t>(num % den);
+    if (2 * rem > den || (2 * rem == den && (q & 1))) ++q;
+    if (q >= 10'000'000) continue;
+    CardRate out;
+    if (q == 0) return out;
+    char text[16];
+    std::snprintf(text, sizeof(text), "%d%07lld", d, static_cast<long long>(q));
+    out.field10 = text;
+    out.rate_e8 = q * den;
+    return out;
+  }
+  return CardRate{};  // Above 9,999,999: past fx::kRateMax_e8, not reached.
+}
+
+std::string TransmissionTime(uint64_t ns) {
+  const time_t seconds = static_cast<time_t>(ns / 1'000'000'000ULL);
+  struct tm t;
+  gmtime_r(&seconds, &t);
+  std::string out(10, '0');
+  const int parts[5] = {t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec};
+  for (int i = 0; i < 5; ++i) {
+    out[2 * i] = static_cast<char>('0' + parts[i] / 10);
+    out[2 * i + 1] = static_cast<char>('0' + parts[i] % 10);
+  }
+  return out;
+}
+
+std::string Stan(uint64_t n) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%06llu", static_cast<unsigned long long>(n % 999999 + 1));
+  return text;
+}
+
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::declined: return "declined";
+    case Status::in_flight: return "in_flight";
+    case Status::held: return "held";
+    case Status::posted: return "posted";
+    case Status::reversed: return "reversed";
+    case Status::expired: return "expired";
+  }
+  return "unknown";
+}
+
+// --- settings
+
+std::string Cards::CheckSettings(const CardSettings& s, const hub::Configure& settings,
+                                 uint8_t roles, std::string_view domain, Code* code) const {
+  *code = Code::invalid;
+  if (!(roles & (hub::kRoleIssuer | hub::kRoleAcquirer))) {
+    *code = Code::forbidden;
+    return s.participant + " has neither the issuer nor the acquirer role";
+  }
+  if (s.institution_id.empty() || s.institution_id.size() > 11 || !AllDigits(s.institution_id)) {
+    return "institution_id: 1 to 11 digits";
+  }
+  if (s.signon_key_sha256.size() != 64 || !LowerHex(s.signon_key_sha256)) {
+    return "signon_key_sha256: 64 lowercase hex digits";
+  }
+  const hub::StandInRules& r = s.stand_in;
+  if (r.max_amount_minor < 0 || r.daily_amount_per_card_minor < 0 ||
+      (r.transaction_types & ~hub::kCardTxnTypesKnown) != 0) {
+    return "stand_in: amounts must be >= 0 and transaction_types purchase or cash";
+  }
+  if (!s.bin_prefixes.empty() && !(roles & hub::kRoleIssuer)) {
+    *code = Code::forbidden;
+    return "bin_prefixes: only an issuer holds BIN prefixes";
+  }
+  const hub::DomainSettings* d = settings.DomainNamed(domain);
+  CORRIDOR_CHECK(d != nullptr);  // A participant's domain is configured.
+  std::set<std::string_view> seen;
+  for (const std::string& p : s.bin_prefixes) {
+    if (p.empty() || p.size() > 8 || !AllDigits(p)) return "bin_prefixes: 1 to 8 digits each";
+    if (!seen.insert(p).second) return "bin_prefixes: " + p + " appears twice";
+    const bool inside = std::any_of(d->bin_ranges.begin(), d->bin_ranges.end(), [&](const auto& b) {
+      return InsideRange(p, b.first, b.second);
+    });
+    if (!inside) return "bin_prefixes: " + p + " is outside the BIN ranges of " + d->code;
+    auto it = bins_.find(p);
+    if (it != bins_.end() && it->second != s.participant) {
+      *code = Code::conflict;
+      return "bin_prefixes: " + p + " is held by " + it->second;
+    }
+  }
+  auto inst = institutions_.find(s.institution_id);
+  if (inst != institutions_.end() && inst->second != s.participant) {
+    *code = Code::conflict;
+    return "institution_id: " + s.institution_id + " is " + inst->second + "'s";
+  }
+  *code = Code::ok;
+  return "";
+}
+
+void Cards::SetSettings(const CardSettings& s) {
+  if (const CardSettings* old = SettingsOf(s.participant)) {
+    for (const std::string& p : old->bin_prefixes) bins_.erase(p);
+    institutions_.erase(old->institution_id);
+  }
+  for (const std::string& p : s.bin_prefixes) bins_[p] = s.participant;
+  institutions_[s.institution_id] = s.participant;
+  settings_[s.participant] = s;
+  ++settings_version_;
+}
+
+const CardSettings* Cards::SettingsOf(std::string_view participant) const {
+  auto it = settings_.find(participant);
+  return it == settings_.end() ? nullptr : &it->second;
+}
+
+const std::string* Cards::IssuerOfBin(std::string_view bin) const {
+  for (size_t n = std::min<size_t>(bin.size(), 8); n > 0; --n) {
+    auto it = bins_.find(bin.substr(0, n));
+    if (it != bins_.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+const std::string* Cards::ParticipantOfInstitution(std::string_view institution_id) const {
+  auto it = institutions_.find(institution_id);
+  return it == institutions_.end() ? nullptr : &it->second;
+}
+
+// --- authorizations
+
+const Authorization* Cards::Find(uint64_t id) const {
+  auto it = authorizations_.find(id);
+  return it == authorizations_.end() ? nullptr : &it->second;
+}
+
+Authorization* Cards::FindMutable(uint64_t id) {
+  auto it = authorizations_.find(id);
+  return it == authorizations_.end() ? nullptr : &it->second;
+}
+
+const Authorization* Cards::FindRequest(const hub::CardRequest& c) const {
+  auto it = by_request_.find(
+      RequestKey{c.acquirer, c.trace.stan, c.trace.terminal, c.trace.transmission_time});
+  return it == by_request_.end() ? nullptr : Find(it->second);
+}
+
+Authorization* Cards::FindOriginal(std::string_view institution, std::string_view stan,
+                                   std::string_view transmission_time) {
+  auto it = by_original_.find(
+      OriginalKey{std::string(institution), std::string(stan), std::string(transmission_time)});
+  return it == by_original_.end() ? nullptr : FindMutable(it->second);
+}
+
+Authorization* Cards::FindByApproval(std::string_view rrn, std::string_view approval_code) {
+  if (approval_code.empty()) return nullptr;
+  auto it = by_approval_.find({std::string(rrn), std::string(approval_code)});
+  return it == by_approval_.end() ? nullptr : FindMutable(it->second);
+}
+
+void Cards::Index(const Authorization& a) {
+  const hub::CardTrace& t = a.request.trace;
+  by_request_.emplace(RequestKey{a.request.acquirer, t.stan, t.terminal, t.transmission_time},
+                      a.id);
+  by_original_.emplace(OriginalKey{t.acquirer_institution, t.stan, t.transmission_time}, a.id);
+  if (!a.approval_code.empty()) by_approval_.emplace(std::pair{t.rrn, a.approval_code}, a.id);
+  if (a.deadline_ns != 0) deadlines_.emplace(a.deadline_ns, a.id);
+}
+
+void Cards::Record(Authorization a) {
+  CORRIDOR_CHECK(a.id == next_id_);  // Ids are sequential: the hub takes next_authorization_id().
+  ++next_id_;
+  Index(a);
+  authorizations_.emplace(a.id, std::move(a));
+}
+
+void Cards::Update(Authorization& a, Status status, uint64_t deadline_ns) {
+  if (a.deadline_ns != 0) deadlines_.erase({a.deadline_ns, a.id});
+  a.status = status;
+  a.deadline_ns = deadline_ns;
+  if (deadline_ns != 0) deadlines_.emplace(deadline_ns, a.id);
+  if (!a.approval_code.empty()) by_approval_.emplace(std::pair{a.request.trace.rrn, a.approval_code}, a.id);
+}
+
+std::vector<uint64_t> Cards::Due(uint64_t timestamp, size_t max) const {
+  std::vector<uint64_t> out;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= timestamp; ++it) {
+    if (out.size() == max) break;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+uint64_t Cards::next_deadline() const {
+  return deadlines_.empty() ? UINT64_MAX : deadlines_.begin()->first;
+}
+
+// --- stand-in counters
+
+Cards::Daily Cards::DailyOf(std::string_view pan_hash, uint32_t day) const {
+  auto it = daily_.find({day, std::string(pan_hash)});
+  return it == daily_.end() ? Daily{} : it->second;
+}
+
+void Cards::Count(const std::string& pan_hash, uint32_t day, int64_t amount_minor) {
+  // Days before this one are done with: journal time only moves on.
+  daily_.erase(daily_.begin(), daily_.lower_bound({day, std::string()}));
+  Daily& d = daily_[{day, pan_hash}];
+  ++d.count;
+  d.amount_minor += amount_minor;
+}
+
+// --- advices
+
+const AdviceRecord* Cards::FindAdvice(const hub::CardAdvice& c) const {
+  auto it = advices_.find(
+      AdviceKey{c.acquirer, c.mti, c.trace.stan, c.trace.transmission_time});
+  return it == advices_.end() ? nullptr : &it->second;
+}
+
+void Cards::RecordAdvice(AdviceRecord r) {
+  const hub::CardAdvice& c = r.request;
+  AdviceKey key{c.acquirer, c.mti, c.trace.stan, c.trace.transmission_time};
+  advices_.emplace(std::move(key), std::move(r));
+}
+
+// --- store-and-forward
+
+uint64_t Cards::Queue(Forward f) {
+  f.seq = next_seq_++;
+  const uint64_t seq = f.seq;
+  forwards_[f.issuer].push_back(std::move(f));
+  ++forward_version_;
+  return seq;
+}
+
+const std::deque<Forward>* Cards::ForwardsOf(std::string_view issuer) const {
+  auto it = forwards_.find(issuer);
+  return it == forwards_.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+size_t Cards::Acknowledge(std::string_view issuer, const std::vector<uint64_t>& seqs) {
+  auto it = forwards_.find(issuer);
+  if (it == forwards_.end()) return 0;
+  std::deque<Forward>& q = it->second;
+  const std::set<uint64_t> acked(seqs.begin(), seqs.end());
+  const size_t before = q.size();
+  q.erase(std::remove_if(q.begin(), q.end(), [&](const Forward& f) { return acked.contains(f.seq); }),
+          q.end());
+  const size_t removed = before - q.size();
+  if (q.empty()) forwards_.erase(it);
+  if (removed > 0) ++forward_version_;
+  return removed;
+}
+
+// --- snapshot
+
+void Cards::Save(WireWriter& w) const {
+  w.U32(static_cast<uint32_t>(settings_.size()));
+  for (const auto& [id, s] : settings_) PutCommand(w, s);
+  w.U64(next_id_);
+  w.U32(static_cast<uint32_t>(authorizations_.size()));
+  for (const auto& [id, a] : authorizations_) PutAuthorization(w, a);
+  w.U32(static_cast<uint32_t>(daily_.size()));
+  for (const auto& [key, d] : daily_) {
+    w.U32(key.first);
+    w.Str(key.second);
+    w.U32(d.count);
+    w.I64(d.amount_minor);
+  }
+  w.U32(static_cast<uint32_t>(advices_.size()));
+  for (const auto& [key, a] : advices_) {
+    PutCommand(w, a.request);
+    PutOutcome(w, a.outcome);
+  }
+  w.U64(next_seq_);
+  w.U32(static_cast<uint32_t>(forwards_.size()));
+  for (const auto& [issuer, q] : forwards_) {
+    w.U32(static_cast<uint32_t>(q.size()));
+    for (const Forward& f : q) PutForward(w, f);
+  }
+}
+
+bool Cards::Load(WireReader& r) {
+  for (uint32_t n = r.Count(8); n > 0; --n) {
+    CardSettings s;
+    if (!GetCommand(r, &s)) return false;
+    SetSettings(s);
+  }
+  next_id_ = r.U64();
+  for (uint32_t n = r.Count(8); n > 0; --n) {
+    Authorization a;
+    if (!GetAuthorization(r, &a) || a.id >= next_id_ || authorizations_.contains(a.id)) {
+      return false;
+    }
+    Index(a);
+    authorizations_.emplace(a.id, std::move(a));
+  }
+  for (uint32_t n = r.Count(8); n > 0; --n) {
+    const uint32_t day = r.U32();
+    std::string hash = r.Str(kStringMax);
+    Daily d;
+    d.count = r.U32();
+    d.amount_minor = r.I64();
+    daily_[{day, std::move(hash)}] = d;
+  }
+  for (uint32_t n = r.Count(8); n > 0; --n) {
+    AdviceRecord a;
+    if (!GetCommand(r, &a.request)) return false;
+    a.outcome = GetOutcome(r);
+    RecordAdvice(std::move(a));
+  }
+  next_seq_ = r.U64();
+  for (uint32_t n = r.Count(4); n > 0; --n) {
+    for (uint32_t m = r.Count(8); m > 0; --m) {
+      Forward f = GetForward(r);
+      if (!r.ok() || f.seq >= next_seq_) return false;
+      forwards_[f.issuer].push_back(std::move(f));
+    }
+  }
+  ++forward_version_;
+  return r.ok();
+}
+
+}  // namespace corridor::cards
