@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/sha256.h"
+#include "cardgateway/messages.h"
 #include "cards/card_client.h"
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
@@ -156,7 +157,9 @@ class ServeCardsTest : public ::testing::Test {
     r.institution = institution;
     r.stan = from.NextStan();
     r.time = NowTransmissionTime();
-    r.rrn = "RRN" + std::to_string(++rrn_) + std::string(9 - std::to_string(rrn_).size(), '0');
+    char rrn[16];
+    std::snprintf(rrn, sizeof rrn, "RRN%09d", ++rrn_);
+    r.rrn = rrn;
     return r;
   }
   // Sends `r` from `acquirer`; the issuer link receives its forward (checked) in *forward.
@@ -284,7 +287,9 @@ TEST_F(ServeCardsTest, MalformedFramesGet30OrCloseAndTheHubServesOn) {
     std::string bad = std::string("\x00\x08", 2) + "0100" + std::string("\x72\x3C", 2) + "\x24";
     bad = std::string("\x00\x07", 2) + bad.substr(2, 7);
     ASSERT_TRUE(c->SendRaw(bad));
-    if (c->Receive(&r, 2000)) EXPECT_EQ(r.field(39), "30");
+    if (c->Receive(&r, 2000)) {
+      EXPECT_EQ(r.field(39), "30");
+    }
   }
   // An unknown MTI: the link is closed.
   {
