@@ -68,7 +68,7 @@ void CardGateway::Impl::StartRead(const std::shared_ptr<Link>& link) {
         link->framer.Append(std::string_view(link->read_buffer.data(), n));
         OnFrames(link);
         Flush();
-        if (!link->closed) StartRead(link);
+        if (!link->closed && link->closing == nullptr) StartRead(link);
       });
 }
 
@@ -85,7 +85,7 @@ void CardGateway::Impl::OnFrames(const std::shared_ptr<Link>& link) {
     link->last_rx = Clock::now();
     link->echoes_unanswered = 0;
     OnFrame(*link, frame);
-    if (link->closed) return;
+    if (link->closed || link->closing != nullptr) return;
   }
 }
 
@@ -178,6 +178,14 @@ void CardGateway::Impl::Flush() {
   dirty_.clear();
 }
 
+void CardGateway::Impl::CloseAfterWrite(Link& link, const char* why) {
+  if (link.closed || link.closing != nullptr) return;
+  TakeOutOfRouting(link);
+  link.closing = why;
+  if (!link.writing && link.pending_out.empty()) Close(link, why);
+  // Otherwise the write's completion closes it (StartWrite).
+}
+
 void CardGateway::Impl::StartWrite(const std::shared_ptr<Link>& link) {
   link->writing = true;
   link->writing_out.swap(link->pending_out);
@@ -191,7 +199,11 @@ void CardGateway::Impl::StartWrite(const std::shared_ptr<Link>& link) {
                        Close(*link, nullptr);
                        return;
                      }
-                     if (!link->pending_out.empty()) StartWrite(link);
+                     if (!link->pending_out.empty()) {
+                       StartWrite(link);
+                     } else if (link->closing != nullptr) {
+                       Close(*link, link->closing);
+                     }
                    });
 }
 
@@ -282,7 +294,7 @@ void CardGateway::Impl::SignOn(Link& link) {
   if (!HasFields(link.in, {33, 53})) {
     counters_.signons_refused.fetch_add(1, std::memory_order_relaxed);
     Respond(link, link.in, kNetworkEchoFields, kFormatError);
-    Close(link, "a sign-on without fields 33 and 53");
+    CloseAfterWrite(link, "a sign-on without fields 33 and 53");
     return;
   }
   const Member* m = directory_->ByInstitution(link.in.field(33));
@@ -303,7 +315,7 @@ void CardGateway::Impl::SignOn(Link& link) {
                  static_cast<unsigned long long>(link.id),
                  static_cast<int>(link.in.field(33).size()), link.in.field(33).data(),
                  static_cast<int>(refusal.size()), refusal.data());
-    Close(link, "sign-on refused");
+    CloseAfterWrite(link, "sign-on refused");
     return;
   }
   if (link.signed_on) TakeOutOfRouting(link);

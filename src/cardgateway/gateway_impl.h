@@ -54,6 +54,7 @@ struct Link {
   bool writing = false;
   bool dirty = false;  // in Impl::dirty_: pending_out to be written at the end of this turn
   bool closed = false;
+  const char* closing = nullptr;  // closed once what is queued is written (a refusal's answer)
   bool signed_on = false;
   std::string participant;
   std::string institution_id;
@@ -127,6 +128,8 @@ struct CardGateway::Impl {
   void Flush();
   void StartWrite(const std::shared_ptr<Link>& link);
   void Close(Link& link, const char* why);
+  // Reads nothing more and closes the link once its queued frames are written.
+  void CloseAfterWrite(Link& link, const char* why);
   void TakeOutOfRouting(Link& link);
   Link* FindLink(uint64_t id);
   Link* LinkOf(std::string_view participant, uint64_t preferred);
