@@ -1,5 +1,6 @@
 #include "api/admin_api.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -149,6 +150,10 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
   }
   if (action == "net_debit_cap") {
     return m == Method::put ? NetDebitCap(std::move(id), request, std::move(respond))
+                            : wrong_method("PUT");
+  }
+  if (action == "card") {
+    return m == Method::put ? CardSettings(std::move(id), request, std::move(respond))
                             : wrong_method("PUT");
   }
   if (action == "token") {
@@ -314,6 +319,119 @@ void AdminApi::Token(std::string id, server::Request& request, Respond respond) 
   }
   c.previous_valid_seconds = static_cast<uint32_t>(overlap);
   Submit(std::move(c), std::move(id), std::move(respond));
+}
+
+namespace {
+
+bool Digits(std::string_view s, size_t min, size_t max) {
+  return s.size() >= min && s.size() <= max &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The stand_in object of a card settings body; amounts stay text until the participant's
+// currency is known.
+bool ParseStandIn(JsonBody& body, hub::StandInRules* r, std::string* max_amount,
+                  std::string* daily_amount, std::string* error) {
+  uint64_t count = 0;
+  std::vector<std::string> types;
+  const bool parsed = body.String("max_amount", true, max_amount, error) &&
+                      body.Unsigned("daily_count_per_card", true, &count, error) &&
+                      body.String("daily_amount_per_card", true, daily_amount, error) &&
+                      body.StringArray("transaction_types", true, &types, error) &&
+                      body.Finish(error);
+  if (!parsed) return false;
+  if (count > UINT32_MAX) {
+    *error = "daily_count_per_card: at most 4294967295";
+    return false;
+  }
+  r->enabled = true;
+  r->daily_count_per_card = static_cast<uint32_t>(count);
+  for (const std::string& t : types) {
+    if (t == "purchase") {
+      r->transaction_types |= hub::kCardPurchase;
+    } else if (t == "cash") {
+      r->transaction_types |= hub::kCardCash;
+    } else {
+      *error = "transaction_types: \"purchase\" or \"cash\", not \"" + t + "\"";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void AdminApi::CardSettings(std::string id, server::Request& request, Respond respond) {
+  JsonBody body;
+  JsonBody stand_in;
+  bool has_stand_in = false;
+  std::string error;
+  hub::SetCardSettings c;
+  c.participant = id;
+  const bool parsed = body.Parse(request.body, &error) &&
+                      body.String("institution_id", true, &c.institution_id, &error) &&
+                      body.StringArray("bin_prefixes", false, &c.bin_prefixes, &error) &&
+                      body.String("signon_key_sha256", true, &c.signon_key_sha256, &error) &&
+                      body.Object("stand_in", false, &stand_in, &has_stand_in, &error) &&
+                      body.Finish(&error);
+  if (!parsed) return respond(Error(400, error));
+  std::string max_amount = "0";
+  std::string daily_amount = "0";
+  if (has_stand_in && !ParseStandIn(stand_in, &c.stand_in, &max_amount, &daily_amount, &error)) {
+    return respond(Error(400, "stand_in." + error));
+  }
+  if (!Digits(c.institution_id, 1, 11)) return respond(Error(400, "institution_id: 1 to 11 digits"));
+  for (const std::string& p : c.bin_prefixes) {
+    if (!Digits(p, 1, 8)) return respond(Error(400, "bin_prefixes: 1 to 8 digits each"));
+  }
+  if (!IsSha256Hex(c.signon_key_sha256)) {
+    return respond(Error(400, "signon_key_sha256: 64 lowercase hex digits (a SHA-256)"));
+  }
+  // The amounts are in the participant's currency: read it on the apply thread, then submit.
+  core_->ReadHubAsync([this, c = std::move(c), max_amount = std::move(max_amount),
+                       daily_amount = std::move(daily_amount),
+                       respond = std::move(respond)](const hub::Hub& hub) mutable {
+    const participants::Participant* p = hub.participants().Find(c.participant);
+    if (p == nullptr) return respond(Error(404, "no participant " + c.participant));
+    const std::string currency = hub.settings()->DomainNamed(p->registration.domain)->currency;
+    std::string error;
+    hub::StandInRules& r = c.stand_in;
+    if (!ParseAmount(settings_, currency, max_amount, &r.max_amount_minor, &error) ||
+        r.max_amount_minor < 0) {
+      return respond(Error(400, "stand_in.max_amount: " + (error.empty() ? "not negative" : error)));
+    }
+    if (!ParseAmount(settings_, currency, daily_amount, &r.daily_amount_per_card_minor, &error) ||
+        r.daily_amount_per_card_minor < 0) {
+      return respond(Error(400, "stand_in.daily_amount_per_card: " +
+                                    (error.empty() ? "not negative" : error)));
+    }
+    SubmitCard(std::move(c), std::move(respond));
+  });
+}
+
+// Like Submit, answering with the card settings as stored.
+void AdminApi::SubmitCard(hub::SetCardSettings c, Respond respond) {
+  if (core_->failed()) return respond(Error(503, core_->failure()));
+  core::Core* core = core_;
+  std::string participant = c.participant;
+  core_->SubmitCommand(std::move(c), [core, participant = std::move(participant),
+                                      respond = std::move(respond)](const Status& st,
+                                                                    hub::Outcome outcome) mutable {
+    if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
+      return respond(OutcomeError(st, outcome));
+    }
+    core->ReadHubAsync([participant, respond = std::move(respond)](const hub::Hub& hub) {
+      const participants::Participant* p = hub.participants().Find(participant);
+      const hub::SetCardSettings* card = hub.cards().SettingsOf(participant);
+      if (p == nullptr || card == nullptr) return respond(Error(404, "no participant " + participant));
+      const uint32_t exponent = hub.settings()->DomainNamed(p->registration.domain)->exponent;
+      Response r = Json(200, "");
+      r.render = [card = *card, exponent](std::string* out) {
+        AppendCardSettings(card, exponent, out);
+      };
+      respond(std::move(r));
+    });
+  });
 }
 
 void AdminApi::Suspend(std::string id, bool suspended, server::Request& request,

@@ -38,6 +38,9 @@ class AdminApi {
   void Liquidity(std::string id, server::Request& request, server::Respond respond);
   void NetDebitCap(std::string id, server::Request& request, server::Respond respond);
   void Token(std::string id, server::Request& request, server::Respond respond);
+  // PUT /v1/participants/{id}/card (issue 16 item 1).
+  void CardSettings(std::string id, server::Request& request, server::Respond respond);
+  void SubmitCard(hub::SetCardSettings c, server::Respond respond);
   void Suspend(std::string id, bool suspended, server::Request& request,
                server::Respond respond);
   // Submits a command; on success answers with the participant's view and `success_status`

@@ -142,6 +142,17 @@ bool JsonBody::ObjectArray(std::string_view key, bool required,
   return true;
 }
 
+bool JsonBody::Object(std::string_view key, bool required, JsonBody* out, bool* present,
+                      std::string* error) {
+  const std::optional<dom::element> v = impl_->Get(key);
+  *present = v.has_value();
+  if (!v) return required ? Missing(key, error) : true;
+  if (v->get_object().get(out->impl_->object) != simdjson::SUCCESS) {
+    return WrongType(key, "an object", error);
+  }
+  return true;
+}
+
 bool JsonBody::Finish(std::string* error) {
   for (auto [k, v] : impl_->object) {
     if (!impl_->asked.contains(k)) {
@@ -193,6 +204,12 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p) 
     pv.figures = participants::Participants::Figures(
         position, hub::PositionId(p.id(), position.ledger), hub.ledger());
     v.positions.push_back(std::move(pv));
+  }
+  if (const hub::SetCardSettings* card = hub.cards().SettingsOf(p.id())) {
+    v.card = *card;
+    const hub::DomainSettings* d =
+        hub.settings() ? hub.settings()->DomainNamed(p.registration.domain) : nullptr;
+    v.card_exponent = d != nullptr ? d->exponent : 0;
   }
   return v;
 }
@@ -284,7 +301,42 @@ void AppendParticipant(const ParticipantView& v, std::string* out) {
   }
   out->append("],\"outbox_backlog\":");
   out->append(std::to_string(v.outbox_backlog));
+  if (v.card) {
+    out->append(",\"card\":");
+    AppendCardSettings(*v.card, v.card_exponent, out);
+  }
   out->push_back('}');
+}
+
+void AppendCardSettings(const hub::SetCardSettings& c, uint32_t exponent, std::string* out) {
+  out->append("{\"institution_id\":");
+  AppendJsonString(c.institution_id, out);
+  out->append(",\"bin_prefixes\":[");
+  for (size_t i = 0; i < c.bin_prefixes.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(c.bin_prefixes[i], out);
+  }
+  out->append("],\"signon_key_sha256\":");
+  AppendJsonString(c.signon_key_sha256, out);
+  const hub::StandInRules& r = c.stand_in;
+  out->append(",\"stand_in\":{\"enabled\":");
+  out->append(r.enabled ? "true" : "false");
+  out->append(",\"max_amount\":");
+  AppendJsonString(FormatAmount(r.max_amount_minor, exponent), out);
+  out->append(",\"daily_count_per_card\":");
+  out->append(std::to_string(r.daily_count_per_card));
+  out->append(",\"daily_amount_per_card\":");
+  AppendJsonString(FormatAmount(r.daily_amount_per_card_minor, exponent), out);
+  out->append(",\"transaction_types\":[");
+  bool first = true;
+  for (const auto& [bit, name] : {std::pair{hub::kCardPurchase, "purchase"},
+                                   std::pair{hub::kCardCash, "cash"}}) {
+    if (!(r.transaction_types & bit)) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(name, out);
+  }
+  out->append("]}}");
 }
 
 void AppendQuote(const hub::Quote& q, const hub::Configure& settings, std::string* out) {

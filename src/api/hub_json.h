@@ -42,6 +42,10 @@ class JsonBody {
   // An array of objects whose values are all strings ([{"source":"BYN",...}]).
   bool ObjectArray(std::string_view key, bool required,
                    std::vector<std::map<std::string, std::string>>* out, std::string* error);
+  // A nested object, read with `out`'s accessors (valid while this body lives); *present says
+  // whether the key was there.
+  bool Object(std::string_view key, bool required, JsonBody* out, bool* present,
+              std::string* error);
   // False with *error naming the first key that no accessor asked for.
   bool Finish(std::string* error);
 
@@ -73,13 +77,21 @@ struct ParticipantView {
   bool suspended = false;
   std::vector<PositionView> positions;
   uint64_t outbox_backlog = 0;  // messages to it not yet acknowledged
+  // Its card settings (issue 16), when it has some; amounts in its currency's exponent.
+  std::optional<hub::SetCardSettings> card;
+  uint32_t card_exponent = 0;
 };
 ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p);
 
 // {"id":..,"name":..,"domain":..,"roles":[..],"callback_url":..,"status":"active",
 //  "positions":[{"currency":"RUB","liquidity":"..","net_debit_cap":"..","sent":"..",
 //  "received":"..","reserved":"..","available":".."}],"outbox_backlog":N}
+//  and "card":{...} (AppendCardSettings) when it has card settings.
 void AppendParticipant(const ParticipantView& view, std::string* out);
+// {"institution_id":..,"bin_prefixes":[..],"signon_key_sha256":..,"stand_in":{"enabled":..,
+//  "max_amount":"..","daily_count_per_card":N,"daily_amount_per_card":"..",
+//  "transaction_types":["purchase","cash"]}}: the sign-on key only as its hash.
+void AppendCardSettings(const hub::SetCardSettings& card, uint32_t exponent, std::string* out);
 // {"currency":..,"liquidity":.., ...} for one position.
 void AppendPosition(const PositionView& view, std::string* out);
 // {"quote_id":..,"fx_provider":..,"rate":..,"send":{"amount","currency"},"receive":{..},

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "hub/testing.h"
 
 namespace corridor::cards {
@@ -583,6 +585,34 @@ TEST_F(CardsTest, ForwardAcksRemoveInOrderAndRepeatHarmlessly) {
   EXPECT_EQ(d.hub.cards().ForwardsOf("BPSBBY2X")->size(), 2u);
   d.Run(CardForwardAck{"BPSBBY2X", {s0, s2}});
   EXPECT_EQ(d.hub.cards().ForwardsOf("BPSBBY2X"), nullptr);
+}
+
+TEST_F(CardsTest, ManyTimeoutsAreDecidedSixteenPerEntry) {
+  // ALFARUMM's 1,000.00 holds 20 authorizations of 50.00.
+  for (int i = 0; i < 20; ++i) {
+    char stan[8];
+    std::snprintf(stan, sizeof(stan), "%06d", i + 1);
+    ASSERT_TRUE(Request(MirAuth(50'00, stan)).forward);
+  }
+  d.Advance(6 * kSecond);
+  EXPECT_EQ(d.hub.TakeCardNotices().size(), 16u);
+  // The rest is due already; the hub publishes it where a tick has ledger room.
+  EXPECT_LE(d.hub.next_deadline(), d.now + hub::kCommandLedgerEventsMax);
+  EXPECT_GT(d.hub.next_deadline(), d.now);
+  d.Advance(hub::kCommandLedgerEventsMax);
+  EXPECT_EQ(d.hub.TakeCardNotices().size(), 4u);
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
+  EXPECT_EQ(QueuedMtis("ALFARUMM"), std::vector<uint16_t>(20, 420));
+}
+
+TEST_F(CardsTest, ATimeoutDecidedBeforeAFailedCommandStands) {
+  const hub::CardOutcome o = Request(MirAuth(100'00, "000001"));
+  d.now += 6 * kSecond;  // No tick: the next command finds the deadline passed.
+  EXPECT_EQ(d.Run(CardSettingsOf("NOBANKXX", "1")).code, Code::not_found);
+  EXPECT_EQ(Auth(o.authorization).status, Status::declined);
+  EXPECT_EQ(Auth(o.authorization).response_code, "91");
+  EXPECT_EQ(d.hub.TakeCardNotices().size(), 1u);
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
 }
 
 TEST_F(CardsTest, SnapshotMidFlightKeepsDeadlinesAndQueues) {

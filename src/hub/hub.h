@@ -113,8 +113,9 @@ class Hub {
   // A card deadline needs ledger events (voids, posts), so it is published no earlier than
   // the first tick that has kCommandLedgerEventsMax free ledger timestamps below it.
   uint64_t next_deadline() const {
-    const uint64_t cards = std::max(cards_.next_deadline(),
-                                    ledger_.commit_timestamp() + kCommandLedgerEventsMax);
+    const uint64_t cards =
+        std::max(cards_.next_deadline(),
+                 std::max(ledger_.commit_timestamp(), last_timestamp_) + kCommandLedgerEventsMax);
     return std::min({ledger_.next_expiry(), others_deadline_, cards});
   }
 

@@ -244,6 +244,73 @@ TEST_F(ServeParticipantsTest, OnboardingCreatesOnceRefusesConflictsAndBadBodies)
 
 // ---- Liquidity --------------------------------------------------------------------------------
 
+// Card settings (issue 16 item 1): PUT /v1/participants/{id}/card, shown by GET; bad bodies are
+// 400 naming the key, an unknown participant 404, a BIN outside the domain's ranges 422, a
+// prefix or institution id held by another 409; they survive a restart.
+Json Parsed(std::string_view text) {
+  Json out;
+  std::string error;
+  EXPECT_TRUE(Json::Parse(text, &out, &error)) << error;
+  return out;
+}
+
+TEST_F(ServeParticipantsTest, CardSettingsAreSetShownAndChecked) {
+  Create(kRuBank);
+  Create(kByBank);
+  const std::string key(64, 'a');
+  const std::string by_card =
+      R"({"institution_id":"300003","bin_prefixes":["911201"],"signon_key_sha256":")" + key +
+      R"(","stand_in":{"max_amount":"80.00","daily_count_per_card":2,)"
+      R"("daily_amount_per_card":"100.50","transaction_types":["purchase","cash"]}})";
+  HttpResponse r = Call(*admin_, "PUT", "/v1/participants/" + kByBank.id + "/card", by_card);
+  ASSERT_EQ(r.status, 200) << Describe(r);
+  const std::string shown =
+      R"({"institution_id":"300003","bin_prefixes":["911201"],"signon_key_sha256":")" + key +
+      R"(","stand_in":{"enabled":true,"max_amount":"80.00","daily_count_per_card":2,)"
+      R"("daily_amount_per_card":"100.50","transaction_types":["purchase","cash"]}})";
+  EXPECT_EQ(BodyJson(r).Dump(), Parsed(shown).Dump());
+  EXPECT_EQ(GetParticipant(*admin_, kByBank.id)["card"].Dump(), Parsed(shown).Dump());
+  // The same again: 200, nothing new.
+  EXPECT_EQ(Call(*admin_, "PUT", "/v1/participants/" + kByBank.id + "/card", by_card).status, 200);
+  auto put = [&](const std::string& id, const std::string& body) {
+    return Call(*admin_, "PUT", "/v1/participants/" + id + "/card", body);
+  };
+  const std::string k = R"(,"signon_key_sha256":")" + key + "\"";
+  r = put("NOBANKXX", R"({"institution_id":"1")" + k + "}");
+  EXPECT_EQ(r.status, 404) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"300003","colour":"red")" + k + "}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("colour"), std::string::npos) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"30a")" + k + "}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("institution_id"), std::string::npos) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"300003","bin_prefixes":["911201234"])" + k + "}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("bin_prefixes"), std::string::npos) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"300003","signon_key_sha256":"ABC"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("signon_key_sha256"), std::string::npos) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"300003")" + k +
+                          R"(,"stand_in":{"max_amount":"1","daily_count_per_card":1,)"
+                          R"("daily_amount_per_card":"1","transaction_types":["refund"]}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("stand_in.transaction_types"), std::string::npos) << Describe(r);
+  r = put(kByBank.id, R"({"institution_id":"300003")" + k +
+                          R"(,"stand_in":{"max_amount":"1.234","daily_count_per_card":1,)"
+                          R"("daily_amount_per_card":"1","transaction_types":["cash"]}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Describe(r).find("stand_in.max_amount"), std::string::npos) << Describe(r);
+  // A Mir prefix is outside BY's Belkart range.
+  r = put(kByBank.id, R"({"institution_id":"300003","bin_prefixes":["2200"])" + k + "}");
+  EXPECT_EQ(r.status, 422) << Describe(r);
+  // The institution id is the BY bank's; the RU bank is neither issuer nor acquirer.
+  r = put(kRuBank.id, R"({"institution_id":"300003")" + k + "}");
+  EXPECT_EQ(r.status, 403) << Describe(r);
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(GetParticipant(*admin_, kByBank.id)["card"].Dump(), Parsed(shown).Dump());
+  EXPECT_FALSE(GetParticipant(*admin_, kRuBank.id).has("card"));
+}
+
 TEST_F(ServeParticipantsTest, LiquidityIsIdempotentBoundedAndInTheLedger) {
   Create(kRuBank);  // cap 1000.00 RUB
   Create(kFxProvider);
