@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Builds the ISO 20022 readers' libFuzzer targets (fuzz/CMakeLists.txt, clang-14 with ASan and
-# UBSan) and runs each for SECONDS (default 10: the ctest FuzzIso20022Readers runs this), seeded
-# with src/iso20022/testdata, hostile variants of it, fuzz/corpus/hostile and fuzz/corpus/<name>
-# (saved findings), with fuzz/iso20022.dict and the testdata's tags as dictionary. Fails when a
-# target crashes, leaks or breaks its contract; the input is saved as
-# $BUILD/artifacts/<name>-crash-<sha1>. Longer, on demand: scripts/fuzz.sh 600 [TARGET...].
+# Builds the libFuzzer targets (fuzz/CMakeLists.txt, clang-14 with ASan and UBSan) and runs each
+# for SECONDS (default 10). Two groups:
+#   iso20022 (the readers; ctest FuzzIso20022Readers): seeded with src/iso20022/testdata, hostile
+#     variants of it and fuzz/corpus/hostile, with fuzz/iso20022.dict and the testdata's tags as
+#     dictionary;
+#   iso8583 (the card codec; ctest FuzzIso8583Codec): seeded with the golden frames of
+#     src/iso8583/testdata (as frames and as bodies, under both of the target's dialects), with
+#     fuzz/iso8583.dict.
+# Both also with fuzz/corpus/<name> (saved findings). Fails when a target crashes, leaks or
+# breaks its contract; the input is saved as $BUILD/artifacts/<name>-crash-<sha1>.
+# Longer, on demand: scripts/fuzz.sh 600 [TARGET|GROUP...].
 # Env: CORRIDOR_FUZZ_BUILD (default build-fuzz), CORRIDOR_FUZZ_JOBS (ninja -j, default 1).
 # Exit 77 (ctest's skip) when clang-14 or its libFuzzer runtime is not installed.
 set -euo pipefail
@@ -47,24 +52,47 @@ cp fuzz/iso20022.dict "$dict"
 grep -ohE '<[A-Za-z]+' src/iso20022/testdata/*.xml | sort -u |
   sed -E 's/^<(.*)$/"<\1>"\n"<\/\1>"/' >>"$dict"
 
+# The codec target's input: one byte choosing the dialect (bit 0) and the split point of the
+# stream (the rest), then the bytes. Each golden frame as a frame and as a body (the target
+# adds a correct length prefix to it), under both dialects.
+iso8583_seeds() {  # DIR
+  local dir=$1 f base
+  for f in src/iso8583/testdata/*.hex; do
+    base=$(basename "$f" .hex)
+    xxd -r -p "$f" >"$dir/$base.frame"
+    for selector in 00 01 2a; do
+      { printf "\x$selector"; cat "$dir/$base.frame"; } >"$dir/${base}_$selector"
+      { printf "\x$selector"; tail -c +3 "$dir/$base.frame"; } >"$dir/${base}_body_$selector"
+    done
+    rm "$dir/$base.frame"
+  done
+}
+
 failed=()
-while read -r name; do
+while read -r group name; do
   [ -z "$name" ] && continue
-  if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
+  if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]] && [[ " $* " != *" $group "* ]]; then continue; fi
   seeds=$build/seeds/$name
   rm -rf "$seeds" && mkdir -p "$seeds" "$build/corpus/$name" "$build/artifacts" "$build/logs"
-  pattern="${name}_*.xml"
-  [ "$name" = xml_document ] && pattern="*.xml"  # the shared parse: every message
-  for f in src/iso20022/testdata/$pattern; do
-    [ -f "$f" ] || continue
-    cp "$f" "$seeds/"
-    hostile_variants "$f" "$seeds"
-  done
-  dirs=("$build/corpus/$name" "$seeds" fuzz/corpus/hostile)
+  dirs=("$build/corpus/$name" "$seeds")
+  if [ "$group" = iso8583 ]; then
+    iso8583_seeds "$seeds"
+    target_dict=fuzz/iso8583.dict
+  else
+    pattern="${name}_*.xml"
+    [ "$name" = xml_document ] && pattern="*.xml"  # the shared parse: every message
+    for f in src/iso20022/testdata/$pattern; do
+      [ -f "$f" ] || continue
+      cp "$f" "$seeds/"
+      hostile_variants "$f" "$seeds"
+    done
+    dirs+=(fuzz/corpus/hostile)
+    target_dict=$dict
+  fi
   [ -d "fuzz/corpus/$name" ] && dirs+=("fuzz/corpus/$name")
   log=$build/logs/$name.log
   if "$build/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -dict="$dict" -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
+      -dict="$target_dict" -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" \
       "${dirs[@]}" >"$log" 2>&1; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     corpus=$(ls "$build/corpus/$name" | wc -l)

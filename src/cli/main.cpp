@@ -32,7 +32,13 @@ void Usage() {
                "                             hub's CPU per payment and latency, simulated banks\n"
                "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
                "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
-               "                             one bank against a running hub (--help: all options)\n");
+               "                             one bank against a running hub (--help: all options)\n"
+               "  simulate-issuer --hub HOST:PORT --institution ID --key 16DIGITS\n"
+               "                  [--decline-over AMOUNT] [--delay-ms N] [--silent] [--no-ack] ...\n"
+               "                             a card issuer's processor on the hub's card listener\n"
+               "  simulate-acquirer --hub HOST:PORT --institution ID --key 16DIGITS\n"
+               "                    [--pan-prefix 9112] [--currency RUB] [--count N] [--rate R] ...\n"
+               "                             card authorizations at a rate; latency and codes\n");
 }
 
 }  // namespace
@@ -60,6 +66,12 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "simulate-bank") == 0) {
     return corridor::cli::SimulateBank(argc - 1, argv + 1);
+  }
+  if (std::strcmp(command, "simulate-issuer") == 0) {
+    return corridor::cli::SimulateIssuer(argc - 1, argv + 1);
+  }
+  if (std::strcmp(command, "simulate-acquirer") == 0) {
+    return corridor::cli::SimulateAcquirer(argc - 1, argv + 1);
   }
   Usage();
   return 2;

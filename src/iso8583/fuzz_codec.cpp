@@ -3,7 +3,8 @@
 //   - what Unpack accepts, Pack rebuilds byte for byte (so the hub never re-emits a message it
 //     read differently from how it was sent);
 //   - the Framer yields the same frames wherever the stream is split.
-// Build (not wired into CMake: the fuzz infrastructure hooks it up):
+// Built by fuzz/CMakeLists.txt (fuzz_iso8583_codec) and run by scripts/fuzz.sh (group iso8583,
+// ctest FuzzIso8583Codec). By hand:
 //   clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -Isrc \
 //     src/iso8583/fuzz_codec.cpp src/iso8583/codec.cpp src/iso8583/message.cpp \
 //     src/iso8583/spec.cpp -o fuzz_iso8583

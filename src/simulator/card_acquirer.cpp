@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 
@@ -220,6 +221,7 @@ Status CardAcquirer::SendAndWait(
   }
   pending.waiter = &waiter;
   pending.txn = txn;
+  next_event_ns_ = std::min(next_event_ns_, advice ? pending.repeat_at_ns : pending.deadline_ns);
   waiter.outstanding = 1;
   ++sent_;
   if (first_send_ns_ == 0) first_send_ns_ = now;
@@ -317,8 +319,9 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
       if (waiter.outstanding >= window) {
         waiter.cv.wait_for(lock, std::chrono::milliseconds(10));
       } else {
-        const int64_t next = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 /
-                                                          load.rate_per_s);
+        const int64_t next = std::max<int64_t>(
+            start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / load.rate_per_s),
+            now + int64_t{load.pace_tick_us} * 1000);
         lock.unlock();
         std::this_thread::sleep_for(std::chrono::nanoseconds(std::max<int64_t>(next - now, 0)));
         lock.lock();
@@ -341,6 +344,7 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
       pending.sent_ns = now;
       pending.deadline_ns = now + int64_t{options_.response_timeout_ms} * 1'000'000;
       pending.waiter = &waiter;
+      next_event_ns_ = std::min(next_event_ns_, pending.deadline_ns);
       ++waiter.outstanding;
       ++sent_;
     }
@@ -429,6 +433,8 @@ void CardAcquirer::TimerLoop() {
   while (!stopping_) {
     timer_cv_.wait_for(lock, kTimerTick);
     const int64_t now = NowNs();
+    if (now < next_event_ns_) continue;
+    int64_t next = INT64_MAX;
     for (auto it = pending_.begin(); it != pending_.end();) {
       Pending& pending = it->second;
       if (now >= pending.deadline_ns) {
@@ -444,8 +450,11 @@ void CardAcquirer::TimerLoop() {
         pending.repeat_at_ns = now + int64_t{options_.advice_repeat_ms} * 1'000'000;
         if (pending.txn != nullptr) ++pending.txn->sends;
       }
+      next = std::min(next, pending.deadline_ns);
+      if (pending.repeat_at_ns != 0) next = std::min(next, pending.repeat_at_ns);
       ++it;
     }
+    next_event_ns_ = next;
     if (!repeats.empty()) {
       lock.unlock();
       link_->SendFrames(repeats);

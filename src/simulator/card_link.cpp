@@ -74,6 +74,23 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
+// Writes what the socket takes without blocking; *failed when the connection broke.
+size_t WriteNow(int fd, std::string_view bytes, bool* failed) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n <= 0) {
+      *failed = true;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
 // A network management message (0800 or 0810) packed into a frame appended to *out.
 void AppendNetwork(std::string_view mti, std::string_view code70, uint32_t stan,
                    const CardLinkOptions& options, std::string_view response_code,
@@ -283,10 +300,33 @@ bool CardLink::Send(const Message& message, CodecError* codec_error) {
 }
 
 bool CardLink::SendFrames(std::string_view frames, bool require_signed_on) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (fd_ < 0 || (require_signed_on && state_ != State::kSignedOn)) return false;
-  QueueLocked(frames);
+  WriteOrQueue(lock, frames);
   return true;
+}
+
+void CardLink::WriteOrQueue(std::unique_lock<std::mutex>& lock, std::string_view frames) {
+  if (writing_ || !out_.empty()) {
+    QueueLocked(frames);  // behind what is queued or being written: order kept
+    return;
+  }
+  // Nobody is writing: this thread writes itself, sparing the writer thread's wake-up (at a
+  // paced rate most sends find the link idle, and a wake-up costs more than the write).
+  // Never blocks: what the socket does not take now goes to the writer thread, ahead of
+  // anything queued meanwhile (so the reader thread, which also writes here, keeps reading).
+  const int fd = fd_;
+  writing_ = true;
+  lock.unlock();
+  bool failed = false;
+  const size_t written = WriteNow(fd, frames, &failed);
+  lock.lock();
+  writing_ = false;
+  last_traffic_ns_ = NowNs();
+  if (failed && fd_ == fd) ::shutdown(fd, SHUT_RDWR);
+  if (!failed && written < frames.size() && fd_ == fd) out_.insert(0, frames.substr(written));
+  if (!out_.empty()) write_cv_.notify_one();  // left over or queued meanwhile: the writer's
+  state_cv_.notify_all();                       // the reader may wait to close the socket
 }
 
 void CardLink::QueueLocked(std::string_view frames) {
@@ -371,11 +411,11 @@ void CardLink::ReadConnection(int fd) {
         handler_(message, error, &replies);
       }
     }
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     counts_.frames_in += frames;
     counts_.malformed_in += malformed;
     last_traffic_ns_ = NowNs();
-    if (!replies.empty() && fd_ == fd) QueueLocked(replies);
+    if (!replies.empty() && fd_ == fd) WriteOrQueue(lock, replies);
     replies.clear();
     // A length past the bound: the stream cannot be resynchronised.
     if (result == iso8583::Framer::Result::kTooLong) return;
@@ -417,7 +457,7 @@ void CardLink::WriterLoop() {
   const auto tick = std::chrono::milliseconds(
       options_.echo_idle_ms == 0 ? 1000 : std::min<uint32_t>(options_.echo_idle_ms, 100));
   while (!stopping_) {
-    if (out_.empty() || fd_ < 0) {
+    if (out_.empty() || fd_ < 0 || writing_) {
       write_cv_.wait_for(lock, tick);
       const int64_t now = NowNs();
       if (options_.echo_idle_ms != 0 && state_ == State::kSignedOn && out_.empty() &&

@@ -10,7 +10,8 @@
 //
 // Threads: Start/Stop/SignOff/SignOn from one control thread. The link runs two threads of its
 // own: the reader (connects, reads many frames per read, calls the handler) and the writer
-// (writes everything queued in one send, and the idle echoes). Send, SendFrames, NextStan and
+// (writes everything queued in one send, and the idle echoes). A thread that sends while
+// nothing is queued or being written writes itself, without waking the writer. Send, SendFrames, NextStan and
 // the accessors are for any thread.
 #pragma once
 
@@ -122,6 +123,9 @@ class CardLink {
   void OnNetwork(const iso8583::Message& message, std::string* replies);
   bool QueueNetwork(std::string_view code70);
   void QueueLocked(std::string_view frames);
+  // Writes `frames` on this thread when nothing is queued or being written, else queues them
+  // for the writer thread. `lock` holds mu_ (released while writing).
+  void WriteOrQueue(std::unique_lock<std::mutex>& lock, std::string_view frames);
   bool Wait(std::unique_lock<std::mutex>& lock, uint32_t timeout_ms,
             const std::function<bool()>& done);
 
