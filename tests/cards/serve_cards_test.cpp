@@ -39,6 +39,20 @@ constexpr char kRates[] =
 constexpr char kHashKey[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 constexpr char kSealKey[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
 
+// Runs a system command (not corridor) to its end; its stdout.
+CorridorRun RunCorridorFree(const std::vector<std::string>& argv) {
+  CorridorRun run;
+  std::string command;
+  for (const std::string& a : argv) command += "'" + a + "' ";
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return run;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, p)) > 0) run.stdout_text.append(buffer, n);
+  run.status = pclose(p);
+  return run;
+}
+
 std::string CardBody(std::string_view institution, std::string_view bin, std::string_view key) {
   return "{\"institution_id\":\"" + std::string(institution) + "\",\"bin_prefixes\":[\"" +
          std::string(bin) + "\"],\"signon_key_sha256\":\"" + Sha256Hex(key) + "\"}";
@@ -543,6 +557,35 @@ TEST_F(ServeCardsTest, StoreAndForwardSurvivesSigkillInOrderNoneInvented) {
   }
   iso8583::Message r;
   EXPECT_FALSE(bel->Receive(&r, 4000)) << "invented: " << r.mti();
+  ExpectLedgerOk();
+  // No card number in the clear anywhere in the data directory.
+  const CorridorRun grep = RunCorridorFree({"grep", "-rlaE", std::string(kBelPan) + "|" + kMirPan,
+                                           dir_.path() + "/data"});
+  EXPECT_EQ(grep.stdout_text, "") << "a PAN in the clear in these files";
+}
+
+TEST_F(ServeCardsTest, IdleLinksGetEchoesAndThreeUnansweredCloseTheLink) {
+  auto quiet = Link(kMirInstitution, kMirKey);
+  quiet->set_answer_echoes(false);
+  auto alive = Link(kBelInstitution, kBelKey);
+  // echo_interval_seconds = 2: echoes at about 2, 4 and 6 s, the link closed at about 8 s.
+  iso8583::Message r;
+  bool closed = false;
+  for (int i = 0; i < 60 && !closed; ++i) {
+    closed = quiet->ClosedByHub(100);
+    EXPECT_FALSE(alive->Receive(&r, 150)) << r.mti();  // echoes are answered inside
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_GE(quiet->echoes_received(), 0);
+  EXPECT_GE(alive->echoes_received(), 3);
+  // The link that answered is still signed on: a request from it is served.
+  const Req q = NewReq(*alive, kBelPan, 10'00, "933", kBelInstitution);
+  iso8583::Message m;
+  Build(q, &m);
+  ASSERT_TRUE(alive->Send(m));
+  // Its own card: forwarded to itself (its only link) or answered by the hub; either way served.
+  ASSERT_TRUE(alive->Receive(&r));
+  EXPECT_TRUE(r.mti() == "0100" || r.mti() == "0110") << r.mti();
   ExpectLedgerOk();
 }
 
