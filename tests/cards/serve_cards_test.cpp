@@ -24,6 +24,11 @@ const ParticipantSpec kMir = {"MIRBRUMM", "Mir Bank", "RU", {"issuer", "acquirer
 const ParticipantSpec kBel = {"BELKBY2X", "Belkart Bank", "BY", {"issuer", "acquirer"},
                               "belkart-token-01", {}};
 const ParticipantSpec kFx = {"FXCORUMM", "Corridor FX", "RU", {"fx"}, "fx-token-0001", {}};
+// An issuer only: it may not acquire.
+const ParticipantSpec kIss = {"ONLYRUMM", "Issuing Only Bank", "RU", {"issuer"},
+                              "only-token-0001", {}};
+constexpr char kIssInstitution[] = "220099";
+constexpr char kIssKey[] = "9999000099990000";
 
 constexpr char kMirInstitution[] = "220015";
 constexpr char kBelInstitution[] = "911201";
@@ -117,7 +122,7 @@ class ServeCardsTest : public ::testing::Test {
     WriteFile(config_path_, config);
     ASSERT_NO_FATAL_FAILURE(Start());
     admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
-    for (const ParticipantSpec* p : {&kMir, &kBel, &kFx}) {
+    for (const ParticipantSpec* p : {&kMir, &kBel, &kFx, &kIss}) {
       ASSERT_EQ(Call(*admin_, "POST", "/v1/participants", p->ToJson()).status, 201) << p->id;
     }
     const std::vector<std::tuple<const ParticipantSpec*, std::string, int64_t>> deposits = {
@@ -133,7 +138,8 @@ class ServeCardsTest : public ::testing::Test {
     ASSERT_EQ(Call(fx, "PUT", "/v1/fx/rates", kRates).status, 200);
     for (const auto& [p, institution, bin, key] :
          {std::tuple{&kMir, kMirInstitution, "220015", kMirKey},
-          std::tuple{&kBel, kBelInstitution, "911201", kBelKey}}) {
+          std::tuple{&kBel, kBelInstitution, "911201", kBelKey},
+          std::tuple{&kIss, kIssInstitution, "220099", kIssKey}}) {
       const HttpResponse r = Call(*admin_, "PUT", "/v1/participants/" + p->id + "/card",
                                   CardBody(institution, bin, key));
       ASSERT_TRUE(r.status == 200 || r.status == 201) << p->id << ": " << Describe(r);
@@ -260,6 +266,26 @@ TEST_F(ServeCardsTest, SignOnRefusalsAndLinkRules) {
     EXPECT_EQ(r.field(39), "00");
     EXPECT_EQ(r.field(11), "000777");
     EXPECT_EQ(c.SignOff(), "00");
+    // Signed off: it carries nothing until it signs on again.
+    Build(NewReq(c, kBelPan, 1000, "643", kMirInstitution), &m);
+    ASSERT_TRUE(c.Send(m));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.field(39), "91");
+  }
+  {
+    // An issuer-only participant may not send requests or advices: 58, nothing submitted.
+    auto c = Link(kIssInstitution, kIssKey);
+    iso8583::Message m, r;
+    Build(NewReq(*c, kBelPan, 1000, "643", kIssInstitution), &m);
+    ASSERT_TRUE(c->Send(m));
+    ASSERT_TRUE(c->Receive(&r));
+    EXPECT_EQ(r.mti(), "0110");
+    EXPECT_EQ(r.field(39), "58");
+    m.set_mti("0420");
+    ASSERT_TRUE(c->Send(m));
+    ASSERT_TRUE(c->Receive(&r));
+    EXPECT_EQ(r.mti(), "0430");
+    EXPECT_EQ(r.field(39), "58");
   }
   ExpectLedgerOk();
 }
