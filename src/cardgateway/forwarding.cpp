@@ -215,6 +215,7 @@ Status CardGateway::Start() {
   }
   d.port_.store(d.acceptor_->local_endpoint().port());
   d.timer_.emplace(d.io_);
+  d.accept_retry_.emplace(d.io_);
   d.Accept();
   d.ArmTimer();
   d.running_ = true;
@@ -236,6 +237,7 @@ void CardGateway::Stop() {
     boost::system::error_code ignored;
     d.acceptor_->close(ignored);
     d.timer_->cancel();
+    d.accept_retry_->cancel();
     std::vector<std::shared_ptr<Link>> all;
     for (auto& [id, link] : d.links_) all.push_back(link);
     for (auto& link : all) d.Close(*link, nullptr);

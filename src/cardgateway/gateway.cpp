@@ -52,6 +52,13 @@ void CardGateway::Impl::Accept() {
         counters_.links_open.fetch_add(1, std::memory_order_relaxed);
         StartRead(link);
       }
+    } else {
+      // Out of descriptors or the like: try again shortly rather than spin.
+      accept_retry_->expires_after(std::chrono::milliseconds(100));
+      accept_retry_->async_wait([this](boost::system::error_code wait) {
+        if (!wait) Accept();
+      });
+      return;
     }
     Accept();
   });
@@ -250,8 +257,9 @@ Link* CardGateway::Impl::LinkOf(std::string_view participant, uint64_t preferred
   }
   auto it = routing_.find(participant);
   if (it == routing_.end() || it->second.empty()) return nullptr;
-  size_t& turn = round_robin_[std::string(participant)];
-  const uint64_t id = it->second[turn++ % it->second.size()];
+  auto turn = round_robin_.find(participant);
+  if (turn == round_robin_.end()) turn = round_robin_.emplace(std::string(participant), 0).first;
+  const uint64_t id = it->second[turn->second++ % it->second.size()];
   return FindLink(id);
 }
 

@@ -161,6 +161,7 @@ struct CardGateway::Impl {
   net::io_context io_;
   std::optional<net::ip::tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> timer_;
+  std::optional<net::steady_timer> accept_retry_;
   std::thread thread_;
   std::atomic<uint16_t> port_{0};
   bool running_ = false;  // Start/Stop's thread
