@@ -391,6 +391,26 @@ TEST_F(CardsTest, FinancialRequestPostsAtOnceAndReversesAfter) {
   EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420, 420}));
 }
 
+TEST_F(CardsTest, AReversalShortOfRoomMovesNothingAndItsRepeatMayTryAgain) {
+  CardRequest c = CrossAuth(20'00, "000001");
+  c.mti = 200;
+  const hub::CardOutcome o = Request(c);
+  Answer("ALFARUMM", o.authorization, "00");
+  // BPSBBY2X (the acquirer) withdraws all it has, the 20.00 received included: it cannot pay
+  // the money back.
+  ASSERT_EQ(d.Run(hub::Liquidity{"BPSBBY2X", "w1", {"BYN", 10'020'00}, false}).code, Code::ok);
+  const CardAdvice reversal = Advice(c, 420, "000002");
+  const uint64_t transfers = d.hub.ledger().transfers_count();
+  EXPECT_EQ(SendAdvice(reversal).response_code, "51");
+  EXPECT_EQ(d.hub.ledger().transfers_count(), transfers);
+  EXPECT_EQ(Auth(o.authorization).status, Status::posted);
+  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM"), nullptr);
+  ASSERT_EQ(d.Run(hub::Liquidity{"BPSBBY2X", "d1", {"BYN", 100'00}, true}).code, Code::ok);
+  EXPECT_EQ(SendAdvice(reversal).response_code, "00");
+  EXPECT_EQ(Auth(o.authorization).status, Status::reversed);
+  EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), 0);
+}
+
 TEST_F(CardsTest, CompletionMoreThanHeldIsRefused) {
   const CardRequest c = MirAuth(100'00, "000001");
   const hub::CardOutcome o = Request(c);

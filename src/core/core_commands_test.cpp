@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/temp_dir.h"
 #include "core/core.h"
@@ -121,6 +123,58 @@ TEST(CoreCommandsTest, AQuoteExpiresOnATickWithoutTraffic) {
   }
   EXPECT_TRUE(gone);
   EXPECT_EQ(core->journal_writes(), writes + 1);  // One tick, nothing else.
+}
+
+// A card authorization whose issuer does not answer is decided on a tick without traffic (the
+// tick has ledger room for the void), the acquirer's notice drained in after_apply; replay
+// gives the same state.
+TEST(CoreCommandsTest, ACardTimeoutIsDecidedOnATickAndNoticedInAfterApply) {
+  TempDir dir;
+  Options options = DirOptions(dir);
+  std::mutex mu;
+  std::vector<hub::CardNotice> notices;
+  options.after_apply = [&](hub::Hub& hub) {
+    std::vector<hub::CardNotice> taken = hub.TakeCardNotices();
+    std::lock_guard lock(mu);
+    for (hub::CardNotice& n : taken) notices.push_back(std::move(n));
+  };
+  u128 hash = 0;
+  {
+    std::unique_ptr<Core> core = OpenOrDie(options);
+    ASSERT_EQ(Execute(*core, hub::testing::CardsRuBy()), Code::ok);
+    ASSERT_EQ(Execute(*core, Bank("SABRRUMM", "RU", hub::kRoleAcquirer)), Code::created);
+    ASSERT_EQ(Execute(*core, Bank("ALFARUMM", "RU", hub::kRoleIssuer)), Code::created);
+    ASSERT_EQ(Execute(*core, hub::Liquidity{"ALFARUMM", "d1", {"RUB", 1000'00}, true}), Code::ok);
+    ASSERT_EQ(Execute(*core, hub::testing::CardSettingsOf("SABRRUMM", "100001")), Code::ok);
+    ASSERT_EQ(Execute(*core, hub::testing::CardSettingsOf("ALFARUMM", "200002", {"220015"})),
+              Code::ok);
+    hub::CardRequest c = hub::testing::CardAuth("SABRRUMM", "100001", "ALFARUMM", "22001512",
+                                                {"RUB", 100'00}, "000001");
+    c.timeout_ms = 100;
+    hub::Outcome out;
+    ASSERT_EQ(Execute(*core, c, &out), Code::created);
+    ASSERT_TRUE(out.card && out.card->forward);
+    bool decided = false;
+    for (int i = 0; i < 300 && !decided; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::lock_guard lock(mu);
+      decided = !notices.empty();
+    }
+    ASSERT_TRUE(decided);
+    {
+      std::lock_guard lock(mu);
+      EXPECT_EQ(notices[0].outcome.response_code, "91");
+      EXPECT_EQ(notices[0].trace, c.trace);
+    }
+    core->ReadHub([](const hub::Hub& hub) {
+      EXPECT_NE(hub.cards().ForwardsOf("ALFARUMM"), nullptr);
+      EXPECT_TRUE(hub.ledger().CheckInvariants().empty());
+      EXPECT_EQ(hub.ledger().pending_with_timeout_count(), 0u);
+    });
+    hash = HashOf(*core);
+  }
+  std::unique_ptr<Core> core = OpenOrDie(options);  // Replayed from the journal.
+  EXPECT_EQ(HashOf(*core), hash);
 }
 
 TEST(CoreCommandsTest, AnUnknownCommandKindInTheJournalStopsStartUpNamingIt) {

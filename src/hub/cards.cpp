@@ -13,6 +13,9 @@ constexpr uint64_t kNsPerMs = 1'000'000;
 // Card deadlines decided per entry: each takes at most two ledger events, so they use at most
 // half of an entry's span and leave the rest to the command.
 constexpr size_t kCardDeadlinesPerEntry = 16;
+// Notices kept for the gateway at most (not state; without a gateway draining them, the oldest
+// answers are the ones dropped: an acquirer that misses one repeats or reverses).
+constexpr size_t kCardNoticesMax = 1 << 16;
 using cards::Authorization;
 using cards::Status;
 
@@ -307,6 +310,7 @@ void Hub::TimeOutCard(Authorization& a, LedgerOps& ops, uint64_t timestamp) {
   notice.trace = a.request.trace;
   notice.amount = a.request.amount;
   notice.outcome = OutcomeOf(a);
+  if (card_notices_.size() >= kCardNoticesMax) card_notices_.erase(card_notices_.begin());
   card_notices_.push_back(std::move(notice));
 }
 
@@ -375,7 +379,8 @@ Outcome Hub::CardAdviceCommand(const CardAdvice& c, const Configure& s, LedgerOp
     }
   }
   out.response_code = code;
-  cards_.RecordAdvice(cards::AdviceRecord{c, out});
+  // Refused for want of room nothing changed: its repeat may try again.
+  if (code != "51") cards_.RecordAdvice(cards::AdviceRecord{c, out});
   return CardDone(Code::created, std::move(out));
 }
 
