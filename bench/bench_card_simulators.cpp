@@ -70,12 +70,13 @@ int main(int argc, char** argv) {
     const double cpu_before = CpuSeconds();
     const LoadResult r = acquirer.Run(load);
     const double cpu = CpuSeconds() - cpu_before;
-    std::printf("answered %llu of %llu in %.2f s (%.0f/s); p50 %.3f ms, p99 %.3f ms (through the "
-                "relay)\nsimulators' cpu us/request: %.2f\n",
-                static_cast<unsigned long long>(r.answered), static_cast<unsigned long long>(r.sent),
-                r.seconds, r.seconds > 0 ? static_cast<double>(r.answered) / r.seconds : 0,
-                r.p50_us / 1000.0, r.p99_us / 1000.0,
-                r.answered > 0 ? cpu * 1e6 / static_cast<double>(r.answered) : 0);
+    std::printf(
+        "answered %llu of %llu in %.2f s (%.0f/s); p50 %.3f ms, p99 %.3f ms (through the "
+        "relay)\nsimulators' cpu us/request: %.2f\n",
+        static_cast<unsigned long long>(r.answered), static_cast<unsigned long long>(r.sent),
+        r.seconds, r.seconds > 0 ? static_cast<double>(r.answered) / r.seconds : 0,
+        r.p50_us / 1000.0, r.p99_us / 1000.0,
+        r.answered > 0 ? cpu * 1e6 / static_cast<double>(r.answered) : 0);
   }
   acquirer.Stop();
   issuer.Stop();

@@ -137,11 +137,10 @@ Protector::ThreadContexts& Protector::Contexts() const {
     // A thread serving another Protector (tests, a key change) re-keys: ids are never reused,
     // so contexts keyed for a destroyed Protector are never taken for this one.
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
-    CORRIDOR_CHECK(EVP_MAC_init(contexts.mac, keys_.hash_key.data(), keys_.hash_key.size(),
-                                params) == 1);
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    CORRIDOR_CHECK(
+        EVP_MAC_init(contexts.mac, keys_.hash_key.data(), keys_.hash_key.size(), params) == 1);
     CORRIDOR_CHECK(EVP_EncryptInit_ex2(contexts.seal, GcmAlgorithm(), keys_.seal_key.data(),
                                        nullptr, nullptr) == 1);
     CORRIDOR_CHECK(EVP_DecryptInit_ex2(contexts.open, GcmAlgorithm(), keys_.seal_key.data(),

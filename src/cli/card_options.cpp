@@ -7,8 +7,8 @@
 
 namespace corridor::cli {
 
-bool ParseLinkOption(const std::string& name, const char* value,
-                     simulator::CardLinkOptions* link, bool* handled) {
+bool ParseLinkOption(const std::string& name, const char* value, simulator::CardLinkOptions* link,
+                     bool* handled) {
   *handled = true;
   if (name == "hub") return config::ParseHostPort(value, &link->hub_host, &link->hub_port);
   if (name == "institution") {
@@ -49,12 +49,13 @@ std::string FormatCodes(const std::map<std::string, uint64_t>& codes) {
 
 std::string FormatLoad(const simulator::LoadResult& r) {
   char line[256];
-  std::snprintf(line, sizeof(line),
-                "sent %llu, answered %llu, timed out %llu; p50 %.3f ms, p99 %.3f ms, p100 %.3f ms; "
-                "%.0f/s",
-                static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.answered),
-                static_cast<unsigned long long>(r.timed_out), r.p50_us / 1000.0, r.p99_us / 1000.0,
-                r.p100_us / 1000.0, r.seconds > 0 ? static_cast<double>(r.answered) / r.seconds : 0);
+  std::snprintf(
+      line, sizeof(line),
+      "sent %llu, answered %llu, timed out %llu; p50 %.3f ms, p99 %.3f ms, p100 %.3f ms; "
+      "%.0f/s",
+      static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.answered),
+      static_cast<unsigned long long>(r.timed_out), r.p50_us / 1000.0, r.p99_us / 1000.0,
+      r.p100_us / 1000.0, r.seconds > 0 ? static_cast<double>(r.answered) / r.seconds : 0);
   return std::string(line) + "; codes: " + FormatCodes(r.by_code);
 }
 

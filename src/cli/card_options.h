@@ -13,8 +13,8 @@ namespace corridor::cli {
 
 // Handles one link option (--hub, --institution, --key, --echo-idle-ms, --no-reconnect);
 // false when `name` is not one or `value` is bad. `*handled` says whether it was one.
-bool ParseLinkOption(const std::string& name, const char* value,
-                     simulator::CardLinkOptions* link, bool* handled);
+bool ParseLinkOption(const std::string& name, const char* value, simulator::CardLinkOptions* link,
+                     bool* handled);
 // "RUB" → "643", "BYN" → "933", three digits as they are; "" otherwise.
 std::string CurrencyNumeric(const std::string& currency);
 // "00 950, 05 50, 51 3"

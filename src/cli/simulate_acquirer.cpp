@@ -32,19 +32,29 @@ bool Amount(const char* text, int64_t* minor) {
 }
 
 bool Parse(int argc, char** argv, simulator::AcquirerOptions* o, simulator::LoadOptions* load) {
-  static const option kOptions[] = {
-      {"hub", required_argument, nullptr, 0},          {"institution", required_argument, nullptr, 0},
-      {"key", required_argument, nullptr, 0},          {"echo-idle-ms", required_argument, nullptr, 0},
-      {"no-reconnect", no_argument, nullptr, 0},       {"pan-prefix", required_argument, nullptr, 0},
-      {"pan-length", required_argument, nullptr, 0},   {"cards", required_argument, nullptr, 0},
-      {"seed", required_argument, nullptr, 0},         {"currency", required_argument, nullptr, 0},
-      {"count", required_argument, nullptr, 0},        {"rate", required_argument, nullptr, 0},
-      {"window", required_argument, nullptr, 0},       {"mti", required_argument, nullptr, 0},
-      {"cash-per-mille", required_argument, nullptr, 0}, {"amount", required_argument, nullptr, 0},
-      {"amount-min", required_argument, nullptr, 0},   {"amount-max", required_argument, nullptr, 0},
-      {"timeout-ms", required_argument, nullptr, 0},   {"terminal", required_argument, nullptr, 0},
-      {"merchant", required_argument, nullptr, 0},     {"pace-tick-us", required_argument, nullptr, 0},
-      {nullptr, 0, nullptr, 0}};
+  static const option kOptions[] = {{"hub", required_argument, nullptr, 0},
+                                    {"institution", required_argument, nullptr, 0},
+                                    {"key", required_argument, nullptr, 0},
+                                    {"echo-idle-ms", required_argument, nullptr, 0},
+                                    {"no-reconnect", no_argument, nullptr, 0},
+                                    {"pan-prefix", required_argument, nullptr, 0},
+                                    {"pan-length", required_argument, nullptr, 0},
+                                    {"cards", required_argument, nullptr, 0},
+                                    {"seed", required_argument, nullptr, 0},
+                                    {"currency", required_argument, nullptr, 0},
+                                    {"count", required_argument, nullptr, 0},
+                                    {"rate", required_argument, nullptr, 0},
+                                    {"window", required_argument, nullptr, 0},
+                                    {"mti", required_argument, nullptr, 0},
+                                    {"cash-per-mille", required_argument, nullptr, 0},
+                                    {"amount", required_argument, nullptr, 0},
+                                    {"amount-min", required_argument, nullptr, 0},
+                                    {"amount-max", required_argument, nullptr, 0},
+                                    {"timeout-ms", required_argument, nullptr, 0},
+                                    {"terminal", required_argument, nullptr, 0},
+                                    {"merchant", required_argument, nullptr, 0},
+                                    {"pace-tick-us", required_argument, nullptr, 0},
+                                    {nullptr, 0, nullptr, 0}};
   optind = 1;
   int index = 0;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, &index)) != -1;) {

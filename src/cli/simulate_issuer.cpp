@@ -22,25 +22,31 @@ namespace corridor::cli {
 namespace {
 
 void Usage() {
-  std::fprintf(
-      stderr,
-      "usage: corridor simulate-issuer --hub HOST:PORT --institution ID --key 16DIGITS\n"
-      "       [--decline-over AMOUNT] [--decline-last4 NNNN ...] [--decline-per-mille N]\n"
-      "       [--delay-ms N] [--silent] [--signed-off] [--no-ack] [--no-pan-echo]\n"
-      "       [--echo-idle-ms N] [--no-reconnect] [--exponent N] [--records N]\n"
-      "  stdin while running: at-once | delay N | silent | sign-off | ack on | ack off\n");
+  std::fprintf(stderr,
+               "usage: corridor simulate-issuer --hub HOST:PORT --institution ID --key 16DIGITS\n"
+               "       [--decline-over AMOUNT] [--decline-last4 NNNN ...] [--decline-per-mille N]\n"
+               "       [--delay-ms N] [--silent] [--signed-off] [--no-ack] [--no-pan-echo]\n"
+               "       [--echo-idle-ms N] [--no-reconnect] [--exponent N] [--records N]\n"
+               "  stdin while running: at-once | delay N | silent | sign-off | ack on | ack off\n");
 }
 
 bool Parse(int argc, char** argv, simulator::IssuerOptions* o) {
-  static const option kOptions[] = {
-      {"hub", required_argument, nullptr, 0},           {"institution", required_argument, nullptr, 0},
-      {"key", required_argument, nullptr, 0},           {"echo-idle-ms", required_argument, nullptr, 0},
-      {"no-reconnect", no_argument, nullptr, 0},        {"decline-over", required_argument, nullptr, 0},
-      {"decline-last4", required_argument, nullptr, 0}, {"decline-per-mille", required_argument, nullptr, 0},
-      {"delay-ms", required_argument, nullptr, 0},      {"silent", no_argument, nullptr, 0},
-      {"signed-off", no_argument, nullptr, 0},          {"no-ack", no_argument, nullptr, 0},
-      {"no-pan-echo", no_argument, nullptr, 0},         {"exponent", required_argument, nullptr, 0},
-      {"records", required_argument, nullptr, 0},       {nullptr, 0, nullptr, 0}};
+  static const option kOptions[] = {{"hub", required_argument, nullptr, 0},
+                                    {"institution", required_argument, nullptr, 0},
+                                    {"key", required_argument, nullptr, 0},
+                                    {"echo-idle-ms", required_argument, nullptr, 0},
+                                    {"no-reconnect", no_argument, nullptr, 0},
+                                    {"decline-over", required_argument, nullptr, 0},
+                                    {"decline-last4", required_argument, nullptr, 0},
+                                    {"decline-per-mille", required_argument, nullptr, 0},
+                                    {"delay-ms", required_argument, nullptr, 0},
+                                    {"silent", no_argument, nullptr, 0},
+                                    {"signed-off", no_argument, nullptr, 0},
+                                    {"no-ack", no_argument, nullptr, 0},
+                                    {"no-pan-echo", no_argument, nullptr, 0},
+                                    {"exponent", required_argument, nullptr, 0},
+                                    {"records", required_argument, nullptr, 0},
+                                    {nullptr, 0, nullptr, 0}};
   std::string decline_over;
   uint32_t exponent = 2;
   optind = 1;
@@ -100,8 +106,8 @@ bool Command(simulator::CardIssuer& issuer, const std::string& line) {
   } else {
     return false;
   }
-  std::printf("issuer mode %s%s%s\n", simulator::IssuerModeName(issuer.mode()),
-              st.ok() ? "" : ": ", st.ok() ? "" : st.message().c_str());
+  std::printf("issuer mode %s%s%s\n", simulator::IssuerModeName(issuer.mode()), st.ok() ? "" : ": ",
+              st.ok() ? "" : st.message().c_str());
   std::fflush(stdout);
   return true;
 }
@@ -109,16 +115,14 @@ bool Command(simulator::CardIssuer& issuer, const std::string& line) {
 std::string Summary(const simulator::CardIssuer& issuer) {
   const simulator::CardIssuer::Counts c = issuer.counts();
   char line[256];
-  std::snprintf(line, sizeof(line),
-                "issuer: requests %llu (unanswered %llu), advices %llu, reversals %llu "
-                "(repeats %llu, acknowledged %llu), malformed %llu; answers: ",
-                static_cast<unsigned long long>(c.requests),
-                static_cast<unsigned long long>(c.unanswered),
-                static_cast<unsigned long long>(c.advices),
-                static_cast<unsigned long long>(c.reversals),
-                static_cast<unsigned long long>(c.repeats),
-                static_cast<unsigned long long>(c.acknowledged),
-                static_cast<unsigned long long>(c.malformed));
+  std::snprintf(
+      line, sizeof(line),
+      "issuer: requests %llu (unanswered %llu), advices %llu, reversals %llu "
+      "(repeats %llu, acknowledged %llu), malformed %llu; answers: ",
+      static_cast<unsigned long long>(c.requests), static_cast<unsigned long long>(c.unanswered),
+      static_cast<unsigned long long>(c.advices), static_cast<unsigned long long>(c.reversals),
+      static_cast<unsigned long long>(c.repeats), static_cast<unsigned long long>(c.acknowledged),
+      static_cast<unsigned long long>(c.malformed));
   return line + FormatCodes(issuer.outcomes());
 }
 
@@ -144,7 +148,7 @@ int SimulateIssuer(int argc, char** argv) {
     return 1;
   }
   std::printf("%s\n", o.mode == simulator::IssuerMode::kSignedOff ? "issuer signed off"
-                                                                   : "issuer signed on");
+                                                                  : "issuer signed on");
   std::fflush(stdout);
   std::thread([&issuer] {
     for (std::string line; std::getline(std::cin, line);) {

@@ -230,8 +230,8 @@ Status CardAcquirer::SendAndWait(
     lock.lock();
     pending_.erase(stan);
     --sent_;
-    return Status::Error(std::string("not signed on (") +
-                         CardLink::StateName(link_->state()) + ")");
+    return Status::Error(std::string("not signed on (") + CardLink::StateName(link_->state()) +
+                         ")");
   }
   lock.lock();
   waiter.cv.wait(lock, [&] { return waiter.outstanding == 0; });
@@ -309,11 +309,12 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
     const int64_t now = NowNs();
     uint64_t allowed = load.count - i;
     if (load.rate_per_s > 0) {
-      const uint64_t due = static_cast<uint64_t>(static_cast<double>(now - start) *
-                                                 load.rate_per_s / 1e9) + 1;
+      const uint64_t due =
+          static_cast<uint64_t>(static_cast<double>(now - start) * load.rate_per_s / 1e9) + 1;
       allowed = std::min(allowed, due > i ? due - i : 0);
     }
-    allowed = std::min<uint64_t>(allowed, window > waiter.outstanding ? window - waiter.outstanding : 0);
+    allowed =
+        std::min<uint64_t>(allowed, window > waiter.outstanding ? window - waiter.outstanding : 0);
     allowed = std::min<uint64_t>(allowed, kBatchRequests);
     if (allowed == 0) {
       if (waiter.outstanding >= window) {
@@ -330,11 +331,11 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
     }
     for (uint64_t k = 0; k < allowed; ++k, ++i) {
       const uint64_t draw = SplitMix64(options_.seed ^ (i * 0x9E3779B97F4A7C15ULL));
-      request.type = draw % 1000 < load.cash_per_mille ? CardTxnType::kCash : CardTxnType::kPurchase;
+      request.type =
+          draw % 1000 < load.cash_per_mille ? CardTxnType::kCash : CardTxnType::kPurchase;
       request.amount_minor =
-          load.amount_min_minor + (amount_span > 0 ? static_cast<int64_t>((draw >> 10) %
-                                                                          (amount_span + 1))
-                                                   : 0);
+          load.amount_min_minor +
+          (amount_span > 0 ? static_cast<int64_t>((draw >> 10) % (amount_span + 1)) : 0);
       const uint32_t stan = ReserveStan();
       BuildRequest(request, cards_[(draw >> 40) % cards_.size()], stan, &fields, &m);
       if (!iso8583::Pack(iso8583::Iso8583_1987(), m, &frame).ok()) continue;  // bad options
@@ -372,7 +373,8 @@ LoadResult CardAcquirer::Run(const LoadOptions& load) {
 
 void CardAcquirer::Finish(Pending& pending, const Message* response, int64_t now_ns) {
   const uint64_t latency_ns = static_cast<uint64_t>(std::max<int64_t>(now_ns - pending.sent_ns, 0));
-  const uint32_t latency_us = static_cast<uint32_t>(std::min<uint64_t>(latency_ns / 1000, UINT32_MAX));
+  const uint32_t latency_us =
+      static_cast<uint32_t>(std::min<uint64_t>(latency_ns / 1000, UINT32_MAX));
   const std::string_view code = response != nullptr ? response->field(39) : "timeout";
   if (response != nullptr) {
     ++answered_;

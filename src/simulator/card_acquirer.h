@@ -22,8 +22,8 @@
 
 #include <array>
 #include <condition_variable>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,13 +39,13 @@ namespace corridor::simulator {
 
 struct AcquirerOptions {
   CardLinkOptions link;
-  std::string pan_prefix = "9112";   // the scheme's BIN range (Belkart 9112, Mir 2200..2204)
-  uint32_t pan_length = 16;          // 12..19
-  uint64_t seed = 1;                 // the cards drawn
-  uint32_t cards = 1000;             // distinct cards used by Run
-  std::string currency = "643";      // field 49, ISO 4217 numeric (643 RUB, 933 BYN)
-  std::string terminal = "TERM0001";          // field 41, 8 characters
-  std::string merchant = "MERCHANT0000001";   // field 42, 15 characters
+  std::string pan_prefix = "9112";    // the scheme's BIN range (Belkart 9112, Mir 2200..2204)
+  uint32_t pan_length = 16;           // 12..19
+  uint64_t seed = 1;                  // the cards drawn
+  uint32_t cards = 1000;              // distinct cards used by Run
+  std::string currency = "643";       // field 49, ISO 4217 numeric (643 RUB, 933 BYN)
+  std::string terminal = "TERM0001";  // field 41, 8 characters
+  std::string merchant = "MERCHANT0000001";  // field 42, 15 characters
   std::string merchant_name = "Corridor Shop 1          Moscow       RU";  // 43, 40 characters
   uint32_t response_timeout_ms = 10'000;  // a request unanswered this long counts as timed out
   uint32_t advice_repeat_ms = 1'000;      // an unacknowledged advice is repeated (xx21) this often
@@ -56,20 +56,20 @@ enum class CardTxnType : uint8_t { kPurchase, kCash };
 
 // One request as sent and what came back: what a completion or reversal needs to name it.
 struct CardTxn {
-  std::string mti;          // "0100", "0200", "0220", "0400", "0420"
-  std::string pan;          // 2 (the acquirer knows the card)
-  std::string processing_code;  // 3
-  int64_t amount_minor = 0;     // 4, in `currency`
-  std::string currency;         // 49
-  std::string stan;             // 11
+  std::string mti;                // "0100", "0200", "0220", "0400", "0420"
+  std::string pan;                // 2 (the acquirer knows the card)
+  std::string processing_code;    // 3
+  int64_t amount_minor = 0;       // 4, in `currency`
+  std::string currency;           // 49
+  std::string stan;               // 11
   std::string transmission_time;  // 7
-  std::string rrn;              // 37
+  std::string rrn;                // 37
   // The response (answered false when none came in time).
   bool answered = false;
   std::string response_mti;
-  std::string response_code;    // 39
-  std::string approval_code;    // 38
-  int64_t billing_minor = -1;   // 6
+  std::string response_code;     // 39
+  std::string approval_code;     // 38
+  int64_t billing_minor = -1;    // 6
   std::string billing_currency;  // 51
   std::string conversion_rate;   // 10
   uint32_t sends = 0;            // 1, or more for a repeated advice
@@ -85,13 +85,13 @@ struct AuthorizeRequest {
 
 struct LoadOptions {
   uint64_t count = 1000;
-  double rate_per_s = 0;     // 0: as fast as the window allows
+  double rate_per_s = 0;  // 0: as fast as the window allows
   // Paced: sleep at least this long between sends, sending all that fell due meanwhile in one
   // write (0: each request when due, within the timer's slack of about 60 µs). Coarser pacing
   // costs the simulator fewer wake-ups and system calls per request (a few µs each here) but
   // sends in bursts.
   uint32_t pace_tick_us = 0;
-  uint32_t window = 1000;    // outstanding requests at most
+  uint32_t window = 1000;  // outstanding requests at most
   std::string mti = "0100";
   uint32_t cash_per_mille = 0;  // share of cash (010000) requests
   int64_t amount_min_minor = 10'000;
@@ -149,11 +149,11 @@ class CardAcquirer {
   struct Pending {
     std::array<char, 10> transmission_time;
     int64_t sent_ns = 0;
-    int64_t deadline_ns = 0;     // timeout (requests) or give-up (advices)
-    int64_t repeat_at_ns = 0;    // advices: the next repeat; 0 for requests
-    std::string frame;           // advices: the frame, repeated with its MTI's last digit 1
-    Waiter* waiter = nullptr;    // the call waiting for it
-    CardTxn* txn = nullptr;      // filled with the response (synchronous calls)
+    int64_t deadline_ns = 0;   // timeout (requests) or give-up (advices)
+    int64_t repeat_at_ns = 0;  // advices: the next repeat; 0 for requests
+    std::string frame;         // advices: the frame, repeated with its MTI's last digit 1
+    Waiter* waiter = nullptr;  // the call waiting for it
+    CardTxn* txn = nullptr;    // filled with the response (synchronous calls)
   };
 
   void OnMessage(const iso8583::Message& message, const iso8583::CodecError& error,
@@ -176,15 +176,15 @@ class CardAcquirer {
   std::string rrn_prefix_;  // 6 digits: the start's second of the day, for unique RRNs
 
   mutable std::mutex mu_;
-  std::unordered_map<uint32_t, Pending> pending_;  // GUARDED_BY(mu_): by STAN
-  std::vector<uint32_t> latencies_us_;             // GUARDED_BY(mu_)
-  std::map<std::string, uint64_t> by_code_;        // GUARDED_BY(mu_)
+  std::unordered_map<uint32_t, Pending> pending_;     // GUARDED_BY(mu_): by STAN
+  std::vector<uint32_t> latencies_us_;                // GUARDED_BY(mu_)
+  std::map<std::string, uint64_t> by_code_;           // GUARDED_BY(mu_)
   uint64_t sent_ = 0, answered_ = 0, timed_out_ = 0;  // GUARDED_BY(mu_)
-  uint64_t unmatched_ = 0, malformed_ = 0;          // GUARDED_BY(mu_)
-  int64_t first_send_ns_ = 0, last_answer_ns_ = 0;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                           // GUARDED_BY(mu_)
+  uint64_t unmatched_ = 0, malformed_ = 0;            // GUARDED_BY(mu_)
+  int64_t first_send_ns_ = 0, last_answer_ns_ = 0;    // GUARDED_BY(mu_)
+  bool stopping_ = false;                             // GUARDED_BY(mu_)
   // No pending deadline or repeat falls before this: the timer skips its scan until then.
-  int64_t next_event_ns_ = 0;                       // GUARDED_BY(mu_)
+  int64_t next_event_ns_ = 0;  // GUARDED_BY(mu_)
   std::condition_variable timer_cv_;
   std::thread timer_;
 };

@@ -23,8 +23,8 @@ Kind KindOf(std::string_view mti) {
   if ((klass == '1' || klass == '2') && (function == "20" || function == "21")) {
     return Kind::kAdvice;
   }
-  if (klass == '4' && (function == "00" || function == "01" || function == "20" ||
-                       function == "21")) {
+  if (klass == '4' &&
+      (function == "00" || function == "01" || function == "20" || function == "21")) {
     return Kind::kReversal;
   }
   return Kind::kOther;
@@ -76,10 +76,14 @@ void AppendResponse(const Message& request, const int* echo, size_t echo_count, 
 
 const char* IssuerModeName(IssuerMode mode) {
   switch (mode) {
-    case IssuerMode::kAtOnce: return "at-once";
-    case IssuerMode::kDelay: return "delay";
-    case IssuerMode::kSilent: return "silent";
-    case IssuerMode::kSignedOff: return "signed-off";
+    case IssuerMode::kAtOnce:
+      return "at-once";
+    case IssuerMode::kDelay:
+      return "delay";
+    case IssuerMode::kSilent:
+      return "silent";
+    case IssuerMode::kSignedOff:
+      return "signed-off";
   }
   return "?";
 }
@@ -174,8 +178,8 @@ std::map<std::string, uint64_t> CardIssuer::outcomes() const {
 
 std::string_view CardIssuer::Decide(const Message& request, char approval[6]) {
   // Called with mu_ held.
-  const int64_t billing = request.has(6) ? ParseDigits(request.field(6))
-                                         : ParseDigits(request.field(4));
+  const int64_t billing =
+      request.has(6) ? ParseDigits(request.field(6)) : ParseDigits(request.field(4));
   if (rules_.decline_over_minor > 0 && billing > rules_.decline_over_minor) return "51";
   const std::string_view pan = request.field(2);
   if (pan.size() >= 4) {
@@ -194,8 +198,7 @@ std::string_view CardIssuer::Decide(const Message& request, char approval[6]) {
   return "00";
 }
 
-void CardIssuer::OnMessage(const Message& message, const CodecError& error,
-                           std::string* replies) {
+void CardIssuer::OnMessage(const Message& message, const CodecError& error, std::string* replies) {
   std::string frame;
   std::unique_lock lock(mu_);
   const bool keep = records_.size() < options_.max_records;
@@ -240,8 +243,8 @@ void CardIssuer::OnMessage(const Message& message, const CodecError& error,
     return;
   }
   std::lock_guard delay_lock(delay_mu_);
-  due_.push_back({std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms),
-                  std::move(frame)});
+  due_.push_back(
+      {std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms), std::move(frame)});
   delay_cv_.notify_one();
 }
 

@@ -36,9 +36,9 @@
 namespace corridor::simulator {
 
 struct IssuerRules {
-  int64_t decline_over_minor = 0;   // > 0: "51" above this billing amount (minor units)
+  int64_t decline_over_minor = 0;          // > 0: "51" above this billing amount (minor units)
   std::vector<std::string> decline_last4;  // "05" for these cards
-  uint32_t decline_per_mille = 0;   // "05" for this share of requests, by STAN (0..1000)
+  uint32_t decline_per_mille = 0;          // "05" for this share of requests, by STAN (0..1000)
 };
 
 enum class IssuerMode : uint8_t { kAtOnce, kDelay, kSilent, kSignedOff };
@@ -51,7 +51,7 @@ struct IssuerOptions {
   uint32_t delay_ms = 0;            // kDelay
   bool acknowledge_advices = true;  // 0130/0230/0410/0430
   bool echo_pan = true;             // field 2 in 0110/0210, as most issuers do
-  size_t max_records = 100'000;  // records kept (about 600 bytes each; counts go on past it)
+  size_t max_records = 100'000;     // records kept (about 600 bytes each; counts go on past it)
 };
 
 // One message the issuer received, as tests assert on it. Amounts -1 when absent.
@@ -102,11 +102,11 @@ class CardIssuer {
   bool WaitForRecords(size_t count, uint32_t timeout_ms) const;
 
   struct Counts {
-    uint64_t requests = 0;   // 0100/0200
+    uint64_t requests = 0;    // 0100/0200
     uint64_t unanswered = 0;  // requests not answered (silent mode)
-    uint64_t advices = 0;    // 0120/0121/0220/0221
-    uint64_t reversals = 0;  // 0400/0401/0420/0421
-    uint64_t repeats = 0;    // of which repeats (xx21, xx01)
+    uint64_t advices = 0;     // 0120/0121/0220/0221
+    uint64_t reversals = 0;   // 0400/0401/0420/0421
+    uint64_t repeats = 0;     // of which repeats (xx21, xx01)
     uint64_t acknowledged = 0;
     uint64_t malformed = 0;  // frames refused by the codec
     uint64_t other = 0;      // any other message class
@@ -130,14 +130,14 @@ class CardIssuer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable records_cv_;
-  IssuerMode mode_;                          // GUARDED_BY(mu_)
-  uint32_t delay_ms_;                        // GUARDED_BY(mu_)
-  IssuerRules rules_;                        // GUARDED_BY(mu_)
-  bool acknowledge_;                         // GUARDED_BY(mu_)
-  std::vector<IssuerRecord> records_;        // GUARDED_BY(mu_)
-  Counts counts_;                            // GUARDED_BY(mu_)
+  IssuerMode mode_;                           // GUARDED_BY(mu_)
+  uint32_t delay_ms_;                         // GUARDED_BY(mu_)
+  IssuerRules rules_;                         // GUARDED_BY(mu_)
+  bool acknowledge_;                          // GUARDED_BY(mu_)
+  std::vector<IssuerRecord> records_;         // GUARDED_BY(mu_)
+  Counts counts_;                             // GUARDED_BY(mu_)
   std::map<std::string, uint64_t> outcomes_;  // GUARDED_BY(mu_)
-  uint64_t approvals_ = 0;                   // GUARDED_BY(mu_)
+  uint64_t approvals_ = 0;                    // GUARDED_BY(mu_)
 
   // Answers due later (kDelay), in due order (a delay changed at runtime applies to later ones;
   // a shorter one waits behind earlier ones, as on a slow processor's queue).
@@ -147,8 +147,8 @@ class CardIssuer {
     std::chrono::steady_clock::time_point at;
     std::string frame;
   };
-  std::deque<Due> due_;         // GUARDED_BY(delay_mu_)
-  bool stopping_ = false;       // GUARDED_BY(delay_mu_)
+  std::deque<Due> due_;    // GUARDED_BY(delay_mu_)
+  bool stopping_ = false;  // GUARDED_BY(delay_mu_)
   std::thread delay_thread_;
 };
 

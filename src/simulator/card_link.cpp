@@ -78,8 +78,8 @@ bool WriteAll(int fd, std::string_view bytes) {
 size_t WriteNow(int fd, std::string_view bytes, bool* failed) {
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done,
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n <= 0) {
@@ -172,12 +172,18 @@ int64_t ParseDigits(std::string_view digits) {
 
 const char* CardLink::StateName(State state) {
   switch (state) {
-    case State::kStopped: return "stopped";
-    case State::kConnecting: return "connecting";
-    case State::kSigningOn: return "signing on";
-    case State::kSignedOn: return "signed on";
-    case State::kRefused: return "refused";
-    case State::kSignedOff: return "signed off";
+    case State::kStopped:
+      return "stopped";
+    case State::kConnecting:
+      return "connecting";
+    case State::kSigningOn:
+      return "signing on";
+    case State::kSignedOn:
+      return "signed on";
+    case State::kRefused:
+      return "refused";
+    case State::kSignedOff:
+      return "signed off";
   }
   return "?";
 }
@@ -230,8 +236,7 @@ Status CardLink::SignOn() {
 bool CardLink::WaitSignedOn(uint32_t timeout_ms) {
   std::unique_lock lock(mu_);
   Wait(lock, timeout_ms, [&] {
-    return state_ == State::kSignedOn || state_ == State::kRefused || stopping_ ||
-           !want_online_;
+    return state_ == State::kSignedOn || state_ == State::kRefused || stopping_ || !want_online_;
   });
   return state_ == State::kSignedOn;
 }
@@ -326,7 +331,7 @@ void CardLink::WriteOrQueue(std::unique_lock<std::mutex>& lock, std::string_view
   if (failed && fd_ == fd) ::shutdown(fd, SHUT_RDWR);
   if (!failed && written < frames.size() && fd_ == fd) out_.insert(0, frames.substr(written));
   if (!out_.empty()) write_cv_.notify_one();  // left over or queued meanwhile: the writer's
-  state_cv_.notify_all();                       // the reader may wait to close the socket
+  state_cv_.notify_all();                     // the reader may wait to close the socket
 }
 
 void CardLink::QueueLocked(std::string_view frames) {
@@ -435,7 +440,8 @@ void CardLink::OnNetwork(const Message& message, std::string* replies) {
   }
   if (message.mti() != "0810") return;
   std::lock_guard lock(mu_);
-  if (code70 == "001" && state_ == State::kSigningOn) {
+  // The sign-on's answer: 70 "001" as sent, or no 70 at all while signing on.
+  if ((code70 == "001" || code70.empty()) && state_ == State::kSigningOn) {
     if (message.field(39) == "00") {
       state_ = State::kSignedOn;
       ++counts_.signons;

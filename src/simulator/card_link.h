@@ -11,8 +11,8 @@
 // Threads: Start/Stop/SignOff/SignOn from one control thread. The link runs two threads of its
 // own: the reader (connects, reads many frames per read, calls the handler) and the writer
 // (writes everything queued in one send, and the idle echoes). A thread that sends while
-// nothing is queued or being written writes itself, without waking the writer. Send, SendFrames, NextStan and
-// the accessors are for any thread.
+// nothing is queued or being written writes itself, without waking the writer. Send, SendFrames,
+// NextStan and the accessors are for any thread.
 #pragma once
 
 #include <atomic>
@@ -57,7 +57,7 @@ int64_t ParseDigits(std::string_view digits);
 class CardLink {
  public:
   enum class State : uint8_t {
-    kStopped,    // not started, stopped, or gave up (reconnect off)
+    kStopped,  // not started, stopped, or gave up (reconnect off)
     kConnecting,
     kSigningOn,  // connected, the 0800 sent
     kSignedOn,
@@ -136,17 +136,17 @@ class CardLink {
   mutable std::mutex mu_;
   std::condition_variable state_cv_;  // state changes, the writer letting go of the socket
   std::condition_variable write_cv_;  // output queued, stopping
-  State state_ = State::kStopped;          // GUARDED_BY(mu_)
-  std::string refusal_;                    // GUARDED_BY(mu_)
-  std::string last_error_;                 // GUARDED_BY(mu_)
-  int fd_ = -1;                            // GUARDED_BY(mu_); -1 when not connected
-  bool want_online_ = false;               // GUARDED_BY(mu_)
-  bool stopping_ = false;                  // GUARDED_BY(mu_)
-  bool writing_ = false;                   // GUARDED_BY(mu_): the writer holds fd_
-  bool signoff_answered_ = false;          // GUARDED_BY(mu_)
-  std::string out_;                        // GUARDED_BY(mu_): frames to write
-  int64_t last_traffic_ns_ = 0;            // GUARDED_BY(mu_)
-  Counts counts_;                          // GUARDED_BY(mu_)
+  State state_ = State::kStopped;     // GUARDED_BY(mu_)
+  std::string refusal_;               // GUARDED_BY(mu_)
+  std::string last_error_;            // GUARDED_BY(mu_)
+  int fd_ = -1;                       // GUARDED_BY(mu_); -1 when not connected
+  bool want_online_ = false;          // GUARDED_BY(mu_)
+  bool stopping_ = false;             // GUARDED_BY(mu_)
+  bool writing_ = false;              // GUARDED_BY(mu_): the writer holds fd_
+  bool signoff_answered_ = false;     // GUARDED_BY(mu_)
+  std::string out_;                   // GUARDED_BY(mu_): frames to write
+  int64_t last_traffic_ns_ = 0;       // GUARDED_BY(mu_)
+  Counts counts_;                     // GUARDED_BY(mu_)
   std::thread reader_;
   std::thread writer_;
 };

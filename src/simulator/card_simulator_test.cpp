@@ -152,7 +152,8 @@ TEST_F(CardSimulatorTest, DeclinesByRule) {
   request.pan = txn.pan;
   ASSERT_TRUE(acquirer_->Authorize(request, &txn).ok());
   EXPECT_EQ(txn.response_code, "05");
-  EXPECT_EQ(issuer_->outcomes(), (std::map<std::string, uint64_t>{{"00", 1}, {"05", 1}, {"51", 1}}));
+  EXPECT_EQ(issuer_->outcomes(),
+            (std::map<std::string, uint64_t>{{"00", 1}, {"05", 1}, {"51", 1}}));
 }
 
 TEST_F(CardSimulatorTest, DeclinesOnTheBillingAmountAndEchoesTheHubsFields) {
@@ -269,8 +270,8 @@ TEST_F(CardSimulatorTest, AdvicesAreAcknowledgedOrRepeatedUntilThey) {
   EXPECT_EQ(records[0].mti, "0100");
   EXPECT_EQ(records[1].mti, "0220");
   EXPECT_EQ(records[1].amount_minor, 120'000);
-  EXPECT_EQ(records[1].original, "0100" + auth.stan + auth.transmission_time + "000" + kAcquirer +
-                                     "00000000000");
+  EXPECT_EQ(records[1].original,
+            "0100" + auth.stan + auth.transmission_time + "000" + kAcquirer + "00000000000");
   EXPECT_EQ(records[1].approval_code, auth.approval_code);
   EXPECT_EQ(records[1].rrn, auth.rrn);
   EXPECT_EQ(records[2].mti, "0420");
@@ -320,7 +321,9 @@ TEST_F(CardSimulatorTest, LoadIsMatchedAndTimed) {
 TEST_F(CardSimulatorTest, MalformedAndStrayResponsesAreCountedNotFatal) {
   StartBoth(Issuer(), Acquirer());
   // A bitmap cut short, a non-digit in field 11, and a well-formed response to nothing.
-  ASSERT_TRUE(relay_.Inject(kAcquirer, std::string("\x00\x06" "0110\x20\x00", 8)));
+  ASSERT_TRUE(relay_.Inject(kAcquirer, std::string("\x00\x06"
+                                                   "0110\x20\x00",
+                                                   8)));
   iso8583::Message m;
   m.set_mti("0110");
   m.Set(7, "1201093000");
