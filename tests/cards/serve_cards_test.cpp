@@ -615,5 +615,37 @@ TEST_F(ServeCardsTest, IdleLinksGetEchoesAndThreeUnansweredCloseTheLink) {
   ExpectLedgerOk();
 }
 
+// --card-listen adds (or moves) the card listener; without the card keys in the environment
+// serve refuses to start it.
+TEST(ServeCardsFlagTest, CardListenFlagAndTheKeysItNeeds) {
+  TempDir dir;
+  {
+    setenv("CORRIDOR_CARD_HASH_KEY", kHashKey, 1);
+    setenv("CORRIDOR_CARD_SEAL_KEY", kSealKey, 1);
+    ServeProcess server;
+    uint16_t participants = 0;
+    ASSERT_NO_FATAL_FAILURE(StartHub(server, dir.path() + "/data", &participants,
+                                     {"--card-listen", "127.0.0.1:0"}));
+    const uint16_t port = server.ListeningPort("cards");
+    ASSERT_NE(port, 0);
+    CardClient c;
+    ASSERT_TRUE(c.Connect(port));
+    EXPECT_EQ(c.SignOn("220015", kMirKey), "92");  // no card settings yet: unknown institution
+    StopCleanly(server);
+  }
+  {
+    unsetenv("CORRIDOR_CARD_SEAL_KEY");
+    ServeProcess server;
+    std::string error;
+    EXPECT_FALSE(server.Start(dir.path() + "/data2",
+                              {"--config", ShippedConfig(), "--card-listen", "127.0.0.1:0"},
+                              &error, 20000));
+    int status = 0;
+    if (server.running()) {
+      ASSERT_TRUE(server.Wait(20000, &status));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace corridor::testing
