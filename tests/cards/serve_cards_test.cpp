@@ -615,6 +615,54 @@ TEST_F(ServeCardsTest, IdleLinksGetEchoesAndThreeUnansweredCloseTheLink) {
   ExpectLedgerOk();
 }
 
+// The issuer is offline: its stand-in rules decide at once, and once it signs on it gets an
+// 0120 advice of each decision, marked 60 = STANDIN, until it acknowledges.
+TEST_F(ServeCardsTest, StandInDecidesWhileTheIssuerIsOfflineAndAdvisesItOnReturn) {
+  const std::string body =
+      "{\"institution_id\":\"911201\",\"bin_prefixes\":[\"911201\"],\"signon_key_sha256\":\"" +
+      Sha256Hex(kBelKey) +
+      "\",\"stand_in\":{\"max_amount\":\"100.00\",\"daily_count_per_card\":5,"
+      "\"daily_amount_per_card\":\"500.00\",\"transaction_types\":[\"purchase\"]}}";
+  const HttpResponse put = Call(*admin_, "PUT", "/v1/participants/BELKBY2X/card", body);
+  ASSERT_TRUE(put.status == 200 || put.status == 201) << Describe(put);
+  auto mir = Link(kMirInstitution, kMirKey);
+  iso8583::Message m, r;
+  // RUB 1,000.00 is BYN 36.40: within the rules.
+  const Req ok = NewReq(*mir, kBelPan, 1000'00, "643", kMirInstitution);
+  Build(ok, &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r, 6000));
+  EXPECT_EQ(r.field(39), "00");
+  EXPECT_TRUE(r.has(38));
+  EXPECT_EQ(r.field(11), ok.stan);
+  // RUB 5,000.00 is BYN 182.00: past max_amount, declined in the issuer's name.
+  const Req over = NewReq(*mir, kBelPan, 5000'00, "643", kMirInstitution);
+  Build(over, &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r, 6000));
+  EXPECT_NE(r.field(39), "00");
+  EXPECT_EQ(r.field(11), over.stan);
+  // The issuer returns: the advices, marked, in order; acknowledged one by one.
+  auto bel = Link(kBelInstitution, kBelKey);
+  int advices = 0, approvals = 0;
+  while (bel->Receive(&r, 4000)) {
+    EXPECT_EQ(r.mti(), "0120");
+    EXPECT_EQ(r.field(60), "STANDIN");
+    if (r.field(39) == "00") ++approvals;
+    ++advices;
+    iso8583::Message ack;
+    ack.set_mti("0130");
+    ack.SetCopy(7, r.field(7));
+    ack.SetCopy(11, r.field(11));
+    ack.SetCopy(39, "00");
+    ASSERT_TRUE(bel->Send(ack));
+    ASSERT_LT(advices, 10) << "repeated after acknowledgement";
+  }
+  EXPECT_GE(advices, 1);
+  EXPECT_EQ(approvals, 1);
+  ExpectLedgerOk();
+}
+
 // --card-listen adds (or moves) the card listener; without the card keys in the environment
 // serve refuses to start it.
 TEST(ServeCardsFlagTest, CardListenFlagAndTheKeysItNeeds) {
