@@ -13,6 +13,8 @@
 #include "api/admin_api.h"
 #include "api/metrics_api.h"
 #include "api/participant_api.h"
+#include "carddata/carddata.h"
+#include "cardgateway/gateway.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "core/core.h"
@@ -43,6 +45,7 @@ struct Flags {
   // Given on the command line; each wins over the file.
   std::optional<std::string> admin_listen;
   std::optional<std::string> participant_listen;
+  std::optional<std::string> card_listen;
   uint64_t segment_mib = 256;
   int threads = 2;
   // Room reserved and touched at start, so the apply thread neither grows nor page-faults
@@ -84,6 +87,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                                     {"config", required_argument, nullptr, 'c'},
                                     {"admin-listen", required_argument, nullptr, 'l'},
                                     {"participant-listen", required_argument, nullptr, 'p'},
+                                    {"card-listen", required_argument, nullptr, 'k'},
                                     {"segment-mib", required_argument, nullptr, 's'},
                                     {"threads", required_argument, nullptr, 't'},
                                     {"capacity-transfers", required_argument, nullptr, 'T'},
@@ -114,6 +118,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         break;
       case 'p':
         ok = ParseListen(optarg, &f->participant_listen);
+        break;
+      case 'k':
+        ok = ParseListen(optarg, &f->card_listen);
         break;
       case 's':
         f->segment_mib = std::strtoull(optarg, nullptr, 10);
@@ -156,7 +163,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     }
     if (!ok) {
       std::fprintf(stderr, "serve: --%s: not %s: %s\n", kOptions[index].name,
-                   c == 'l' || c == 'p' ? "HOST:PORT" : "a count in range", optarg);
+                   c == 'l' || c == 'p' || c == 'k' ? "HOST:PORT" : "a count in range", optarg);
       return false;
     }
   }
@@ -208,6 +215,12 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
     config::ListenerConfig& participants = *hub->listeners.participants;
     config::ParseHostPort(*f.participant_listen, &participants.host, &participants.port);
   }
+  // The same for the card links' listener.
+  if (f.card_listen) {
+    if (!hub->listeners.cards) hub->listeners.cards.emplace();
+    config::ListenerConfig& cards = *hub->listeners.cards;
+    config::ParseHostPort(*f.card_listen, &cards.host, &cards.port);
+  }
   const config::Bounds& b = hub->bounds;
   const server::Options d;
   so->max_connections =
@@ -247,6 +260,36 @@ outbox::DeliveryOptions DeliveryOptionsOf(const config::HubConfig& config) {
   return o;
 }
 
+// The card data keys (carddata::Keys) from the environment, never from a file that might be
+// shared: CORRIDOR_CARD_HASH_KEY (HMAC-SHA-256 of PANs) and CORRIDOR_CARD_SEAL_KEY (AES-256-GCM
+// of what store-and-forward re-sends), 64 hex digits each. False after printing why.
+bool CardKeysFromEnvironment(carddata::Keys* keys) {
+  const char* hash = std::getenv("CORRIDOR_CARD_HASH_KEY");
+  const char* seal = std::getenv("CORRIDOR_CARD_SEAL_KEY");
+  if (hash == nullptr || seal == nullptr) {
+    std::fprintf(stderr,
+                 "serve: the cards listener needs CORRIDOR_CARD_HASH_KEY and "
+                 "CORRIDOR_CARD_SEAL_KEY in the environment (64 hex digits each)\n");
+    return false;
+  }
+  const Status st = carddata::ParseKeys(hash, seal, keys);
+  if (!st.ok()) {
+    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    return false;
+  }
+  return true;
+}
+
+cardgateway::GatewayOptions CardOptionsOf(const config::HubConfig& config) {
+  cardgateway::GatewayOptions o;
+  o.host = config.listeners.cards->host;
+  o.port = config.listeners.cards->port;
+  o.issuer_timeout_ms = config.deadlines.card_issuer_timeout_ms;
+  o.hold_seconds = config.deadlines.card_hold_seconds;
+  o.echo_interval_seconds = config.deadlines.echo_interval_seconds;
+  return o;
+}
+
 // Journals the configuration's settings when they differ from those the state was built
 // under, so that replay applies every later command under the settings it saw. False after
 // printing why (a change the state refuses, e.g. renumbering a currency in use).
@@ -274,7 +317,8 @@ int Serve(int argc, char** argv) {
   if (!ParseFlags(argc, argv, &flags)) {
     std::fprintf(stderr,
                  "usage: corridor serve --data DIR [--config FILE] [--admin-listen HOST:PORT]\n"
-                 "       [--participant-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
+                 "       [--participant-listen HOST:PORT] [--card-listen HOST:PORT] [--segment-mib N]\n"
+                 "       [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
                  "       [--max-body-mib-in-flight N]\n"
@@ -315,11 +359,26 @@ int Serve(int argc, char** argv) {
   std::unique_ptr<outbox::Delivery> delivery;
   // The participant listener's credentials follow the state too (set once it exists).
   std::atomic<api::ParticipantApi*> participant_hook{nullptr};
+  // The card gateway follows the state too: its routing copy, notices and queues (set once it
+  // exists). It outlives the core (declared before it), so that callbacks of commands still in
+  // the core at shutdown find it.
+  std::atomic<cardgateway::CardGateway*> card_hook{nullptr};
+  std::unique_ptr<carddata::Protector> protector;
+  std::unique_ptr<cardgateway::ProtectorPan> pan;
+  std::unique_ptr<cardgateway::CardGateway> card_gateway;
+  const bool with_cards = with_config && hub_config.listeners.cards.has_value();
+  if (with_cards) {
+    carddata::Keys keys;
+    if (!CardKeysFromEnvironment(&keys)) return 2;
+    protector = std::make_unique<carddata::Protector>(keys);
+    pan = std::make_unique<cardgateway::ProtectorPan>(protector.get());
+  }
   if (with_config) {
     delivery = std::make_unique<outbox::Delivery>(DeliveryOptionsOf(hub_config));
-    options.after_apply = [d = delivery.get(), &participant_hook](hub::Hub& h) {
+    options.after_apply = [d = delivery.get(), &participant_hook, &card_hook](hub::Hub& h) {
       d->OnApplied(h);
       if (api::ParticipantApi* a = participant_hook.load()) a->OnApplied(h);
+      if (cardgateway::CardGateway* g = card_hook.load()) g->OnApplied(h);
     };
   }
   std::unique_ptr<core::Core> hub;
@@ -397,7 +456,27 @@ int Serve(int argc, char** argv) {
     PrintListening("participants", po.host, participants->port());
     participants_thread = std::thread([&participants] { participants->Run(); });
   }
+  // The card links' listener, on its own I/O thread.
+  struct UnhookCards {
+    std::atomic<cardgateway::CardGateway*>& hook;
+    std::unique_ptr<core::Core>& core;
+    ~UnhookCards() {
+      if (hook.exchange(nullptr) != nullptr && core) core->ReadHub([](const hub::Hub&) {});
+    }
+  } unhook_cards{card_hook, hub};
+  if (with_cards) {
+    card_gateway = std::make_unique<cardgateway::CardGateway>(
+        hub.get(), pan.get(), cardgateway::Currencies(hub_config), CardOptionsOf(hub_config));
+    card_hook.store(card_gateway.get());
+    card_gateway->Refresh();
+    if (const Status st = card_gateway->Start(); !st.ok()) {
+      std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+      return 1;
+    }
+    PrintListening("cards", hub_config.listeners.cards->host, card_gateway->port());
+  }
   http.Run();
+  if (card_gateway) card_gateway->Stop();
   if (participants) {
     participants->Stop();
     participants_thread.join();

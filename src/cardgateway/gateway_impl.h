@@ -1,0 +1,200 @@
+// The card gateway's internals, shared by gateway.cpp (the I/O thread) and hub_bridge.cpp (the
+// apply thread's side). Not a public header.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <array>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cardgateway/directory.h"
+#include "cardgateway/gateway.h"
+#include "iso8583/codec.h"
+#include "iso8583/message.h"
+
+namespace corridor::cardgateway {
+
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+// What a command's callback hands the I/O thread.
+struct Completion {
+  uint64_t pending = 0;  // key in Impl::pending_
+  Status status;
+  hub::Outcome outcome;
+};
+
+// What the apply thread hands the I/O thread; drained whole by one post.
+struct Inbox {
+  std::vector<Completion> completions;
+  std::shared_ptr<const Directory> directory;  // a replacement, or null
+  std::vector<hub::CardNotice> notices;
+  // A new copy of every issuer's queue head (issuer -> messages in order), or nothing.
+  std::optional<std::map<std::string, std::vector<StoredForward>>> forwards;
+  uint64_t forwards_total = 0;
+};
+
+struct Link {
+  explicit Link(net::io_context& io) : socket(io) {}
+  uint64_t id = 0;
+  net::ip::tcp::socket socket;
+  iso8583::Framer framer{8192};
+  std::array<char, 16384> read_buffer;
+  std::string pending_out;  // frames waiting for the write under way to finish
+  std::string writing_out;  // the bytes of the write under way
+  bool writing = false;
+  bool dirty = false;  // in Impl::dirty_: pending_out to be written at the end of this turn
+  bool closed = false;
+  const char* closing = nullptr;  // closed once what is queued is written (a refusal's answer)
+  bool signed_on = false;
+  std::string participant;
+  std::string institution_id;
+  uint8_t roles = 0;
+  Clock::time_point opened_at;
+  Clock::time_point last_rx;
+  Clock::time_point last_echo;
+  uint32_t echoes_unanswered = 0;
+  iso8583::Message in;     // the message being read
+  iso8583::Message out;    // a response being built
+  std::string frame_out;   // Pack's output, reused
+};
+
+// A message submitted as a command, waiting for its outcome.
+enum class PendingKind : uint8_t { kRequest, kIssuerAnswer, kAdvice, kAck };
+struct Pending {
+  PendingKind kind = PendingKind::kRequest;
+  uint64_t link = 0;
+  std::string frame;              // the acquirer's request or advice (kRequest, kAdvice)
+  std::string acquirer_currency;  // alpha
+  std::string participant;        // the acquirer (kRequest), the issuer (kIssuerAnswer, kAck)
+  std::string in_flight_key;      // kIssuerAnswer
+};
+
+// A request forwarded to an issuer, by (issuer, hub STAN, hub field 7).
+struct InFlight {
+  uint64_t authorization = 0;
+  uint64_t acquirer_link = 0;
+  std::string acquirer;
+  std::string frame;
+  std::string acquirer_currency;
+  bool answered = false;  // the acquirer has its answer (a timeout notice came first)
+  Clock::time_point forget_at;
+};
+
+// Store-and-forward delivery to one issuer.
+struct IssuerQueue {
+  std::vector<StoredForward> head;  // the first messages of the state's queue, in order
+  std::set<uint64_t> acked;         // acknowledged by the issuer, ack not yet applied
+  std::vector<uint64_t> acks_to_submit;
+  bool ack_in_flight = false;
+  uint64_t outstanding = 0;  // seq sent and not yet acknowledged (0: none)
+  std::string outstanding_stan;
+  std::string outstanding_time;
+  Clock::time_point sent_at;
+};
+
+struct CardGateway::Impl {
+  Impl(core::Core* core, const PanProtection* pan, Currencies currencies, GatewayOptions options);
+
+  // --- apply thread (hub_bridge.cpp)
+  void OnApplied(hub::Hub& hub);
+  void Read(const hub::Hub& hub, bool force);
+  void Deliver(Completion completion);
+  void Post(const std::function<void(Inbox&)>& fill);
+
+  // --- I/O thread (gateway.cpp)
+  void Accept();
+  void StartRead(const std::shared_ptr<Link>& link);
+  void OnFrames(const std::shared_ptr<Link>& link);
+  void OnFrame(Link& link, std::string_view frame);
+  void OnMalformed(Link& link, const iso8583::CodecError& error);
+  void OnNetwork(Link& link);
+  void SignOn(Link& link);
+  void OnRequest(Link& link, std::string_view frame);
+  void OnAdvice(Link& link, std::string_view frame);
+  void OnIssuerResponse(Link& link);
+  void Respond(Link& link, const iso8583::Message& request, std::initializer_list<int> echo,
+               std::string_view code);
+  void Send(Link& link, const iso8583::Message& message);
+  void Flush();
+  void StartWrite(const std::shared_ptr<Link>& link);
+  void Close(Link& link, const char* why);
+  // Reads nothing more and closes the link once its queued frames are written.
+  void CloseAfterWrite(Link& link, const char* why);
+  void TakeOutOfRouting(Link& link);
+  Link* FindLink(uint64_t id);
+  Link* LinkOf(std::string_view participant, uint64_t preferred);
+  void DrainInbox();
+  void OnCompletion(Completion& c);
+  void OnRequestOutcome(Pending& p, const Status& status, const hub::Outcome& outcome);
+  void OnAnswerOutcome(Pending& p, const Status& status, const hub::Outcome& outcome);
+  void OnAdviceOutcome(Pending& p, const Status& status, const hub::Outcome& outcome);
+  void OnNotice(const hub::CardNotice& notice);
+  void AnswerAcquirer(const std::string& acquirer, uint64_t link, std::string_view frame,
+                      const std::string& acquirer_currency, std::string_view code,
+                      const hub::CardOutcome* outcome);
+  void SetDirectory(std::shared_ptr<const Directory> directory);
+  void SetForwards(std::map<std::string, std::vector<StoredForward>> forwards);
+  void PumpForwards(const std::string& issuer);
+  void SubmitAcks(const std::string& issuer);
+  void OnTimer();
+  void ArmTimer();
+  uint64_t Submit(const hub::Command& command, Pending pending);
+  std::string NextHubStan();
+
+  core::Core* core_;
+  const PanProtection* pan_;
+  const Currencies currencies_;
+  const GatewayOptions options_;
+  const iso8583::Dialect dialect_;
+  GatewayCounters counters_;
+
+  net::io_context io_;
+  std::optional<net::ip::tcp::acceptor> acceptor_;
+  std::optional<net::steady_timer> timer_;
+  std::optional<net::steady_timer> accept_retry_;
+  std::thread thread_;
+  std::atomic<uint16_t> port_{0};
+  bool running_ = false;  // Start/Stop's thread
+
+  // Apply thread -> I/O thread.
+  std::mutex inbox_mutex_;
+  Inbox inbox_;
+  bool inbox_posted_ = false;
+  // Apply thread only: the versions its copies were made at.
+  uint64_t settings_version_ = UINT64_MAX;
+  uint64_t credentials_version_ = UINT64_MAX;
+  uint64_t forward_version_ = UINT64_MAX;
+
+  // I/O thread only.
+  std::shared_ptr<const Directory> directory_ = std::make_shared<Directory>();
+  std::unordered_map<uint64_t, std::shared_ptr<Link>> links_;
+  std::map<std::string, std::vector<uint64_t>, std::less<>> routing_;  // participant -> links
+  std::map<std::string, size_t, std::less<>> round_robin_;
+  std::vector<std::shared_ptr<Link>> dirty_;
+  uint64_t next_link_ = 1;
+  uint64_t next_pending_ = 1;
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::unordered_map<std::string, InFlight> in_flight_;
+  std::unordered_map<uint64_t, std::string> by_authorization_;
+  std::map<std::string, IssuerQueue, std::less<>> queues_;
+  uint32_t hub_stan_ = 0;
+  iso8583::Message scratch_;  // re-reads a stored frame
+  iso8583::Message scratch_out_;
+
+  // Any thread: signed-on links per participant, for SignedOnLinks.
+  mutable std::mutex signed_on_mutex_;
+  std::map<std::string, uint64_t, std::less<>> signed_on_;
+};
+
+
+}  // namespace corridor::cardgateway

@@ -1,0 +1,699 @@
+// The card gateway end to end through real sockets (issue 16): `corridor serve` with the
+// shipped RU–BY configuration plus a `cards` listener, a Mir bank (RU) and a Belkart bank (BY),
+// each both issuer and acquirer, and an FX provider with published rates, onboarded through
+// the admin API. The test speaks ISO 8583 to the hub with CardClient (the hub's own codec): an
+// acquirer link and an issuer link per bank.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/sha256.h"
+#include "cardgateway/messages.h"
+#include "cards/card_client.h"
+#include "serve/hub_util.h"
+#include "serve/test_util.h"
+
+namespace corridor::testing {
+namespace {
+
+const ParticipantSpec kMir = {"MIRBRUMM", "Mir Bank", "RU", {"issuer", "acquirer"},
+                              "mir-token-00001", {}};
+const ParticipantSpec kBel = {"BELKBY2X", "Belkart Bank", "BY", {"issuer", "acquirer"},
+                              "belkart-token-01", {}};
+const ParticipantSpec kFx = {"FXCORUMM", "Corridor FX", "RU", {"fx"}, "fx-token-0001", {}};
+// An issuer only: it may not acquire.
+const ParticipantSpec kIss = {"ONLYRUMM", "Issuing Only Bank", "RU", {"issuer"},
+                              "only-token-0001", {}};
+constexpr char kIssInstitution[] = "220099";
+constexpr char kIssKey[] = "9999000099990000";
+
+constexpr char kMirInstitution[] = "220015";
+constexpr char kBelInstitution[] = "911201";
+constexpr char kMirKey[] = "1111222233334444";
+constexpr char kBelKey[] = "5555666677778888";
+constexpr char kMirPan[] = "2200150000000013";  // a Mir test card of kMir
+constexpr char kBelPan[] = "9112010000000018";  // a Belkart test card of kBel
+
+constexpr char kRates[] =
+    "{\"rates\":[{\"source\":\"BYN\",\"target\":\"RUB\",\"rate\":\"27.45000000\"},"
+    "{\"source\":\"RUB\",\"target\":\"BYN\",\"rate\":\"0.03640000\"}]}";
+
+constexpr char kHashKey[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+constexpr char kSealKey[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+// Runs a system command (not corridor) to its end; its stdout.
+CorridorRun RunCorridorFree(const std::vector<std::string>& argv) {
+  CorridorRun run;
+  std::string command;
+  for (const std::string& a : argv) command += "'" + a + "' ";
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return run;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, p)) > 0) run.stdout_text.append(buffer, n);
+  run.status = pclose(p);
+  return run;
+}
+
+std::string CardBody(std::string_view institution, std::string_view bin, std::string_view key) {
+  return "{\"institution_id\":\"" + std::string(institution) + "\",\"bin_prefixes\":[\"" +
+         std::string(bin) + "\"],\"signon_key_sha256\":\"" + Sha256Hex(key) + "\"}";
+}
+
+// A request as an acquirer sends it.
+struct Req {
+  std::string mti = "0100";
+  std::string pan;
+  int64_t minor = 0;
+  std::string currency;  // numeric: "643", "933"
+  std::string institution;
+  std::string stan;
+  std::string time;
+  std::string rrn;
+  std::string terminal = "TERM0001";
+  std::string processing = "000000";
+};
+
+void Build(const Req& r, iso8583::Message* m) {
+  m->Clear();
+  m->set_mti(r.mti);
+  m->SetCopy(2, r.pan);
+  m->SetCopy(3, r.processing);
+  char amount[16];
+  std::snprintf(amount, sizeof amount, "%012lld", static_cast<long long>(r.minor));
+  m->SetCopy(4, amount);
+  m->SetCopy(7, r.time);
+  m->SetCopy(11, r.stan);
+  m->SetCopy(12, "120000");
+  m->SetCopy(13, "1201");
+  m->SetCopy(32, r.institution);
+  m->SetCopy(37, r.rrn);
+  m->SetCopy(41, r.terminal);
+  m->SetCopy(42, "MERCHANT0000001");
+  m->SetCopy(49, r.currency);
+}
+
+// Field 6 recomputed from 4 and 10 (ISO form: first digit the number of decimals), half-even.
+int64_t Recompute(std::string_view field4, std::string_view field10) {
+  const int decimals = field10[0] - '0';
+  const int64_t digits = std::stoll(std::string(field10.substr(1)));
+  const __int128 product = static_cast<__int128>(std::stoll(std::string(field4))) * digits;
+  __int128 scale = 1;
+  for (int i = 0; i < decimals; ++i) scale *= 10;
+  __int128 q = product / scale;
+  const __int128 r = product % scale;
+  if (2 * r > scale || (2 * r == scale && q % 2 == 1)) ++q;
+  return static_cast<int64_t>(q);
+}
+
+class ServeCardsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("CORRIDOR_CARD_HASH_KEY", kHashKey, 1);
+    setenv("CORRIDOR_CARD_SEAL_KEY", kSealKey, 1);
+    std::string config = ReadFile(ShippedConfig());
+    Edit(&config, "card_issuer_timeout_ms = 5000", "card_issuer_timeout_ms = 1500");
+    Edit(&config, "echo_interval_seconds = 60", "echo_interval_seconds = 2");
+    config += "\n[listeners.cards]\nlisten = \"127.0.0.1:0\"\n";
+    config_path_ = dir_.path() + "/corridor.toml";
+    WriteFile(config_path_, config);
+    ASSERT_NO_FATAL_FAILURE(Start());
+    admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
+    for (const ParticipantSpec* p : {&kMir, &kBel, &kFx, &kIss}) {
+      ASSERT_EQ(Call(*admin_, "POST", "/v1/participants", p->ToJson()).status, 201) << p->id;
+    }
+    const std::vector<std::tuple<const ParticipantSpec*, std::string, int64_t>> deposits = {
+        {&kMir, "RUB", 1'000'000'00}, {&kBel, "BYN", 100'000'00},
+        {&kFx, "RUB", 1'000'000'00},  {&kFx, "BYN", 100'000'00}};
+    for (const auto& [p, currency, minor] : deposits) {
+      const HttpResponse r = Call(*admin_, "POST", "/v1/participants/" + p->id + "/liquidity",
+                                  LiquidityJson("d-" + currency, currency, minor, true));
+      ASSERT_EQ(r.status, 200) << p->id << ": " << Describe(r);
+    }
+    HttpClient fx("127.0.0.1", participants_port_);
+    fx.set_authorization(Bearer(kFx.token));
+    ASSERT_EQ(Call(fx, "PUT", "/v1/fx/rates", kRates).status, 200);
+    for (const auto& [p, institution, bin, key] :
+         {std::tuple{&kMir, kMirInstitution, "220015", kMirKey},
+          std::tuple{&kBel, kBelInstitution, "911201", kBelKey},
+          std::tuple{&kIss, kIssInstitution, "220099", kIssKey}}) {
+      const HttpResponse r = Call(*admin_, "PUT", "/v1/participants/" + p->id + "/card",
+                                  CardBody(institution, bin, key));
+      ASSERT_TRUE(r.status == 200 || r.status == 201) << p->id << ": " << Describe(r);
+    }
+  }
+  void TearDown() override {
+    admin_.reset();
+    if (server_.running()) StopCleanly(server_);
+  }
+
+  static void Edit(std::string* text, const std::string& from, const std::string& to) {
+    const size_t at = text->find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text->replace(at, from.size(), to);
+  }
+  void Start() {
+    ASSERT_NO_FATAL_FAILURE(
+        StartHub(server_, dir_.path() + "/data", &participants_port_, {}, config_path_));
+    cards_port_ = server_.ListeningPort("cards");
+    ASSERT_NE(cards_port_, 0) << "no `cards listening on` line";
+  }
+  // A link signed on as `institution`.
+  std::unique_ptr<CardClient> Link(std::string_view institution, std::string_view key) {
+    auto c = std::make_unique<CardClient>();
+    EXPECT_TRUE(c->Connect(cards_port_));
+    EXPECT_EQ(c->SignOn(institution, key), "00");
+    return c;
+  }
+  Req NewReq(CardClient& from, std::string_view pan, int64_t minor, std::string_view currency,
+             std::string_view institution) {
+    Req r;
+    r.pan = pan;
+    r.minor = minor;
+    r.currency = currency;
+    r.institution = institution;
+    r.stan = from.NextStan();
+    r.time = NowTransmissionTime();
+    char rrn[16];
+    std::snprintf(rrn, sizeof rrn, "RRN%09d", ++rrn_);
+    r.rrn = rrn;
+    return r;
+  }
+  // Sends `r` from `acquirer`; the issuer link receives its forward (checked) in *forward.
+  void SendAndForward(CardClient& acquirer, const Req& r, CardClient& issuer,
+                      iso8583::Message* forward) {
+    iso8583::Message m;
+    Build(r, &m);
+    ASSERT_TRUE(acquirer.Send(m));
+    ASSERT_TRUE(issuer.Receive(forward)) << "no forward";
+    EXPECT_EQ(forward->mti(), r.mti);
+    EXPECT_EQ(forward->field(2), r.pan);
+    EXPECT_EQ(forward->field(4), m.field(4));
+    EXPECT_EQ(forward->field(37), r.rrn);
+  }
+  // The issuer answers the forward.
+  void Answer(CardClient& issuer, const iso8583::Message& forward, std::string_view code,
+              std::string_view approval = "") {
+    iso8583::Message a;
+    a.set_mti(forward.mti() == "0100" ? "0110" : "0210");
+    for (int n : {3, 4, 6, 7, 10, 11, 32, 37, 41, 49, 51}) {
+      if (forward.has(n)) a.SetCopy(n, forward.field(n));
+    }
+    if (!approval.empty()) a.SetCopy(38, approval);
+    a.SetCopy(39, code);
+    ASSERT_TRUE(issuer.Send(a));
+  }
+  void ExpectLedgerOk() { ExpectLedgerCheckOk(*admin_); }
+
+  TempDir dir_;
+  std::string config_path_;
+  ServeProcess server_;
+  uint16_t participants_port_ = 0;
+  uint16_t cards_port_ = 0;
+  std::unique_ptr<HttpClient> admin_;
+  int rrn_ = 0;
+};
+
+TEST_F(ServeCardsTest, SignOnRefusalsAndLinkRules) {
+  {
+    CardClient c;
+    ASSERT_TRUE(c.Connect(cards_port_));
+    EXPECT_EQ(c.SignOn(kMirInstitution, "9999999999999999"), "63");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+  {
+    CardClient c;
+    ASSERT_TRUE(c.Connect(cards_port_));
+    EXPECT_EQ(c.SignOn("999999", kMirKey), "92");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+  {
+    // A request before sign-on: 91, the link stays and may sign on.
+    CardClient c;
+    ASSERT_TRUE(c.Connect(cards_port_));
+    iso8583::Message m, r;
+    Build(NewReq(c, kBelPan, 1000, "643", kMirInstitution), &m);
+    ASSERT_TRUE(c.Send(m));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.mti(), "0110");
+    EXPECT_EQ(r.field(39), "91");
+    EXPECT_EQ(r.field(11), m.field(11));
+    EXPECT_EQ(c.SignOn(kMirInstitution, kMirKey), "00");
+    // Acting as another acquirer: 58, nothing forwarded.
+    Build(NewReq(c, kBelPan, 1000, "643", kBelInstitution), &m);
+    ASSERT_TRUE(c.Send(m));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.field(39), "58");
+    EXPECT_FALSE(r.has(2));
+    // Missing mandatory field (41): 30.
+    Build(NewReq(c, kBelPan, 1000, "643", kMirInstitution), &m);
+    m.Remove(41);
+    ASSERT_TRUE(c.Send(m));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.field(39), "30");
+    // Echo answered; sign-off answered.
+    iso8583::Message echo;
+    echo.set_mti("0800");
+    echo.SetCopy(7, NowTransmissionTime());
+    echo.SetCopy(11, "000777");
+    echo.SetCopy(70, "301");
+    ASSERT_TRUE(c.Send(echo));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.mti(), "0810");
+    EXPECT_EQ(r.field(39), "00");
+    EXPECT_EQ(r.field(11), "000777");
+    EXPECT_EQ(c.SignOff(), "00");
+    // Signed off: it carries nothing until it signs on again.
+    Build(NewReq(c, kBelPan, 1000, "643", kMirInstitution), &m);
+    ASSERT_TRUE(c.Send(m));
+    ASSERT_TRUE(c.Receive(&r));
+    EXPECT_EQ(r.field(39), "91");
+  }
+  {
+    // An issuer-only participant may not send requests or advices: 58, nothing submitted.
+    auto c = Link(kIssInstitution, kIssKey);
+    iso8583::Message m, r;
+    Build(NewReq(*c, kBelPan, 1000, "643", kIssInstitution), &m);
+    ASSERT_TRUE(c->Send(m));
+    ASSERT_TRUE(c->Receive(&r));
+    EXPECT_EQ(r.mti(), "0110");
+    EXPECT_EQ(r.field(39), "58");
+    m.set_mti("0420");
+    ASSERT_TRUE(c->Send(m));
+    ASSERT_TRUE(c->Receive(&r));
+    EXPECT_EQ(r.mti(), "0430");
+    EXPECT_EQ(r.field(39), "58");
+  }
+  ExpectLedgerOk();
+}
+
+TEST_F(ServeCardsTest, MalformedFramesGet30OrCloseAndTheHubServesOn) {
+  auto acq = Link(kMirInstitution, kMirKey);
+  iso8583::Message m, r;
+  Req q = NewReq(*acq, kBelPan, 1000, "643", kMirInstitution);
+  Build(q, &m);
+  std::string good;
+  ASSERT_TRUE(iso8583::Pack(cardgateway::GatewayDialect(), m, &good).ok());
+  // Non-digits in an n field (4): 30, echoing 11.
+  {
+    std::string bad = good;
+    const size_t at = bad.find("000000001000");
+    ASSERT_NE(at, std::string::npos);
+    bad[at + 11] = 'x';
+    ASSERT_TRUE(acq->SendRaw(bad));
+    ASSERT_TRUE(acq->Receive(&r));
+    EXPECT_EQ(r.mti(), "0110");
+    EXPECT_EQ(r.field(39), "30");
+    EXPECT_EQ(r.field(11), q.stan);
+  }
+  // A length past the frame (an LLVAR longer than what is left): 30 or close; here the fields
+  // before it are kept, so a response can be built.
+  {
+    std::string bad = good.substr(0, 2 + 4 + 8 + 2 + 5);  // into field 2
+    bad[0] = static_cast<char>(((bad.size() - 2) >> 8) & 0xFF);
+    bad[1] = static_cast<char>((bad.size() - 2) & 0xFF);
+    ASSERT_TRUE(acq->SendRaw(bad));
+    // No field 11 could be read: the hub answers 30 without it, or closes.
+    if (acq->Receive(&r, 2000)) {
+      EXPECT_EQ(r.field(39), "30");
+    }
+  }
+  // A bad bitmap (the frame ends inside it): answered 30 with the MTI alone or closed.
+  {
+    auto c = Link(kMirInstitution, kMirKey);
+    std::string bad = std::string("\x00\x08", 2) + "0100" + std::string("\x72\x3C", 2) + "\x24";
+    bad = std::string("\x00\x07", 2) + bad.substr(2, 7);
+    ASSERT_TRUE(c->SendRaw(bad));
+    if (c->Receive(&r, 2000)) {
+      EXPECT_EQ(r.field(39), "30");
+    }
+  }
+  // An unknown MTI: the link is closed.
+  {
+    auto c = Link(kMirInstitution, kMirKey);
+    std::string bad = good;
+    bad[2 + 1] = '3';  // 0300
+    ASSERT_TRUE(c->SendRaw(bad));
+    EXPECT_TRUE(c->ClosedByHub(3000));
+  }
+  // A length prefix past the bound: closed.
+  {
+    auto c = Link(kMirInstitution, kMirKey);
+    ASSERT_TRUE(c->SendRaw(std::string("\xFF\xFF", 2) + "0100"));
+    EXPECT_TRUE(c->ClosedByHub(3000));
+  }
+  // Still serving: a new link signs on, a request is answered.
+  auto again = Link(kMirInstitution, kMirKey);
+  Build(NewReq(*again, kBelPan, 1000, "999", kMirInstitution), &m);  // unknown currency: 30
+  ASSERT_TRUE(again->Send(m));
+  ASSERT_TRUE(again->Receive(&r));
+  EXPECT_EQ(r.field(39), "30");
+  ExpectLedgerOk();
+}
+
+// Each bank has one link, which acquires and issues (both roles), so that forwards land on it.
+TEST_F(ServeCardsTest, RoutingBothWaysWithConversionDeclinesAndDuplicates) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  struct Case {
+    CardClient* acquirer;
+    CardClient* issuer;
+    const char* pan;
+    const char* currency;
+    const char* institution;
+    const char* billing_currency;
+    int64_t minor;
+  };
+  // A Belkart card in Moscow (RUB → BYN); a Mir card in Brest (BYN → RUB).
+  for (const Case& k :
+       {Case{mir.get(), bel.get(), kBelPan, "643", kMirInstitution, "933", 1500'00},
+        Case{bel.get(), mir.get(), kMirPan, "933", kBelInstitution, "643", 43'51}}) {
+    SCOPED_TRACE(k.pan);
+    const Req q = NewReq(*k.acquirer, k.pan, k.minor, k.currency, k.institution);
+    iso8583::Message f, r;
+    ASSERT_NO_FATAL_FAILURE(SendAndForward(*k.acquirer, q, *k.issuer, &f));
+    EXPECT_EQ(f.field(49), k.currency);
+    EXPECT_EQ(f.field(51), k.billing_currency);
+    ASSERT_TRUE(f.has(6) && f.has(10));
+    EXPECT_EQ(std::stoll(std::string(f.field(6))), Recompute(f.field(4), f.field(10)))
+        << "6=" << f.field(6) << " 4=" << f.field(4) << " 10=" << f.field(10);
+    const std::string f6(f.field(6)), f10(f.field(10));
+    ASSERT_NO_FATAL_FAILURE(Answer(*k.issuer, f, "00", "A1B2C3"));
+    ASSERT_TRUE(k.acquirer->Receive(&r));
+    EXPECT_EQ(r.mti(), "0110");
+    EXPECT_EQ(r.field(39), "00");
+    EXPECT_EQ(r.field(38), "A1B2C3");
+    EXPECT_EQ(r.field(11), q.stan);
+    EXPECT_EQ(r.field(7), q.time);
+    EXPECT_EQ(r.field(37), q.rrn);
+    EXPECT_EQ(r.field(41), q.terminal);
+    EXPECT_EQ(r.field(6), f6);
+    EXPECT_EQ(r.field(10), f10);
+    EXPECT_EQ(r.field(51), k.billing_currency);
+    EXPECT_FALSE(r.has(2));
+
+    // The issuer declines (51): relayed as is, nothing approved.
+    const Req d = NewReq(*k.acquirer, k.pan, k.minor, k.currency, k.institution);
+    ASSERT_NO_FATAL_FAILURE(SendAndForward(*k.acquirer, d, *k.issuer, &f));
+    ASSERT_NO_FATAL_FAILURE(Answer(*k.issuer, f, "51"));
+    ASSERT_TRUE(k.acquirer->Receive(&r));
+    EXPECT_EQ(r.field(39), "51");
+    EXPECT_EQ(r.field(11), d.stan);
+    EXPECT_FALSE(r.has(38));
+
+    // The same request twice while the first is in flight: forwarded once, answered once.
+    const Req dup = NewReq(*k.acquirer, k.pan, k.minor, k.currency, k.institution);
+    iso8583::Message m;
+    Build(dup, &m);
+    ASSERT_TRUE(k.acquirer->Send(m));
+    ASSERT_TRUE(k.acquirer->Send(m));
+    ASSERT_TRUE(k.issuer->Receive(&f));
+    iso8583::Message extra;
+    EXPECT_FALSE(k.issuer->Receive(&extra, 800)) << "forwarded twice: " << extra.mti();
+    ASSERT_NO_FATAL_FAILURE(Answer(*k.issuer, f, "00", "D00001"));
+    ASSERT_TRUE(k.acquirer->Receive(&r));
+    EXPECT_EQ(r.field(39), "00");
+    EXPECT_EQ(r.field(11), dup.stan);
+    EXPECT_FALSE(k.acquirer->Receive(&extra, 800)) << "answered twice";
+  }
+  // An issuer response that matches nothing is dropped.
+  iso8583::Message stray;
+  stray.set_mti("0110");
+  stray.SetCopy(7, NowTransmissionTime());
+  stray.SetCopy(11, "999999");
+  stray.SetCopy(39, "00");
+  ASSERT_TRUE(bel->Send(stray));
+  iso8583::Message r;
+  EXPECT_FALSE(mir->Receive(&r, 500));
+  ExpectLedgerOk();
+}
+
+// Approves an authorization of a Belkart card at the Mir acquirer; returns the request and the
+// forward's fields 11 and 7 (field 90 of what the hub later sends the issuer about it).
+struct Approved {
+  Req request;
+  std::string issuer_stan;
+  std::string issuer_time;
+  std::string approval;
+};
+
+TEST_F(ServeCardsTest, IssuerTimeoutGives91AndAReversalAndALateApprovalNeverReachesTheAcquirer) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  const Req q = NewReq(*mir, kBelPan, 700'00, "643", kMirInstitution);
+  iso8583::Message f, r;
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, q, *bel, &f));
+  const std::string stan(f.field(11)), time(f.field(7));
+  // The issuer is silent: 91 to the acquirer after the timeout (1.5 s here).
+  ASSERT_TRUE(mir->Receive(&r, 6000));
+  EXPECT_EQ(r.mti(), "0110");
+  EXPECT_EQ(r.field(39), "91");
+  EXPECT_EQ(r.field(11), q.stan);
+  // The issuer gets an 0420 naming the request as it saw it.
+  ASSERT_TRUE(bel->Receive(&r, 6000));
+  EXPECT_EQ(r.mti(), "0420");
+  EXPECT_EQ(r.field(90).substr(0, 20), "0100" + stan + time);
+  EXPECT_EQ(r.field(2), kBelPan);
+  // A late approval: reversed, never relayed.
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", "LATE01"));
+  EXPECT_FALSE(mir->Receive(&r, 1500)) << "the acquirer got " << r.mti() << " " << r.field(39);
+  ExpectLedgerOk();
+}
+
+TEST_F(ServeCardsTest, CompletionAndReversalAreAnsweredAndDeliveredInOrderWithRepeats) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  std::vector<Approved> approved;
+  for (int i = 0; i < 2; ++i) {
+    Approved a;
+    a.request = NewReq(*mir, kBelPan, 300'00 + i, "643", kMirInstitution);
+    a.approval = "AP000" + std::to_string(i);
+    iso8583::Message f, r;
+    ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, a.request, *bel, &f));
+    a.issuer_stan = f.field(11);
+    a.issuer_time = f.field(7);
+    ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
+    ASSERT_TRUE(mir->Receive(&r));
+    ASSERT_EQ(r.field(39), "00");
+    approved.push_back(a);
+  }
+  // A completion of the first, a reversal of the second; each answered once durable.
+  const char* kinds[] = {"0220", "0420"};
+  for (int i = 0; i < 2; ++i) {
+    Req adv = approved[i].request;
+    adv.mti = kinds[i];
+    adv.stan = mir->NextStan();
+    adv.time = NowTransmissionTime();
+    iso8583::Message m, r;
+    Build(adv, &m);
+    m.SetCopy(38, approved[i].approval);
+    m.SetCopy(90, "0100" + approved[i].request.stan + approved[i].request.time + "00000" +
+                      kMirInstitution + std::string(11, '0'));
+    ASSERT_TRUE(mir->Send(m));
+    ASSERT_TRUE(mir->Receive(&r));
+    EXPECT_EQ(r.mti(), i == 0 ? "0230" : "0430");
+    EXPECT_EQ(r.field(39), "00");
+    EXPECT_EQ(r.field(11), adv.stan);
+  }
+  // The issuer gets the 0220 first; unanswered, it comes again as 0221 with the same 11 and 7.
+  iso8583::Message first, again, r;
+  ASSERT_TRUE(bel->Receive(&first, 6000));
+  EXPECT_EQ(first.mti(), "0220");
+  EXPECT_EQ(first.field(90).substr(0, 20),
+            "0100" + approved[0].issuer_stan + approved[0].issuer_time);
+  const std::string stan(first.field(11)), time(first.field(7));
+  ASSERT_TRUE(bel->Receive(&again, 10000));
+  EXPECT_EQ(again.mti(), "0221");
+  EXPECT_EQ(again.field(11), stan);
+  EXPECT_EQ(again.field(7), time);
+  iso8583::Message ack;
+  ack.set_mti("0230");
+  ack.SetCopy(7, time);
+  ack.SetCopy(11, stan);
+  ack.SetCopy(39, "00");
+  ASSERT_TRUE(bel->Send(ack));
+  ASSERT_TRUE(bel->Receive(&r, 6000));
+  EXPECT_EQ(r.mti(), "0420");
+  EXPECT_EQ(r.field(90).substr(0, 20),
+            "0100" + approved[1].issuer_stan + approved[1].issuer_time);
+  ack.set_mti("0430");
+  ack.SetCopy(7, r.field(7));
+  ack.SetCopy(11, r.field(11));
+  ASSERT_TRUE(bel->Send(ack));
+  EXPECT_FALSE(bel->Receive(&r, 4000)) << "more than was queued: " << r.mti();
+  ExpectLedgerOk();
+}
+
+TEST_F(ServeCardsTest, StoreAndForwardSurvivesSigkillInOrderNoneInvented) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  std::vector<Approved> approved;
+  {
+    auto bel = Link(kBelInstitution, kBelKey);
+    for (int i = 0; i < 3; ++i) {
+      Approved a;
+      a.request = NewReq(*mir, kBelPan, 100'00 + i, "643", kMirInstitution);
+      a.approval = "SF000" + std::to_string(i);
+      iso8583::Message f, r;
+      ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, a.request, *bel, &f));
+      a.issuer_stan = f.field(11);
+      a.issuer_time = f.field(7);
+      ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
+      ASSERT_TRUE(mir->Receive(&r));
+      ASSERT_EQ(r.field(39), "00");
+      approved.push_back(a);
+    }
+  }  // the issuer goes offline
+  const char* kinds[] = {"0220", "0420", "0220"};
+  for (int i = 0; i < 3; ++i) {
+    Req adv = approved[i].request;
+    adv.mti = kinds[i];
+    adv.stan = mir->NextStan();
+    adv.time = NowTransmissionTime();
+    iso8583::Message m, r;
+    Build(adv, &m);
+    m.SetCopy(38, approved[i].approval);
+    m.SetCopy(90, "0100" + approved[i].request.stan + approved[i].request.time + "00000" +
+                      kMirInstitution + std::string(11, '0'));
+    ASSERT_TRUE(mir->Send(m));
+    ASSERT_TRUE(mir->Receive(&r));
+    EXPECT_EQ(r.field(39), "00") << kinds[i];
+  }
+  mir.reset();
+  server_.Kill();
+  admin_.reset();
+  ASSERT_NO_FATAL_FAILURE(Start());
+  admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
+  auto bel = Link(kBelInstitution, kBelKey);
+  for (int i = 0; i < 3; ++i) {
+    iso8583::Message r;
+    ASSERT_TRUE(bel->Receive(&r, 6000)) << "message " << i << " never came";
+    // The first may come as a repeat if it was sent before the kill; none since.
+    EXPECT_EQ(r.mti().substr(0, 3), std::string(kinds[i]).substr(0, 3)) << i;
+    EXPECT_EQ(r.field(90).substr(0, 20),
+              "0100" + approved[i].issuer_stan + approved[i].issuer_time) << i;
+    iso8583::Message ack;
+    ack.set_mti(std::string(kinds[i]) == "0220" ? "0230" : "0430");
+    ack.SetCopy(7, r.field(7));
+    ack.SetCopy(11, r.field(11));
+    ack.SetCopy(39, "00");
+    ASSERT_TRUE(bel->Send(ack));
+  }
+  iso8583::Message r;
+  EXPECT_FALSE(bel->Receive(&r, 4000)) << "invented: " << r.mti();
+  ExpectLedgerOk();
+  // No card number in the clear anywhere in the data directory.
+  const CorridorRun grep = RunCorridorFree({"grep", "-rlaE", std::string(kBelPan) + "|" + kMirPan,
+                                           dir_.path() + "/data"});
+  EXPECT_EQ(grep.stdout_text, "") << "a PAN in the clear in these files";
+}
+
+TEST_F(ServeCardsTest, IdleLinksGetEchoesAndThreeUnansweredCloseTheLink) {
+  auto quiet = Link(kMirInstitution, kMirKey);
+  quiet->set_answer_echoes(false);
+  auto alive = Link(kBelInstitution, kBelKey);
+  // echo_interval_seconds = 2: echoes at about 2, 4 and 6 s, the link closed at about 8 s.
+  iso8583::Message r;
+  bool closed = false;
+  for (int i = 0; i < 60 && !closed; ++i) {
+    closed = quiet->ClosedByHub(100);
+    EXPECT_FALSE(alive->Receive(&r, 150)) << r.mti();  // echoes are answered inside
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_GE(quiet->echoes_received(), 0);
+  EXPECT_GE(alive->echoes_received(), 3);
+  // The link that answered is still signed on: a request from it is served.
+  const Req q = NewReq(*alive, kBelPan, 10'00, "933", kBelInstitution);
+  iso8583::Message m;
+  Build(q, &m);
+  ASSERT_TRUE(alive->Send(m));
+  // Its own card: forwarded to itself (its only link) or answered by the hub; either way served.
+  ASSERT_TRUE(alive->Receive(&r));
+  EXPECT_TRUE(r.mti() == "0100" || r.mti() == "0110") << r.mti();
+  ExpectLedgerOk();
+}
+
+// The issuer is offline: its stand-in rules decide at once, and once it signs on it gets an
+// 0120 advice of each decision, marked 60 = STANDIN, until it acknowledges.
+TEST_F(ServeCardsTest, StandInDecidesWhileTheIssuerIsOfflineAndAdvisesItOnReturn) {
+  const std::string body =
+      "{\"institution_id\":\"911201\",\"bin_prefixes\":[\"911201\"],\"signon_key_sha256\":\"" +
+      Sha256Hex(kBelKey) +
+      "\",\"stand_in\":{\"max_amount\":\"100.00\",\"daily_count_per_card\":5,"
+      "\"daily_amount_per_card\":\"500.00\",\"transaction_types\":[\"purchase\"]}}";
+  const HttpResponse put = Call(*admin_, "PUT", "/v1/participants/BELKBY2X/card", body);
+  ASSERT_TRUE(put.status == 200 || put.status == 201) << Describe(put);
+  auto mir = Link(kMirInstitution, kMirKey);
+  iso8583::Message m, r;
+  // RUB 1,000.00 is BYN 36.40: within the rules.
+  const Req ok = NewReq(*mir, kBelPan, 1000'00, "643", kMirInstitution);
+  Build(ok, &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r, 6000));
+  EXPECT_EQ(r.field(39), "00");
+  EXPECT_TRUE(r.has(38));
+  EXPECT_EQ(r.field(11), ok.stan);
+  // RUB 5,000.00 is BYN 182.00: past max_amount, declined in the issuer's name.
+  const Req over = NewReq(*mir, kBelPan, 5000'00, "643", kMirInstitution);
+  Build(over, &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r, 6000));
+  EXPECT_NE(r.field(39), "00");
+  EXPECT_EQ(r.field(11), over.stan);
+  // The issuer returns: the advices, marked, in order; acknowledged one by one.
+  auto bel = Link(kBelInstitution, kBelKey);
+  int advices = 0, approvals = 0;
+  while (bel->Receive(&r, 4000)) {
+    EXPECT_EQ(r.mti(), "0120");
+    EXPECT_EQ(r.field(60), "STANDIN");
+    if (r.field(39) == "00") ++approvals;
+    ++advices;
+    iso8583::Message ack;
+    ack.set_mti("0130");
+    ack.SetCopy(7, r.field(7));
+    ack.SetCopy(11, r.field(11));
+    ack.SetCopy(39, "00");
+    ASSERT_TRUE(bel->Send(ack));
+    ASSERT_LT(advices, 10) << "repeated after acknowledgement";
+  }
+  EXPECT_GE(advices, 1);
+  EXPECT_EQ(approvals, 1);
+  ExpectLedgerOk();
+}
+
+// --card-listen adds (or moves) the card listener; without the card keys in the environment
+// serve refuses to start it.
+TEST(ServeCardsFlagTest, CardListenFlagAndTheKeysItNeeds) {
+  TempDir dir;
+  {
+    setenv("CORRIDOR_CARD_HASH_KEY", kHashKey, 1);
+    setenv("CORRIDOR_CARD_SEAL_KEY", kSealKey, 1);
+    ServeProcess server;
+    uint16_t participants = 0;
+    ASSERT_NO_FATAL_FAILURE(StartHub(server, dir.path() + "/data", &participants,
+                                     {"--card-listen", "127.0.0.1:0"}));
+    const uint16_t port = server.ListeningPort("cards");
+    ASSERT_NE(port, 0);
+    CardClient c;
+    ASSERT_TRUE(c.Connect(port));
+    EXPECT_EQ(c.SignOn("220015", kMirKey), "92");  // no card settings yet: unknown institution
+    StopCleanly(server);
+  }
+  {
+    unsetenv("CORRIDOR_CARD_SEAL_KEY");
+    ServeProcess server;
+    std::string error;
+    EXPECT_FALSE(server.Start(dir.path() + "/data2",
+                              {"--config", ShippedConfig(), "--card-listen", "127.0.0.1:0"},
+                              &error, 20000));
+    int status = 0;
+    if (server.running()) {
+      ASSERT_TRUE(server.Wait(20000, &status));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace corridor::testing
