@@ -260,21 +260,16 @@ outbox::DeliveryOptions DeliveryOptionsOf(const config::HubConfig& config) {
   return o;
 }
 
-// The card data keys (carddata::Keys) from the environment, never from a file that might be
-// shared: CORRIDOR_CARD_HASH_KEY (HMAC-SHA-256 of PANs) and CORRIDOR_CARD_SEAL_KEY (AES-256-GCM
-// of what store-and-forward re-sends), 64 hex digits each. False after printing why.
-bool CardKeysFromEnvironment(carddata::Keys* keys) {
-  const char* hash = std::getenv("CORRIDOR_CARD_HASH_KEY");
-  const char* seal = std::getenv("CORRIDOR_CARD_SEAL_KEY");
-  if (hash == nullptr || seal == nullptr) {
-    std::fprintf(stderr,
-                 "serve: the cards listener needs CORRIDOR_CARD_HASH_KEY and "
-                 "CORRIDOR_CARD_SEAL_KEY in the environment (64 hex digits each)\n");
-    return false;
-  }
-  const Status st = carddata::ParseKeys(hash, seal, keys);
+// The card data keys (carddata::Keys): CORRIDOR_CARD_HASH_KEY (HMAC-SHA-256 of PANs) and
+// CORRIDOR_CARD_SEAL_KEY (AES-256-GCM of what store-and-forward re-sends) from the environment,
+// else cards.hash_key and cards.seal_key from the configuration (config::ResolveCardKeys).
+// False after printing why (never a key).
+bool CardKeysOf(const config::HubConfig& config, carddata::Keys* keys) {
+  std::string hash, seal;
+  Status st = config::ResolveCardKeys(config.cards, &hash, &seal);
+  if (st.ok()) st = carddata::ParseKeys(hash, seal, keys);
   if (!st.ok()) {
-    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    std::fprintf(stderr, "serve: the cards listener: %s\n", st.message().c_str());
     return false;
   }
   return true;
@@ -287,6 +282,8 @@ cardgateway::GatewayOptions CardOptionsOf(const config::HubConfig& config) {
   o.issuer_timeout_ms = config.deadlines.card_issuer_timeout_ms;
   o.hold_seconds = config.deadlines.card_hold_seconds;
   o.echo_interval_seconds = config.deadlines.echo_interval_seconds;
+  o.echoes_missed_max = config.cards.echo_misses;
+  o.forward_retry_ms = config.cards.repeat_seconds * 1000;
   return o;
 }
 
@@ -369,7 +366,7 @@ int Serve(int argc, char** argv) {
   const bool with_cards = with_config && hub_config.listeners.cards.has_value();
   if (with_cards) {
     carddata::Keys keys;
-    if (!CardKeysFromEnvironment(&keys)) return 2;
+    if (!CardKeysOf(hub_config, &keys)) return 2;
     protector = std::make_unique<carddata::Protector>(keys);
     pan = std::make_unique<cardgateway::ProtectorPan>(protector.get());
   }

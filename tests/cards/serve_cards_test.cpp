@@ -116,7 +116,7 @@ class ServeCardsTest : public ::testing::Test {
     setenv("CORRIDOR_CARD_SEAL_KEY", kSealKey, 1);
     std::string config = ReadFile(ShippedConfig());
     Edit(&config, "card_issuer_timeout_ms = 5000", "card_issuer_timeout_ms = 1500");
-    Edit(&config, "echo_interval_seconds = 60", "echo_interval_seconds = 2");
+    Edit(&config, "echo_interval_seconds = 30", "echo_interval_seconds = 2");
     config += "\n[listeners.cards]\nlisten = \"127.0.0.1:0\"\n";
     config_path_ = dir_.path() + "/corridor.toml";
     WriteFile(config_path_, config);
