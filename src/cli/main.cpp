@@ -30,6 +30,11 @@ void Usage() {
                "                 [--dir DIR]\n"
                "                             instant cross-currency payments/s end to end, the\n"
                "                             hub's CPU per payment and latency, simulated banks\n"
+               "  bench cards [--authorizations N] [--rate N] [--paced-seconds S] [--window N]\n"
+               "              [--pace-tick-us N] [--commit-interval-us N] [--dir DIR]\n"
+               "                             card authorizations/s across the border through the\n"
+               "                             card listener, the hub's CPU per authorization and\n"
+               "                             latency, simulated acquirers and issuers\n"
                "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
                "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
                "                             one bank against a running hub (--help: all options)\n"
@@ -60,6 +65,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "outbox") == 0) {
     return corridor::cli::BenchOutbox(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "cards") == 0) {
+    return corridor::cli::BenchCards(argc - 2, argv + 2);
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "payments") == 0) {
     return corridor::cli::BenchPayments(argc - 2, argv + 2);

@@ -1,0 +1,363 @@
+// corridor bench cards: card authorizations across the border through the hub's real TCP path
+// (issue 16), with simulated acquirers and issuers on this machine.
+//
+// The hub is a `corridor serve` child process (its CPU read from /proc, apart from the
+// simulators'); the processors are simulator::CardAcquirer and CardIssuer objects in this
+// process. Per country an issuer's processor (Mir BIN 220015 in RUB; Belkart BIN 911201 in BYN)
+// and an acquirer's, and an FX provider holding both currencies. Every
+// authorization crosses currencies: the Russian acquirer's cards are Belkart, the Belarusian's
+// Mir, so each is held on the issuer's position through the FX provider's, converted (fields 6,
+// 10, 51), forwarded to the issuer's link, answered 00 at once, and relayed to the acquirer.
+//
+// Phase 1, unpaced: `--authorizations` from both acquirers as fast as a window of outstanding
+// requests allows (`--window` per acquirer link); authorizations/s from the first request to
+// the last response; the hub's CPU per authorization. Phase 2, paced at `--rate` (both
+// acquirers together) for `--paced-seconds`: the latency each acquirer sees from its request
+// leaving to the response arriving; the simulated issuer answers at once, so this is the hub's
+// own time plus loopback and the simulators' scheduling (an upper bound of the hub's). Then the
+// ledger check.
+//
+// Thread: the main thread sets up, runs the phases (each acquirer's load on a thread of its
+// own) and prints; the simulators' links have their own threads.
+#include <getopt.h>
+#include <openssl/rand.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/sha256.h"
+#include "cli/commands.h"
+#include "cli/hub_process.h"
+#include "server/http_client.h"
+#include "simulator/card_acquirer.h"
+#include "simulator/card_issuer.h"
+
+namespace corridor::cli {
+namespace {
+
+struct BenchOptions {
+  uint64_t authorizations = 200'000;
+  double rate = 10'000;
+  double paced_seconds = 8;
+  uint32_t window = 2'000;
+  uint32_t pace_tick_us = 1'000;
+  uint64_t commit_interval_us = 200;
+  std::string dir = "/var/tmp";
+};
+
+bool ParseOptions(int argc, char** argv, BenchOptions* o) {
+  static const option kOptions[] = {{"authorizations", required_argument, nullptr, 'n'},
+                                    {"rate", required_argument, nullptr, 'r'},
+                                    {"paced-seconds", required_argument, nullptr, 's'},
+                                    {"window", required_argument, nullptr, 'w'},
+                                    {"pace-tick-us", required_argument, nullptr, 'p'},
+                                    {"commit-interval-us", required_argument, nullptr, 'C'},
+                                    {"dir", required_argument, nullptr, 'd'},
+                                    {nullptr, 0, nullptr, 0}};
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
+    switch (c) {
+      case 'n': o->authorizations = std::strtoull(optarg, nullptr, 10); break;
+      case 'r': o->rate = std::strtod(optarg, nullptr); break;
+      case 's': o->paced_seconds = std::strtod(optarg, nullptr); break;
+      case 'w': o->window = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
+      case 'p': o->pace_tick_us = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
+      case 'C': o->commit_interval_us = std::strtoull(optarg, nullptr, 10); break;
+      case 'd': o->dir = optarg; break;
+      default: return false;
+    }
+  }
+  if (o->authorizations < 2 || o->window < 1 || o->rate < 0 || o->paced_seconds < 0) {
+    std::fprintf(stderr,
+                 "usage: corridor bench cards [--authorizations N] [--rate N] [--paced-seconds S]\n"
+                 "       [--window N] [--pace-tick-us N] [--commit-interval-us N] [--dir DIR]\n");
+    return false;
+  }
+  return true;
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// One bank of the bench: its participant, its card settings, and its processor's link. An
+// issuer's and an acquirer's processors are separate participants: a participant with both
+// roles would get forwards on any of its links, its acquiring processor's included.
+struct BankSpec {
+  const char* bic;
+  const char* role;  // "issuer" or "acquirer"
+  const char* domain;
+  const char* currency;  // alpha, for liquidity
+  const char* numeric;   // field 49 of its acquirer's requests
+  const char* institution;
+  const char* bin;  // an issuer's cards' BIN prefix; an acquirer's cards' (the other country's)
+  const char* key;  // 16-digit sign-on key
+};
+constexpr BankSpec kBanks[] = {
+    {"ISSRRUMM", "issuer", "RU", "RUB", "643", "220015", "220015", "1111222233334444"},
+    {"ISSRBY2X", "issuer", "BY", "BYN", "933", "911201", "911201", "5555666677778888"},
+    {"ACQRRUMM", "acquirer", "RU", "RUB", "643", "643001", "911201", "2222333344445555"},
+    {"ACQRBY2X", "acquirer", "BY", "BYN", "933", "933001", "220015", "6666777788889999"},
+};
+
+Status AdminCall(server::HttpClient& admin, const char* method, const std::string& target,
+                 const std::string& body, unsigned expect) {
+  server::ClientResponse r;
+  const Status st = admin.Send(method, target, "application/json", body, {}, &r);
+  if (!st.ok()) return st;
+  if (r.status != expect) {
+    return Status::Error(std::string(method) + " " + target + ": HTTP " +
+                         std::to_string(r.status) + " " + r.body);
+  }
+  return Status::Ok();
+}
+
+// The FX provider with both currencies and its rates, then each bank with its liquidity and
+// card settings (no stand-in: every authorization goes to the issuer).
+Status Onboard(uint16_t admin_port, uint16_t participant_port) {
+  server::ClientOptions ao;
+  ao.host = "127.0.0.1";
+  ao.port = admin_port;
+  server::HttpClient admin(ao);
+  const std::string fx_token = "bench-fx-token";
+  Status st = AdminCall(admin, "POST", "/v1/participants",
+                        "{\"id\":\"FXPRRUMM\",\"name\":\"FX\",\"domain\":\"RU\",\"roles\":[\"fx\"],"
+                        "\"callback_url\":\"http://127.0.0.1:9/fx\",\"token_sha256\":\"" +
+                            Sha256Hex(fx_token) + "\"}",
+                        201);
+  for (const char* currency : {"RUB", "BYN"}) {
+    if (!st.ok()) break;
+    st = AdminCall(admin, "POST", "/v1/participants/FXPRRUMM/liquidity",
+                   std::string("{\"id\":\"fund-") + currency + "\",\"currency\":\"" + currency +
+                       "\",\"amount\":\"1000000000.00\",\"direction\":\"deposit\"}",
+                   200);
+  }
+  if (!st.ok()) return st;
+  server::ClientOptions po = ao;
+  po.port = participant_port;
+  server::HttpClient fx(po);
+  server::ClientResponse r;
+  st = fx.Send("PUT", "/v1/fx/rates", "application/json",
+               "{\"rates\":[{\"source\":\"BYN\",\"target\":\"RUB\",\"rate\":\"27.45000000\"},"
+               "{\"source\":\"RUB\",\"target\":\"BYN\",\"rate\":\"0.03630000\"}]}",
+               {{"Authorization", "Bearer " + fx_token}}, &r);
+  if (st.ok() && r.status != 200) st = Status::Error("rates: HTTP " + std::to_string(r.status));
+  for (const BankSpec& b : kBanks) {
+    if (!st.ok()) return st;
+    st = AdminCall(admin, "POST", "/v1/participants",
+                   std::string("{\"id\":\"") + b.bic + "\",\"name\":\"Bank " + b.bic +
+                       "\",\"domain\":\"" + b.domain +
+                       "\",\"roles\":[\"" + b.role + "\"],\"callback_url\":\"http://"
+                       "127.0.0.1:9/b\",\"token_sha256\":\"" +
+                       Sha256Hex(std::string("bench-") + b.bic) + "\"}",
+                   201);
+    if (st.ok()) {
+      st = AdminCall(admin, "POST", std::string("/v1/participants/") + b.bic + "/liquidity",
+                     std::string("{\"id\":\"fund\",\"currency\":\"") + b.currency +
+                         "\",\"amount\":\"1000000000.00\",\"direction\":\"deposit\"}",
+                     200);
+    }
+    if (st.ok()) {
+      const bool issuer = std::string_view(b.role) == "issuer";
+      st = AdminCall(admin, "PUT", std::string("/v1/participants/") + b.bic + "/card",
+                     std::string("{\"institution_id\":\"") + b.institution +
+                         "\",\"bin_prefixes\":[" + (issuer ? "\"" + std::string(b.bin) + "\"" : "") +
+                         "],\"signon_key_sha256\":\"" + Sha256Hex(b.key) + "\"}",
+                     200);
+    }
+  }
+  return st;
+}
+
+simulator::CardLinkOptions LinkOf(const BankSpec& b, uint16_t card_port) {
+  simulator::CardLinkOptions l;
+  l.hub_port = card_port;
+  l.institution_id = b.institution;
+  l.signon_key = b.key;
+  l.reconnect = false;
+  return l;
+}
+
+struct Processors {
+  std::vector<std::unique_ptr<simulator::CardIssuer>> issuers;
+  std::vector<std::unique_ptr<simulator::CardAcquirer>> acquirers;
+};
+
+Status StartProcessors(uint16_t card_port, uint32_t seed, Processors* p) {
+  for (const BankSpec& b : kBanks) {
+    if (std::string_view(b.role) != "issuer") continue;
+    simulator::IssuerOptions io;
+    io.link = LinkOf(b, card_port);
+    io.max_records = 0;
+    p->issuers.push_back(std::make_unique<simulator::CardIssuer>(io));
+    if (Status st = p->issuers.back()->Start(); !st.ok()) return st;
+  }
+  for (const BankSpec& b : kBanks) {
+    if (std::string_view(b.role) != "acquirer") continue;
+    simulator::AcquirerOptions ao;
+    ao.link = LinkOf(b, card_port);
+    ao.pan_prefix = b.bin;
+    ao.currency = b.numeric;
+    ao.seed = seed++;
+    ao.cards = 100'000;
+    p->acquirers.push_back(std::make_unique<simulator::CardAcquirer>(ao));
+    if (Status st = p->acquirers.back()->Start(); !st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+struct PhaseResult {
+  uint64_t sent = 0;
+  uint64_t approved = 0;
+  double seconds = 0;
+  double hub_cpu_s = 0;
+  double sims_cpu_s = 0;
+  uint64_t p50_us = 0, p99_us = 0, p100_us = 0;
+  std::map<std::string, uint64_t> by_code;
+  std::map<std::string, double> hub_threads;
+};
+
+// Both acquirers run `load` at once; the result sums them (latencies: the worse of the two).
+PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOptions& load) {
+  PhaseResult r;
+  const double hub_before = hub.CpuSeconds();
+  const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
+  const double sims_before = SelfCpuSeconds();
+  std::vector<simulator::LoadResult> results(p.acquirers.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < p.acquirers.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = p.acquirers[i]->Run(load); });
+  }
+  for (std::thread& t : threads) t.join();
+  r.hub_cpu_s = hub.CpuSeconds() - hub_before;
+  r.sims_cpu_s = SelfCpuSeconds() - sims_before;
+  for (const auto& [name, s] : hub.ThreadCpuSeconds()) {
+    const auto it = threads_before.find(name);
+    r.hub_threads[name] = s - (it == threads_before.end() ? 0 : it->second);
+  }
+  for (const simulator::LoadResult& l : results) {
+    r.sent += l.sent;
+    r.seconds = std::max(r.seconds, l.seconds);
+    r.p50_us = std::max(r.p50_us, l.p50_us);
+    r.p99_us = std::max(r.p99_us, l.p99_us);
+    r.p100_us = std::max(r.p100_us, l.p100_us);
+    for (const auto& [code, n] : l.by_code) r.by_code[code] += n;
+  }
+  r.approved = r.by_code["00"];
+  return r;
+}
+
+void PrintPhase(const char* name, const PhaseResult& r) {
+  const double n = static_cast<double>(std::max<uint64_t>(r.sent, 1));
+  std::printf("%s: %llu authorizations in %.2f s = %.0f authorizations/s; hub cpu %.1f "
+              "us/authorization (",
+              name, static_cast<unsigned long long>(r.sent), r.seconds,
+              r.seconds > 0 ? static_cast<double>(r.sent) / r.seconds : 0, r.hub_cpu_s / n * 1e6);
+  bool first = true;
+  for (const auto& [thread, s] : r.hub_threads) {
+    if (s / n * 1e6 < 0.5) continue;
+    std::printf("%s%s %.1f", first ? "" : ", ", thread.c_str(), s / n * 1e6);
+    first = false;
+  }
+  std::printf("), simulators cpu %.1f us/authorization; latency ms p50 %.2f p99 %.2f p100 %.2f;",
+              r.sims_cpu_s / n * 1e6, r.p50_us / 1e3, r.p99_us / 1e3, r.p100_us / 1e3);
+  for (const auto& [code, count] : r.by_code) {
+    std::printf(" %s: %llu", code.c_str(), static_cast<unsigned long long>(count));
+  }
+  std::printf("\n");
+}
+
+// Random 256-bit card data keys for the child hub, in its environment only.
+void SetRandomCardKeys() {
+  for (const char* variable : {"CORRIDOR_CARD_HASH_KEY", "CORRIDOR_CARD_SEAL_KEY"}) {
+    unsigned char key[32];
+    RAND_bytes(key, sizeof key);
+    char hex[65];
+    for (int i = 0; i < 32; ++i) std::snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    setenv(variable, hex, 1);
+  }
+}
+
+}  // namespace
+
+int BenchCards(int argc, char** argv) {
+  BenchOptions o;
+  if (!ParseOptions(argc, argv, &o)) return 2;
+  std::string dir = o.dir + "/corridor-bench-cards-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    std::perror("bench cards: mkdtemp");
+    return 1;
+  }
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { std::filesystem::remove_all(dir); }
+  } cleanup{dir};
+  std::printf("bench cards: cross-currency authorizations both ways (Belkart cards at a RU "
+              "acquirer, Mir cards at a BY acquirer), issuers answering at once; hub: commit "
+              "interval %llu us, fsync on %s\n",
+              static_cast<unsigned long long>(o.commit_interval_us), o.dir.c_str());
+  SetRandomCardKeys();
+  const uint64_t paced = static_cast<uint64_t>(o.rate * o.paced_seconds);
+  HubProcess hub;
+  const std::vector<std::string> args = {
+      "--data", dir + "/data", "--config", ShippedConfigPath(), "--admin-listen", "127.0.0.1:0",
+      "--participant-listen", "127.0.0.1:0", "--card-listen", "127.0.0.1:0",
+      "--commit-interval-us", std::to_string(o.commit_interval_us), "--capacity-transfers",
+      std::to_string(std::max<uint64_t>((o.authorizations + paced) * 4, 1 << 20))};
+  if (!hub.Start(args, {"admin", "participants", "cards"})) return 1;
+  Status st = Onboard(hub.port("admin"), hub.port("participants"));
+  Processors processors;
+  if (st.ok()) st = StartProcessors(hub.port("cards"), 1, &processors);
+  if (!st.ok()) {
+    std::fprintf(stderr, "bench cards: set-up: %s\n", st.message().c_str());
+    return 1;
+  }
+  simulator::LoadOptions unpaced_load;
+  unpaced_load.count = o.authorizations / 2;
+  unpaced_load.window = o.window;
+  unpaced_load.amount_min_minor = 1'000;
+  unpaced_load.amount_max_minor = 50'000;
+  const PhaseResult unpaced = RunPhase(processors, hub, unpaced_load);
+  PrintPhase("unpaced", unpaced);
+  PhaseResult at_rate;
+  if (paced > 0) {
+    simulator::LoadOptions paced_load = unpaced_load;
+    paced_load.count = paced / 2;
+    paced_load.rate_per_s = o.rate / 2;
+    paced_load.pace_tick_us = o.pace_tick_us;
+    at_rate = RunPhase(processors, hub, paced_load);
+    char name[64];
+    std::snprintf(name, sizeof(name), "paced at %.0f/s", o.rate);
+    PrintPhase(name, at_rate);
+  }
+  server::ClientOptions ao;
+  ao.host = "127.0.0.1";
+  ao.port = hub.port("admin");
+  server::HttpClient admin(ao);
+  server::ClientResponse check;
+  st = admin.Get("/v1/ledger/check", {}, &check);
+  std::printf("ledger check: %s\n", st.ok() ? check.body.c_str() : st.message().c_str());
+  for (auto& a : processors.acquirers) a->Stop();
+  for (auto& i : processors.issuers) i->Stop();
+  rusage usage{};
+  hub.Stop(&usage);
+  const double n = static_cast<double>(std::max<uint64_t>(unpaced.sent, 1));
+  std::printf("authorizations/s: %.0f\n",
+              unpaced.seconds > 0 ? static_cast<double>(unpaced.sent) / unpaced.seconds : 0);
+  std::printf("hub cpu us/authorization: %.1f\n", unpaced.hub_cpu_s / n * 1e6);
+  std::printf("hub p99 ms: %.2f\n", paced > 0 ? at_rate.p99_us / 1e3 : unpaced.p99_us / 1e3);
+  return 0;
+}
+
+}  // namespace corridor::cli
