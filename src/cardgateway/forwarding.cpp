@@ -18,6 +18,9 @@ void CardGateway::Impl::DrainInbox() {
   {
     std::lock_guard lock(inbox_mutex_);
     std::swap(taken, inbox_);
+    // The apply thread fills a vector that already has room (the one drained last time):
+    // growing a fresh one on every drain cost it page faults and copies.
+    inbox_.completions.swap(spare_completions_);
     inbox_posted_ = false;
   }
   if (taken.directory) SetDirectory(std::move(taken.directory));
@@ -27,6 +30,8 @@ void CardGateway::Impl::DrainInbox() {
   }
   for (const hub::CardNotice& n : taken.notices) OnNotice(n);
   for (Completion& c : taken.completions) OnCompletion(c);
+  taken.completions.clear();
+  spare_completions_.swap(taken.completions);  // I/O thread only, like the swap above
   Flush();
 }
 

@@ -169,6 +169,7 @@ struct CardGateway::Impl {
   // Apply thread -> I/O thread.
   std::mutex inbox_mutex_;
   Inbox inbox_;
+  std::vector<Completion> spare_completions_;  // I/O thread: the next inbox's completions
   bool inbox_posted_ = false;
   // Apply thread only: the versions its copies were made at.
   uint64_t settings_version_ = UINT64_MAX;
