@@ -88,12 +88,23 @@ bool ServeProcess::Start(const std::string& data_dir, const std::vector<std::str
     *error = std::string("pipe2: ") + std::strerror(errno);
     return false;
   }
+  int stderr_fd = -1;
+  if (!stderr_path_.empty()) {
+    stderr_fd = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (stderr_fd < 0) {
+      *error = "open " + stderr_path_ + ": " + std::strerror(errno);
+      ::close(pipe_fds[0]);
+      ::close(pipe_fds[1]);
+      return false;
+    }
+  }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     *error = std::string("fork: ") + std::strerror(errno);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
+    if (stderr_fd >= 0) ::close(stderr_fd);
     return false;
   }
   if (pid == 0) {
@@ -101,6 +112,7 @@ bool ServeProcess::Start(const std::string& data_dir, const std::vector<std::str
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
+    if (stderr_fd >= 0) ::dup2(stderr_fd, STDERR_FILENO);
     // Nothing else of the test's: a listening socket of a simulated bank (Boost.Asio does not
     // open them close-on-exec) would otherwise stay open in the server after the bank stops,
     // taking the server's connections and the port.
@@ -111,6 +123,7 @@ bool ServeProcess::Start(const std::string& data_dir, const std::vector<std::str
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
+  if (stderr_fd >= 0) ::close(stderr_fd);
   pid_ = pid;
   stdout_fd_ = pipe_fds[0];
 

@@ -4,7 +4,7 @@
 // exec of CORRIDOR_BINARY; without --admin-listen after set_admin_listen_flag(false)), reads
 // its stdout until `admin listening on 127.0.0.1:PORT` and keeps the port. Later stdout lines
 // are drained by a thread (so the child never blocks on a full pipe) and kept. stderr is
-// inherited, so the server's logs land in the test's output.
+// inherited, so the server's logs land in the test's output (or goes to set_stderr_path's file).
 //
 // The child gets PR_SET_PDEATHSIG(SIGKILL): if the thread that started it dies, so does it.
 // The destructor SIGKILLs a child still running.
@@ -41,6 +41,9 @@ class ServeProcess {
   // When false, Start passes no --admin-listen, so that the --config file's admin listener
   // (its address, which should have port 0, and its TLS) applies. True by default.
   void set_admin_listen_flag(bool pass) { admin_listen_flag_ = pass; }
+  // When set, the child's stderr is appended to this file instead of inherited (tests that
+  // search the hub's logs). Empty by default.
+  void set_stderr_path(std::string path) { stderr_path_ = std::move(path); }
 
   uint16_t port() const { return port_; }
   // The port of another listener the server announces on stdout as `WHAT listening on
@@ -67,6 +70,7 @@ class ServeProcess {
  private:
   void Reap(int status);
   bool admin_listen_flag_ = true;
+  std::string stderr_path_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   int stdout_fd_ = -1;
