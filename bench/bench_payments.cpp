@@ -134,11 +134,11 @@ Status StartBanks(const BenchOptions& o, uint16_t admin_port, uint16_t hub_port,
       const std::string bic = std::string("BNK") + static_cast<char>('A' + i) +
                               (domain[0] == 'R' ? "RUMM" : "BY2X");
       specs.push_back({bic, "Bank " + bic, domain, "instant", {},
-                       {{simulator::CurrencyOf(domain), "1000000000.00"}}, {}});
+                       {{simulator::CurrencyOf(domain), "1000000000.00"}}, {}, {}});
     }
   }
   specs.push_back({"FXPRRUMM", "FX provider", "RU", "fx", {},
-                   {{"RUB", "1000000000.00"}, {"BYN", "1000000000.00"}}, {}});
+                   {{"RUB", "1000000000.00"}, {"BYN", "1000000000.00"}}, {}, {}});
   run.corridor = std::make_unique<simulator::Corridor>(specs, admin_port, hub_port);
   for (size_t b = 0; b < run.corridor->size(); ++b) {
     simulator::Bank& bank = run.corridor->bank(b);

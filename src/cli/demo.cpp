@@ -7,8 +7,15 @@
 // part of a payment (pacs.004) and a payer's bank recalls another (camt.056), which the payee's
 // bank accepts (camt.029, then its pacs.004). It prints counts by status
 // and reason, volumes per direction and currency, latency percentiles and every position; then
+// Then cardholders of each country pay across the border over ISO 8583 (simulator/card_corridor.h):
+// Belkart cards at a Russian acquirer, Mir cards at a Belarusian one, a few thousand
+// authorizations converted at the FX desk's rates and held on the ledger, completions (0220) of
+// some, a reversal (0420) of an approved one, an issuer silent for one request (the acquirer
+// gets 91, the issuer an 0420), and stand-in while an issuer is signed off (small amounts
+// approved, larger ones declined, the 0120 advices delivered when it signs on again). It
 // restarts the hub from its journal and checks that the positions and the ledger are the same.
 #include <getopt.h>
+#include <openssl/rand.h>
 #include <simdjson.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -29,6 +36,7 @@
 #include "cli/commands.h"
 #include "cli/hub_process.h"
 #include "simulator/bank.h"
+#include "simulator/card_corridor.h"
 #include "simulator/corridor.h"
 
 namespace corridor::cli {
@@ -44,21 +52,65 @@ int Fail(const std::string& message) {
 
 // Fictional BICs in the shape of the real ones (the demo moves no real money). Sberbank turns
 // away receipts over 50,000 RUB, Belarusbank over 2,000 BYN (AM02); Alfa-Bank answers
-// forwarded payments asynchronously, by its own POST of a pacs.002.
+// forwarded payments asynchronously, by its own POST of a pacs.002. Cards: Sberbank issues Mir
+// cards and Belarusbank Belkart cards; Alfa-Bank and Priorbank acquire (card_corridor.h: one
+// kind of card link per participant).
 std::vector<simulator::BankSpec> Banks() {
   using Mode = simulator::AnswerRules::Mode;
   return {
       {"SABRRUMM", "Sberbank (demo)", "RU", "instant", {Mode::at_once, 0, 50'000'00, "AM02"},
-       {{"RUB", "50000000.00"}}, {{"RUB", "1000000.00"}}},
+       {{"RUB", "50000000.00"}}, {{"RUB", "1000000.00"}}, {"issuer"}},
       {"ALFARUMM", "Alfa-Bank (demo)", "RU", "instant", {Mode::async, 20, 0, "AM02"},
-       {{"RUB", "20000000.00"}}, {{"RUB", "500000.00"}}},
+       {{"RUB", "20000000.00"}}, {{"RUB", "500000.00"}}, {"acquirer"}},
       {"AKBBBY2X", "Belarusbank (demo)", "BY", "instant", {Mode::at_once, 0, 2'000'00, "AM02"},
-       {{"BYN", "1500000.00"}}, {{"BYN", "50000.00"}}},
+       {{"BYN", "1500000.00"}}, {{"BYN", "50000.00"}}, {"issuer"}},
       {"PJCBBY2X", "Priorbank (demo)", "BY", "instant", {}, {{"BYN", "800000.00"}},
-       {{"BYN", "20000.00"}}},
+       {{"BYN", "20000.00"}}, {"acquirer"}},
       {"BPSBBY2X", "FX desk (demo)", "BY", "fx", {},
-       {{"RUB", "300000000.00"}, {"BYN", "10000000.00"}}, {}},
+       {{"RUB", "300000000.00"}, {"BYN", "10000000.00"}}, {}, {}},
   };
+}
+
+// The card side of the same banks (fictional institution ids, BINs and sign-on keys). Sberbank
+// declines over RUB 8,000 (51) and has no stand-in (its timeout gives 91); Belarusbank declines
+// over BYN 300 and stands in up to BYN 100 a purchase. 1% of requests are declined 05.
+constexpr char kMirBin[] = "220220";      // Sberbank's Mir cards (Mir: 2200-2204)
+constexpr char kBelkartBin[] = "911210";  // Belarusbank's Belkart cards (Belkart: 9112)
+
+std::vector<simulator::CardBankSpec> CardBanks() {
+  std::vector<simulator::CardBankSpec> v(4);
+  v[0].participant = "SABRRUMM";
+  v[0].institution_id = kMirBin;
+  v[0].signon_key = "4275100000000001";
+  v[0].currency = "643";
+  v[0].issuer = true;
+  v[0].bin_prefixes = {kMirBin};
+  v[0].rules = {8'000'00, {}, 10};
+  v[1].participant = "ALFARUMM";
+  v[1].institution_id = "22003001";
+  v[1].signon_key = "4275100000000002";
+  v[1].currency = "643";
+  v[1].acquirer = true;
+  v[1].pan_prefix = kBelkartBin;
+  v[1].terminal = "ALFA0001";
+  v[1].merchant_name = "Corridor Shop (demo)     Moscow       RU";
+  v[2].participant = "AKBBBY2X";
+  v[2].institution_id = kBelkartBin;
+  v[2].signon_key = "4275100000000003";
+  v[2].currency = "933";
+  v[2].issuer = true;
+  v[2].bin_prefixes = {kBelkartBin};
+  v[2].rules = {300'00, {}, 10};
+  v[2].stand_in = {"100.00", 5, "300.00", {"purchase"}};
+  v[3].participant = "PJCBBY2X";
+  v[3].institution_id = "91123001";
+  v[3].signon_key = "4275100000000004";
+  v[3].currency = "933";
+  v[3].acquirer = true;
+  v[3].pan_prefix = kMirBin;
+  v[3].terminal = "PRIO0001";
+  v[3].merchant_name = "Corridor Cash (demo)     Brest        BY";
+  return v;
 }
 
 // What the payments did, as the payers saw it.
@@ -146,8 +198,8 @@ std::string Positions(simulator::Corridor& corridor) {
   if (!corridor.AdminGet("/v1/participants", &body).ok()) return "(unreadable)\n";
   std::string out;
   char line[200];
-  std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %16s\n", "bank", "cur",
-                "liquidity", "cap", "sent", "received", "available");
+  std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %14s %16s\n", "bank", "cur",
+                "liquidity", "cap", "sent", "received", "held", "available");
   out += line;
   simdjson::dom::parser parser;
   simdjson::dom::element all;
@@ -155,10 +207,11 @@ std::string Positions(simulator::Corridor& corridor) {
   for (simdjson::dom::element p : all.get_array()) {
     for (simdjson::dom::element pos : p["positions"].get_array()) {
       auto text = [&](const char* key) { return std::string(std::string_view(pos[key])); };
-      std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %16s\n",
+      std::snprintf(line, sizeof(line), "  %-9s %-4s %16s %14s %16s %16s %14s %16s\n",
                     std::string(std::string_view(p["id"])).c_str(), text("currency").c_str(),
                     text("liquidity").c_str(), text("net_debit_cap").c_str(),
-                    text("sent").c_str(), text("received").c_str(), text("available").c_str());
+                    text("sent").c_str(), text("received").c_str(), text("reserved").c_str(),
+                    text("available").c_str());
       out += line;
     }
   }
@@ -179,7 +232,9 @@ void PrintSummary(Tally& t, simulator::Corridor& corridor) {
               "p99 %.1f  max %.1f\n",
               Percentile(t.latency_ms, 0.5), Percentile(t.latency_ms, 0.9),
               Percentile(t.latency_ms, 0.99), Percentile(t.latency_ms, 1.0));
-  std::printf("positions:\n%s", Positions(corridor).c_str());
+  std::printf("positions (sent and received: posted payments and card completions; held: card "
+              "authorization holds):\n%s",
+              Positions(corridor).c_str());
 }
 
 // The payment's status and events as its payer's bank reads them (GET /v1/payments/{uetr}).
@@ -241,14 +296,251 @@ bool ReturnAndRecall(Tally& t, simulator::Corridor& corridor, const std::vector<
   return st.ok() && status.rfind("returned", 0) == 0;
 }
 
+// ---------------------------------------------------------------------------------- cards
+
+// "RUB 1234.56" of minor units and an ISO 4217 numeric code.
+std::string Money(int64_t minor, const std::string& numeric) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%s %lld.%02lld", numeric == "933" ? "BYN" : "RUB",
+                static_cast<long long>(minor / 100), static_cast<long long>(minor % 100));
+  return text;
+}
+
+// Field 10 read: the first digit the number of decimals.
+std::string RateOf(const std::string& field10) {
+  if (field10.size() != 8) return "?";
+  const int decimals = field10[0] - '0';
+  std::string digits = field10.substr(1);
+  while (static_cast<int>(digits.size()) <= decimals) digits.insert(0, "0");
+  return digits.substr(0, digits.size() - decimals) + "." + digits.substr(digits.size() - decimals);
+}
+
+std::string Codes(const std::map<std::string, uint64_t>& codes) {
+  std::string out;
+  for (const auto& [code, n] : codes) {
+    out += (out.empty() ? "" : ", ") + code + " " + std::to_string(n);
+  }
+  return out;
+}
+
+// What the acquirers saw, per direction.
+struct CardDirection {
+  std::string name;  // "Belkart cards at RU acquirers (RUB -> BYN)"
+  std::map<std::string, uint64_t> codes;
+  uint64_t sent = 0;
+  simulator::LoadResult load;
+  uint64_t completions = 0;
+  int64_t completed_minor = 0;  // in the acquirer's currency
+};
+
+void Count(CardDirection& d, const simulator::CardTxn& t) {
+  ++d.sent;
+  ++d.codes[t.answered ? t.response_code : "timeout"];
+}
+
+// Waits until `done` holds (polling), at most `seconds`.
+template <typename F>
+bool WaitFor(F done, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+size_t RecordsOf(simulator::CardIssuer& issuer, const char* mti, bool stand_in_only = false) {
+  size_t n = 0;
+  for (const simulator::IssuerRecord& r : issuer.records()) {
+    if (r.mti == mti && (!stand_in_only || r.stand_in)) ++n;
+  }
+  return n;
+}
+
+// Authorizations both ways under load, completions, a reversal, a timeout and stand-in; prints
+// what happened. False when something the demo shows did not happen.
+bool RunCards(simulator::CardCorridor& cards, uint64_t authorizations) {
+  if (Status st = cards.Onboard(); !st.ok()) {
+    Fail("card settings: " + st.message());
+    return false;
+  }
+  if (Status st = cards.Start(); !st.ok()) {
+    Fail("card links: " + st.message());
+    return false;
+  }
+  simulator::CardIssuer& sber = *cards.issuer(0);
+  simulator::CardAcquirer& alfa = *cards.acquirer(1);
+  simulator::CardIssuer& belarus = *cards.issuer(2);
+  simulator::CardAcquirer& prior = *cards.acquirer(3);
+  std::printf("cards: Sberbank issues Mir (BIN %s), Belarusbank Belkart (BIN %s, stand-in up to "
+              "BYN 100.00); Alfa-Bank acquires in Moscow, Priorbank in Brest; links signed on\n",
+              kMirBin, kBelkartBin);
+  CardDirection to_by, to_ru;
+  to_by.name = "Belkart cards at RU acquirers (RUB -> BYN)";
+  to_ru.name = "Mir cards at BY acquirers (BYN -> RUB)";
+
+  // Load: both acquirers at once, windowed.
+  const Clock::time_point start = Clock::now();
+  {
+    simulator::LoadOptions load;
+    load.count = authorizations / 2;
+    load.window = 64;
+    load.cash_per_mille = 100;
+    simulator::LoadOptions rub = load, byn = load;
+    rub.amount_min_minor = 100'00;
+    rub.amount_max_minor = 10'000'00;
+    byn.amount_min_minor = 5'00;
+    byn.amount_max_minor = 350'00;
+    std::thread other([&] { to_ru.load = prior.Run(byn); });
+    to_by.load = alfa.Run(rub);
+    other.join();
+  }
+  for (CardDirection* d : {&to_by, &to_ru}) {
+    d->sent += d->load.sent;
+    for (const auto& [code, n] : d->load.by_code) d->codes[code] += n;
+  }
+  std::printf("  authorizations: %llu sent, %llu answered in %.1f s\n",
+              static_cast<unsigned long long>(to_by.load.sent + to_ru.load.sent),
+              static_cast<unsigned long long>(to_by.load.answered + to_ru.load.answered),
+              std::chrono::duration<double>(Clock::now() - start).count());
+
+  // Completions (0220): of approved authorizations, alternately in full and for 3/4.
+  simulator::CardTxn example;
+  for (auto [acquirer, d, minor] : {std::tuple{&alfa, &to_by, int64_t{1'234'56}},
+                                    std::tuple{&prior, &to_ru, int64_t{45'67}}}) {
+    for (int i = 0; i < 20; ++i) {
+      simulator::AuthorizeRequest request;
+      request.amount_minor = minor + i * (minor / 10);
+      simulator::CardTxn txn;
+      if (!acquirer->Authorize(request, &txn).ok()) continue;
+      Count(*d, txn);
+      if (!txn.answered || txn.response_code != "00") continue;
+      if (example.rrn.empty() && txn.billing_minor >= 0) example = txn;
+      const int64_t amount = i % 2 == 0 ? txn.amount_minor : txn.amount_minor * 3 / 4;
+      simulator::CardTxn advice;
+      if (acquirer->Complete(txn, amount, &advice).ok() && advice.answered &&
+          advice.response_code == "00") {
+        ++d->completions;
+        d->completed_minor += amount;
+      }
+    }
+  }
+
+  // A reversal (0420) of an approved authorization.
+  simulator::CardTxn reversed, reversal;
+  {
+    simulator::AuthorizeRequest request;
+    request.amount_minor = 2'500'00;
+    if (alfa.Authorize(request, &reversed).ok()) Count(to_by, reversed);
+    if (reversed.response_code == "00") alfa.Reverse(reversed, true, -1, &reversal);
+  }
+
+  // The timeout (Sberbank silent for one request; no stand-in rules: 91) while Belarusbank is
+  // signed off and stands in.
+  simulator::CardTxn timed_out;
+  std::thread timeout([&] {
+    sber.SetMode(simulator::IssuerMode::kSilent);
+    simulator::AuthorizeRequest request;
+    request.amount_minor = 20'00;
+    if (prior.Authorize(request, &timed_out).ok()) Count(to_ru, timed_out);
+    sber.SetMode(simulator::IssuerMode::kAtOnce);
+  });
+  belarus.SetMode(simulator::IssuerMode::kSignedOff);
+  std::vector<simulator::CardTxn> stood_in(3);
+  {
+    // RUB 1,000 (BYN 36.30: within the rules), RUB 5,000 (BYN 181.50: over the maximum), and
+    // cash (not a stand-in transaction type).
+    const std::tuple<int64_t, simulator::CardTxnType> asks[] = {
+        {1'000'00, simulator::CardTxnType::kPurchase},
+        {5'000'00, simulator::CardTxnType::kPurchase},
+        {500'00, simulator::CardTxnType::kCash}};
+    for (size_t i = 0; i < stood_in.size(); ++i) {
+      simulator::AuthorizeRequest request;
+      request.amount_minor = std::get<0>(asks[i]);
+      request.type = std::get<1>(asks[i]);
+      if (alfa.Authorize(request, &stood_in[i]).ok()) Count(to_by, stood_in[i]);
+    }
+  }
+  const Status back = belarus.SetMode(simulator::IssuerMode::kAtOnce);
+  timeout.join();
+
+  // Everything stored and forwarded reaches the issuers: completions, reversals, advices.
+  const bool delivered = WaitFor(
+      [&] {
+        return RecordsOf(belarus, "0220") >= to_by.completions &&
+               RecordsOf(sber, "0220") >= to_ru.completions &&
+               RecordsOf(belarus, "0420") >= 1 && RecordsOf(sber, "0420") >= 1 &&
+               RecordsOf(belarus, "0120", true) >= stood_in.size();
+      },
+      15);
+
+  std::printf("card authorizations by response code (acquirers' view, 39):\n");
+  for (const CardDirection* d : {&to_by, &to_ru}) {
+    std::printf("  %-44s %5llu: %s\n", d->name.c_str(), static_cast<unsigned long long>(d->sent),
+                Codes(d->codes).c_str());
+  }
+  std::printf("card latency under load, request to response at the acquirer (ms): RUB -> BYN "
+              "p50 %.1f p99 %.1f; BYN -> RUB p50 %.1f p99 %.1f\n",
+              to_by.load.p50_us / 1e3, to_by.load.p99_us / 1e3, to_ru.load.p50_us / 1e3,
+              to_ru.load.p99_us / 1e3);
+  if (!example.rrn.empty()) {
+    std::printf("conversion: field 4 %012lld (%s, 49=%s) -> field 6 %012lld (%s, 51=%s) at field "
+                "10 %s (rate %s)\n",
+                static_cast<long long>(example.amount_minor),
+                Money(example.amount_minor, example.currency).c_str(), example.currency.c_str(),
+                static_cast<long long>(example.billing_minor),
+                Money(example.billing_minor, example.billing_currency).c_str(),
+                example.billing_currency.c_str(), example.conversion_rate.c_str(),
+                RateOf(example.conversion_rate).c_str());
+  }
+  for (const CardDirection* d : {&to_by, &to_ru}) {
+    const std::string currency = d == &to_by ? "643" : "933";
+    std::printf("completions (0220) %s: %llu acknowledged, %s posted\n",
+                d == &to_by ? "RUB -> BYN" : "BYN -> RUB",
+                static_cast<unsigned long long>(d->completions),
+                Money(d->completed_minor, currency).c_str());
+  }
+  std::printf("reversal (0420) of an approved %s authorization (39=%s): 0430 39=%s\n",
+              Money(reversed.amount_minor, "643").c_str(), reversed.response_code.c_str(),
+              reversal.answered ? reversal.response_code.c_str() : "none");
+  std::printf("timeout: Sberbank silent for one request: the acquirer got 39=%s, Sberbank got "
+              "%zu 0420 reversal(s)\n",
+              timed_out.answered ? timed_out.response_code.c_str() : "nothing",
+              RecordsOf(sber, "0420") + RecordsOf(sber, "0421"));
+  std::printf("stand-in: Belarusbank signed off: %s purchase 39=%s, %s purchase 39=%s, %s cash "
+              "39=%s; signed on again: %s\n",
+              Money(stood_in[0].amount_minor, "643").c_str(), stood_in[0].response_code.c_str(),
+              Money(stood_in[1].amount_minor, "643").c_str(), stood_in[1].response_code.c_str(),
+              Money(stood_in[2].amount_minor, "643").c_str(), stood_in[2].response_code.c_str(),
+              back.ok() ? "ok" : back.message().c_str());
+  for (simulator::CardIssuer* issuer : {&sber, &belarus}) {
+    const simulator::CardIssuer::Counts c = issuer->counts();
+    std::printf("advices delivered to %s: 0220 %zu, 0420 %zu, 0120 stand-in %zu (%llu repeats, "
+                "%llu acknowledged)\n",
+                issuer == &sber ? "SABRRUMM" : "AKBBBY2X", RecordsOf(*issuer, "0220"),
+                RecordsOf(*issuer, "0420"), RecordsOf(*issuer, "0120", true),
+                static_cast<unsigned long long>(c.repeats),
+                static_cast<unsigned long long>(c.acknowledged));
+  }
+  cards.Stop();
+  const bool ok = delivered && to_by.codes["00"] > 0 && to_ru.codes["00"] > 0 &&
+                  timed_out.response_code == "91" && stood_in[0].response_code == "00" &&
+                  stood_in[1].response_code != "00" && !stood_in[1].response_code.empty() &&
+                  reversal.answered && reversal.response_code == "00";
+  if (!ok) Fail("the card part did not go as shown");
+  return ok;
+}
+
 // Stops the hub, starts it again on the same data, and compares.
-int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args) {
+int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
+            const std::vector<std::string>& env) {
   const std::string before = Positions(corridor);
   rusage usage{};
   if (hub.Stop(&usage) != 0) return Fail("the hub did not stop cleanly");
   corridor.Stop();
   HubProcess again;
-  if (!again.Start(args, {"admin", "participants"})) return Fail("the hub did not restart");
+  if (!again.Start(args, {"admin", "participants", "cards"}, env)) {
+    return Fail("the hub did not restart");
+  }
   simulator::Corridor reader(Banks(), again.port("admin"), again.port("participants"));
   const std::string after = Positions(reader);
   std::string check;
@@ -262,7 +554,7 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
 
 // Lookup, payments, summary.
 int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
-            uint64_t payments) {
+            const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations) {
   Tally t;
   std::vector<size_t> payer_of(payments);
   for (size_t b = 0; b < corridor.size(); ++b) {
@@ -308,8 +600,11 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
               static_cast<unsigned long long>(t.submitted.load()),
               static_cast<unsigned long long>(t.finals.load() + t.refused.load()), seconds, "");
   const bool returns = ReturnAndRecall(t, corridor, payer_of);
+  simulator::CardCorridor cards(CardBanks(), hub.port("admin"), hub.port("cards"));
+  const bool card_ok = RunCards(cards, authorizations);
   PrintSummary(t, corridor);
-  const int restart = Restart(corridor, hub, args);
+  const int restart = Restart(corridor, hub, args, env);
+  if (!card_ok) return 1;
   return returns ? restart : Fail("the return or the recall did not go through");
 }
 
@@ -319,9 +614,11 @@ int Demo(int argc, char** argv) {
   std::string dir;
   std::string config_path;
   uint64_t payments = 3000;
+  uint64_t authorizations = 3000;
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {"config", required_argument, nullptr, 'c'},
                                     {"payments", required_argument, nullptr, 'n'},
+                                    {"authorizations", required_argument, nullptr, 'a'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -331,8 +628,11 @@ int Demo(int argc, char** argv) {
       config_path = optarg;
     } else if (c == 'n') {
       payments = std::strtoull(optarg, nullptr, 10);
+    } else if (c == 'a') {
+      authorizations = std::max<uint64_t>(2, std::strtoull(optarg, nullptr, 10));
     } else {
-      std::fprintf(stderr, "usage: corridor demo [--data DIR] [--config FILE] [--payments N]\n");
+      std::fprintf(stderr, "usage: corridor demo [--data DIR] [--config FILE] [--payments N] "
+                           "[--authorizations N]\n");
       return 2;
     }
   }
@@ -351,13 +651,28 @@ int Demo(int argc, char** argv) {
   } cleanup{temporary ? dir : ""};
   const std::vector<std::string> args = {"--data", dir + "/hub", "--config", config_path,
                                          "--admin-listen", "127.0.0.1:0", "--participant-listen",
-                                         "127.0.0.1:0"};
+                                         "127.0.0.1:0", "--card-listen", "127.0.0.1:0"};
+  // The card data keys of this run's hub: random, in the child's environment only, never shown
+  // (the restart needs the same ones to read its sealed card data).
+  std::vector<std::string> env;
+  for (const char* name : {"CORRIDOR_CARD_HASH_KEY", "CORRIDOR_CARD_SEAL_KEY"}) {
+    unsigned char key[32];
+    if (RAND_bytes(key, sizeof(key)) != 1) return Fail("no random bytes for the card keys");
+    std::string value = std::string(name) + "=";
+    for (unsigned char b : key) {
+      value += "0123456789abcdef"[b >> 4];
+      value += "0123456789abcdef"[b & 15];
+    }
+    env.push_back(std::move(value));
+  }
   std::printf("corridor demo: the hub (%s, data in %s/hub), four banks and an FX desk\n",
               config_path.c_str(), dir.c_str());
   HubProcess hub;
-  if (!hub.Start(args, {"admin", "participants"})) return Fail("the hub did not start");
+  if (!hub.Start(args, {"admin", "participants", "cards"}, env)) {
+    return Fail("the hub did not start");
+  }
   simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
-  return RunDemo(corridor, hub, args, payments);
+  return RunDemo(corridor, hub, args, env, payments, authorizations);
 }
 
 }  // namespace corridor::cli

@@ -27,19 +27,25 @@ HubProcess::~HubProcess() {
 }
 
 bool HubProcess::Start(const std::vector<std::string>& args,
-                       const std::vector<std::string>& listeners) {
+                       const std::vector<std::string>& listeners,
+                       const std::vector<std::string>& env) {
   int out[2];
   if (pipe(out) != 0) return false;
   std::vector<const char*> argv = {"corridor", "serve"};
   for (const std::string& a : args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
+  std::vector<const char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (const std::string& e : env) envp.push_back(e.c_str());
+  envp.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execv("/proc/self/exe", const_cast<char* const*>(argv.data()));
+    execve("/proc/self/exe", const_cast<char* const*>(argv.data()),
+           const_cast<char* const*>(envp.data()));
     _exit(127);
   }
   close(out[1]);

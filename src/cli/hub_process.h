@@ -28,8 +28,10 @@ class HubProcess {
 
   // Runs `corridor serve ARGS...` and reads its standard output until it has printed
   // "<name> listening on 127.0.0.1:PORT" for each of `listeners` (e.g. "admin",
-  // "participants"); false (with the line it printed instead on stderr) otherwise.
-  bool Start(const std::vector<std::string>& args, const std::vector<std::string>& listeners);
+  // "participants"); false (with the line it printed instead on stderr) otherwise. `env`
+  // ("NAME=value") is added to the child's environment only (e.g. the card keys).
+  bool Start(const std::vector<std::string>& args, const std::vector<std::string>& listeners,
+             const std::vector<std::string>& env = {});
   // The port a listener printed.
   uint16_t port(const std::string& listener) const;
   // SIGTERM, then the exit status (0 when it stopped cleanly); `usage` gets its CPU time.

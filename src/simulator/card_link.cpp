@@ -12,7 +12,21 @@
 #include <ctime>
 #include <vector>
 
+#include "base/check.h"
+#include "iso8583/spec.h"
+
 namespace corridor::simulator {
+
+const iso8583::Dialect& LinkDialect() {
+  static const iso8583::Dialect* const dialect = [] {
+    auto* d = new iso8583::Dialect(iso8583::Iso8583_1987());
+    const Status st = d->Define({60, iso8583::ContentType::kAns, iso8583::LengthKind::kLllvar, 999});
+    CORRIDOR_CHECK(st.ok());  // a compiled-in spec
+    return d;
+  }();
+  return *dialect;
+}
+
 namespace {
 
 using iso8583::CodecError;
@@ -408,7 +422,7 @@ void CardLink::ReadConnection(int fd) {
     iso8583::Framer::Result result;
     while ((result = framer.Next(&frame)) == iso8583::Framer::Result::kFrame) {
       ++frames;
-      const CodecError error = iso8583::Unpack(iso8583::Iso8583_1987(), frame, &message);
+      const CodecError error = iso8583::Unpack(LinkDialect(), frame, &message);
       if (!error.ok()) ++malformed;
       if (error.ok() && message.mti()[1] == '8') {
         OnNetwork(message, &replies);

@@ -45,6 +45,11 @@ struct CardLinkOptions {
 // only what the wire can carry.
 Status ValidateLinkOptions(const CardLinkOptions& options);
 
+// What the link reads: ISO 8583:1987 plus field 60 (ans..999 LLLVAR), which the hub's stand-in
+// advices (0120/0121) carry as their marker ("STANDIN"); without it those advices would not
+// decode, and would go unacknowledged.
+const iso8583::Dialect& LinkDialect();
+
 // Field 7 (MMDDhhmmss, UTC) of now; cached per second, so cheap on a hot path.
 void TransmissionTime(char out[10]);
 // Fields 12 (hhmmss) and 13 (MMDD) of now, UTC.

@@ -59,7 +59,9 @@ Status Corridor::Onboard() {
   for (size_t b = 0; b < specs_.size(); ++b) {
     const BankSpec& s = specs_[b];
     std::string body = "{\"id\":\"" + s.bic + "\",\"name\":\"" + s.name + "\",\"domain\":\"" +
-                       s.domain + "\",\"roles\":[\"" + s.role + "\"],\"callback_url\":\"" +
+                       s.domain + "\",\"roles\":[\"" + s.role + "\"";
+    for (const std::string& role : s.more_roles) body += ",\"" + role + "\"";
+    body += "],\"callback_url\":\"" +
                        banks_[b]->callback_url() + "\",\"token_sha256\":\"" +
                        Sha256Hex(Token(s.bic)) + "\"";
     if (!s.caps.empty()) {

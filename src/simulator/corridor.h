@@ -27,6 +27,9 @@ struct BankSpec {
   // Major units per currency: deposited at onboarding, and the net debit caps.
   std::vector<std::pair<std::string, std::string>> liquidity;
   std::vector<std::pair<std::string, std::string>> caps;
+  // Roles besides `role`, e.g. "issuer" or "acquirer" for a bank that also switches cards
+  // (card_corridor.h then gives it its card settings).
+  std::vector<std::string> more_roles;
 };
 
 class Corridor {
