@@ -209,6 +209,13 @@ Status CardGateway::Start() {
   const net::ip::address address = net::ip::make_address(d.options_.host, ec);
   if (ec) return Status::Error("cards listener: not an IP address: " + d.options_.host);
   const net::ip::tcp::endpoint endpoint(address, d.options_.port);
+  if (d.options_.tls) {
+    d.tls_.emplace(net::ssl::context::tls_server);
+    if (Status s = server::LoadTlsContext(*d.options_.tls, &*d.tls_); !s.ok()) {
+      d.tls_.reset();
+      return Status::Error("cards listener: " + s.message());
+    }
+  }
   d.acceptor_.emplace(d.io_);
   d.acceptor_->open(endpoint.protocol(), ec);
   if (!ec) d.acceptor_->set_option(net::ip::tcp::acceptor::reuse_address(true), ec);

@@ -24,6 +24,27 @@ bool IsAdviceMti(uint16_t mti) {
 }
 bool IsForwardAckMti(uint16_t mti) { return mti == 130 || mti == 230 || mti == 430; }
 
+// BICs compare with a trailing "XXX" ignored: SABRRUMM is SABRRUMMXXX (as the participant API
+// binds certificates).
+bool SameBic(std::string_view a, std::string_view b) {
+  auto base = [](std::string_view x) {
+    return x.size() == 11 && x.ends_with("XXX") ? x.substr(0, 8) : x;
+  };
+  return base(a) == base(b);
+}
+
+// The member a verified client certificate names (a CN or subjectAltName that is its BIC, 8 or
+// 11 characters), or nullptr.
+const Member* CertificateMember(const Directory& directory, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (name.size() != 8 && name.size() != 11) continue;
+    for (const Member& m : directory.members()) {
+      if (SameBic(name, m.participant)) return &m;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 CardGateway::Impl::Impl(core::Core* core, const PanProtection* pan, Currencies currencies,
@@ -50,7 +71,11 @@ void CardGateway::Impl::Accept() {
         link->opened_at = link->last_rx = link->last_echo = Clock::now();
         links_.emplace(link->id, link);
         counters_.links_open.fetch_add(1, std::memory_order_relaxed);
-        StartRead(link);
+        if (tls_) {
+          Handshake(link);
+        } else {
+          StartRead(link);
+        }
       }
     } else {
       // Out of descriptors or the like: try again shortly rather than spin.
@@ -64,19 +89,48 @@ void CardGateway::Impl::Accept() {
   });
 }
 
-void CardGateway::Impl::StartRead(const std::shared_ptr<Link>& link) {
-  link->socket.async_read_some(
-      net::buffer(link->read_buffer), [this, link](boost::system::error_code ec, size_t n) {
+// TLS: the server handshake; the sign-on timer (OnTimer) closes a link that does not finish it.
+// A client without a certificate the client CA signed, or one not speaking TLS, is closed here
+// before anything is read from it.
+void CardGateway::Impl::Handshake(const std::shared_ptr<Link>& link) {
+  link->tls.emplace(link->socket, *tls_);
+  link->tls->async_handshake(
+      net::ssl::stream_base::server, [this, link](boost::system::error_code ec) {
         if (link->closed) return;
         if (ec) {
+          counters_.tls_handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+          const Clock::time_point now = Clock::now();
+          if (now - handshake_logged_ >= std::chrono::seconds(1)) {
+            handshake_logged_ = now;
+            std::fprintf(stderr, "cards: link %llu: TLS handshake failed: %s\n",
+                         static_cast<unsigned long long>(link->id), ec.message().c_str());
+          }
           Close(*link, nullptr);
           return;
         }
-        link->framer.Append(std::string_view(link->read_buffer.data(), n));
-        OnFrames(link);
-        Flush();
-        if (!link->closed && link->closing == nullptr) StartRead(link);
+        link->handshaken = true;
+        link->peer_names = server::PeerNames(link->tls->native_handle());
+        StartRead(link);
       });
+}
+
+void CardGateway::Impl::StartRead(const std::shared_ptr<Link>& link) {
+  auto on_read = [this, link](boost::system::error_code ec, size_t n) {
+    if (link->closed) return;
+    if (ec) {
+      Close(*link, nullptr);
+      return;
+    }
+    link->framer.Append(std::string_view(link->read_buffer.data(), n));
+    OnFrames(link);
+    Flush();
+    if (!link->closed && link->closing == nullptr) StartRead(link);
+  };
+  if (link->tls) {
+    link->tls->async_read_some(net::buffer(link->read_buffer), std::move(on_read));
+  } else {
+    link->socket.async_read_some(net::buffer(link->read_buffer), std::move(on_read));
+  }
 }
 
 void CardGateway::Impl::OnFrames(const std::shared_ptr<Link>& link) {
@@ -197,21 +251,25 @@ void CardGateway::Impl::StartWrite(const std::shared_ptr<Link>& link) {
   link->writing = true;
   link->writing_out.swap(link->pending_out);
   link->pending_out.clear();
-  net::async_write(link->socket, net::buffer(link->writing_out),
-                   [this, link](boost::system::error_code ec, size_t) {
-                     link->writing = false;
-                     link->writing_out.clear();
-                     if (link->closed) return;
-                     if (ec) {
-                       Close(*link, nullptr);
-                       return;
-                     }
-                     if (!link->pending_out.empty()) {
-                       StartWrite(link);
-                     } else if (link->closing != nullptr) {
-                       Close(*link, link->closing);
-                     }
-                   });
+  auto on_written = [this, link](boost::system::error_code ec, size_t) {
+    link->writing = false;
+    link->writing_out.clear();
+    if (link->closed) return;
+    if (ec) {
+      Close(*link, nullptr);
+      return;
+    }
+    if (!link->pending_out.empty()) {
+      StartWrite(link);
+    } else if (link->closing != nullptr) {
+      Close(*link, link->closing);
+    }
+  };
+  if (link->tls) {
+    net::async_write(*link->tls, net::buffer(link->writing_out), std::move(on_written));
+  } else {
+    net::async_write(link->socket, net::buffer(link->writing_out), std::move(on_written));
+  }
 }
 
 void CardGateway::Impl::Close(Link& link, const char* why) {
@@ -299,7 +357,10 @@ void CardGateway::Impl::OnNetwork(Link& link) {
 }
 
 void CardGateway::Impl::SignOn(Link& link) {
-  if (!HasFields(link.in, {33, 53})) {
+  // A verified client certificate naming a participant authenticates the link in place of the
+  // key, and only as that participant.
+  const Member* bound = CertificateMember(*directory_, link.peer_names);
+  if (!HasFields(link.in, {33}) || (bound == nullptr && !HasFields(link.in, {53}))) {
     counters_.signons_refused.fetch_add(1, std::memory_order_relaxed);
     Respond(link, link.in, kNetworkEchoFields, kFormatError);
     CloseAfterWrite(link, "a sign-on without fields 33 and 53");
@@ -309,10 +370,14 @@ void CardGateway::Impl::SignOn(Link& link) {
   std::string_view refusal;
   if (m == nullptr) {
     refusal = kUnknownInstitution;
+  } else if (bound != nullptr) {
+    if (m != bound) refusal = kSecurityViolation;  // the certificate names another participant
   } else if (m->signon_key_sha256.empty() ||
              !ConstantTimeEquals(Sha256Hex(link.in.field(53)), m->signon_key_sha256)) {
     refusal = kSecurityViolation;
-  } else if (m->suspended || (m->roles & (hub::kRoleIssuer | hub::kRoleAcquirer)) == 0) {
+  }
+  if (refusal.empty() &&
+      (m->suspended || (m->roles & (hub::kRoleIssuer | hub::kRoleAcquirer)) == 0)) {
     refusal = kNotPermitted;
   }
   if (!refusal.empty()) {

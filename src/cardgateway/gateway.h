@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@
 #include "cardgateway/messages.h"
 #include "core/core.h"
 #include "hub/hub.h"
+#include "server/tls.h"
 
 namespace corridor::cardgateway {
 
@@ -69,11 +71,18 @@ struct GatewayOptions {
   size_t max_message_bytes = 8192;        // a longer frame closes the link
   size_t max_output_bytes = 4u << 20;     // a link that reads slower than this is closed
   size_t max_in_flight = 1u << 20;        // requests waiting for an outcome or an issuer
+  // TLS on every link (TLS 1.2 or later), handshake after the accept, bounded by
+  // signon_timeout_seconds. With client_ca, a client must present a certificate chaining to it;
+  // a certificate naming a participant (CN or subjectAltName: its BIC) binds the link to that
+  // participant: its sign-on need not carry the key (field 53) and may only be as its own
+  // institution. Unset: plain TCP.
+  std::optional<server::TlsOptions> tls;
 };
 
 // What the operator watches (metrics export is another issue).
 struct GatewayCounters {
   std::atomic<uint64_t> links_open{0};
+  std::atomic<uint64_t> tls_handshakes_failed{0};
   std::atomic<uint64_t> links_signed_on{0};
   std::atomic<uint64_t> signons_refused{0};
   std::atomic<uint64_t> refused_before_signon{0};

@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <array>
 #include <chrono>
@@ -47,6 +49,10 @@ struct Link {
   explicit Link(net::io_context& io) : socket(io) {}
   uint64_t id = 0;
   net::ip::tcp::socket socket;
+  // TLS links: the stream over `socket` every read and write goes through (set at the accept).
+  std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
+  bool handshaken = false;                // TLS: the handshake finished (plain: unused)
+  std::vector<std::string> peer_names;    // the verified client certificate's names
   iso8583::Framer framer{8192};
   std::array<char, 16384> read_buffer;
   std::string pending_out;  // frames waiting for the write under way to finish
@@ -113,6 +119,7 @@ struct CardGateway::Impl {
 
   // --- I/O thread (gateway.cpp)
   void Accept();
+  void Handshake(const std::shared_ptr<Link>& link);
   void StartRead(const std::shared_ptr<Link>& link);
   void OnFrames(const std::shared_ptr<Link>& link);
   void OnFrame(Link& link, std::string_view frame);
@@ -160,6 +167,8 @@ struct CardGateway::Impl {
 
   net::io_context io_;
   std::optional<net::ip::tcp::acceptor> acceptor_;
+  std::optional<net::ssl::context> tls_;  // set by Start when options_.tls is
+  Clock::time_point handshake_logged_;     // failed handshakes are logged at most once a second
   std::optional<net::steady_timer> timer_;
   std::optional<net::steady_timer> accept_retry_;
   std::thread thread_;

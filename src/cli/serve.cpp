@@ -284,6 +284,7 @@ cardgateway::GatewayOptions CardOptionsOf(const config::HubConfig& config) {
   o.echo_interval_seconds = config.deadlines.echo_interval_seconds;
   o.echoes_missed_max = config.cards.echo_misses;
   o.forward_retry_ms = config.cards.repeat_seconds * 1000;
+  o.tls = TlsOf(*config.listeners.cards);
   return o;
 }
 

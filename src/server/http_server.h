@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "server/tls.h"
 
 namespace corridor::server {
 
@@ -82,15 +83,6 @@ struct Response {
 // Calls back exactly once with the answer; may be called from any thread.
 using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&, Respond)>;
-
-// PEM file paths, read by Server::Start().
-struct TlsOptions {
-  std::string certificate;  // The server's certificate, then any intermediate CAs.
-  std::string key;          // Its private key (unencrypted).
-  // When set, every client must present a certificate that chains to one of these CAs
-  // (mutual TLS); when empty, clients are not asked for a certificate.
-  std::string client_ca;
-};
 
 struct Options {
   std::string host = "127.0.0.1";

@@ -1,9 +1,12 @@
 #include "cards/card_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,9 +44,66 @@ bool CardClient::Connect(uint16_t port) {
   return true;
 }
 
+bool CardClient::ConnectTls(uint16_t port, const CardTls& tls) {
+  if (!Connect(port)) return false;
+  ctx_ = SSL_CTX_new(TLS_client_method());
+  bool ok = ctx_ != nullptr && SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION) == 1 &&
+            SSL_CTX_load_verify_locations(ctx_, tls.ca_file.c_str(), nullptr) == 1;
+  if (ok && !tls.certificate.empty()) {
+    ok = SSL_CTX_use_certificate_chain_file(ctx_, tls.certificate.c_str()) == 1 &&
+         SSL_CTX_use_PrivateKey_file(ctx_, tls.key.c_str(), SSL_FILETYPE_PEM) == 1;
+  }
+  EXPECT_TRUE(ok) << "the test's TLS files do not load";
+  if (!ok) {
+    Close();
+    return false;
+  }
+  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+  ssl_ = SSL_new(ctx_);
+  SSL_set_fd(ssl_, fd_);
+  SSL_set1_host(ssl_, "localhost");
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    const int r = SSL_connect(ssl_);
+    if (r == 1) return true;
+    const int e = SSL_get_error(ssl_, r);
+    if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+        std::chrono::steady_clock::now() > deadline) {
+      ERR_clear_error();
+      Close();
+      return false;
+    }
+    pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    ::poll(&p, 1, 100);
+  }
+}
+
 void CardClient::Close() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
+  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+  ctx_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+bool CardClient::ReadSome() {
+  char buffer[16384];
+  if (ssl_ == nullptr) {
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    framer_.Append(std::string_view(buffer, static_cast<size_t>(n)));
+    return true;
+  }
+  const int n = SSL_read(ssl_, buffer, sizeof buffer);
+  if (n > 0) {
+    framer_.Append(std::string_view(buffer, static_cast<size_t>(n)));
+    return true;
+  }
+  const int e = SSL_get_error(ssl_, n);
+  ERR_clear_error();
+  return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;  // a ticket, no data yet
 }
 
 bool CardClient::Send(const iso8583::Message& m) {
@@ -56,6 +116,18 @@ bool CardClient::Send(const iso8583::Message& m) {
 
 bool CardClient::SendRaw(std::string_view bytes) {
   if (fd_ < 0) return false;
+  while (ssl_ != nullptr && !bytes.empty()) {
+    const int n = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    const int e = SSL_get_error(ssl_, n);
+    ERR_clear_error();
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return false;
+    pollfd p{fd_, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    if (::poll(&p, 1, 5000) <= 0) return false;
+  }
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n <= 0) return false;
@@ -77,15 +149,14 @@ bool CardClient::ReadFrame(std::string* frame, int timeout_ms) {
                           deadline - std::chrono::steady_clock::now())
                           .count();
     if (left <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    char buffer[16384];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) {
+    if (ssl_ == nullptr || SSL_pending(ssl_) == 0) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    }
+    if (!ReadSome()) {
       Close();
       return false;
     }
-    framer_.Append(std::string_view(buffer, static_cast<size_t>(n)));
     std::string_view f;
     while (framer_.Next(&f) == iso8583::Framer::Result::kFrame) frames_.emplace_back(f);
   }
@@ -145,7 +216,7 @@ std::string CardClient::SignOn(std::string_view institution, std::string_view ke
   m.Set(7, time);
   m.Set(11, stan);
   m.Set(33, institution);
-  m.Set(53, key);
+  if (!key.empty()) m.Set(53, key);  // a TLS link with a client certificate may leave it out
   m.Set(70, "001");
   if (!Send(m)) return "";
   iso8583::Message r;

@@ -2,6 +2,9 @@
 // hub's card listener, framed and coded with the hub's own codec (src/iso8583) and the
 // gateway's dialect. It answers the hub's echoes (0800/301) by itself unless told not to.
 //
+// With ConnectTls, the link speaks TLS (OpenSSL on the same socket): the hub's certificate is
+// checked against a CA file, and a client certificate is presented when given.
+//
 // Thread: one thread per client.
 #pragma once
 
@@ -13,7 +16,17 @@
 #include "iso8583/codec.h"
 #include "iso8583/message.h"
 
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
 namespace corridor::testing {
+
+// PEM paths for a TLS link.
+struct CardTls {
+  std::string ca_file;      // the CA the hub's certificate chains to
+  std::string certificate;  // the client's certificate ("": none presented)
+  std::string key;
+};
 
 class CardClient {
  public:
@@ -23,6 +36,9 @@ class CardClient {
   CardClient& operator=(const CardClient&) = delete;
 
   bool Connect(uint16_t port);
+  // Connects and completes a TLS handshake (within 5 s); false when either fails. With TLS 1.3
+  // a client certificate the hub refuses may only show as the hub closing the link afterwards.
+  bool ConnectTls(uint16_t port, const CardTls& tls);
   void Close();
   bool connected() const { return fd_ >= 0; }
 
@@ -35,7 +51,8 @@ class CardClient {
   bool Receive(iso8583::Message* m, int timeout_ms = 5000);
   // True when the hub closes the link within `timeout_ms` (messages before it are skipped).
   bool ClosedByHub(int timeout_ms);
-  // Signs on (0800/001) and returns field 39 of the 0810 ("" when none came).
+  // Signs on (0800/001) and returns field 39 of the 0810 ("" when none came). An empty key
+  // leaves field 53 out (a TLS link whose certificate names the bank).
   std::string SignOn(std::string_view institution, std::string_view key);
   // Signs off (0800/002); field 39 of the 0810.
   std::string SignOff();
@@ -51,7 +68,12 @@ class CardClient {
   // Reads until a frame is available or the deadline; false on timeout or close.
   bool ReadFrame(std::string* frame, int timeout_ms);
 
+  // Reads what the socket has into the framer; false on close or error.
+  bool ReadSome();
+
   int fd_ = -1;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
   iso8583::Framer framer_{65535};
   std::deque<std::string> frames_;
   std::string last_frame_;

@@ -16,6 +16,7 @@
 #include "cards/card_hub.h"
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
+#include "server/testing_certs.h"
 
 namespace corridor::testing {
 namespace {
@@ -40,10 +41,13 @@ class ServeCardsTest : public ::testing::Test {
     SetCardKeys();
     config_path_ = dir_.path() + "/corridor.toml";
     ASSERT_NO_FATAL_FAILURE(WriteCardConfig(config_path_));
+    ASSERT_NO_FATAL_FAILURE(EditConfig());
     ASSERT_NO_FATAL_FAILURE(Start());
     admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
     ASSERT_NO_FATAL_FAILURE(OnboardCardBanks(*admin_, participants_port_));
   }
+  // The TLS fixture adds to the file's [listeners.cards] (its last section).
+  virtual void EditConfig() {}
   void TearDown() override {
     admin_.reset();
     if (server_.running()) StopCleanly(server_);
@@ -559,6 +563,106 @@ TEST_F(ServeCardsTest, StandInDecidesWhileTheIssuerIsOfflineAndAdvisesItOnReturn
 
 // --card-listen adds (or moves) the card listener; without the card keys in the environment
 // serve refuses to start it.
+// The card listener with TLS and client certificates (mutual TLS): a test CA, the hub's
+// certificate for localhost, client certificates CN=MIRBRUMM and CN=BELKBY2X (the banks'
+// BICs) from it. A certificate naming a participant stands in for the sign-on key.
+class ServeCardsTlsTest : public ServeCardsTest {
+ protected:
+  void EditConfig() override {
+    using server::testing::Usage;
+    std::string error;
+    const std::string& d = dir_.path();
+    server::testing::CertFiles ca, server;
+    ASSERT_TRUE(
+        server::testing::MakeCa(d, "ca", "Corridor Test CA", &ca, &error) &&
+        server::testing::MakeLeaf(d, "server", "localhost", {"DNS:localhost", "IP:127.0.0.1"},
+                                  Usage::server, ca, &server, &error) &&
+        server::testing::MakeLeaf(d, "mir", kMir.id, {}, Usage::client, ca, &mir_, &error) &&
+        server::testing::MakeLeaf(d, "bel", kBel.id, {}, Usage::client, ca, &bel_, &error))
+        << error;
+    ca_file_ = ca.certificate;
+    WriteFile(config_path_, ReadFile(config_path_) + "certificate = \"" + server.certificate +
+                                "\"\nkey = \"" + server.key + "\"\nclient_ca = \"" +
+                                ca.certificate + "\"\n");
+  }
+  CardTls With(const server::testing::CertFiles& cert) {
+    return CardTls{ca_file_, cert.certificate, cert.key};
+  }
+  // A TLS link with `cert`, signed on as `institution` without the key.
+  std::unique_ptr<CardClient> TlsLink(const server::testing::CertFiles& cert,
+                                      std::string_view institution) {
+    auto c = std::make_unique<CardClient>();
+    EXPECT_TRUE(c->ConnectTls(cards_port_, With(cert)));
+    EXPECT_EQ(c->SignOn(institution, ""), "00");
+    return c;
+  }
+
+  std::string ca_file_;
+  server::testing::CertFiles mir_, bel_;
+};
+
+TEST_F(ServeCardsTlsTest, ACertificateNamingTheBankSignsItOnWithoutTheKeyAndOnlyAsItself) {
+  {
+    CardClient c;
+    ASSERT_TRUE(c.ConnectTls(cards_port_, With(mir_)));
+    EXPECT_EQ(c.SignOn(kMirInstitution, ""), "00");
+    EXPECT_EQ(c.SignOff(), "00");
+  }
+  {
+    // Mir's certificate as the Belkart bank's institution, even with that bank's key: 63, closed.
+    CardClient c;
+    ASSERT_TRUE(c.ConnectTls(cards_port_, With(mir_)));
+    EXPECT_EQ(c.SignOn(kBelInstitution, kBelKey), "63");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+  {
+    // An institution nobody has: 92, closed.
+    CardClient c;
+    ASSERT_TRUE(c.ConnectTls(cards_port_, With(mir_)));
+    EXPECT_EQ(c.SignOn("999999", ""), "92");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+}
+
+TEST_F(ServeCardsTlsTest, NoClientCertificateOrPlainTcpIsServedNothing) {
+  {
+    // The handshake fails (with TLS 1.3 the client may only learn it from the hub's close).
+    CardClient c;
+    if (c.ConnectTls(cards_port_, CardTls{ca_file_, "", ""})) {
+      EXPECT_EQ(c.SignOn(kMirInstitution, kMirKey), "");
+      EXPECT_TRUE(c.ClosedByHub(3000));
+    }
+  }
+  {
+    // Plain ISO 8583 on the TLS port: no answer, the link is closed.
+    CardClient c;
+    ASSERT_TRUE(c.Connect(cards_port_));
+    EXPECT_EQ(c.SignOn(kMirInstitution, kMirKey), "");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+  // The hub serves on: a good link still signs on.
+  auto mir = TlsLink(mir_, kMirInstitution);
+  EXPECT_TRUE(mir->connected());
+}
+
+TEST_F(ServeCardsTlsTest, AnAuthorizationEndToEndOverTlsLinksIsApproved) {
+  auto mir = TlsLink(mir_, kMirInstitution);
+  auto bel = TlsLink(bel_, kBelInstitution);
+  // A Belkart card in Moscow: Mir acquires, Belkart issues.
+  const Req q = NewReq(*mir, kBelPan, 1500'00, "643", kMirInstitution);
+  iso8583::Message f, r;
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, q, *bel, &f));
+  EXPECT_EQ(f.field(51), "933");
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", "A1B2C3"));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.mti(), "0110");
+  EXPECT_EQ(r.field(39), "00");
+  EXPECT_EQ(r.field(38), "A1B2C3");
+  EXPECT_EQ(r.field(11), q.stan);
+  EXPECT_FALSE(r.has(2));
+  ExpectLedgerOk();
+}
+
 TEST(ServeCardsFlagTest, CardListenFlagAndTheKeysItNeeds) {
   TempDir dir;
   {
