@@ -34,31 +34,6 @@ bool InsideRange(std::string_view prefix, std::string_view first, std::string_vi
   return low >= from && high <= to;
 }
 
-void PutCard(WireWriter& w, const hub::Card& c) {
-  w.Str(c.bin);
-  w.Str(c.last4);
-  w.Str(c.pan_hash);
-  w.Str(c.sealed_pan);
-}
-hub::Card GetCard(WireReader& r) {
-  hub::Card c;
-  c.bin = r.Str(kStringMax);
-  c.last4 = r.Str(kStringMax);
-  c.pan_hash = r.Str(kStringMax);
-  c.sealed_pan = r.Str(kStringMax);
-  return c;
-}
-void PutMoney(WireWriter& w, const hub::Money& m) {
-  w.Str(m.currency);
-  w.I64(m.minor);
-}
-hub::Money GetMoney(WireReader& r) {
-  hub::Money m;
-  m.currency = r.Str(kStringMax);
-  m.minor = r.I64();
-  return m;
-}
-
 // A command as a length-prefixed blob of its journal encoding.
 void PutCommand(WireWriter& w, const hub::Command& c) {
   const std::vector<std::byte> body = hub::EncodeCommand(c);
@@ -81,7 +56,7 @@ void PutOutcome(WireWriter& w, const hub::CardOutcome& o) {
   w.Str(o.response_code);
   w.Bool(o.forward);
   w.Str(o.issuer);
-  PutMoney(w, o.billing);
+  hub::EncodeMoney(w, o.billing);
   w.Str(o.conversion_rate);
   w.Str(o.approval_code);
   w.Bool(o.stand_in);
@@ -95,7 +70,7 @@ hub::CardOutcome GetOutcome(WireReader& r) {
   o.response_code = r.Str(kStringMax);
   o.forward = r.Bool();
   o.issuer = r.Str(kStringMax);
-  o.billing = GetMoney(r);
+  o.billing = hub::DecodeMoney(r);
   o.conversion_rate = r.Str(kStringMax);
   o.approval_code = r.Str(kStringMax);
   o.stand_in = r.Bool();
@@ -110,11 +85,11 @@ void PutForward(WireWriter& w, const Forward& f) {
   w.Str(f.issuer);
   w.U16(f.mti);
   w.U64(f.authorization);
-  PutCard(w, f.card);
+  hub::EncodeCard(w, f.card);
   w.Str(f.stan);
   w.Str(f.transmission_time);
-  PutMoney(w, f.amount);
-  PutMoney(w, f.billing);
+  hub::EncodeMoney(w, f.amount);
+  hub::EncodeMoney(w, f.billing);
   w.Str(f.conversion_rate);
   w.Str(f.approval_code);
   w.I64(f.actual_billing_minor);
@@ -133,11 +108,11 @@ Forward GetForward(WireReader& r) {
   f.issuer = r.Str(kStringMax);
   f.mti = r.U16();
   f.authorization = r.U64();
-  f.card = GetCard(r);
+  f.card = hub::DecodeCard(r);
   f.stan = r.Str(kStringMax);
   f.transmission_time = r.Str(kStringMax);
-  f.amount = GetMoney(r);
-  f.billing = GetMoney(r);
+  f.amount = hub::DecodeMoney(r);
+  f.billing = hub::DecodeMoney(r);
   f.conversion_rate = r.Str(kStringMax);
   f.approval_code = r.Str(kStringMax);
   f.actual_billing_minor = r.I64();
@@ -162,7 +137,7 @@ void PutAuthorization(WireWriter& w, const Authorization& a) {
   w.Bool(a.stand_in);
   w.Str(a.fx_provider);
   w.Str(a.conversion_rate);
-  PutMoney(w, a.billing);
+  hub::EncodeMoney(w, a.billing);
   w.U32(static_cast<uint32_t>(a.legs.size()));
   for (const u128 leg : a.legs) w.U128(leg);
   w.U64(a.deadline_ns);
@@ -183,7 +158,7 @@ bool GetAuthorization(WireReader& r, Authorization* a) {
   a->stand_in = r.Bool();
   a->fx_provider = r.Str(kStringMax);
   a->conversion_rate = r.Str(kStringMax);
-  a->billing = GetMoney(r);
+  a->billing = hub::DecodeMoney(r);
   for (uint32_t n = r.Count(16); n > 0; --n) a->legs.push_back(r.U128());
   a->deadline_ns = r.U64();
   a->issuer_stan = r.Str(kStringMax);

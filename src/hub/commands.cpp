@@ -11,16 +11,31 @@ namespace {
 // body is damage.
 constexpr size_t kStringMax = 4096;
 
-void Put(WireWriter& w, const Money& m) {
+}  // namespace
+
+void EncodeMoney(WireWriter& w, const Money& m) {
   w.Str(m.currency);
   w.I64(m.minor);
 }
-Money GetMoney(WireReader& r) {
+Money DecodeMoney(WireReader& r) {
   Money m;
   m.currency = r.Str(kStringMax);
   m.minor = r.I64();
   return m;
 }
+void EncodeCard(WireWriter& w, const Card& c) {
+  for (const std::string* f : {&c.bin, &c.last4, &c.pan_hash, &c.sealed_pan}) w.Str(*f);
+}
+Card DecodeCard(WireReader& r) {
+  Card c;
+  for (std::string* f : {&c.bin, &c.last4, &c.pan_hash, &c.sealed_pan}) *f = r.Str(kStringMax);
+  return c;
+}
+
+namespace {
+
+void Put(WireWriter& w, const Money& m) { EncodeMoney(w, m); }
+Money GetMoney(WireReader& r) { return DecodeMoney(r); }
 
 void Put(WireWriter& w, const Configure& c) {
   w.Str(c.hub_bic);
@@ -327,12 +342,8 @@ void Get(WireReader& r, SetCardSettings* c) {
   Get(r, &c->stand_in);
 }
 
-void Put(WireWriter& w, const Card& c) {
-  for (const std::string* f : {&c.bin, &c.last4, &c.pan_hash, &c.sealed_pan}) w.Str(*f);
-}
-void Get(WireReader& r, Card* c) {
-  for (std::string* f : {&c->bin, &c->last4, &c->pan_hash, &c->sealed_pan}) *f = r.Str(kStringMax);
-}
+void Put(WireWriter& w, const Card& c) { EncodeCard(w, c); }
+void Get(WireReader& r, Card* c) { *c = DecodeCard(r); }
 
 void Put(WireWriter& w, const CardTrace& c) {
   for (const std::string* f : {&c.stan, &c.transmission_time, &c.rrn, &c.terminal, &c.merchant,

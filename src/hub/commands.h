@@ -373,6 +373,13 @@ const char* KindName(CommandKind kind);
 void EncodeRegistration(WireWriter& w, const CreateParticipant& c);
 void DecodeRegistration(WireReader& r, CreateParticipant* c);
 
+// Money and a card in the commands' encoding (the cards module keeps them in its snapshot
+// section the same way).
+void EncodeMoney(WireWriter& w, const Money& m);
+Money DecodeMoney(WireReader& r);
+void EncodeCard(WireWriter& w, const Card& c);
+Card DecodeCard(WireReader& r);
+
 // The journal body of `command` (a multiple of 8 bytes).
 std::vector<std::byte> EncodeCommand(const Command& command);
 // Decodes a journal body. An unknown kind or version, or a malformed payload, is an error
