@@ -50,7 +50,43 @@ enum class TransferKind : uint8_t {
   card_hold = 20,
   card_resolve = 21,
   card_reversal = 22,
+  // Made when a card transaction posts (issue 17 item 4), inside the window's nets: the
+  // interchange between acquirer and issuer (a purchase: acquirer -> (FX provider ->) issuer;
+  // cash: the other way), and the hub's card fee (acquirer's position -> the hub's fee account).
+  card_interchange = 23,
+  card_fee = 24,
+  // Settlement (issue 17): a window's net between a position (or the hub's fee account) and
+  // the settlement agent's liquidity source; the advance a net creditor's settlement takes
+  // from the cap source when it has already spent the room its receipts gave it, and that
+  // advance paid back from the position's first room (see settlement/README.md).
+  settlement = 30,
+  settlement_advance = 31,
+  advance_repayment = 32,
 };
+
+// The flows a settlement window counts (DESIGN.md "The money model"): every other kind
+// (liquidity, cap, settlement, advances) is not activity of a window.
+enum class Flow : uint8_t { instant = 0, card, return_, reversal, interchange, fee };
+inline constexpr size_t kFlowCount = 6;
+inline const char* FlowName(Flow f) {
+  constexpr const char* kNames[] = {"instant", "card", "return", "reversal", "interchange",
+                                    "fee"};
+  return kNames[static_cast<size_t>(f)];
+}
+// The flow of a posted transfer's code, or false when the code is not a flow.
+inline bool FlowOf(uint16_t code, Flow* flow) {
+  switch (static_cast<TransferKind>(code)) {
+    case TransferKind::payment_leg: *flow = Flow::instant; return true;
+    case TransferKind::payment_fee: *flow = Flow::fee; return true;
+    case TransferKind::payment_return: *flow = Flow::return_; return true;
+    case TransferKind::payment_return_fee: *flow = Flow::return_; return true;
+    case TransferKind::card_hold: *flow = Flow::card; return true;
+    case TransferKind::card_reversal: *flow = Flow::reversal; return true;
+    case TransferKind::card_interchange: *flow = Flow::interchange; return true;
+    case TransferKind::card_fee: *flow = Flow::fee; return true;
+    default: return false;
+  }
+}
 
 // Packs an 8- or 11-character BIC (upper-case letters and digits; the caller validated it).
 inline uint64_t PackBic(std::string_view bic) {
@@ -61,6 +97,20 @@ inline uint64_t PackBic(std::string_view bic) {
   }
   return v;  // 36^11 < 2^57.
 }
+
+// The BIC PackBic packed, always 11 characters (an 8-character BIC comes back with "XXX").
+inline std::string UnpackBic(uint64_t v) {
+  std::string bic(11, 'X');
+  for (size_t i = 11; i-- > 0;) {
+    const auto d = static_cast<char>(v % 36);
+    bic[i] = d < 10 ? static_cast<char>('0' + d) : static_cast<char>('A' + d - 10);
+    v /= 36;
+  }
+  return bic;
+}
+inline AccountKind KindOfAccount(u128 id) { return static_cast<AccountKind>((id >> 112) & 0xFF); }
+inline uint32_t LedgerOfAccount(u128 id) { return static_cast<uint32_t>((id >> 96) & 0xFFFF); }
+inline uint64_t OwnerOfAccount(u128 id) { return static_cast<uint64_t>(id); }
 
 inline u128 AccountId(AccountKind kind, uint32_t ledger, uint64_t owner) {
   return (u128{kAccountIdTag} << 120) | (u128{static_cast<uint8_t>(kind)} << 112) |

@@ -37,6 +37,54 @@ namespace {
 void Put(WireWriter& w, const Money& m) { EncodeMoney(w, m); }
 Money GetMoney(WireReader& r) { return DecodeMoney(r); }
 
+bool HasSettlementSettings(const Configure& c) {
+  for (const DomainSettings& d : c.domains) {
+    if (d.utc_offset_minutes != 0) return true;
+  }
+  return !c.card_fees.empty() || !c.interchange.empty() || c.settlement != SettlementSchedule{};
+}
+void PutSettlementSettings(WireWriter& w, const Configure& c) {
+  for (const DomainSettings& d : c.domains) w.I64(d.utc_offset_minutes);
+  w.U32(static_cast<uint32_t>(c.card_fees.size()));
+  for (const FeeSettings& f : c.card_fees) {
+    w.Str(f.currency);
+    w.I64(f.fixed_minor);
+    w.U32(f.share_bp);
+  }
+  w.U32(static_cast<uint32_t>(c.interchange.size()));
+  for (const InterchangeSettings& i : c.interchange) {
+    w.Str(i.issuer_domain);
+    w.Str(i.acquirer_domain);
+    w.U32(i.purchase_bp);
+    w.U32(i.cash_bp);
+  }
+  w.U32(c.settlement.every_seconds);
+  w.Str(c.settlement.cutoff_domain);
+  w.U32(static_cast<uint32_t>(c.settlement.cutoffs_minutes.size()));
+  for (uint32_t m : c.settlement.cutoffs_minutes) w.U32(m);
+}
+void GetSettlementSettings(WireReader& r, Configure* c) {
+  for (DomainSettings& d : c->domains) d.utc_offset_minutes = static_cast<int32_t>(r.I64());
+  for (uint32_t n = r.Count(16); n > 0; --n) {
+    FeeSettings f;
+    f.currency = r.Str(kStringMax);
+    f.fixed_minor = r.I64();
+    f.share_bp = r.U32();
+    c->card_fees.push_back(std::move(f));
+  }
+  for (uint32_t n = r.Count(16); n > 0; --n) {
+    InterchangeSettings i;
+    i.issuer_domain = r.Str(kStringMax);
+    i.acquirer_domain = r.Str(kStringMax);
+    i.purchase_bp = r.U32();
+    i.cash_bp = r.U32();
+    c->interchange.push_back(std::move(i));
+  }
+  c->settlement.every_seconds = r.U32();
+  c->settlement.cutoff_domain = r.Str(kStringMax);
+  for (uint32_t n = r.Count(4); n > 0; --n) c->settlement.cutoffs_minutes.push_back(r.U32());
+}
+
 void Put(WireWriter& w, const Configure& c) {
   w.Str(c.hub_bic);
   w.U32(static_cast<uint32_t>(c.domains.size()));
@@ -65,7 +113,8 @@ void Put(WireWriter& w, const Configure& c) {
   // that a configuration without them encodes as before (journals written before them).
   bool any_bins = false;
   for (const DomainSettings& d : c.domains) any_bins = any_bins || !d.bin_ranges.empty();
-  if (!any_bins) return;
+  const bool any_settlement = HasSettlementSettings(c);
+  if (!any_bins && !any_settlement) return;
   for (const DomainSettings& d : c.domains) {
     w.U32(static_cast<uint32_t>(d.bin_ranges.size()));
     for (const auto& [first, last] : d.bin_ranges) {
@@ -73,6 +122,9 @@ void Put(WireWriter& w, const Configure& c) {
       w.Str(last);
     }
   }
+  // Then, the same way, the settings of issue 17 (time zones, card fees, interchange,
+  // the settlement schedule).
+  if (any_settlement) PutSettlementSettings(w, c);
 }
 void Get(WireReader& r, Configure* c) {
   c->hub_bic = r.Str(kStringMax);
@@ -109,6 +161,8 @@ void Get(WireReader& r, Configure* c) {
       d.bin_ranges.emplace_back(std::move(first), std::move(last));
     }
   }
+  if (r.Rest().empty()) return;  // Written without the settings of issue 17.
+  GetSettlementSettings(r, c);
 }
 
 void Put(WireWriter& w, const CreateParticipant& c) { EncodeRegistration(w, c); }
@@ -425,6 +479,37 @@ void Get(WireReader& r, CardAdvice* c) {
   c->original_acquirer_institution = r.Str(kStringMax);
 }
 
+void Put(WireWriter& w, const CloseWindow& c) { w.U64(c.window); }
+void Get(WireReader& r, CloseWindow* c) { c->window = r.U64(); }
+
+void Put(WireWriter& w, const SettleWindow& c) {
+  w.U64(c.window);
+  w.U32(static_cast<uint32_t>(c.entries.size()));
+  for (const SettlementEntryUpdate& e : c.entries) {
+    w.Str(e.participant);
+    w.Str(e.currency);
+    w.Bool(e.settled);
+    w.Str(e.reference);
+  }
+  w.Bool(c.all);
+  w.Bool(c.all_settled);
+  w.Str(c.all_reference);
+}
+void Get(WireReader& r, SettleWindow* c) {
+  c->window = r.U64();
+  for (uint32_t n = r.Count(4); n > 0; --n) {
+    SettlementEntryUpdate e;
+    e.participant = r.Str(kStringMax);
+    e.currency = r.Str(kStringMax);
+    e.settled = r.Bool();
+    e.reference = r.Str(kStringMax);
+    c->entries.push_back(std::move(e));
+  }
+  c->all = r.Bool();
+  c->all_settled = r.Bool();
+  c->all_reference = r.Str(kStringMax);
+}
+
 void Put(WireWriter& w, const CardForwardAck& c) {
   w.Str(c.issuer);
   w.U32(static_cast<uint32_t>(c.seqs.size()));
@@ -436,7 +521,7 @@ void Get(WireReader& r, CardForwardAck* c) {
 }
 
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 21);
+static_assert(std::variant_size_v<Command> == 23);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -530,6 +615,8 @@ const char* KindName(CommandKind kind) {
     case CommandKind::card_issuer_answer: return "card_issuer_answer";
     case CommandKind::card_advice: return "card_advice";
     case CommandKind::card_forward_ack: return "card_forward_ack";
+    case CommandKind::close_window: return "close_window";
+    case CommandKind::settle_window: return "settle_window";
   }
   return "unknown";
 }

@@ -45,6 +45,8 @@ enum class CommandKind : uint16_t {
   card_issuer_answer = 19,
   card_advice = 20,
   card_forward_ack = 21,
+  close_window = 22,
+  settle_window = 23,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -77,6 +79,9 @@ struct DomainSettings {
   // The card schemes' BIN ranges of the domain, (first, last) as digit strings of the same
   // length ("2200", "2204"): issuers' BIN prefixes must lie inside one (issue 16).
   std::vector<std::pair<std::string, std::string>> bin_ranges;
+  // The domain's time zone as a fixed offset from UTC (Moscow and Minsk keep +03:00 all
+  // year), for daily settlement cut-offs (issue 17).
+  int32_t utc_offset_minutes = 0;
   bool operator==(const DomainSettings&) const = default;
 };
 struct FeeSettings {
@@ -90,6 +95,26 @@ struct FxPair {
   std::string target;
   bool operator==(const FxPair&) const = default;
 };
+// Card interchange (issue 17 item 4): per scheme (the issuing domain, whose BIN ranges hold
+// the card) and direction (the acquiring domain), in basis points of the amount posted. A
+// purchase's is paid by the acquirer to the issuer, a cash withdrawal's by the issuer to the
+// acquirer.
+struct InterchangeSettings {
+  std::string issuer_domain;
+  std::string acquirer_domain;
+  uint32_t purchase_bp = 0;
+  uint32_t cash_bp = 0;
+  bool operator==(const InterchangeSettings&) const = default;
+};
+// When windows close on their own (issue 17 item 1), in journal time: every `every_seconds`
+// after the window opened, and/or daily at `cutoffs_minutes` (minutes after midnight) in the
+// time zone of `cutoff_domain`. Neither set: only the operator closes windows.
+struct SettlementSchedule {
+  uint32_t every_seconds = 0;
+  std::string cutoff_domain;
+  std::vector<uint32_t> cutoffs_minutes;
+  bool operator==(const SettlementSchedule&) const = default;
+};
 struct Configure {
   std::string hub_bic;
   std::vector<DomainSettings> domains;
@@ -97,6 +122,10 @@ struct Configure {
   uint32_t rate_max_age_seconds = 300;
   std::vector<FxPair> pairs;
   std::vector<FeeSettings> fees;
+  // The hub's fee per posted card transaction, charged to the acquirer in its currency.
+  std::vector<FeeSettings> card_fees;
+  std::vector<InterchangeSettings> interchange;
+  SettlementSchedule settlement;
   bool operator==(const Configure&) const = default;
 
   // nullptr when not configured.
@@ -359,11 +388,38 @@ struct CardForwardAck {
   bool operator==(const CardForwardAck&) const = default;
 };
 
+// --- settlement (DESIGN.md flow 6; issue 17)
+// Closes the open window at this command's point of the journal and opens the next.
+// `window`, when not 0, names the window the operator means to close: closing one already
+// closed is answered `exists` (the same request again changes nothing).
+struct CloseWindow {
+  uint64_t window = 0;
+  bool operator==(const CloseWindow&) const = default;
+};
+// What the settlement agent did for one participant-currency of a closed window.
+struct SettlementEntryUpdate {
+  std::string participant;  // BIC (the hub's BIC for its fee account)
+  std::string currency;
+  bool settled = true;      // false: failed (the participant defaults)
+  std::string reference;    // the settlement agent's external reference
+  bool operator==(const SettlementEntryUpdate&) const = default;
+};
+// POST /v1/settlement/windows/{id}/settle: entries one by one, or all pending ones at once.
+struct SettleWindow {
+  uint64_t window = 0;
+  std::vector<SettlementEntryUpdate> entries;
+  bool all = false;          // every pending entry gets all_settled/all_reference
+  bool all_settled = true;
+  std::string all_reference;
+  bool operator==(const SettleWindow&) const = default;
+};
+
 using Command =
     std::variant<Configure, CreateParticipant, Liquidity, SetNetDebitCap, RotateToken, SetSuspended,
                  PublishRates, RequestQuote, AcknowledgeMessages, RegisterAlias, DeleteAlias,
                  SubmitPayment, PayeeAnswer, ReturnPayment, RecallPayment, RecallAnswer,
-                 SetCardSettings, CardRequest, CardIssuerAnswer, CardAdvice, CardForwardAck>;
+                 SetCardSettings, CardRequest, CardIssuerAnswer, CardAdvice, CardForwardAck,
+                 CloseWindow, SettleWindow>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

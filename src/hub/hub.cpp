@@ -35,6 +35,11 @@ ledger::CreateAccountResult LedgerOps::CreateAccount(ledger::Account account) {
 }
 
 ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfer t) {
+  if (blocked_ != nullptr && !blocked_->empty() && t.pending_id == 0 &&
+      kind != TransferKind::settlement && kind != TransferKind::advance_repayment &&
+      blocked_->count(t.debit_account_id) != 0) {
+    return ledger::CreateTransferResult::exceeds_credits;
+  }
   const uint64_t timestamp = Take();
   t.id = TransferId(kind, timestamp);
   std::vector<ledger::CreateTransferResult> results;
@@ -163,10 +168,12 @@ bool Settings::Load(WireReader& r) {
 Hub::Hub(const ledger::StateMachine::Options& options) : ledger_(options) {}
 
 std::vector<Module*> Hub::modules() {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_, &cards_};
+  return {&settings_, &participants_, &fx_,   &outbox_,
+          &directory_, &payments_,     &cards_, &settlement_};
 }
 std::vector<const Module*> Hub::modules() const {
-  return {&settings_, &participants_, &fx_, &outbox_, &directory_, &payments_, &cards_};
+  return {&settings_, &participants_, &fx_,   &outbox_,
+          &directory_, &payments_,     &cards_, &settlement_};
 }
 
 Status Hub::CheckCommand(std::span<const std::byte> body) {
@@ -186,11 +193,14 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
   // One ledger span for the command and the cards' deadlines that fall due before it (those
   // take at most half of it, and are not undone when the command fails).
   LedgerOps ops(ledger_, timestamp);
+  ops.BlockDebits(&settlement_.advances());
   TickModules(timestamp, &ops);
   const Configure* settings = settings_.get();
   if (settings == nullptr && !std::holds_alternative<Configure>(command)) {
     return Fail(Code::unavailable, "the hub has no configuration (start it with --config)");
   }
+  if (!settlement_.advances().empty()) RepayAdvances(ops);
+  RecordTransfers();
   const ledger::StateMachine::Savepoint savepoint = ledger_.OpenSavepoint(timestamp);
   const auto active = [this](const std::string& id) {
     const participants::Participant* p = participants_.Find(id);
@@ -200,7 +210,9 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
       [&](const auto& c) -> Outcome {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, Configure>) {
-          return settings_.Apply(c, participants_, ops);
+          Outcome o = settings_.Apply(c, participants_, ops);
+          if (o.code == Code::ok) settlement_.Reschedule(*settings_.get(), timestamp);
+          return o;
         } else if constexpr (std::is_same_v<T, CreateParticipant>) {
           return participants_.Create(c, *settings, ops);
         } else if constexpr (std::is_same_v<T, Liquidity>) {
@@ -234,6 +246,10 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return CardAdviceCommand(c, *settings, ops, timestamp);
         } else if constexpr (std::is_same_v<T, CardForwardAck>) {
           return CardAckCommand(c);
+        } else if constexpr (std::is_same_v<T, CloseWindow>) {
+          return CloseWindowCommand(c, timestamp);
+        } else if constexpr (std::is_same_v<T, SettleWindow>) {
+          return SettleWindowCommand(c, *settings, ops, timestamp);
         } else if constexpr (std::is_same_v<T, DeleteAlias>) {
           return directory_.Delete(c);
         } else if constexpr (std::is_same_v<T, AcknowledgeMessages>) {
@@ -267,6 +283,7 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
   } else {
     ledger_.RollbackTo(savepoint);
   }
+  RecordTransfers();
   RefreshDeadline();
   return out;
 }
@@ -476,14 +493,17 @@ void Hub::Tick(uint64_t timestamp) {
   if (cards_.next_deadline() <= timestamp &&
       ledger_.commit_timestamp() + kCommandLedgerEventsMax <= timestamp) {
     LedgerOps ops(ledger_, timestamp);
+    ops.BlockDebits(&settlement_.advances());
     TickCards(timestamp, ops);
   }
   ledger_.Tick(timestamp);
   TickModules(timestamp);
+  RecordTransfers();
 }
 
 void Hub::TickModules(uint64_t timestamp, LedgerOps* ops) {
   if (timestamp < modules_deadline_) return;
+  CloseIfScheduled(timestamp);
   for (Module* m : modules()) m->Tick(timestamp);
   for (const std::string& uetr : payments_.TakeExpired()) {
     NotifyFinal(*payments_.FindMutable(uetr), timestamp);
@@ -559,6 +579,7 @@ Status Hub::LoadSection(uint32_t id, uint32_t version, std::span<const std::byte
     if (!m->Load(r) || !r.ok() || !r.Rest().empty()) {
       return Status::Error("snapshot section " + std::to_string(id) + " does not parse");
     }
+    recorded_transfers_ = ledger_.transfers_count();  // A snapshot falls between entries.
     RefreshDeadline();
     return Status::Ok();
   }

@@ -31,6 +31,7 @@
 #include "outbox/outbox.h"
 #include "participants/participants.h"
 #include "payments/payments.h"
+#include "settlement/settlement.h"
 
 namespace corridor::hub {
 
@@ -84,6 +85,10 @@ class Hub {
   const directory::Directory& directory() const { return directory_; }
   const payments::Payments& payments() const { return payments_; }
   const cards::Cards& cards() const { return cards_; }
+  const settlement::Settlement& settlement() const { return settlement_; }
+  // What a window's account is: its owner (a participant as registered, or the hub) and
+  // currency, and its posted balance now.
+  settlement::AccountInfo DescribeAccount(u128 account) const;
   // The card decisions the state machine made on its own (issuer timeouts: 91 or stand-in)
   // since the last call, for the card gateway to answer the acquirers (drained on the apply
   // thread, in the core's after_apply hook). Not state: a restart loses undrained ones, and
@@ -105,6 +110,9 @@ class Hub {
   // when none did, to keep the ledger's path fast).
   void AfterLedgerBatch(uint64_t timestamp) {
     last_timestamp_ = timestamp;
+    // Raw batches never touch the hub's accounts (config mode refuses their ids): nothing in
+    // them is a window's activity.
+    recorded_transfers_ = ledger_.transfers_count();
     if (timestamp >= modules_deadline_) TickModules(timestamp);
   }
   // The timestamp of the last entry applied: journal time as the state knows it.
@@ -163,6 +171,25 @@ class Hub {
   std::string ReverseCard(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
                           cards::Authorization& a, uint64_t timestamp);
   Outcome CardAckCommand(const CardForwardAck& c);
+  // Settlement (settlement.cpp).
+  // Counts the ledger transfers made since the last call in the open window.
+  void RecordTransfers();
+  Outcome CloseWindowCommand(const CloseWindow& c, uint64_t timestamp);
+  Outcome SettleWindowCommand(const SettleWindow& c, const Configure& settings, LedgerOps& ops,
+                              uint64_t timestamp);
+  struct SettlementUpdate {
+    size_t index;  // of the window's entry
+    bool settled;
+    std::string reference;
+  };
+  Outcome ApplySettlement(settlement::Window& w, const std::vector<SettlementUpdate>& updates,
+                          const Configure& settings, LedgerOps& ops, uint64_t timestamp);
+  Status SettleEntry(const settlement::Entry& e, bool settled, const Configure& settings,
+                     LedgerOps& ops, settlement::Entry* out);
+  // Pays back settlement advances from the room their positions have now.
+  void RepayAdvances(LedgerOps& ops);
+  // The scheduled close, when due (a tick, or the first entry past it).
+  void CloseIfScheduled(uint64_t timestamp);
   // Decides what fell due (timeouts, hold ends), at most a bounded number per entry.
   void TickCards(uint64_t timestamp, LedgerOps& ops);
   void TimeOutCard(cards::Authorization& a, LedgerOps& ops, uint64_t timestamp);
@@ -184,6 +211,8 @@ class Hub {
   directory::Directory directory_;
   payments::Payments payments_;
   cards::Cards cards_;
+  settlement::Settlement settlement_;
+  uint64_t recorded_transfers_ = 0;  // ledger transfers counted by the settlement (derived)
   std::vector<CardNotice> card_notices_;  // not state: see TakeCardNotices
   uint64_t modules_deadline_ = UINT64_MAX;
   uint64_t others_deadline_ = UINT64_MAX;  // of the modules but cards

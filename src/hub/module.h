@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -81,6 +82,9 @@ struct Outcome {
   std::string payment_status;
   std::string reason;
   std::optional<CardOutcome> card;  // card commands
+  // settle_window: entries still pending that this command had no room for (a command makes
+  // at most kCommandLedgerEventsMax ledger events): the same command again settles them.
+  uint32_t remaining = 0;
   bool succeeded() const { return code == Code::ok || code == Code::created; }
 };
 
@@ -128,8 +132,12 @@ class LedgerOps {
   ledger::StateMachine::Savepoint Mark() { return ledger_.OpenSavepoint(last_); }
   void Undo(ledger::StateMachine::Savepoint mark) { ledger_.RollbackTo(mark); }
   void Keep(ledger::StateMachine::Savepoint mark) { ledger_.Release(mark); }
-  // The timestamp the next ledger event gets.
+  // The timestamp the next ledger event gets, and how many events the command has left.
   uint64_t next_timestamp() const { return next_; }
+  uint32_t remaining() const { return static_cast<uint32_t>(last_ + 1 - next_); }
+  // Positions that owe a settlement advance (settlement/settlement.h): a new transfer that
+  // debits one is refused (exceeds_credits) as if it had no room, except the settlement's own.
+  void BlockDebits(const std::map<u128, int64_t>* accounts) { blocked_ = accounts; }
 
  private:
   uint64_t Take();
@@ -137,6 +145,7 @@ class LedgerOps {
   ledger::StateMachine& ledger_;
   uint64_t next_;
   uint64_t last_;
+  const std::map<u128, int64_t>* blocked_ = nullptr;
 };
 
 class Module {

@@ -741,6 +741,10 @@ std::vector<AccountTransfer> StateMachine::GetAccountTransfers(u128 account_id,
 
 uint64_t StateMachine::accounts_count() const { return state_->accounts.size(); }
 uint64_t StateMachine::transfers_count() const { return state_->transfers.size(); }
+const Transfer& StateMachine::TransferAt(uint64_t index) const {
+  CORRIDOR_CHECK(index < state_->transfers.size());
+  return state_->transfers[index];
+}
 uint64_t StateMachine::pending_with_timeout_count() const { return state_->pending_with_timeout; }
 
 uint64_t StateMachine::next_expiry() const {

@@ -145,6 +145,9 @@ class StateMachine {
   uint64_t commit_timestamp() const { return commit_timestamp_; }
   uint64_t accounts_count() const;
   uint64_t transfers_count() const;
+  // The transfer at `index` < transfers_count(): transfers are kept in the order they were
+  // created (ascending timestamps), posts and voids as their own records.
+  const Transfer& TransferAt(uint64_t index) const;
   // Pending transfers with a timeout that are not yet posted, voided or expired.
   uint64_t pending_with_timeout_count() const;
   // The earliest expiry time (ns) of those, or UINT64_MAX when there is none (it may be one
