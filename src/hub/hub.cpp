@@ -48,14 +48,17 @@ ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfe
 }
 
 ledger::CreateTransferResult LedgerOps::Transfer(TransferKind kind, u128 debit, u128 credit,
-                                                 u128 amount, uint32_t ledger_number, u128* id) {
-  return Reserve(kind, debit, credit, amount, ledger_number, 0, id);
+                                                 u128 amount, uint32_t ledger_number, u128* id,
+                                                 u128 user_data) {
+  return Reserve(kind, debit, credit, amount, ledger_number, 0, id, user_data);
 }
 
 ledger::CreateTransferResult LedgerOps::Reserve(TransferKind kind, u128 debit, u128 credit,
                                                 u128 amount, uint32_t ledger_number,
-                                                uint32_t timeout_seconds, u128* id) {
+                                                uint32_t timeout_seconds, u128* id,
+                                                u128 user_data) {
   ledger::Transfer t{};
+  t.user_data = user_data;
   t.debit_account_id = debit;
   t.credit_account_id = credit;
   t.amount = amount;

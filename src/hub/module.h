@@ -116,12 +116,14 @@ class LedgerOps {
 
   const ledger::StateMachine& ledger() const { return ledger_; }
   ledger::CreateAccountResult CreateAccount(ledger::Account account);
-  // Makes a transfer of `kind` with a derived id; *id gets it.
+  // Makes a transfer of `kind` with a derived id; *id gets it. `user_data`: what the transfer
+  // is about (a UETR, an RRN and STAN, a settlement window: hub/accounts.h).
   ledger::CreateTransferResult Transfer(TransferKind kind, u128 debit, u128 credit, u128 amount,
-                                        uint32_t ledger_number, u128* id);
+                                        uint32_t ledger_number, u128* id, u128 user_data = 0);
   // A pending transfer (a reservation) that the ledger expires after `timeout_seconds`.
   ledger::CreateTransferResult Reserve(TransferKind kind, u128 debit, u128 credit, u128 amount,
-                                       uint32_t ledger_number, uint32_t timeout_seconds, u128* id);
+                                       uint32_t ledger_number, uint32_t timeout_seconds, u128* id,
+                                       u128 user_data = 0);
   // Posts the whole of a pending transfer, or voids it.
   ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
   // Posts `amount` (> 0, at most the pending amount) of a pending transfer and releases the
