@@ -394,6 +394,17 @@ TEST_F(SettleTest, AllSettledRestoresEveryRoomExactly) {
     EXPECT_EQ(e.advance, 0);
     EXPECT_EQ(e.transfer != 0, e.net != 0);
     nonzero += e.net != 0;
+    if (e.transfer == 0) continue;
+    // Between the account and the agent's liquidity source, for the net, about window 1.
+    const ledger::Transfer* t = d.hub.ledger().LookupTransfer(e.transfer);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->code, static_cast<uint16_t>(hub::TransferKind::settlement));
+    EXPECT_EQ(t->user_data, u128{1});
+    EXPECT_EQ(t->amount, u128(e.net < 0 ? -e.net : e.net));
+    const u128 source = hub::LiquiditySourceId(e.currency == "RUB" ? "CBRFRUMM" : "NBRBBY2X",
+                                               e.ledger);
+    EXPECT_EQ(t->debit_account_id, e.net < 0 ? source : e.account);
+    EXPECT_EQ(t->credit_account_id, e.net < 0 ? e.account : source);
   }
   EXPECT_EQ(d.hub.ledger().transfers_count(), transfers + nonzero);
   // The same again: nothing new.
@@ -420,6 +431,15 @@ TEST_F(SettleTest, EntriesOneByOneWithTheirRules) {
   // The 8-character BIC and its 11-character form name the same entry.
   EXPECT_EQ(SettleOne(1, "ALFARUMMXXX", "RUB", true, "R-1").code, Code::exists);
   EXPECT_EQ(Settle(2).code, Code::conflict);
+  // An entry named twice settles once; named twice with different outcomes, not at all.
+  SettleWindow twice;
+  twice.window = 1;
+  twice.entries = {{"SABRRUMM", "RUB", true, "R-3"}, {"SABRRUMM", "RUB", false, ""}};
+  EXPECT_EQ(d.Run(twice).code, Code::invalid);
+  twice.entries[1] = twice.entries[0];
+  const uint64_t before = d.hub.ledger().transfers_count();
+  EXPECT_EQ(d.Run(twice).code, Code::ok);
+  EXPECT_EQ(d.hub.ledger().transfers_count(), before + 1);
 }
 
 TEST_F(SettleTest, AFailedEntryDefaultsSuspendsAndDoesNotHoldBackLaterWindows) {
@@ -495,6 +515,7 @@ TEST_F(SettlementTest, ANetCreditorThatSpentItsReceiptsSettlesWithAnAdvance) {
   const Entry& e = *d.hub.settlement().Find(1)->Find("ALFARUMM", "RUB");
   EXPECT_EQ(e.state, EntryState::settled);
   EXPECT_EQ(e.advance, 3'000'00);
+  EXPECT_EQ(d.hub.ledger().LookupTransfer(e.transfer)->user_data, u128{1});
   EXPECT_EQ(d.hub.settlement().Find(1)->state, WindowState::settled);
   EXPECT_TRUE(LedgerProblems(d.hub).empty());
   // Its own money and cap less what it spent: 10,000 + 1,000 - 14,000.
