@@ -70,20 +70,7 @@ class CardsTest : public ::testing::Test {
   }
   CardAdvice Advice(const CardRequest& original, uint16_t mti, std::string stan,
                     int64_t actual = -1) {
-    CardAdvice a;
-    a.acquirer = original.acquirer;
-    a.mti = mti;
-    a.card = original.card;
-    a.trace = original.trace;
-    a.trace.stan = std::move(stan);
-    a.trace.transmission_time = "1201120500";
-    a.amount = original.amount;
-    a.actual_minor = actual;
-    a.original_mti = original.mti;
-    a.original_stan = original.trace.stan;
-    a.original_transmission_time = original.trace.transmission_time;
-    a.original_acquirer_institution = original.trace.acquirer_institution;
-    return a;
+    return CardAdviceOf(original, mti, std::move(stan), actual);
   }
   hub::CardOutcome SendAdvice(const CardAdvice& a, Code expect = Code::created) {
     const Outcome o = d.Run(a);

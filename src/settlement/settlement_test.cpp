@@ -18,7 +18,6 @@
 namespace corridor::settlement {
 namespace {
 
-using hub::CardAdvice;
 using hub::CardIssuerAnswer;
 using hub::CardRequest;
 using hub::CloseWindow;
@@ -90,20 +89,27 @@ void SettlementCorridor(Driver& d, hub::Configure c = CardsRuBy()) {
   CORRIDOR_CHECK(d.Run(CardSettingsOf("BPSBBY2X", "300003", {"9112"})).code == Code::ok);
 }
 
+// Replaying the journal into a fresh hub gives the same windows, schedule and state; so does
+// a snapshot round trip.
+void ExpectReplayAndSnapshotAgree(const Driver& d) {
+  hub::Hub replayed;
+  d.ReplayInto(replayed);
+  hub::Hub loaded;
+  ASSERT_TRUE(LoadImage(d.hub.TakeImage(), loaded));
+  for (const hub::Hub* other : {&replayed, &loaded}) {
+    EXPECT_EQ(other->settlement().windows(), d.hub.settlement().windows());
+    EXPECT_EQ(other->settlement().advances(), d.hub.settlement().advances());
+    EXPECT_EQ(other->settlement().next_deadline(), d.hub.settlement().next_deadline());
+    EXPECT_EQ(other->StateHash(), d.hub.StateHash());
+  }
+}
+
 class SettlementTest : public ::testing::Test {
  protected:
   void SetUp() override { SettlementCorridor(d); }
   void TearDown() override {
     EXPECT_TRUE(LedgerProblems(d.hub).empty());
-    // Replay gives the same windows and state; so does a snapshot.
-    hub::Hub replayed;
-    d.ReplayInto(replayed);
-    EXPECT_EQ(replayed.settlement().windows(), d.hub.settlement().windows());
-    EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
-    hub::Hub loaded;
-    ASSERT_TRUE(LoadImage(d.hub.TakeImage(), loaded));
-    EXPECT_EQ(loaded.settlement().windows(), d.hub.settlement().windows());
-    EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
+    ExpectReplayAndSnapshotAgree(d);
   }
 
   // Closes the open window; checks what every close must give and returns the closed window.
@@ -175,19 +181,7 @@ class SettlementTest : public ::testing::Test {
   }
   std::string Advise(const CardRequest& original, uint16_t mti, std::string stan,
                      int64_t actual = -1) {
-    CardAdvice a;
-    a.acquirer = original.acquirer;
-    a.mti = mti;
-    a.card = original.card;
-    a.trace = original.trace;
-    a.trace.stan = std::move(stan);
-    a.amount = original.amount;
-    a.actual_minor = actual;
-    a.original_mti = original.mti;
-    a.original_stan = original.trace.stan;
-    a.original_transmission_time = original.trace.transmission_time;
-    a.original_acquirer_institution = original.trace.acquirer_institution;
-    const Outcome o = d.Run(a);
+    const Outcome o = d.Run(CardAdviceOf(original, mti, std::move(stan), actual));
     return o.card ? o.card->response_code : "none: " + o.message;
   }
   CardRequest MirAuth(int64_t minor, std::string stan) {  // SABRRUMM acquires, RUB
@@ -588,9 +582,7 @@ TEST(SettlementManyTest, ASettleWithMoreEntriesThanACommandsLedgerEventsGoesOnWh
     EXPECT_EQ(FiguresOf(d.hub, b, "RUB").available_minor, 1'000'00) << b;
   }
   EXPECT_TRUE(LedgerProblems(d.hub).empty());
-  hub::Hub replayed;
-  d.ReplayInto(replayed);
-  EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
+  ExpectReplayAndSnapshotAgree(d);
 }
 
 // --- scheduled closes
@@ -601,17 +593,6 @@ class ScheduleTest : public ::testing::Test {
   void TickAt(uint64_t at) {
     ASSERT_GT(at, d.now);
     d.Advance(at - d.now);
-  }
-  void ExpectReplayAndSnapshotAgree() {
-    hub::Hub replayed;
-    d.ReplayInto(replayed);
-    EXPECT_EQ(replayed.settlement().windows(), d.hub.settlement().windows());
-    EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
-    hub::Hub loaded;
-    ASSERT_TRUE(LoadImage(d.hub.TakeImage(), loaded));
-    EXPECT_EQ(loaded.settlement().windows(), d.hub.settlement().windows());
-    EXPECT_EQ(loaded.settlement().next_deadline(), d.hub.settlement().next_deadline());
-    EXPECT_EQ(loaded.StateHash(), d.hub.StateHash());
   }
   Driver d;
 };
@@ -640,7 +621,7 @@ TEST_F(ScheduleTest, EveryHourFiresInJournalTimeAtItsInstant) {
   ASSERT_EQ(d.hub.settlement().windows().size(), 3u);
   EXPECT_EQ(d.hub.settlement().Find(2)->closed_at_ns, d.now);
   EXPECT_TRUE(d.hub.settlement().Find(2)->entries.empty());
-  ExpectReplayAndSnapshotAgree();
+  ExpectReplayAndSnapshotAgree(d);
 }
 
 TEST_F(ScheduleTest, DailyCutOffInTheDomainsTimeZone) {
@@ -661,7 +642,7 @@ TEST_F(ScheduleTest, DailyCutOffInTheDomainsTimeZone) {
   EXPECT_EQ(d.hub.settlement().next_deadline(), tomorrow);
   TickAt(tomorrow);
   EXPECT_EQ(d.hub.settlement().windows().size(), 3u);
-  ExpectReplayAndSnapshotAgree();
+  ExpectReplayAndSnapshotAgree(d);
   // A snapshot taken between closes goes on closing at the same instants.
   hub::Hub loaded;
   ASSERT_TRUE(LoadImage(d.hub.TakeImage(), loaded));
