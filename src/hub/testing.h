@@ -228,10 +228,10 @@ inline CardRequest CardAuth(std::string acquirer, std::string institution, std::
   return c;
 }
 
-// An advice (0220 completion, 0400/0420 reversal) of `original` from its acquirer, naming it
-// by field 90; `actual`: field 95's amount (-1: none, the whole amount).
-inline CardAdvice CardAdviceOf(const CardRequest& original, uint16_t mti, std::string stan,
-                               int64_t actual = -1) {
+// An advice or reversal (`mti` 120/220/400/420) of `original` from its acquirer, naming it by
+// field 90; `actual`: a completion's amount or a reversal's field 95 (-1: none).
+inline CardAdvice AdviceOf(const CardRequest& original, uint16_t mti, std::string stan,
+                           int64_t actual = -1) {
   CardAdvice a;
   a.acquirer = original.acquirer;
   a.mti = mti;

@@ -181,7 +181,7 @@ class SettlementTest : public ::testing::Test {
   }
   std::string Advise(const CardRequest& original, uint16_t mti, std::string stan,
                      int64_t actual = -1) {
-    const Outcome o = d.Run(CardAdviceOf(original, mti, std::move(stan), actual));
+    const Outcome o = d.Run(AdviceOf(original, mti, std::move(stan), actual));
     return o.card ? o.card->response_code : "none: " + o.message;
   }
   CardRequest MirAuth(int64_t minor, std::string stan) {  // SABRRUMM acquires, RUB
