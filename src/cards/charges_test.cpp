@@ -138,6 +138,8 @@ class CardChargesTest : public ::testing::Test {
       }
       EXPECT_EQ(sum, 0) << currency;
     }
+    // The window's close asserts that its nets sum to zero in every currency.
+    EXPECT_TRUE(d.Run(hub::CloseWindow{}).succeeded());
     hub::Hub replayed;
     d.ReplayInto(replayed);
     EXPECT_EQ(replayed.StateHash(), d.hub.StateHash());
@@ -291,6 +293,16 @@ TEST_F(CardChargesTest, CrossCurrencyPurchaseAndItsReversalsAreExact) {
   EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), -549'00 + 2'74);
   EXPECT_EQ(Net(d.hub, "FXPRBY2X", "RUB"), 549'00 - 2'74);
   EXPECT_EQ(Net(d.hub, "FXPRBY2X", "BYN"), -20'00 + 10);
+  // Inside the window's nets, as flows of their own.
+  ASSERT_TRUE(d.Run(hub::CloseWindow{}).succeeded());
+  const settlement::Window& w = d.hub.settlement().windows().front();
+  const auto flow = [](hub::Flow f) { return static_cast<size_t>(f); };
+  ASSERT_NE(w.Find("BPSBBY2X", "BYN"), nullptr);
+  EXPECT_EQ(w.Find("BPSBBY2X", "BYN")->totals.sent[flow(hub::Flow::interchange)], 10);
+  EXPECT_EQ(w.Find("BPSBBY2X", "BYN")->totals.sent[flow(hub::Flow::fee)], 7);
+  EXPECT_EQ(w.Find("ALFARUMM", "RUB")->totals.received[flow(hub::Flow::interchange)], 2'74);
+  ASSERT_NE(w.Find(kHub, "BYN"), nullptr);
+  EXPECT_EQ(w.Find(kHub, "BYN")->totals.received[flow(hub::Flow::fee)], 7);
   // 15.00 of 20.00 stays: of each charge 3/4 stays, half-even: 0.075 -> 0.08 (0.02 back),
   // 2.055 -> 2.06 (0.68 back), 0.0525 -> 0.05 (0.02 back); the other way.
   first = d.hub.ledger().transfers_count();
