@@ -334,7 +334,7 @@ TEST(ConfigTest, CardFeesArePerConfiguredCurrencyOnce) {
              "card_fees[0].share_bp: 1001 is out of range 0–1000");
   EXPECT_HAS(Refused(kValid + "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1\"\n"),
              "card_fees[0].share_bp: missing (required)");
-  EXPECT_HAS(Refused(kValid + "card_fees = 5\n"), "expected an array of tables");
+  EXPECT_HAS(Refused("card_fees = 5\n" + kValid), "card_fees: expected an array of tables");
 }
 
 TEST(ConfigTest, InterchangeIsPerDomainPairInBasisPoints) {
