@@ -79,6 +79,9 @@ hub::Configure SettingsOf(const config::HubConfig& config);
 
 // The HTTP status of a command's outcome.
 unsigned HttpStatusOf(hub::Code code);
+// A JSON response, and an error response ({"error":message}).
+server::Response JsonResponse(unsigned status, std::string body);
+server::Response ErrorResponse(unsigned status, std::string_view message);
 // A command that did not succeed as an error response: busy 503 (retry after a second), a
 // failed core 503, else HttpStatusOf its code with its message.
 server::Response CommandError(const Status& st, const hub::Outcome& outcome);

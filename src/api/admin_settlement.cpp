@@ -24,17 +24,6 @@ using server::Response;
 // ISO 20022 identifiers are Max35Text: the settlement agent's reference fits one.
 constexpr size_t kReferenceMax = 35;
 
-Response Json(unsigned status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-Response Error(unsigned status, std::string_view message) {
-  return Json(status, ErrorJson(message));
-}
-
 bool IsReference(std::string_view s) {
   return !s.empty() && s.size() <= kReferenceMax &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
@@ -145,11 +134,11 @@ void AdminApi::Settlement(const std::vector<std::string_view>& parts, server::Re
                           Respond respond) {
   const Method m = request.method;
   const auto wrong_method = [&](std::string_view allowed) {
-    respond(Error(405, std::string(request.method_name) + " is not allowed here; use " +
+    respond(ErrorResponse(405, std::string(request.method_name) + " is not allowed here; use " +
                            std::string(allowed)));
   };
   if (parts.size() < 3 || parts[2] != "windows" || parts.size() > 5) {
-    return respond(Error(404, "no such resource"));
+    return respond(ErrorResponse(404, "no such resource"));
   }
   if (parts.size() == 3) {
     return m == Method::get ? ListWindows(std::move(respond)) : wrong_method("GET");
@@ -158,23 +147,23 @@ void AdminApi::Settlement(const std::vector<std::string_view>& parts, server::Re
     return m == Method::post ? CloseWindow(request, std::move(respond)) : wrong_method("POST");
   }
   uint64_t id = 0;
-  if (!ParseWindowId(parts[3], &id)) return respond(Error(404, "no window " + std::string(parts[3])));
+  if (!ParseWindowId(parts[3], &id)) return respond(ErrorResponse(404, "no window " + std::string(parts[3])));
   if (parts.size() == 4) {
     return m == Method::get ? AnswerWindow(core_, id, 200, std::move(respond))
                             : wrong_method("GET");
   }
-  if (parts[4] != "settle") return respond(Error(404, "no such resource"));
+  if (parts[4] != "settle") return respond(ErrorResponse(404, "no such resource"));
   if (m != Method::post) return wrong_method("POST");
   hub::SettleWindow c;
   c.window = id;
   std::string error;
-  if (!ParseSettle(request.body, &c, &error)) return respond(Error(400, error));
+  if (!ParseSettle(request.body, &c, &error)) return respond(ErrorResponse(400, error));
   SubmitSettle(std::move(c), 0, std::move(respond));
 }
 
 void AdminApi::ListWindows(Respond respond) {
   core_->ReadHubAsync([respond = std::move(respond)](const hub::Hub& hub) {
-    Response r = Json(200, "");
+    Response r = JsonResponse(200, "");
     r.render = [windows = WindowSummariesOf(hub)](std::string* out) {
       AppendWindowList(windows, out);
     };
@@ -185,8 +174,8 @@ void AdminApi::ListWindows(Respond respond) {
 void AdminApi::AnswerWindow(core::Core* core, uint64_t id, unsigned status, Respond respond) {
   core->ReadHubAsync([id, status, respond = std::move(respond)](const hub::Hub& hub) {
     WindowView view;
-    if (!WindowViewOf(hub, id, &view)) return respond(Error(404, "no window " + std::to_string(id)));
-    Response r = Json(status, "");
+    if (!WindowViewOf(hub, id, &view)) return respond(ErrorResponse(404, "no window " + std::to_string(id)));
+    Response r = JsonResponse(status, "");
     r.render = [view = std::move(view)](std::string* out) { AppendWindow(view, out); };
     respond(std::move(r));
   });
@@ -199,7 +188,7 @@ void AdminApi::CloseWindow(server::Request& request, Respond respond) {
     std::string error;
     if (!body.Parse(request.body, &error) || !body.Unsigned("window", false, &window, &error) ||
         !body.Finish(&error)) {
-      return respond(Error(400, error));
+      return respond(ErrorResponse(400, error));
     }
   }
   if (window != 0) return SubmitClose(window, std::move(respond));
@@ -211,7 +200,7 @@ void AdminApi::CloseWindow(server::Request& request, Respond respond) {
 }
 
 void AdminApi::SubmitClose(uint64_t window, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
+  if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
   core_->SubmitCommand(hub::CloseWindow{window}, [core, window, respond = std::move(respond)](
                                                      const Status& st,
@@ -230,7 +219,7 @@ void AdminApi::SubmitClose(uint64_t window, Respond respond) {
 // makes at most hub::kCommandLedgerEventsMax ledger events); `previous` is the last run's
 // remaining count (0 at first), so that a run that made no progress ends the loop.
 void AdminApi::SubmitSettle(hub::SettleWindow c, uint32_t previous, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
+  if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
   const hub::Command command = c;
   core_->SubmitCommand(command, [this, core, c = std::move(c), previous,
@@ -254,8 +243,8 @@ void AdminApi::SubmitSettle(hub::SettleWindow c, uint32_t previous, Respond resp
                   {"defaulted", defaulted},
                   {"pending", pending}});
       WindowView view;
-      if (!WindowViewOf(hub, id, &view)) return respond(Error(404, "no window " + std::to_string(id)));
-      Response r = Json(200, "");
+      if (!WindowViewOf(hub, id, &view)) return respond(ErrorResponse(404, "no window " + std::to_string(id)));
+      Response r = JsonResponse(200, "");
       r.render = [view = std::move(view)](std::string* out) { AppendWindow(view, out); };
       respond(std::move(r));
     });

@@ -56,6 +56,17 @@ void AppendTime(std::string_view key, uint64_t ns, std::string* out) {
   }
 }
 
+// {"id":..,"state":..,"opened_at":..,"closed_at":.. (left open).
+void AppendWindowHead(uint64_t id, settlement::WindowState state, uint64_t opened_at_ns,
+                      uint64_t closed_at_ns, std::string* out) {
+  out->append("{\"id\":");
+  out->append(std::to_string(id));
+  out->append(",\"state\":");
+  AppendJsonString(settlement::WindowStateName(state), out);
+  AppendTime("opened_at", opened_at_ns, out);
+  AppendTime("closed_at", closed_at_ns, out);
+}
+
 void AppendAmount(std::string_view key, int64_t minor, uint32_t exponent, std::string* out) {
   out->push_back(',');
   AppendKey(key, out);
@@ -135,12 +146,7 @@ void AppendWindowList(const std::vector<WindowSummary>& windows, std::string* ou
   for (size_t i = 0; i < windows.size(); ++i) {
     const WindowSummary& w = windows[i];
     if (i > 0) out->push_back(',');
-    out->append("{\"id\":");
-    out->append(std::to_string(w.id));
-    out->append(",\"state\":");
-    AppendJsonString(settlement::WindowStateName(w.state), out);
-    AppendTime("opened_at", w.opened_at_ns, out);
-    AppendTime("closed_at", w.closed_at_ns, out);
+    AppendWindowHead(w.id, w.state, w.opened_at_ns, w.closed_at_ns, out);
     out->append(",\"entries\":");
     out->append(std::to_string(w.entries));
     out->append(",\"net_debit_total\":{");
@@ -176,12 +182,7 @@ void AppendWindow(const WindowView& v, std::string* out) {
     const auto it = v.exponents.find(currency);
     return it == v.exponents.end() ? 0u : it->second;
   };
-  out->append("{\"id\":");
-  out->append(std::to_string(w.id));
-  out->append(",\"state\":");
-  AppendJsonString(settlement::WindowStateName(w.state), out);
-  AppendTime("opened_at", w.opened_at_ns, out);
-  AppendTime("closed_at", w.closed_at_ns, out);
+  AppendWindowHead(w.id, w.state, w.opened_at_ns, w.closed_at_ns, out);
   AppendTime("settled_at", w.settled_at_ns, out);
   out->append(",\"entries\":[");
   for (size_t i = 0; i < w.entries.size(); ++i) {
