@@ -23,17 +23,6 @@ constexpr size_t kUrlMax = 2048;
 // A rotated token may stay valid for at most a week.
 constexpr uint64_t kOverlapMaxSeconds = 7 * 86400;
 
-Response Json(unsigned status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-Response Error(unsigned status, std::string_view message) {
-  return Json(status, ErrorJson(message));
-}
-
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> out;
   size_t start = 0;
@@ -58,18 +47,28 @@ bool IsCallbackUrl(std::string_view url) {
          url.find(' ') == std::string_view::npos;
 }
 
-// The command's outcome as an error response (for codes other than ok/created/exists).
-Response OutcomeError(const Status& st, const hub::Outcome& outcome) {
+}  // namespace
+
+Response JsonResponse(unsigned status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+Response ErrorResponse(unsigned status, std::string_view message) {
+  return JsonResponse(status, ErrorJson(message));
+}
+
+Response CommandError(const Status& st, const hub::Outcome& outcome) {
   if (st.busy()) {
-    Response busy = Error(503, st.message());
+    Response busy = ErrorResponse(503, st.message());
     busy.retry_after_seconds = 1;
     return busy;
   }
-  if (!st.ok()) return Error(503, st.message());
-  return Error(HttpStatusOf(outcome.code), outcome.message);
+  if (!st.ok()) return ErrorResponse(503, st.message());
+  return ErrorResponse(HttpStatusOf(outcome.code), outcome.message);
 }
-
-}  // namespace
 
 unsigned HttpStatusOf(hub::Code code) {
   switch (code) {
@@ -93,6 +92,7 @@ hub::Configure SettingsOf(const config::HubConfig& config) {
     hub::DomainSettings domain{d.code, d.currency, d.ledger, d.currency_exponent,
                                d.settlement_agent, d.max_payment_minor, {}};
     for (const config::BinRange& b : d.bin_ranges) domain.bin_ranges.emplace_back(b.first, b.last);
+    domain.utc_offset_minutes = d.utc_offset_minutes;
     c.domains.push_back(std::move(domain));
   }
   c.quote_lifetime_seconds = config.fx.quote_lifetime_seconds;
@@ -104,6 +104,16 @@ hub::Configure SettingsOf(const config::HubConfig& config) {
   for (const config::FeeConfig& f : config.fx.fees) {
     c.fees.push_back(hub::FeeSettings{f.currency, f.fixed_minor, f.share_bp});
   }
+  for (const config::FeeConfig& f : config.card_fees) {
+    c.card_fees.push_back(hub::FeeSettings{f.currency, f.fixed_minor, f.share_bp});
+  }
+  for (const config::InterchangeConfig& i : config.interchange) {
+    c.interchange.push_back(
+        hub::InterchangeSettings{i.issuer_domain, i.acquirer_domain, i.purchase_bp, i.cash_bp});
+  }
+  c.settlement.every_seconds = config.settlement.close_every_hours * 3600;
+  c.settlement.cutoff_domain = config.settlement.cutoff_domain;
+  c.settlement.cutoffs_minutes = config.settlement.cutoffs_minutes;
   return c;
 }
 
@@ -117,24 +127,30 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
   if (config_ != nullptr && !config_->admin_token_sha256.empty()) {
     const std::string_view token = BearerToken(request.authorization);
     if (token.empty() || !ConstantTimeEquals(Sha256Hex(token), config_->admin_token_sha256)) {
-      return respond(Error(401, "the admin API needs its bearer token"));
+      return respond(ErrorResponse(401, "the admin API needs its bearer token"));
     }
   }
   std::string_view target = request.target.substr(0, request.target.find('?'));
   if (target == "/metrics" && metrics_ != nullptr) {
-    if (request.method != Method::get) return respond(Error(405, "use GET"));
+    if (request.method != Method::get) return respond(ErrorResponse(405, "use GET"));
     return AnswerMetrics(core_, metrics_, std::move(respond));
   }
   const std::vector<std::string_view> parts = Segments(target);
+  if (parts.size() >= 2 && parts[0] == "v1" && parts[1] == "settlement") {
+    if (config_ == nullptr) {
+      return respond(ErrorResponse(404, "no settlement: the hub runs without --config (ledger only)"));
+    }
+    return Settlement(parts, request, std::move(respond));
+  }
   if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "participants") {
     return ledger_.Handle(request, std::move(respond));
   }
   if (config_ == nullptr) {
-    return respond(Error(404, "no participants: the hub runs without --config (ledger only)"));
+    return respond(ErrorResponse(404, "no participants: the hub runs without --config (ledger only)"));
   }
   const Method m = request.method;
   auto wrong_method = [&](std::string_view allowed) {
-    respond(Error(405, std::string(request.method_name) + " is not allowed here; use " +
+    respond(ErrorResponse(405, std::string(request.method_name) + " is not allowed here; use " +
                            std::string(allowed)));
   };
   if (parts.size() == 2) {
@@ -147,7 +163,7 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
     return m == Method::get ? GetParticipant(std::move(id), std::move(respond))
                             : wrong_method("GET");
   }
-  if (parts.size() != 4) return respond(Error(404, "no such resource"));
+  if (parts.size() != 4) return respond(ErrorResponse(404, "no such resource"));
   const std::string_view action = parts[3];
   if (action == "liquidity") {
     return m == Method::post ? Liquidity(std::move(id), request, std::move(respond))
@@ -170,24 +186,24 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
                ? Suspend(std::move(id), action == "suspend", request, std::move(respond))
                : wrong_method("POST");
   }
-  respond(Error(404, "no such resource"));
+  respond(ErrorResponse(404, "no such resource"));
 }
 
 void AdminApi::Submit(hub::Command command, std::string participant, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
+  if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
   core_->SubmitCommand(command, [core, participant = std::move(participant),
                                  respond = std::move(respond)](const Status& st,
                                                                hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
-      return respond(OutcomeError(st, outcome));
+      return respond(CommandError(st, outcome));
     }
     const unsigned status = HttpStatusOf(outcome.code);
     // Called on the apply thread: the read queues behind this command and answers from there.
     core->ReadHubAsync([participant, status, respond = std::move(respond)](const hub::Hub& hub) {
       const participants::Participant* p = hub.participants().Find(participant);
-      if (p == nullptr) return respond(Error(404, "no participant " + participant));
-      Response r = Json(status, "");
+      if (p == nullptr) return respond(ErrorResponse(404, "no participant " + participant));
+      Response r = JsonResponse(status, "");
       r.render = [view = ViewOf(hub, *p)](std::string* out) { AppendParticipant(view, out); };
       respond(std::move(r));
     });
@@ -209,25 +225,25 @@ void AdminApi::CreateParticipant(server::Request& request, Respond respond) {
       body.String("token_sha256", true, &c.token_sha256, &error) &&
       body.StringMap("net_debit_cap", false, &caps, &error) && body.Finish(&error) &&
       ParseRoles(roles, &c.roles, &error);
-  if (!parsed) return respond(Error(400, error));
-  if (!config::IsValidBic(c.id)) return respond(Error(400, "id: must be an 8- or 11-character BIC"));
+  if (!parsed) return respond(ErrorResponse(400, error));
+  if (!config::IsValidBic(c.id)) return respond(ErrorResponse(400, "id: must be an 8- or 11-character BIC"));
   if (c.name.empty() || c.name.size() > kNameMax || !IsPrintableAscii(c.name)) {
     // Printable ASCII keeps names safe in every message the hub builds from them.
-    return respond(Error(400, "name: 1 to 140 printable ASCII characters"));
+    return respond(ErrorResponse(400, "name: 1 to 140 printable ASCII characters"));
   }
   if (config_->FindDomain(c.domain) == nullptr) {
-    return respond(Error(400, "domain: \"" + c.domain + "\" is not a configured domain"));
+    return respond(ErrorResponse(400, "domain: \"" + c.domain + "\" is not a configured domain"));
   }
   if (!IsCallbackUrl(c.callback_url)) {
-    return respond(Error(400, "callback_url: an http:// or https:// URL"));
+    return respond(ErrorResponse(400, "callback_url: an http:// or https:// URL"));
   }
   if (!IsSha256Hex(c.token_sha256)) {
-    return respond(Error(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
+    return respond(ErrorResponse(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
   }
   for (const auto& [currency, text] : caps) {
     hub::Money cap{currency, 0};
     if (!ParseAmount(settings_, currency, text, &cap.minor, &error)) {
-      return respond(Error(400, "net_debit_cap: " + error));
+      return respond(ErrorResponse(400, "net_debit_cap: " + error));
     }
     c.net_debit_caps.push_back(std::move(cap));
   }
@@ -239,7 +255,7 @@ void AdminApi::ListParticipants(Respond respond) {
   core_->ReadHubAsync([respond = std::move(respond)](const hub::Hub& hub) {
     std::vector<ParticipantView> views;
     for (const auto& [id, p] : hub.participants().all()) views.push_back(ViewOf(hub, p));
-    Response r = Json(200, "");
+    Response r = JsonResponse(200, "");
     r.render = [views = std::move(views)](std::string* out) {
       out->push_back('[');
       for (size_t i = 0; i < views.size(); ++i) {
@@ -255,8 +271,8 @@ void AdminApi::ListParticipants(Respond respond) {
 void AdminApi::GetParticipant(std::string id, Respond respond) {
   core_->ReadHubAsync([id = std::move(id), respond = std::move(respond)](const hub::Hub& hub) {
     const participants::Participant* p = hub.participants().Find(id);
-    if (p == nullptr) return respond(Error(404, "no participant " + id));
-    Response r = Json(200, "");
+    if (p == nullptr) return respond(ErrorResponse(404, "no participant " + id));
+    Response r = JsonResponse(200, "");
     r.render = [view = ViewOf(hub, *p)](std::string* out) { AppendParticipant(view, out); };
     respond(std::move(r));
   });
@@ -274,18 +290,18 @@ void AdminApi::Liquidity(std::string id, server::Request& request, Respond respo
                       body.String("currency", true, &c.amount.currency, &error) &&
                       body.String("amount", true, &amount, &error) &&
                       body.String("direction", true, &direction, &error) && body.Finish(&error);
-  if (!parsed) return respond(Error(400, error));
+  if (!parsed) return respond(ErrorResponse(400, error));
   if (c.client_id.empty() || c.client_id.size() > kClientIdMax || !IsPrintableAscii(c.client_id)) {
-    return respond(Error(400, "id: 1 to 35 printable ASCII characters"));
+    return respond(ErrorResponse(400, "id: 1 to 35 printable ASCII characters"));
   }
   if (direction != "deposit" && direction != "withdraw") {
-    return respond(Error(400, "direction: \"deposit\" or \"withdraw\""));
+    return respond(ErrorResponse(400, "direction: \"deposit\" or \"withdraw\""));
   }
   c.deposit = direction == "deposit";
   if (!ParseAmount(settings_, c.amount.currency, amount, &c.amount.minor, &error)) {
-    return respond(Error(400, "amount: " + error));
+    return respond(ErrorResponse(400, "amount: " + error));
   }
-  if (c.amount.minor <= 0) return respond(Error(400, "amount: must be more than zero"));
+  if (c.amount.minor <= 0) return respond(ErrorResponse(400, "amount: must be more than zero"));
   Submit(std::move(c), std::move(id), std::move(respond));
 }
 
@@ -298,9 +314,9 @@ void AdminApi::NetDebitCap(std::string id, server::Request& request, Respond res
   const bool parsed = body.Parse(request.body, &error) &&
                       body.String("currency", true, &c.cap.currency, &error) &&
                       body.String("amount", true, &amount, &error) && body.Finish(&error);
-  if (!parsed) return respond(Error(400, error));
+  if (!parsed) return respond(ErrorResponse(400, error));
   if (!ParseAmount(settings_, c.cap.currency, amount, &c.cap.minor, &error)) {
-    return respond(Error(400, "amount: " + error));
+    return respond(ErrorResponse(400, "amount: " + error));
   }
   Submit(std::move(c), std::move(id), std::move(respond));
 }
@@ -315,12 +331,12 @@ void AdminApi::Token(std::string id, server::Request& request, Respond respond) 
                       body.String("token_sha256", true, &c.token_sha256, &error) &&
                       body.Unsigned("previous_valid_seconds", false, &overlap, &error) &&
                       body.Finish(&error);
-  if (!parsed) return respond(Error(400, error));
+  if (!parsed) return respond(ErrorResponse(400, error));
   if (!IsSha256Hex(c.token_sha256)) {
-    return respond(Error(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
+    return respond(ErrorResponse(400, "token_sha256: 64 lowercase hex digits (a SHA-256)"));
   }
   if (overlap > kOverlapMaxSeconds) {
-    return respond(Error(400, "previous_valid_seconds: at most 604800 (a week)"));
+    return respond(ErrorResponse(400, "previous_valid_seconds: at most 604800 (a week)"));
   }
   c.previous_valid_seconds = static_cast<uint32_t>(overlap);
   Submit(std::move(c), std::move(id), std::move(respond));
@@ -379,35 +395,35 @@ void AdminApi::CardSettings(std::string id, server::Request& request, Respond re
                       body.String("signon_key_sha256", true, &c.signon_key_sha256, &error) &&
                       body.Object("stand_in", false, &stand_in, &has_stand_in, &error) &&
                       body.Finish(&error);
-  if (!parsed) return respond(Error(400, error));
+  if (!parsed) return respond(ErrorResponse(400, error));
   std::string max_amount = "0";
   std::string daily_amount = "0";
   if (has_stand_in && !ParseStandIn(stand_in, &c.stand_in, &max_amount, &daily_amount, &error)) {
-    return respond(Error(400, "stand_in." + error));
+    return respond(ErrorResponse(400, "stand_in." + error));
   }
-  if (!Digits(c.institution_id, 1, 11)) return respond(Error(400, "institution_id: 1 to 11 digits"));
+  if (!Digits(c.institution_id, 1, 11)) return respond(ErrorResponse(400, "institution_id: 1 to 11 digits"));
   for (const std::string& p : c.bin_prefixes) {
-    if (!Digits(p, 1, 8)) return respond(Error(400, "bin_prefixes: 1 to 8 digits each"));
+    if (!Digits(p, 1, 8)) return respond(ErrorResponse(400, "bin_prefixes: 1 to 8 digits each"));
   }
   if (!IsSha256Hex(c.signon_key_sha256)) {
-    return respond(Error(400, "signon_key_sha256: 64 lowercase hex digits (a SHA-256)"));
+    return respond(ErrorResponse(400, "signon_key_sha256: 64 lowercase hex digits (a SHA-256)"));
   }
   // The amounts are in the participant's currency: read it on the apply thread, then submit.
   core_->ReadHubAsync([this, c = std::move(c), max_amount = std::move(max_amount),
                        daily_amount = std::move(daily_amount),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
     const participants::Participant* p = hub.participants().Find(c.participant);
-    if (p == nullptr) return respond(Error(404, "no participant " + c.participant));
+    if (p == nullptr) return respond(ErrorResponse(404, "no participant " + c.participant));
     const std::string currency = hub.settings()->DomainNamed(p->registration.domain)->currency;
     std::string error;
     hub::StandInRules& r = c.stand_in;
     if (!ParseAmount(settings_, currency, max_amount, &r.max_amount_minor, &error) ||
         r.max_amount_minor < 0) {
-      return respond(Error(400, "stand_in.max_amount: " + (error.empty() ? "not negative" : error)));
+      return respond(ErrorResponse(400, "stand_in.max_amount: " + (error.empty() ? "not negative" : error)));
     }
     if (!ParseAmount(settings_, currency, daily_amount, &r.daily_amount_per_card_minor, &error) ||
         r.daily_amount_per_card_minor < 0) {
-      return respond(Error(400, "stand_in.daily_amount_per_card: " +
+      return respond(ErrorResponse(400, "stand_in.daily_amount_per_card: " +
                                     (error.empty() ? "not negative" : error)));
     }
     SubmitCard(std::move(c), std::move(respond));
@@ -416,21 +432,21 @@ void AdminApi::CardSettings(std::string id, server::Request& request, Respond re
 
 // Like Submit, answering with the card settings as stored.
 void AdminApi::SubmitCard(hub::SetCardSettings c, Respond respond) {
-  if (core_->failed()) return respond(Error(503, core_->failure()));
+  if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
   std::string participant = c.participant;
   core_->SubmitCommand(std::move(c), [core, participant = std::move(participant),
                                       respond = std::move(respond)](const Status& st,
                                                                     hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
-      return respond(OutcomeError(st, outcome));
+      return respond(CommandError(st, outcome));
     }
     core->ReadHubAsync([participant, respond = std::move(respond)](const hub::Hub& hub) {
       const participants::Participant* p = hub.participants().Find(participant);
       const hub::SetCardSettings* card = hub.cards().SettingsOf(participant);
-      if (p == nullptr || card == nullptr) return respond(Error(404, "no participant " + participant));
+      if (p == nullptr || card == nullptr) return respond(ErrorResponse(404, "no participant " + participant));
       const uint32_t exponent = hub.settings()->DomainNamed(p->registration.domain)->exponent;
-      Response r = Json(200, "");
+      Response r = JsonResponse(200, "");
       r.render = [card = *card, exponent](std::string* out) {
         AppendCardSettings(card, exponent, out);
       };
@@ -445,7 +461,7 @@ void AdminApi::Suspend(std::string id, bool suspended, server::Request& request,
     JsonBody body;
     std::string error;
     if (!body.Parse(request.body, &error) || !body.Finish(&error)) {
-      return respond(Error(400, "the body must be empty or {}: " + error));
+      return respond(ErrorResponse(400, "the body must be empty or {}: " + error));
     }
   }
   hub::SetSuspended c{id, suspended};
