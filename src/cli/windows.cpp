@@ -1,7 +1,5 @@
 // corridor windows --data DIR: the settlement windows of a data directory, with their states
 // and per-currency totals. Read-only, like `corridor inspect`.
-#include <getopt.h>
-
 #include <cstdio>
 #include <map>
 #include <string>
@@ -51,17 +49,7 @@ void PrintWindow(const hub::Hub& hub, const settlement::Window& w) {
 
 int Windows(int argc, char** argv) {
   std::string dir;
-  static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
-                                    {nullptr, 0, nullptr, 0}};
-  optind = 1;
-  for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
-    if (c == 'd') dir = optarg;
-    else return 2;
-  }
-  if (dir.empty()) {
-    std::fprintf(stderr, "windows: --data DIR is required\n");
-    return 2;
-  }
+  if (!DataDirOnly(argc, argv, "windows", &dir)) return 2;
   core::Options options;
   options.dir = dir;
   core::OpenReport report;

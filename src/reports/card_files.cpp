@@ -122,7 +122,11 @@ void AddTransfer(const hub::Hub& hub, const cards::Authorization& a, uint64_t id
       (t.flags & ledger::kTransferVoidPendingTransfer) ? hub.ledger().LookupTransfer(t.pending_id)->amount
                                                         : t.amount);
   if (kind == TransferKind::card_interchange) {
-    r->interchange += amount;
+    // From the acquirer's side, in its currency: - it paid (a purchase), + it received (cash,
+    // or a purchase's interchange given back by a reversal).
+    const bool pays = OwnedBy(t.debit_account_id, a.request.acquirer);
+    if (!pays && !OwnedBy(t.credit_account_id, a.request.acquirer)) return;
+    r->interchange += pays ? -amount : amount;
     r->interchange_currency = CurrencyOfLedger(*hub.settings(), t.ledger);
     r->has_interchange = true;
     return;
@@ -174,16 +178,6 @@ int64_t SideOf(const CardRecord& r, const cards::Authorization& a, std::string_v
   return net;
 }
 
-// Card data the state does not hold yet (CardTrace.mcc, merchant_name: the card gateway's
-// fields 18 and 43): blank until it does.
-std::string CardMcc(const cards::Authorization& a) {
-  (void)a;
-  return "";
-}
-std::string CardMerchantName(const cards::Authorization& a) {
-  (void)a;
-  return "";
-}
 
 std::string MaskedPan(const hub::Card& c) { return c.bin.substr(0, 6) + "****" + c.last4; }
 
@@ -199,7 +193,7 @@ std::string DetailLine(const CardRecord& r, const cards::Authorization& a,
                      Pad(a.request.amount.currency, 3) + Num(r.billing, 18) + Pad(billing_ccy, 3) +
                      Pad(a.conversion_rate, 8) + Pad(a.request.trace.rrn, 12) +
                      Pad(a.request.trace.stan, 6) + Pad(a.approval_code, 6) +
-                     Pad(CardMcc(a), 4) + Pad(CardMerchantName(a), 40) +
+                     Pad(a.request.trace.mcc, 4) + Pad(a.request.trace.merchant_name, 40) +
                      Pad(a.request.trace.merchant, 15) + Pad(a.request.trace.terminal, 8);
   line += r.has_interchange ? Num(r.interchange, 18) + Pad(r.interchange_currency, 3)
                             : std::string(21, ' ');

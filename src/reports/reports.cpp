@@ -70,29 +70,12 @@ bool IsSettlementKind(uint16_t code) {
 }
 
 std::string UetrOf(u128 user_data) {
-  if (user_data == 0) return "";
-  static const char* kHex = "0123456789abcdef";
-  std::string hex(32, '0');
-  for (size_t i = 32; i-- > 0;) {
-    hex[i] = kHex[static_cast<unsigned>(user_data & 15)];
-    user_data >>= 4;
-  }
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  return user_data == 0 ? "" : hub::UetrOfReference(user_data);
 }
 
 void CardTraceOf(u128 user_data, std::string* rrn, std::string* stan) {
-  rrn->clear();
-  stan->clear();
-  if (user_data == 0) return;
-  for (int byte = 15; byte >= 4; --byte) {
-    const auto c = static_cast<char>((user_data >> (8 * byte)) & 0xFF);
-    // Printable ASCII only: the contract says so, and a report must stay one line per record.
-    rrn->push_back(c >= 0x20 && c < 0x7F ? c : '?');
-  }
-  const auto n = static_cast<uint32_t>(user_data & 0xFFFFFFFF);
-  *stan = std::to_string(n);
-  if (stan->size() < 6) stan->insert(0, 6 - stan->size(), '0');
+  *rrn = user_data == 0 ? "" : hub::RrnOfReference(user_data);
+  *stan = user_data == 0 ? "" : hub::StanOfReference(user_data);
 }
 
 std::string Reference(uint16_t code, u128 user_data) {

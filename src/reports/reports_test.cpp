@@ -106,15 +106,15 @@ TEST_F(ReportsTest, StatementsAddUpAndNetsSumToZero) {
   EXPECT_EQ(s.opening, 0);
   EXPECT_EQ(s.entries.front().code, static_cast<uint16_t>(hub::TransferKind::liquidity_deposit));
   // A position with no flow in window 2 (BPSBBY2X) gets its balances from the ledger: its
-  // only entry there is window 1's settlement (it paid 100.00 and received 20.00 as the
-  // 0200's acquirer: the agent pays its 80.00 in).
+  // only entry there is window 1's settlement (it paid 100.00; the 20.00 it received as the
+  // 0200's acquirer went back with the reversal, charges included: the agent pays 100.00 in).
   ASSERT_TRUE(BuildStatement(d.hub, 2, "BPSBBY2X", "", &s).ok());
   EXPECT_FALSE(s.from_entry);
   ASSERT_EQ(s.entries.size(), 1u);
   EXPECT_EQ(s.entries[0].code, static_cast<uint16_t>(hub::TransferKind::settlement));
   EXPECT_TRUE(s.entries[0].credit);
-  EXPECT_EQ(s.entries[0].amount, 80'00);
-  EXPECT_EQ(s.opening + 80'00, s.closing);
+  EXPECT_EQ(s.entries[0].amount, 100'00);
+  EXPECT_EQ(s.opening + 100'00, s.closing);
   EXPECT_EQ(s.closing, FiguresOf(d.hub, "BPSBBY2X", "BYN").liquidity_minor);
   // The agents' report ends each currency with a TOTAL row whose net is zero.
   const std::string agent = Report(d.hub, 1, Format::agent);
