@@ -30,7 +30,25 @@ struct ParticipantSample {
   uint64_t backlog = 0;
   bool suspended = false;
 };
+// The open window's totals of one currency and flow (sums over its accounts).
+struct WindowFlowSample {
+  std::string currency;
+  unsigned exponent = 0;
+  std::string flow;
+  int64_t moved_minor = 0;  // sent, which equals received over all accounts
+};
+struct SettlementSample {
+  uint64_t open_window = 0;
+  uint64_t opened_at_ns = 0;
+  std::map<std::string, uint64_t> windows_by_state;
+  std::vector<WindowFlowSample> flows;
+  std::map<std::string, uint64_t> postings;  // by currency
+  std::vector<PositionSample> advances;      // figures.available_minor holds the advance
+};
 struct StateSample {
+  SettlementSample settlement;
+  std::map<std::string, uint64_t> store_and_forward;  // by issuer
+  uint64_t authorizations = 0;
   std::vector<PositionSample> positions;
   std::vector<ParticipantSample> participants;
   uint64_t outbox_messages = 0;
@@ -39,8 +57,54 @@ struct StateSample {
   std::map<std::pair<std::string, std::string>, uint64_t> payment_outcomes;
 };
 
+const hub::DomainSettings* DomainOfLedger(const hub::Hub& hub, uint32_t ledger) {
+  if (hub.settings() == nullptr) return nullptr;
+  for (const hub::DomainSettings& d : hub.settings()->domains) {
+    if (d.ledger == ledger) return &d;
+  }
+  return nullptr;
+}
+
+SettlementSample SettlementOf(const hub::Hub& hub) {
+  SettlementSample s;
+  const settlement::Settlement& st = hub.settlement();
+  s.open_window = st.open().id;
+  s.opened_at_ns = st.open().opened_at_ns;
+  for (const settlement::Window& w : st.windows()) {
+    ++s.windows_by_state[settlement::WindowStateName(w.state)];
+  }
+  std::map<std::pair<uint32_t, size_t>, int64_t> moved;
+  for (const auto& [account, totals] : st.running()) {
+    const uint32_t ledger = hub::LedgerOfAccount(account);
+    for (size_t f = 0; f < hub::kFlowCount; ++f) moved[{ledger, f}] += totals.sent[f];
+    if (const hub::DomainSettings* d = DomainOfLedger(hub, ledger)) {
+      s.postings[d->currency] += totals.postings;
+    }
+  }
+  for (const auto& [key, amount] : moved) {
+    const hub::DomainSettings* d = DomainOfLedger(hub, key.first);
+    if (d == nullptr) continue;
+    s.flows.push_back({d->currency, d->exponent, hub::FlowName(static_cast<hub::Flow>(key.second)),
+                       amount});
+  }
+  for (const auto& [account, amount] : st.advances()) {
+    const settlement::AccountInfo info = hub.DescribeAccount(account);
+    const hub::DomainSettings* d = DomainOfLedger(hub, hub::LedgerOfAccount(account));
+    PositionSample p{info.participant, info.currency, d != nullptr ? d->exponent : 0u, {}};
+    p.figures.available_minor = amount;
+    s.advances.push_back(std::move(p));
+  }
+  return s;
+}
+
 StateSample SampleOf(const hub::Hub& hub) {
   StateSample s;
+  s.settlement = SettlementOf(hub);
+  for (const auto& [issuer, settings] : hub.cards().all_settings()) {
+    const auto* queue = hub.cards().ForwardsOf(issuer);
+    s.store_and_forward[issuer] = queue != nullptr ? queue->size() : 0;
+  }
+  s.authorizations = hub.cards().size();
   for (const auto& [id, p] : hub.participants().all()) {
     s.participants.push_back({id, hub.outbox().backlog(id), p.suspended});
     for (const participants::Position& position : p.positions) {
@@ -100,6 +164,48 @@ void RenderPositions(const StateSample& s, metrics::Exposition* e) {
     e->Sample("corridor_position_cap_used_ratio",
               {{"participant", p.participant}, {"currency", p.currency}}, CapUsedPpm(p.figures), 6);
   }
+}
+
+void RenderSettlement(const SettlementSample& s, metrics::Exposition* e) {
+  e->Family("corridor_settlement_open_window", "gauge", "Id of the open settlement window.");
+  e->Sample("corridor_settlement_open_window", {}, static_cast<int64_t>(s.open_window));
+  e->Family("corridor_settlement_open_window_opened_timestamp_seconds", "gauge",
+            "Journal time the open window opened (0: with the hub); its age is time() minus this.");
+  e->Sample("corridor_settlement_open_window_opened_timestamp_seconds", {},
+            static_cast<int64_t>(s.opened_at_ns), 9);
+  e->Family("corridor_settlement_windows", "gauge", "Settlement windows by state.");
+  for (const auto& [state, count] : s.windows_by_state) {
+    e->Sample("corridor_settlement_windows", {{"state", state}}, static_cast<int64_t>(count));
+  }
+  e->Family("corridor_settlement_open_window_moved", "gauge",
+            "Money moved in the open window by flow, in the currency's major units.");
+  for (const WindowFlowSample& f : s.flows) {
+    e->Sample("corridor_settlement_open_window_moved", {{"currency", f.currency}, {"flow", f.flow}},
+              f.moved_minor, f.exponent);
+  }
+  e->Family("corridor_settlement_open_window_postings", "gauge",
+            "Account postings of flow transfers in the open window (two per transfer).");
+  for (const auto& [currency, count] : s.postings) {
+    e->Sample("corridor_settlement_open_window_postings", {{"currency", currency}},
+              static_cast<int64_t>(count));
+  }
+  e->Family("corridor_settlement_advance", "gauge",
+            "Settlement advance a net creditor still owes (it cannot pay until repaid), in major units.");
+  for (const PositionSample& p : s.advances) {
+    e->Sample("corridor_settlement_advance", {{"participant", p.participant}, {"currency", p.currency}},
+              p.figures.available_minor, p.exponent);
+  }
+}
+
+void RenderCards(const StateSample& s, metrics::Exposition* e) {
+  e->Family("corridor_store_and_forward_messages", "gauge",
+            "Card advices and reversals queued for an issuer until it acknowledges them.");
+  for (const auto& [issuer, depth] : s.store_and_forward) {
+    e->Sample("corridor_store_and_forward_messages", {{"participant", issuer}},
+              static_cast<int64_t>(depth));
+  }
+  e->Family("corridor_card_authorizations", "gauge", "Card authorizations the hub keeps.");
+  e->Sample("corridor_card_authorizations", {}, static_cast<int64_t>(s.authorizations));
 }
 
 void RenderParticipants(const StateSample& s, metrics::Exposition* e) {
@@ -178,7 +284,9 @@ std::vector<std::string> AdminRoutes() {
           "GET /v1/participants/{id}", "POST /v1/participants/{id}/liquidity",
           "PUT /v1/participants/{id}/net_debit_cap", "PUT /v1/participants/{id}/token",
           "POST /v1/participants/{id}/suspend", "POST /v1/participants/{id}/resume",
-          "PUT /v1/participants/{id}/card", "GET /metrics"};
+          "PUT /v1/participants/{id}/card", "POST /v1/settlement/windows/close",
+          "GET /v1/settlement/windows", "GET /v1/settlement/windows/{id}",
+          "POST /v1/settlement/windows/{id}/settle", "GET /metrics"};
 }
 
 std::vector<std::string> ParticipantRoutes() {
@@ -186,7 +294,7 @@ std::vector<std::string> ParticipantRoutes() {
           "GET /v1/aliases/{alias}", "DELETE /v1/aliases/{alias}", "GET /v1/payments/{uetr}",
           "POST /iso20022/acmt.023", "POST /iso20022/pacs.008", "POST /iso20022/pacs.002",
           "POST /iso20022/pacs.028", "POST /iso20022/pacs.004", "POST /iso20022/camt.056",
-          "POST /iso20022/camt.029"};
+          "POST /iso20022/camt.029", "GET /v1/settlement/windows/{id}/statement"};
 }
 
 server::Handler Timed(metrics::RouteMetrics* routes, server::Handler handler) {
@@ -216,6 +324,8 @@ void AnswerMetrics(core::Core* core, const ServeMetrics* metrics, server::Respon
       RenderRoutes("participants", metrics->participants, &e);
       RenderPositions(*sample, &e);
       RenderParticipants(*sample, &e);
+      RenderSettlement(sample->settlement, &e);
+      RenderCards(*sample, &e);
       *out += e.Take();
     };
     respond(std::move(r));

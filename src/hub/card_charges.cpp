@@ -113,8 +113,8 @@ bool MoveInterchange(LedgerOps& ops, const CardAccounts& x, bool to_issuer, int6
                             x.reference, from_receipts);
   }
   if (to_issuer) {
-    return Move(ops, k, x.acquirer, x.fx_acquirer, acquirer_minor, x.acquirer_ledger,
-                x.reference, from_receipts) &&
+    return Move(ops, k, x.acquirer, x.fx_acquirer, acquirer_minor, x.acquirer_ledger, x.reference,
+                from_receipts) &&
            Move(ops, k, x.fx_issuer, x.issuer, issuer_minor, x.issuer_ledger, x.reference,
                 from_receipts);
   }
@@ -172,7 +172,8 @@ bool Hub::UnchargeCard(Authorization& a, int64_t standing_minor, int64_t keep_mi
     return stands - MulDivHalfEven(stands, keep_minor, standing_minor);
   };
   const int64_t acquirer_back = back(a.interchange_minor, a.interchange_reversed_minor);
-  const int64_t issuer_back = back(a.interchange_billing_minor, a.interchange_billing_reversed_minor);
+  const int64_t issuer_back =
+      back(a.interchange_billing_minor, a.interchange_billing_reversed_minor);
   const int64_t fee_back = back(a.card_fee_minor, a.card_fee_reversed_minor);
   const CardAccounts x = AccountsOf(a, *settings_.get());
   const bool cash = a.request.type == kCardCash;

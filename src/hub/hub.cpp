@@ -55,8 +55,9 @@ u128 CardReference(std::string_view rrn, std::string_view stan) {
     v = (v << 8) | (i < rrn.size() ? static_cast<uint8_t>(rrn[i]) : 0);
   }
   uint32_t n = 0;
-  const bool digits = !stan.empty() && stan.size() <= 6 &&
-                      std::all_of(stan.begin(), stan.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      !stan.empty() && stan.size() <= 6 &&
+      std::all_of(stan.begin(), stan.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
     for (const char c : stan) n = n * 10 + static_cast<uint32_t>(c - '0');
   }
@@ -75,7 +76,9 @@ std::string UetrOfReference(u128 reference) {
 
 std::string RrnOfReference(u128 reference) {
   std::string out;
-  for (int i = 11; i >= 0; --i) out.push_back(static_cast<char>((reference >> (32 + 8 * i)) & 0xFF));
+  for (int i = 11; i >= 0; --i) {
+    out.push_back(static_cast<char>((reference >> (32 + 8 * i)) & 0xFF));
+  }
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
 }

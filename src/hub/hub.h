@@ -184,8 +184,6 @@ class Hub {
   };
   Outcome ApplySettlement(settlement::Window& w, const std::vector<SettlementUpdate>& updates,
                           const Configure& settings, LedgerOps& ops, uint64_t timestamp);
-  Status SettleEntry(const settlement::Entry& e, bool settled, const Configure& settings,
-                     LedgerOps& ops, settlement::Entry* out);
   // Pays back settlement advances from the room their positions have now.
   void RepayAdvances(LedgerOps& ops);
   // The scheduled close, when due (a tick, or the first entry past it).

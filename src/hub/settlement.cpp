@@ -23,6 +23,41 @@ const DomainSettings* DomainOfLedger(const Configure& s, uint32_t ledger) {
   return nullptr;
 }
 
+// One entry's settlement (or default): the net between the account and its settlement
+// agent's liquidity source, user_data the window's id. A net creditor that has already spent
+// the room its receipts gave it gets the shortfall advanced from the cap source first
+// (settlement/README.md).
+settlement::Entry SettleEntry(const settlement::Entry& e, uint64_t window, bool settled,
+                              const Configure& s, LedgerOps& ops) {
+  settlement::Entry out = e;
+  out.state = settled ? settlement::EntryState::settled : settlement::EntryState::defaulted;
+  if (!settled || e.net == 0) return out;
+  const DomainSettings* d = DomainOfLedger(s, e.ledger);
+  CORRIDOR_CHECK(d != nullptr);
+  const u128 source = LiquiditySourceId(d->settlement_agent, e.ledger);
+  const auto made = [&](TransferKind kind, u128 debit, u128 credit, int64_t amount) {
+    u128 id = 0;
+    CORRIDOR_CHECK(ops.Transfer(kind, debit, credit, amount, e.ledger, &id, window) ==
+                   ledger::CreateTransferResult::ok);
+    return id;
+  };
+  if (e.net < 0) {
+    out.transfer = made(TransferKind::settlement, source, e.account, -e.net);
+    return out;
+  }
+  const ledger::Account* a = ops.ledger().LookupAccount(e.account);
+  CORRIDOR_CHECK(a != nullptr);
+  if ((a->flags & ledger::kAccountDebitsMustNotExceedCredits) != 0) {
+    const int64_t room = std::max<int64_t>(Available(*a), 0);
+    if (room < e.net) {
+      out.advance = e.net - room;
+      made(TransferKind::settlement_advance, CapSourceId(e.ledger), e.account, out.advance);
+    }
+  }
+  out.transfer = made(TransferKind::settlement, e.account, source, e.net);
+  return out;
+}
+
 }  // namespace
 
 settlement::AccountInfo Hub::DescribeAccount(u128 account) const {
@@ -35,11 +70,17 @@ settlement::AccountInfo Hub::DescribeAccount(u128 account) const {
     if (PackBic(s->hub_bic) == owner) info.participant = s->hub_bic;
   }
   if (info.participant.empty()) {
-    for (const auto& [id, p] : participants_.all()) {
-      if (PackBic(id) == owner) info.participant = id;
+    // As registered: the 11-character form, or the 8-character one of a "XXX" branch.
+    const std::string bic = UnpackBic(owner);
+    const bool head_office = bic.ends_with("XXX");
+    if (participants_.Find(bic) != nullptr) {
+      info.participant = bic;
+    } else if (head_office && participants_.Find(bic.substr(0, 8)) != nullptr) {
+      info.participant = bic.substr(0, 8);
+    } else {
+      info.participant = bic;
     }
   }
-  if (info.participant.empty()) info.participant = UnpackBic(owner);
   if (const ledger::Account* a = ledger_.LookupAccount(account)) {
     info.posted_balance = static_cast<int64_t>(a->credits_posted) -
                           static_cast<int64_t>(a->debits_posted);
@@ -72,46 +113,6 @@ void Hub::CloseIfScheduled(uint64_t timestamp) {
   settlement_.Reschedule(*settings_.get(), timestamp);
 }
 
-// One entry's settlement transfer: the net between the account and its settlement agent's
-// liquidity source. A net creditor that has already spent the room its receipts gave it gets
-// the shortfall advanced from the cap source first (settlement/README.md).
-Status Hub::SettleEntry(const settlement::Entry& e, bool settled, const Configure& s,
-                        LedgerOps& ops, settlement::Entry* out) {
-  *out = e;
-  if (!settled) {
-    out->state = settlement::EntryState::defaulted;
-    return Status::Ok();
-  }
-  out->state = settlement::EntryState::settled;
-  if (e.net == 0) return Status::Ok();
-  const DomainSettings* d = DomainOfLedger(s, e.ledger);
-  CORRIDOR_CHECK(d != nullptr);
-  const u128 source = LiquiditySourceId(d->settlement_agent, e.ledger);
-  u128 id = 0;
-  if (e.net < 0) {
-    CORRIDOR_CHECK(ops.Transfer(TransferKind::settlement, source, e.account, -e.net, e.ledger,
-                                &id) == ledger::CreateTransferResult::ok);
-    out->transfer = id;
-    return Status::Ok();
-  }
-  const ledger::Account* a = ledger_.LookupAccount(e.account);
-  CORRIDOR_CHECK(a != nullptr);
-  if ((a->flags & ledger::kAccountDebitsMustNotExceedCredits) != 0) {
-    const int64_t room = std::max<int64_t>(Available(*a), 0);
-    if (room < e.net) {
-      out->advance = e.net - room;
-      u128 advance_id = 0;
-      CORRIDOR_CHECK(ops.Transfer(TransferKind::settlement_advance, CapSourceId(e.ledger),
-                                  e.account, out->advance, e.ledger,
-                                  &advance_id) == ledger::CreateTransferResult::ok);
-    }
-  }
-  CORRIDOR_CHECK(ops.Transfer(TransferKind::settlement, e.account, source, e.net, e.ledger,
-                              &id) == ledger::CreateTransferResult::ok);
-  out->transfer = id;
-  return Status::Ok();
-}
-
 Outcome Hub::SettleWindowCommand(const SettleWindow& c, const Configure& s, LedgerOps& ops,
                                  uint64_t timestamp) {
   settlement::Window* w = settlement_.FindMutable(c.window);
@@ -120,11 +121,10 @@ Outcome Hub::SettleWindowCommand(const SettleWindow& c, const Configure& s, Ledg
   if (w->state == settlement::WindowState::open) {
     return Fail(Code::conflict, name + " is open: close it before settling it");
   }
-  for (uint64_t earlier = 1; earlier < c.window; ++earlier) {
-    if (settlement_.Find(earlier)->state != settlement::WindowState::settled) {
-      return Fail(Code::conflict, "window " + std::to_string(earlier) +
-                                      " is not settled yet: windows settle in order");
-    }
+  // The previous window is enough: it could only settle once every earlier one had.
+  if (c.window > 1 && settlement_.Find(c.window - 1)->state != settlement::WindowState::settled) {
+    return Fail(Code::conflict, "window " + std::to_string(c.window - 1) +
+                                    " is not settled yet: windows settle in order");
   }
   if (c.all && c.all_settled && c.all_reference.empty()) {
     return Fail(Code::invalid, "a settlement needs the settlement agent's reference");
@@ -148,7 +148,17 @@ Outcome Hub::SettleWindowCommand(const SettleWindow& c, const Configure& s, Ledg
       continue;  // The same again.
     }
     if (e->state == settlement::EntryState::defaulted && !u.settled) continue;
-    updates.push_back({static_cast<size_t>(e - w->entries.data()), u.settled, u.reference});
+    const auto index = static_cast<size_t>(e - w->entries.data());
+    const auto same = std::find_if(updates.begin(), updates.end(),
+                                   [index](const SettlementUpdate& x) { return x.index == index; });
+    if (same != updates.end()) {
+      // Named twice: once is enough, two different outcomes are a mistake.
+      if (same->settled != u.settled || same->reference != u.reference) {
+        return Fail(Code::invalid, what + " is named twice with different outcomes");
+      }
+      continue;
+    }
+    updates.push_back({index, u.settled, u.reference});
   }
   if (c.all) {
     for (size_t i = 0; i < w->entries.size(); ++i) {
@@ -165,15 +175,19 @@ Outcome Hub::SettleWindowCommand(const SettleWindow& c, const Configure& s, Ledg
 // are counted in `remaining`: the same command again goes on), then records them.
 Outcome Hub::ApplySettlement(settlement::Window& w, const std::vector<SettlementUpdate>& updates,
                              const Configure& s, LedgerOps& ops, uint64_t timestamp) {
-  Outcome out = Done(updates.empty() ? Code::exists : Code::ok);
+  const settlement::WindowState before = w.state;
+  Outcome out = Done(Code::ok);
   std::vector<std::pair<size_t, settlement::Entry>> done;
   for (const SettlementUpdate& u : updates) {
-    if (ops.remaining() < 2) {
+    // A debtor's settlement is one ledger event, a creditor's up to two (an advance), a
+    // failure or a zero net none.
+    const int64_t net = w.entries[u.index].net;
+    const uint32_t events = !u.settled || net == 0 ? 0 : net < 0 ? 1 : 2;
+    if (ops.remaining() < events) {
       ++out.remaining;
       continue;
     }
-    settlement::Entry e;
-    CORRIDOR_CHECK(SettleEntry(w.entries[u.index], u.settled, s, ops, &e).ok());
+    settlement::Entry e = SettleEntry(w.entries[u.index], w.id, u.settled, s, ops);
     e.reference = u.settled ? u.reference : "";
     e.settled_at_ns = u.settled ? timestamp : 0;
     done.emplace_back(u.index, std::move(e));
@@ -186,9 +200,13 @@ Outcome Hub::ApplySettlement(settlement::Window& w, const std::vector<Settlement
     }
     w.entries[index] = std::move(e);
   }
-  const bool was_settled = w.state == settlement::WindowState::settled;
   settlement_.MarkSettling(w);
-  if (!was_settled && w.state == settlement::WindowState::settled) w.settled_at_ns = timestamp;
+  if (before != settlement::WindowState::settled && w.state == settlement::WindowState::settled) {
+    w.settled_at_ns = timestamp;
+  }
+  // Nothing recorded and no change of state (a window with no entries settles on its first
+  // settle): the same request again.
+  if (updates.empty() && w.state == before) out.code = Code::exists;
   return out;
 }
 

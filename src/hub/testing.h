@@ -228,6 +228,26 @@ inline CardRequest CardAuth(std::string acquirer, std::string institution, std::
   return c;
 }
 
+// An advice or reversal (`mti` 120/220/400/420) of `original` from its acquirer, naming it by
+// field 90; `actual`: a completion's amount or a reversal's field 95 (-1: none).
+inline CardAdvice AdviceOf(const CardRequest& original, uint16_t mti, std::string stan,
+                           int64_t actual = -1) {
+  CardAdvice a;
+  a.acquirer = original.acquirer;
+  a.mti = mti;
+  a.card = original.card;
+  a.trace = original.trace;
+  a.trace.stan = std::move(stan);
+  a.trace.transmission_time = "1201120500";
+  a.amount = original.amount;
+  a.actual_minor = actual;
+  a.original_mti = original.mti;
+  a.original_stan = original.trace.stan;
+  a.original_transmission_time = original.trace.transmission_time;
+  a.original_acquirer_institution = original.trace.acquirer_institution;
+  return a;
+}
+
 // Ledger checks after a test: every invariant holds (per ledger, debits equal credits).
 inline std::vector<std::string> LedgerProblems(const Hub& hub) {
   return hub.ledger().CheckInvariants();

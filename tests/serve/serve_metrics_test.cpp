@@ -110,6 +110,9 @@ TEST_F(ServeMetricsTest, ExpositionShowsPositionsJournalApplyAndRoutesAndPassesP
   EXPECT_HAS(m, "corridor_http_request_duration_seconds_count{listener=\"admin\",route=\"POST "
                 "/v1/participants/{id}/liquidity\"} 1\n");
   EXPECT_HAS(m, "corridor_fail_stop 0\n");
+  EXPECT_HAS(m, "corridor_settlement_open_window 1\n");
+  EXPECT_HAS(m, "corridor_settlement_windows{state=\"open\"} 1\n");
+  EXPECT_HAS(m, "corridor_card_authorizations 0\n");
   EXPECT_HAS(m, "# TYPE corridor_journal_write_seconds histogram\n");
   // Bounded labels: the route is the pattern, never the participant's id in a path.
   EXPECT_EQ(m.find("route=\"POST /v1/participants/TESTRUMMXXX"), std::string::npos);
