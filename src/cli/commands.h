@@ -1,10 +1,17 @@
 // The `corridor` subcommands; each returns the process exit code.
 #pragma once
 
+#include <string>
+
 namespace corridor::cli {
 
 int Demo(int argc, char** argv);
 int Inspect(int argc, char** argv);
+// Reads `--data DIR` and nothing else (inspect, windows); false (exit 2) otherwise.
+bool DataDirOnly(int argc, char** argv, const char* command, std::string* dir);
+int Windows(int argc, char** argv);
+int Report(int argc, char** argv);
+int BenchStatement(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
 int BenchServe(int argc, char** argv);

@@ -12,19 +12,21 @@
 
 namespace corridor::cli {
 
-int Inspect(int argc, char** argv) {
-  std::string dir;
+bool DataDirOnly(int argc, char** argv, const char* command, std::string* dir) {
   static const option kOptions[] = {{"data", required_argument, nullptr, 'd'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
-    if (c == 'd') dir = optarg;
-    else return 2;
+    if (c != 'd') return false;
+    *dir = optarg;
   }
-  if (dir.empty()) {
-    std::fprintf(stderr, "inspect: --data DIR is required\n");
-    return 2;
-  }
+  if (dir->empty()) std::fprintf(stderr, "%s: --data DIR is required\n", command);
+  return !dir->empty();
+}
+
+int Inspect(int argc, char** argv) {
+  std::string dir;
+  if (!DataDirOnly(argc, argv, "inspect", &dir)) return 2;
   core::Options options;
   options.dir = dir;
   core::OpenReport report;
