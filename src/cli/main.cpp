@@ -35,6 +35,12 @@ void Usage() {
                "                             card authorizations/s across the border through the\n"
                "                             card listener, the hub's CPU per authorization and\n"
                "                             latency, simulated acquirers and issuers\n"
+               "  bench settlement [--transfers N] [--payments-seconds S] [--participants N]\n"
+               "                   [--rate N] [--phase-seconds S] [--rounds N] [--connections N]\n"
+               "                   [--only-close | --only-served] [--dir DIR]\n"
+               "                             the cost of closing a settlement window in the\n"
+               "                             state machine (10M transfers in it), and payments'\n"
+               "                             p99 with and without a close every second\n"
                "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
                "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
                "                             one bank against a running hub (--help: all options)\n"
@@ -71,6 +77,10 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "payments") == 0) {
     return corridor::cli::BenchPayments(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 &&
+      std::strcmp(argv[2], "settlement") == 0) {
+    return corridor::cli::BenchSettlement(argc - 2, argv + 2);
   }
   if (std::strcmp(command, "simulate-bank") == 0) {
     return corridor::cli::SimulateBank(argc - 1, argv + 1);
