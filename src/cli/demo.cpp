@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/demo_settlement.h"
 #include "cli/hub_process.h"
 #include "simulator/bank.h"
 #include "simulator/card_corridor.h"
@@ -554,7 +555,8 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
 
 // Lookup, payments, summary.
 int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
-            const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations) {
+            const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations,
+            const std::string& reports_dir) {
   Tally t;
   std::vector<size_t> payer_of(payments);
   for (size_t b = 0; b < corridor.size(); ++b) {
@@ -603,8 +605,10 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   simulator::CardCorridor cards(CardBanks(), hub.port("admin"), hub.port("cards"));
   const bool card_ok = RunCards(cards, authorizations);
   PrintSummary(t, corridor);
+  const bool settled = SettleTheDay(corridor, reports_dir);
   const int restart = Restart(corridor, hub, args, env);
   if (!card_ok) return 1;
+  if (!settled) return Fail("the window did not close and settle as shown");
   return returns ? restart : Fail("the return or the recall did not go through");
 }
 
@@ -672,7 +676,9 @@ int Demo(int argc, char** argv) {
     return Fail("the hub did not start");
   }
   simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
-  return RunDemo(corridor, hub, args, env, payments, authorizations);
+  const int code = RunDemo(corridor, hub, args, env, payments, authorizations, dir + "/reports");
+  if (temporary) std::printf("(the data and reports in %s are removed now; --data DIR keeps them)\n", dir.c_str());
+  return code;
 }
 
 }  // namespace corridor::cli
