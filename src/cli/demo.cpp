@@ -535,6 +535,8 @@ bool RunCards(simulator::CardCorridor& cards, uint64_t authorizations) {
 int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
             const std::vector<std::string>& env) {
   const std::string before = Positions(corridor);
+  std::string windows_before, windows_after;
+  corridor.AdminGet("/v1/settlement/windows", &windows_before);
   rusage usage{};
   if (hub.Stop(&usage) != 0) return Fail("the hub did not stop cleanly");
   corridor.Stop();
@@ -549,8 +551,12 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   const bool same = after == before && st.ok() && check.find("\"ok\":true") != std::string::npos;
   std::printf("restarted from the journal: positions %s, ledger check %s\n",
               after == before ? "identical" : "DIFFERENT", st.ok() ? check.c_str() : "failed");
+  const bool windows = reader.AdminGet("/v1/settlement/windows", &windows_after).ok() &&
+                       windows_after == windows_before;
+  std::printf("restarted from the journal: settlement windows %s\n",
+              windows ? "identical" : "DIFFERENT");
   again.Stop(&usage);
-  return same ? 0 : 1;
+  return same && windows ? 0 : 1;
 }
 
 // Lookup, payments, summary.
