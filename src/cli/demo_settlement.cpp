@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -133,6 +134,29 @@ bool FetchStatements(simulator::Corridor& corridor, const std::string& window,
   return ok;
 }
 
+// Windows before `id` that the schedule closed during the day (the shipped configuration's
+// cut-off at 18:00 Moscow time) are settled first: windows settle in order.
+bool SettleEarlier(simulator::Corridor& corridor, uint64_t id, simdjson::dom::parser& parser) {
+  for (uint64_t w = 1; w < id; ++w) {
+    std::string body;
+    simdjson::dom::element doc;
+    if (!corridor.AdminGet("/v1/settlement/windows/" + std::to_string(w), &body).ok() ||
+        parser.parse(body).get(doc) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (Text(doc, "state") == "settled") continue;
+    const std::string target = "/v1/settlement/windows/" + std::to_string(w) + "/settle";
+    if (!Post(corridor, target, "{\"all\":\"settled\",\"reference\":\"DEMO-RTGS-" +
+                                    std::to_string(w) + "\"}",
+              parser, &doc)) {
+      return false;
+    }
+    std::printf("window %llu (closed at the day's cut-off): %s\n",
+                static_cast<unsigned long long>(w), Text(doc, "state").c_str());
+  }
+  return true;
+}
+
 }  // namespace
 
 bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir) {
@@ -148,11 +172,13 @@ bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir)
     std::fprintf(stderr, "demo: GET /v1/settlement/windows/%s failed\n", id.c_str());
     return false;
   }
+  const std::string opened = Text(w, "opened_at");
   std::printf("window %s: %s, opened %s, closed %s; net positions (net > 0: the hub owes it):\n",
-              id.c_str(), Text(w, "state").c_str(), Text(w, "opened_at").c_str(),
-              Text(w, "closed_at").c_str());
+              id.c_str(), Text(w, "state").c_str(),
+              opened == "?" ? "with the hub" : opened.c_str(), Text(w, "closed_at").c_str());
   PrintEntries(w);
   PrintObligations(w);
+  if (!SettleEarlier(corridor, std::strtoull(id.c_str(), nullptr, 10), parser)) return false;
   const std::string reference = "DEMO-RTGS-" + id;
   std::printf("settlement: the agents report every net paid (POST /v1/settlement/windows/%s/"
               "settle, reference %s)\n", id.c_str(), reference.c_str());
@@ -183,6 +209,7 @@ bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir)
   if (!FetchStatements(corridor, id, reports_dir)) {
     std::printf("  (this hub serves no statements yet; the URLs above are where they will be)\n");
   }
+  std::fflush(stdout);  // before the hub's own lines as it stops
   return state == "settled" && done == entries;
 }
 
