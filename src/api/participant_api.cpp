@@ -336,12 +336,59 @@ bool ParticipantApi::AliasBelongs(std::string_view alias, std::string_view domai
   return true;
 }
 
+namespace {
+
+// The value of `key` in the target's query ("" when absent).
+std::string QueryValue(std::string_view target, std::string_view key) {
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return "";
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=') {
+      return std::string(pair.substr(key.size() + 1));
+    }
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  }
+  return "";
+}
+
+// GET /v1/settlement/windows/{id}/statement?format=xml|csv[&currency=C].
+bool PlanStatement(std::string_view target, std::string_view path, reports::Request* q,
+                   Response* refusal) {
+  const std::string_view id = path.substr(23, path.size() - 23 - 10);
+  uint64_t window = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9' || window > UINT64_MAX / 10 - 9) {
+      *refusal = Error(404, "no such window");
+      return false;
+    }
+    window = window * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (id.empty() || window == 0) {
+    *refusal = Error(404, "no such window");
+    return false;
+  }
+  q->window = window;
+  const std::string format = QueryValue(target, "format");
+  if (!reports::ParseFormat(format.empty() ? "xml" : format, &q->format) ||
+      (q->format != reports::Format::xml && q->format != reports::Format::csv)) {
+    *refusal = Error(400, "format: " + format + " is not xml or csv");
+    return false;
+  }
+  q->currency = QueryValue(target, "currency");
+  return true;
+}
+
+}  // namespace
+
 // What a request asks for, parsed and validated before anyone is authenticated (nothing is
 // journaled until then).
 bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* command,
                           std::string* alias, iso20022::Acmt023* lookup,
                           iso20022::Pacs028* status_request, Reply* reply,
-                          Response* refusal) const {
+                          reports::Request* statement, Response* refusal) const {
   const std::string_view path = request.target.substr(0, request.target.find('?'));
   const Method m = request.method;
   std::string error;
@@ -445,6 +492,11 @@ bool ParticipantApi::Plan(server::Request& request, Route* route, hub::Command* 
     *route = Route::get_payment;
     *alias = std::string(path.substr(13));
     return m == Method::get || refuse(405, "use GET");
+  }
+  if (path.starts_with("/v1/settlement/windows/") && path.ends_with("/statement")) {
+    *route = Route::statement;
+    if (m != Method::get) return refuse(405, "use GET");
+    return PlanStatement(request.target, path, statement, refusal);
   }
   if (path.starts_with("/v1/aliases/") && path.size() > 12) {
     *alias = AliasFromPath(path.substr(12));
@@ -580,16 +632,19 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
   iso20022::Acmt023 lookup;
   iso20022::Pacs028 status_request;
   Reply reply;
-  if (!Plan(request, &route, &command, &alias, &lookup, &status_request, &reply, &refusal)) {
+  reports::Request statement;
+  if (!Plan(request, &route, &command, &alias, &lookup, &status_request, &reply, &statement,
+            &refusal)) {
     return respond(std::move(refusal));
   }
   // Reads are answered on the apply thread; writes are submitted as commands.
   const bool read = route == Route::position || route == Route::get_alias ||
                     route == Route::lookup || route == Route::get_payment ||
-                    route == Route::status_request;
+                    route == Route::status_request || route == Route::statement;
   if (!read) return Submit(*who, route, std::move(command), std::move(reply), std::move(respond));
   core_->ReadHubAsync([this, route, id = who->id, alias = std::move(alias),
                        lookup = std::move(lookup), status_request = std::move(status_request),
+                       statement = std::move(statement),
                        respond = std::move(respond)](const hub::Hub& hub) mutable {
     const participants::Participant* p = hub.participants().Find(id);
     if (p == nullptr) return respond(Error(401, "the bearer token is not valid"));
@@ -597,8 +652,31 @@ void ParticipantApi::Handle(server::Request& request, Respond respond) {
     if (route == Route::get_alias) return RespondAlias(hub, alias, respond);
     if (route == Route::get_payment) return RespondPayment(hub, *p, alias, respond);
     if (route == Route::status_request) return RespondStatus(hub, *p, status_request, respond);
+    if (route == Route::statement) return RespondStatement(hub, *p, statement, respond);
     RespondLookup(hub, *p, lookup, respond);
   });
+}
+
+// The caller's own statement: read from the ledger here (the apply thread), written as XML or
+// CSV on an I/O thread.
+void ParticipantApi::RespondStatement(const hub::Hub& hub, const participants::Participant& p,
+                                      const reports::Request& q, Respond& respond) {
+  auto statement = std::make_shared<reports::Statement>();
+  const reports::Problem problem =
+      reports::BuildStatement(hub, q.window, p.id(), q.currency, statement.get());
+  if (!problem.ok()) {
+    return respond(Error(problem.error == reports::Error::invalid ? 400 : 404, problem.message));
+  }
+  Response r;
+  const bool xml = q.format == reports::Format::xml;
+  r.content_type = xml ? "application/xml" : "text/csv";
+  r.render = [statement, xml](std::string* out) {
+    reports::Out text;
+    if (xml) reports::WriteStatementXml(*statement, text);
+    else reports::WriteStatementCsv(*statement, text);
+    out->append(text.text());
+  };
+  respond(std::move(r));
 }
 
 // An acmt.023 answered with an acmt.024: the alias's bank, account, currency and the masked

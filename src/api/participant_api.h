@@ -34,6 +34,11 @@
 //   POST /iso20022/camt.056     the payer's bank recalls a settled payment: 202 with a camt.029
 //                               PDCR (forwarded to the payee's bank), or 200 with a camt.029
 //                               RJCR and the hub's reason; 400 / 403 as for a pacs.004
+//   GET  /v1/settlement/windows/{id}/statement?format=xml|csv[&currency=C]
+//                               its own statement of a closed window (camt.053.001.08 or
+//                               CSV, docs/REPORTS.md) for one of its positions (currency
+//                               needed only when it has several); 404 for an unknown or still
+//                               open window, 400 for another format or a missing currency
 //   POST /iso20022/camt.029     the payee bank's answer to a forwarded recall (CNCL: it will
 //                               send the pacs.004; RJCR with a reason), forwarded to the
 //                               payer's bank: 200; the same again 200; another answer 409;
@@ -60,6 +65,7 @@
 #include "hub/hub.h"
 #include "iso20022/acmt.h"
 #include "iso20022/pacs028.h"
+#include "reports/reports.h"
 #include "server/http_server.h"
 
 namespace corridor::api {
@@ -93,6 +99,7 @@ class ParticipantApi {
     return_payment,
     recall_payment,
     recall_answer,
+    statement,
   };
   // What answering a pacs.004 or camt.056 needs beyond its command: the sender, the fields an
   // answer quotes, and a rule of the hub's profile the reader found broken (answered at once
@@ -121,7 +128,7 @@ class ParticipantApi {
   // `alias`: the alias, or the UETR of get_payment, that the path or body names.
   bool Plan(server::Request& request, Route* route, hub::Command* command, std::string* alias,
             iso20022::Acmt023* lookup, iso20022::Pacs028* status_request, Reply* reply,
-            server::Response* refusal) const;
+            reports::Request* statement, server::Response* refusal) const;
   bool PlanReturnOrRecall(const server::Request& request, Route route, hub::Command* command,
                           Reply* reply, server::Response* refusal) const;
   void RespondLookup(const hub::Hub& hub, const participants::Participant& p,
@@ -130,6 +137,8 @@ class ParticipantApi {
                       const std::string& uetr, server::Respond& respond) const;
   void RespondStatus(const hub::Hub& hub, const participants::Participant& p,
                      const iso20022::Pacs028& q, server::Respond& respond);
+  static void RespondStatement(const hub::Hub& hub, const participants::Participant& p,
+                               const reports::Request& q, server::Respond& respond);
   void Submit(const Credential& p, Route route, hub::Command command, Reply reply,
               server::Respond respond);
   // Parse the body of a write into a command for `participant` (filled in once known).

@@ -135,6 +135,8 @@ hub::CardTrace TraceOf(const iso8583::Message& m) {
   t.terminal = std::string(m.field(41));
   t.merchant = std::string(m.field(42));
   t.acquirer_institution = std::string(m.field(32));
+  t.mcc = std::string(m.field(18));
+  t.merchant_name = std::string(m.field(43));
   return t;
 }
 

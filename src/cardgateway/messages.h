@@ -91,7 +91,8 @@ uint16_t MtiNumber(std::string_view mti);
 // "0100" from 100.
 std::string MtiText(uint16_t mti);
 
-// The acquirer's identification of a message (fields 11, 7, 37, 41, 42, 32).
+// The acquirer's identification of a message (fields 11, 7, 37, 41, 42, 32), and the merchant
+// type (18) and name/location (43) the settlement's clearing files show.
 hub::CardTrace TraceOf(const iso8583::Message& message);
 // Field 3's transaction type: purchase (00), cash (01); 0 for anything else.
 uint8_t TxnTypeOf(std::string_view processing_code);

@@ -50,6 +50,23 @@ TEST(CardGatewayMessages, Field90RoundTripsAndKeepsTheInstitutionAsSpelled) {
   EXPECT_FALSE(ParseField90(f90.substr(1), "", &o));
 }
 
+TEST(CardGatewayMessages, TraceReadsMerchantTypeAndName) {
+  iso8583::Message request;
+  iso8583::testing::BuildPurchase0100(&request);
+  const hub::CardTrace t = TraceOf(request);
+  EXPECT_EQ(t.stan, "000123");
+  EXPECT_EQ(t.rrn, "633509000123");
+  EXPECT_EQ(t.mcc, "5411");
+  EXPECT_EQ(t.merchant_name, "Produkty Tverskaya 7    Moscow       RU ");
+  EXPECT_EQ(t.merchant_name.size(), 40u);
+  // Absent fields are empty.
+  request.Clear();
+  request.set_mti("0100");
+  const hub::CardTrace bare = TraceOf(request);
+  EXPECT_EQ(bare.mcc, "");
+  EXPECT_EQ(bare.merchant_name, "");
+}
+
 TEST(CardGatewayMessages, ResponseEchoesWithoutThePan) {
   iso8583::Message request;
   iso8583::testing::BuildPurchase0100(&request);

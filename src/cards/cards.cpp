@@ -145,6 +145,13 @@ void PutAuthorization(WireWriter& w, const Authorization& a) {
   w.Str(a.issuer_transmission_time);
   w.I64(a.posted_minor);
   w.I64(a.returned_minor);
+  w.U32(a.interchange_bp);
+  for (const int64_t v : {a.interchange_minor, a.interchange_billing_minor, a.card_fee_minor,
+                          a.interchange_reversed_minor, a.interchange_billing_reversed_minor,
+                          a.card_fee_reversed_minor}) {
+    w.I64(v);
+  }
+  w.Bool(a.interchange_refused);
 }
 bool GetAuthorization(WireReader& r, Authorization* a) {
   a->id = r.U64();
@@ -165,6 +172,13 @@ bool GetAuthorization(WireReader& r, Authorization* a) {
   a->issuer_transmission_time = r.Str(kStringMax);
   a->posted_minor = r.I64();
   a->returned_minor = r.I64();
+  a->interchange_bp = r.U32();
+  for (int64_t* v : {&a->interchange_minor, &a->interchange_billing_minor, &a->card_fee_minor,
+                     &a->interchange_reversed_minor, &a->interchange_billing_reversed_minor,
+                     &a->card_fee_reversed_minor}) {
+    *v = r.I64();
+  }
+  a->interchange_refused = r.Bool();
   return r.ok();
 }
 

@@ -75,6 +75,22 @@ struct Authorization {
   std::string issuer_transmission_time;
   int64_t posted_minor = 0;    // of request.amount: posted (a completion, an 0200)
   int64_t returned_minor = 0;  // of that, moved back by reversals
+  // Interchange and the hub's card fee (issue 17 item 4), made at the posting (a hold posts
+  // once: an approved 0200, a completion, or a reversal keeping part) and moved back in part
+  // by reversals of posted money; what stands is the charged less the reversed. The rate
+  // applied (basis points of the posted amount), the interchange in the acquirer's currency
+  // and in the issuer's (a purchase's paid by the acquirer to the issuer, cash's the other
+  // way), and the card fee (the acquirer's currency, paid to the hub).
+  uint32_t interchange_bp = 0;
+  int64_t interchange_minor = 0;
+  int64_t interchange_billing_minor = 0;
+  int64_t card_fee_minor = 0;
+  int64_t interchange_reversed_minor = 0;
+  int64_t interchange_billing_reversed_minor = 0;
+  int64_t card_fee_reversed_minor = 0;
+  // A cash interchange the issuer (or the FX provider) had no room for: the transaction
+  // posted without it (a posting never fails for its charges); the clearing file shows it.
+  bool interchange_refused = false;
   bool operator==(const Authorization&) const = default;
 };
 
@@ -113,7 +129,7 @@ struct AdviceRecord {
 class Cards : public hub::Module {
  public:
   uint32_t section_id() const override { return 8; }
-  uint32_t section_version() const override { return 1; }
+  uint32_t section_version() const override { return 2; }
   void Save(WireWriter& out) const override;
   bool Load(WireReader& in) override;
   // The earliest in-flight answer deadline or hold end (the hub's card tick decides them:

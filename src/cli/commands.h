@@ -5,6 +5,9 @@ namespace corridor::cli {
 
 int Demo(int argc, char** argv);
 int Inspect(int argc, char** argv);
+int Windows(int argc, char** argv);
+int Report(int argc, char** argv);
+int BenchStatement(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
 int BenchServe(int argc, char** argv);

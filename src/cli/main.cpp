@@ -11,6 +11,10 @@ void Usage() {
                "usage: corridor <command> [options]\n"
                "  demo [--data DIR]          a scripted day of the ledger, with a restart\n"
                "  inspect --data DIR         journal extent, last sequence and state hash\n"
+               "  windows --data DIR         settlement windows: states and totals per currency\n"
+               "  report WINDOW --format xml|csv|clearing|fees|agent|reconciliation\n"
+               "         [--participant ID] [--currency C] --data DIR [--out FILE]\n"
+               "                             one settlement report of a closed window\n"
                "  serve --data DIR [--admin-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
                "        [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
                "                             the ledger's HTTP/JSON API, until SIGTERM\n"
@@ -41,6 +45,9 @@ void Usage() {
                "                             the cost of closing a settlement window in the\n"
                "                             state machine (10M transfers in it), and payments'\n"
                "                             p99 with and without a close every second\n"
+               "  bench statement [--transfers N]\n"
+               "                             time to produce one participant's statement\n"
+               "                             (XML and CSV) of a window of N transfers\n"
                "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
                "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
                "                             one bank against a running hub (--help: all options)\n"
@@ -62,6 +69,8 @@ int main(int argc, char** argv) {
   const char* command = argv[1];
   if (std::strcmp(command, "demo") == 0) return corridor::cli::Demo(argc - 1, argv + 1);
   if (std::strcmp(command, "inspect") == 0) return corridor::cli::Inspect(argc - 1, argv + 1);
+  if (std::strcmp(command, "windows") == 0) return corridor::cli::Windows(argc - 1, argv + 1);
+  if (std::strcmp(command, "report") == 0) return corridor::cli::Report(argc - 1, argv + 1);
   if (std::strcmp(command, "serve") == 0) return corridor::cli::Serve(argc - 1, argv + 1);
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "ledger") == 0) {
     return corridor::cli::BenchLedger(argc - 2, argv + 2);
@@ -81,6 +90,9 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "bench") == 0 && argc >= 3 &&
       std::strcmp(argv[2], "settlement") == 0) {
     return corridor::cli::BenchSettlement(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "statement") == 0) {
+    return corridor::cli::BenchStatement(argc - 2, argv + 2);
   }
   if (std::strcmp(command, "simulate-bank") == 0) {
     return corridor::cli::SimulateBank(argc - 1, argv + 1);

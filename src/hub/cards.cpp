@@ -10,9 +10,11 @@ namespace {
 
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
 constexpr uint64_t kNsPerMs = 1'000'000;
-// Card deadlines decided per entry: each takes at most two ledger events, so they use at most
-// half of an entry's span and leave the rest to the command.
-constexpr size_t kCardDeadlinesPerEntry = 16;
+// Card deadlines decided per entry: each takes at most five ledger events (an 0200's two legs
+// posted, its interchange in two currencies, the card fee), so they use at most half of an
+// entry's span and leave the rest to the command.
+constexpr size_t kCardDeadlinesPerEntry = 6;
+static_assert(kCardDeadlinesPerEntry * 5 <= kCommandLedgerEventsMax / 2);
 // Notices kept for the gateway at most (not state; without a gateway draining them, the oldest
 // answers are the ones dropped: an acquirer that misses one repeats or reverses).
 constexpr size_t kCardNoticesMax = 1 << 16;
@@ -145,10 +147,11 @@ std::string Hub::HoldCard(const Configure& s, LedgerOps& ops, Authorization* a) 
                     PositionId(c.acquirer, acquirer_ledger), c.amount.minor, acquirer_ledger});
   }
   const ledger::StateMachine::Savepoint mark = ops.Mark();
+  const u128 reference = CardReference(c.trace.rrn, c.trace.stan);  // its posts inherit it
   for (const Leg& leg : legs) {
     u128 id = 0;
     if (ops.Reserve(TransferKind::card_hold, leg.debit, leg.credit, leg.amount, leg.ledger, timeout,
-                    &id) != ledger::CreateTransferResult::ok) {
+                    &id, reference) != ledger::CreateTransferResult::ok) {
       ops.Undo(mark);
       a->legs.clear();
       return "51";
@@ -204,6 +207,7 @@ void Hub::ApproveCard(Authorization& a, LedgerOps& ops) {
       CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);  // An in-flight hold is pending.
     }
     a.posted_minor = a.request.amount.minor;
+    ChargeCard(a, a.posted_minor, a.billing.minor, ops);
     a.response_code = "00";
     cards_.Update(a, Status::posted, 0);
     return;
@@ -428,6 +432,7 @@ std::string Hub::CompleteCard(const CardAdvice& c, const Configure& s, LedgerOps
     CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);  // Pending, at most its amount.
   }
   a.posted_minor = amount;
+  ChargeCard(a, amount, billing, ops);
   cards_.Update(a, Status::posted, 0);
   ForwardCard(a, 220, now, billing);
   return "00";
@@ -455,6 +460,7 @@ std::string Hub::ReverseCard(const CardAdvice& c, const Configure& s, LedgerOps&
       CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);
     }
     a.posted_minor = keep;
+    ChargeCard(a, keep, billing, ops);
     cards_.Update(a, Status::posted, 0);
     ForwardCard(a, 420, now, billing);
     return "00";
@@ -470,21 +476,25 @@ std::string Hub::ReverseCard(const CardAdvice& c, const Configure& s, LedgerOps&
   const uint32_t acq = s.DomainOfCurrency(a.request.amount.currency)->ledger;
   const uint32_t iss = s.DomainOfCurrency(a.billing.currency)->ledger;
   const ledger::StateMachine::Savepoint mark = ops.Mark();
+  // The authorization's reference, not the reversal's own RRN/STAN: one card transaction.
+  const u128 reference = CardReference(a.request.trace.rrn, a.request.trace.stan);
   u128 id = 0;
   bool ok;
   if (a.fx_provider.empty()) {
     ok = ops.Transfer(TransferKind::card_reversal, PositionId(a.request.acquirer, acq),
-                      PositionId(a.request.issuer, iss), back, acq,
-                      &id) == ledger::CreateTransferResult::ok;
+                      PositionId(a.request.issuer, iss), back, acq, &id,
+                      reference) == ledger::CreateTransferResult::ok;
   } else {
     ok = ops.Transfer(TransferKind::card_reversal, PositionId(a.request.acquirer, acq),
-                      PositionId(a.fx_provider, acq), back, acq,
-                      &id) == ledger::CreateTransferResult::ok &&
+                      PositionId(a.fx_provider, acq), back, acq, &id,
+                      reference) == ledger::CreateTransferResult::ok &&
          (billing_back == 0 ||
           ops.Transfer(TransferKind::card_reversal, PositionId(a.fx_provider, iss),
-                       PositionId(a.request.issuer, iss), billing_back, iss,
-                       &id) == ledger::CreateTransferResult::ok);
+                       PositionId(a.request.issuer, iss), billing_back, iss, &id,
+                       reference) == ledger::CreateTransferResult::ok);
   }
+  // The share of the interchange and fee that goes with the money moved back.
+  ok = ok && UnchargeCard(a, standing, keep, ops);
   if (!ok) {
     ops.Undo(mark);
     return "51";

@@ -401,13 +401,13 @@ void Get(WireReader& r, Card* c) { *c = DecodeCard(r); }
 
 void Put(WireWriter& w, const CardTrace& c) {
   for (const std::string* f : {&c.stan, &c.transmission_time, &c.rrn, &c.terminal, &c.merchant,
-                               &c.acquirer_institution}) {
+                               &c.acquirer_institution, &c.mcc, &c.merchant_name}) {
     w.Str(*f);
   }
 }
 void Get(WireReader& r, CardTrace* c) {
   for (std::string* f : {&c->stan, &c->transmission_time, &c->rrn, &c->terminal, &c->merchant,
-                         &c->acquirer_institution}) {
+                         &c->acquirer_institution, &c->mcc, &c->merchant_name}) {
     *f = r.Str(kStringMax);
   }
 }

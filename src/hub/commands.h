@@ -328,6 +328,8 @@ struct CardTrace {
   std::string terminal;           // field 41, 8 characters
   std::string merchant;           // field 42, 15 characters ("" when absent)
   std::string acquirer_institution;  // field 32
+  std::string mcc;                   // field 18, 4 digits: merchant type ("" when absent)
+  std::string merchant_name;         // field 43, 40 characters: name/location ("" when absent)
   bool operator==(const CardTrace&) const = default;
 };
 

@@ -2,6 +2,9 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "base/check.h"
 
 namespace corridor::hub {
@@ -21,6 +24,68 @@ const char* CodeName(Code code) {
   return "unknown";
 }
 
+// --- References (module.h)
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+u128 UetrReference(std::string_view uetr) {
+  u128 v = 0;
+  int digits = 0;
+  for (size_t i = 0; i < uetr.size(); ++i) {
+    if (uetr[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
+    const int d = HexDigit(uetr[i]);
+    if (d < 0 || ++digits > 32) return 0;
+    v = (v << 4) | static_cast<unsigned>(d);
+  }
+  return digits == 32 ? v : 0;
+}
+
+u128 CardReference(std::string_view rrn, std::string_view stan) {
+  u128 v = 0;
+  for (size_t i = 0; i < 12; ++i) {
+    v = (v << 8) | (i < rrn.size() ? static_cast<uint8_t>(rrn[i]) : 0);
+  }
+  uint32_t n = 0;
+  const bool digits = !stan.empty() && stan.size() <= 6 &&
+                      std::all_of(stan.begin(), stan.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    for (const char c : stan) n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return (v << 32) | n;
+}
+
+std::string UetrOfReference(u128 reference) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 31; i >= 0; --i) {
+    if (i == 23 || i == 19 || i == 15 || i == 11) out.push_back('-');
+    out.push_back(kHex[static_cast<unsigned>(reference >> (4 * i)) & 15]);
+  }
+  return out;
+}
+
+std::string RrnOfReference(u128 reference) {
+  std::string out;
+  for (int i = 11; i >= 0; --i) out.push_back(static_cast<char>((reference >> (32 + 8 * i)) & 0xFF));
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+std::string StanOfReference(u128 reference) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%06u", static_cast<uint32_t>(reference));
+  return text;
+}
+
 // --- LedgerOps
 
 uint64_t LedgerOps::Take() {
@@ -34,8 +99,9 @@ ledger::CreateAccountResult LedgerOps::CreateAccount(ledger::Account account) {
   return results[0];
 }
 
-ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfer t) {
-  if (blocked_ != nullptr && !blocked_->empty() && t.pending_id == 0 &&
+ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfer t,
+                                              bool from_receipts) {
+  if (!from_receipts && blocked_ != nullptr && !blocked_->empty() && t.pending_id == 0 &&
       kind != TransferKind::settlement && kind != TransferKind::advance_repayment &&
       blocked_->count(t.debit_account_id) != 0) {
     return ledger::CreateTransferResult::exceeds_credits;
@@ -48,19 +114,40 @@ ledger::CreateTransferResult LedgerOps::Apply(TransferKind kind, ledger::Transfe
 }
 
 ledger::CreateTransferResult LedgerOps::Transfer(TransferKind kind, u128 debit, u128 credit,
-                                                 u128 amount, uint32_t ledger_number, u128* id) {
-  return Reserve(kind, debit, credit, amount, ledger_number, 0, id);
+                                                 u128 amount, uint32_t ledger_number, u128* id,
+                                                 u128 user_data) {
+  return Reserve(kind, debit, credit, amount, ledger_number, 0, id, user_data);
 }
 
-ledger::CreateTransferResult LedgerOps::Reserve(TransferKind kind, u128 debit, u128 credit,
-                                                u128 amount, uint32_t ledger_number,
-                                                uint32_t timeout_seconds, u128* id) {
+namespace {
+
+ledger::Transfer MakeTransfer(TransferKind kind, u128 debit, u128 credit, u128 amount,
+                              uint32_t ledger_number, u128 user_data) {
   ledger::Transfer t{};
   t.debit_account_id = debit;
   t.credit_account_id = credit;
   t.amount = amount;
   t.ledger = ledger_number;
   t.code = static_cast<uint16_t>(kind);
+  t.user_data = user_data;
+  return t;
+}
+
+}  // namespace
+
+ledger::CreateTransferResult LedgerOps::TransferFromReceipts(TransferKind kind, u128 debit,
+                                                             u128 credit, u128 amount,
+                                                             uint32_t ledger_number, u128* id,
+                                                             u128 user_data) {
+  *id = TransferId(kind, next_);
+  return Apply(kind, MakeTransfer(kind, debit, credit, amount, ledger_number, user_data), true);
+}
+
+ledger::CreateTransferResult LedgerOps::Reserve(TransferKind kind, u128 debit, u128 credit,
+                                                u128 amount, uint32_t ledger_number,
+                                                uint32_t timeout_seconds, u128* id,
+                                                u128 user_data) {
+  ledger::Transfer t = MakeTransfer(kind, debit, credit, amount, ledger_number, user_data);
   if (timeout_seconds > 0) {
     t.flags = ledger::kTransferPending;
     t.timeout = timeout_seconds;
@@ -393,10 +480,11 @@ std::string Hub::ReservePayment(const SubmitPayment& c, LedgerOps& ops,
     legs.push_back({TransferKind::payment_leg, PositionId(p->fx_provider, dst), payee_dst,
                     p->receive.minor, dst});
   }
+  const u128 reference = UetrReference(c.uetr);
   for (const Leg& leg : legs) {
     u128 id = 0;
-    if (ops.Reserve(leg.kind, leg.debit, leg.credit, leg.amount, leg.ledger, timeout, &id) !=
-        ledger::CreateTransferResult::ok) {
+    if (ops.Reserve(leg.kind, leg.debit, leg.credit, leg.amount, leg.ledger, timeout, &id,
+                    reference) != ledger::CreateTransferResult::ok) {
       ops.Undo(mark);
       p->legs.clear();
       return "AM04";

@@ -200,6 +200,15 @@ class Hub {
   void DeclineCard(cards::Authorization& a, const std::string& code, LedgerOps& ops);
   void ForwardCard(const cards::Authorization& a, uint16_t mti, uint64_t timestamp,
                    int64_t actual_billing_minor = -1);
+  // Interchange and the card fee (card_charges.cpp): made right after a hold posts
+  // `amount_minor` (acquirer's currency) and `billing_minor` (issuer's); never fails.
+  void ChargeCard(cards::Authorization& a, int64_t amount_minor, int64_t billing_minor,
+                  LedgerOps& ops);
+  // Moves back the share of the standing interchange and fee that a reversal of posted money
+  // takes (what stood: `standing_minor`, what stays: `keep_minor`). False when a position
+  // has no room (nothing changed then in `a`; the caller undoes the ledger).
+  bool UnchargeCard(cards::Authorization& a, int64_t standing_minor, int64_t keep_minor,
+                    LedgerOps& ops);
   std::vector<Module*> modules();
   std::vector<const Module*> modules() const;
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/wire.h"
 #include "hub/accounts.h"
@@ -103,6 +104,22 @@ inline Outcome Fail(Code code, std::string message) {
   return out;
 }
 
+// The references hub transfers carry in user_data (what statements and clearing files show):
+// - a payment's transfers (legs, fee, returns): its UETR, the 32 hex digits of the UUID
+//   without dashes read as one big-endian number (0 when `uetr` is not a UUID);
+// - a card transaction's (hold and its posts, reversals, interchange, card fee): the
+//   acquirer's RRN (field 37, 12 characters, the first in the highest byte; a shorter one is
+//   left-aligned, zero bytes after it) in bits 127..32 and its STAN (field 11, 6 digits, as a
+//   number; 0 when not digits) in bits 31..0 — those of the authorization's request, also for
+//   the advices and reversals that name it, so that all of one card transaction share it.
+u128 UetrReference(std::string_view uetr);
+u128 CardReference(std::string_view rrn, std::string_view stan);
+// The inverses, for reports: the UETR in lower case with dashes (8-4-4-4-12); the RRN without
+// trailing zero bytes, and the STAN as 6 digits.
+std::string UetrOfReference(u128 reference);
+std::string RrnOfReference(u128 reference);
+std::string StanOfReference(u128 reference);
+
 // A command's access to the ledger: one-event batches with timestamps taken in order from the
 // span the sequencer reserved for the command (kCommandLedgerEventsMax of them, ending at the
 // command's timestamp), and ids derived from them (hub/accounts.h).
@@ -116,13 +133,22 @@ class LedgerOps {
 
   const ledger::StateMachine& ledger() const { return ledger_; }
   ledger::CreateAccountResult CreateAccount(ledger::Account account);
-  // Makes a transfer of `kind` with a derived id; *id gets it.
+  // Makes a transfer of `kind` with a derived id; *id gets it. `user_data` is the reference
+  // the transfer carries (UetrReference, CardReference, a window id; 0: none).
   ledger::CreateTransferResult Transfer(TransferKind kind, u128 debit, u128 credit, u128 amount,
-                                        uint32_t ledger_number, u128* id);
+                                        uint32_t ledger_number, u128* id, u128 user_data = 0);
+  // A transfer paid out of what `debit` received earlier in this same command (a purchase's
+  // interchange and card fee, after the posting that credited it): made even while `debit`
+  // owes a settlement advance (BlockDebits), since it only hands on part of those receipts.
+  ledger::CreateTransferResult TransferFromReceipts(TransferKind kind, u128 debit, u128 credit,
+                                                    u128 amount, uint32_t ledger_number, u128* id,
+                                                    u128 user_data);
   // A pending transfer (a reservation) that the ledger expires after `timeout_seconds`.
   ledger::CreateTransferResult Reserve(TransferKind kind, u128 debit, u128 credit, u128 amount,
-                                       uint32_t ledger_number, uint32_t timeout_seconds, u128* id);
-  // Posts the whole of a pending transfer, or voids it.
+                                       uint32_t ledger_number, uint32_t timeout_seconds, u128* id,
+                                       u128 user_data = 0);
+  // Posts the whole of a pending transfer, or voids it. The post or void carries the pending
+  // transfer's user_data (the ledger's rule for a 0 in the event).
   ledger::CreateTransferResult Resolve(TransferKind kind, u128 pending_id, bool post);
   // Posts `amount` (> 0, at most the pending amount) of a pending transfer and releases the
   // rest.
@@ -141,7 +167,8 @@ class LedgerOps {
 
  private:
   uint64_t Take();
-  ledger::CreateTransferResult Apply(TransferKind kind, ledger::Transfer t);
+  ledger::CreateTransferResult Apply(TransferKind kind, ledger::Transfer t,
+                                     bool from_receipts = false);
   ledger::StateMachine& ledger_;
   uint64_t next_;
   uint64_t last_;

@@ -118,10 +118,11 @@ std::string Hub::PostReturn(const payments::Payment& p, LedgerOps& ops, payments
         {TransferKind::payment_return_fee, FeeAccountId(s.hub_bic, src), payer, fee_back, src});
   }
   const ledger::StateMachine::Savepoint mark = ops.Mark();
+  const u128 reference = UetrReference(p.request.uetr);  // the payment's, as its legs carry
   for (const Leg& leg : legs) {
     if (leg.amount == 0) continue;  // A rounding to nothing, or no fee.
     u128 id = 0;
-    if (ops.Transfer(leg.kind, leg.debit, leg.credit, leg.amount, leg.ledger, &id) !=
+    if (ops.Transfer(leg.kind, leg.debit, leg.credit, leg.amount, leg.ledger, &id, reference) !=
         ledger::CreateTransferResult::ok) {
       ops.Undo(mark);
       r->transfers.clear();
