@@ -562,7 +562,7 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
 // Lookup, payments, summary.
 int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
             const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations,
-            const std::string& reports_dir) {
+            const std::string& dir) {
   Tally t;
   std::vector<size_t> payer_of(payments);
   for (size_t b = 0; b < corridor.size(); ++b) {
@@ -611,10 +611,16 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   simulator::CardCorridor cards(CardBanks(), hub.port("admin"), hub.port("cards"));
   const bool card_ok = RunCards(cards, authorizations);
   PrintSummary(t, corridor);
-  const bool settled = SettleTheDay(corridor, reports_dir);
+  uint64_t window = 0;
+  std::string hub_bic;
+  const bool settled = SettleTheDay(corridor, dir + "/reports", &window, &hub_bic);
   const int restart = Restart(corridor, hub, args, env);
+  const bool reports =
+      settled && WriteReports(dir + "/hub", window, hub_bic,
+                              {"SABRRUMM", "ALFARUMM", "AKBBBY2X", "PJCBBY2X"}, dir + "/reports");
   if (!card_ok) return 1;
   if (!settled) return Fail("the window did not close and settle as shown");
+  if (!reports) return Fail("a report of the window was not written");
   return returns ? restart : Fail("the return or the recall did not go through");
 }
 
@@ -682,7 +688,7 @@ int Demo(int argc, char** argv) {
     return Fail("the hub did not start");
   }
   simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
-  const int code = RunDemo(corridor, hub, args, env, payments, authorizations, dir + "/reports");
+  const int code = RunDemo(corridor, hub, args, env, payments, authorizations, dir);
   if (temporary) std::printf("(the data and reports in %s are removed now; --data DIR keeps them)\n", dir.c_str());
   return code;
 }

@@ -2,6 +2,9 @@
 #include "cli/demo_settlement.h"
 
 #include <simdjson.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +13,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "simulator/bank.h"
 
@@ -157,14 +161,57 @@ bool SettleEarlier(simulator::Corridor& corridor, uint64_t id, simdjson::dom::pa
   return true;
 }
 
+// Runs this binary with `args`; its exit code (-1 when it could not run).
+int RunSelf(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"corridor"};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 }  // namespace
 
-bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir) {
+bool WriteReports(const std::string& data_dir, uint64_t window, const std::string& hub_bic,
+                  const std::vector<std::string>& card_banks, const std::string& reports_dir) {
+  const std::string w = std::to_string(window);
+  std::vector<std::vector<std::string>> asks = {{"agent"}, {"reconciliation"}};
+  for (const std::string& bank : card_banks) asks.push_back({"clearing", bank});
+  if (!hub_bic.empty()) asks.push_back({"fees", hub_bic});
+  std::printf("reports of window %s (corridor report %s --format F --data %s):\n", w.c_str(),
+              w.c_str(), data_dir.c_str());
+  std::fflush(stdout);
+  bool ok = true;
+  for (const std::vector<std::string>& ask : asks) {
+    std::string path = reports_dir + "/" + ask[0] + "-window-" + w;
+    std::vector<std::string> args = {"report", w, "--format", ask[0], "--data", data_dir};
+    if (ask.size() > 1) {
+      path += "-" + ask[1];
+      args.insert(args.end(), {"--participant", ask[1]});
+    }
+    path += ask[0] == "agent" ? ".csv" : ".txt";
+    args.insert(args.end(), {"--out", path});
+    const int code = RunSelf(args);
+    std::printf("  %s%s\n", path.c_str(),
+                code == 0 ? "" : (" (not written: exit " + std::to_string(code) + ")").c_str());
+    ok = ok && code == 0;
+  }
+  return ok;
+}
+
+bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir,
+                  uint64_t* window, std::string* hub_bic) {
   simdjson::dom::parser parser;
   simdjson::dom::element closed;
   std::printf("settlement: closing the window (POST /v1/settlement/windows/close)\n");
   if (!Post(corridor, "/v1/settlement/windows/close", "", parser, &closed)) return false;
   const std::string id = Text(closed, "id");
+  *window = std::strtoull(id.c_str(), nullptr, 10);
   std::string body;
   simdjson::dom::element w;
   if (!corridor.AdminGet("/v1/settlement/windows/" + id, &body).ok() ||
@@ -177,8 +224,14 @@ bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir)
               id.c_str(), Text(w, "state").c_str(),
               opened == "?" ? "with the hub" : opened.c_str(), Text(w, "closed_at").c_str());
   PrintEntries(w);
+  simdjson::dom::array list;
+  if (w["entries"].get(list) == simdjson::SUCCESS) {
+    for (simdjson::dom::element e : list) {
+      if (MinorOf(Text(e["received"], "fee")) != 0) *hub_bic = Text(e, "participant");
+    }
+  }
   PrintObligations(w);
-  if (!SettleEarlier(corridor, std::strtoull(id.c_str(), nullptr, 10), parser)) return false;
+  if (!SettleEarlier(corridor, *window, parser)) return false;
   const std::string reference = "DEMO-RTGS-" + id;
   std::printf("settlement: the agents report every net paid (POST /v1/settlement/windows/%s/"
               "settle, reference %s)\n", id.c_str(), reference.c_str());
@@ -189,7 +242,6 @@ bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir)
   }
   size_t entries = 0, done = 0;
   std::string advances;
-  simdjson::dom::array list;
   if (settled["entries"].get(list) == simdjson::SUCCESS) {
     for (simdjson::dom::element e : list) {
       ++entries;
