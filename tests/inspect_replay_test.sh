@@ -42,6 +42,12 @@ expect '^  RUB: CBRFRUMM collects ([0-9.]+) from the net debtors and pays \1 to 
 expect '^  BYN: NBRBBY2X collects ([0-9.]+) from the net debtors and pays \1 to the net creditors$' "the National Bank's obligations"
 expect '^window [0-9]+: settled, ([0-9]+) of \1 entries settled' "every entry settled"
 expect '^restarted from the journal: settlement windows identical$' "the windows replayed"
+# The reports: each bank's statement from the participant API, the rest by `corridor report`.
+for f in window-*-SABRRUMM.xml window-*-PJCBBY2X.csv agent-window-*.csv \
+         reconciliation-window-*.txt clearing-window-*-ALFARUMM.txt fees-window-*-CRDRRUMMXXX.txt; do
+  compgen -G "$dir/data/reports/$f" > /dev/null || { echo "no report $f"; ls "$dir/data/reports"; cat "$dir/demo.out"; exit 1; }
+done
+grep -q '<Stmt>' "$dir"/data/reports/window-*-SABRRUMM.xml || { echo "the statement is no camt.053"; exit 1; }
 "$corridor" inspect --data "$dir/data/hub" > "$dir/first.out"
 "$corridor" inspect --data "$dir/data/hub" > "$dir/second.out"
 first="$(grep '^state hash: ' "$dir/first.out")"
