@@ -35,15 +35,13 @@
 #include <thread>
 #include <vector>
 
-#include "cli/hub_process.h"
+#include "payment_load.h"
 #include "cli/commands.h"
+#include "cli/hub_process.h"
 #include "simulator/bank.h"
-#include "simulator/corridor.h"
 
 namespace corridor::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   uint64_t payments = 60'000;
@@ -92,160 +90,6 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
 }
 
 
-uint64_t NsSince(Clock::time_point t) { return (Clock::now() - t) / std::chrono::nanoseconds(1); }
-
-double SelfCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-// Everything the run shares: the banks, and what each payment did.
-struct Run {
-  std::unique_ptr<simulator::Corridor> corridor;  // the banks, then the FX provider last
-  Clock::time_point epoch = Clock::now();
-  uint64_t capacity = 0;
-  // Per payment number, ns since the epoch (0: not yet).
-  std::unique_ptr<std::atomic<uint64_t>[]> sent_ns, final_ns, payee_ns;
-  std::unique_ptr<std::atomic<uint8_t>[]> payer;  // bank index + 1
-  std::atomic<uint64_t> finals{0}, finals_settled{0}, refused{0}, errors{0};
-  std::mutex reasons_mu;
-  std::map<std::string, uint64_t> reasons;  // RJCT reasons, at submission or final
-
-  explicit Run(uint64_t capacity)
-      : capacity(capacity),
-        sent_ns(new std::atomic<uint64_t>[capacity]()),
-        final_ns(new std::atomic<uint64_t>[capacity]()),
-        payee_ns(new std::atomic<uint64_t>[capacity]()),
-        payer(new std::atomic<uint8_t>[capacity]()) {}
-  void Reason(const std::string& r) {
-    std::lock_guard lock(reasons_mu);
-    ++reasons[r];
-  }
-};
-
-// Per side `banks_per_side` banks, then one FX provider; the final statuses at the payer and
-// the payee's time hooked in.
-Status StartBanks(const BenchOptions& o, uint16_t admin_port, uint16_t hub_port, Run& run) {
-  std::vector<simulator::BankSpec> specs;
-  for (const char* domain : {"RU", "BY"}) {
-    for (uint32_t i = 0; i < o.banks_per_side; ++i) {
-      const std::string bic = std::string("BNK") + static_cast<char>('A' + i) +
-                              (domain[0] == 'R' ? "RUMM" : "BY2X");
-      specs.push_back({bic, "Bank " + bic, domain, "instant", {},
-                       {{simulator::CurrencyOf(domain), "1000000000.00"}}, {}, {}});
-    }
-  }
-  specs.push_back({"FXPRRUMM", "FX provider", "RU", "fx", {},
-                   {{"RUB", "1000000000.00"}, {"BYN", "1000000000.00"}}, {}, {}});
-  run.corridor = std::make_unique<simulator::Corridor>(specs, admin_port, hub_port);
-  for (size_t b = 0; b < run.corridor->size(); ++b) {
-    simulator::Bank& bank = run.corridor->bank(b);
-    bank.on_final = [&run, b](const std::string& uetr, const std::string& status,
-                              const std::string& reason) {
-      const int64_t n = simulator::UetrNumber(uetr);
-      if (n < 0 || static_cast<uint64_t>(n) >= run.capacity || run.payer[n].load() != b + 1) {
-        return;  // not the bench's, or the payee's copy
-      }
-      run.final_ns[n] = NsSince(run.epoch);
-      run.finals.fetch_add(1);
-      if (status == "ACSC") run.finals_settled.fetch_add(1);
-      if (status != "ACSC") run.Reason(reason);
-    };
-    bank.on_answered = [&run](const std::string& uetr, uint64_t ns) {
-      const int64_t n = simulator::UetrNumber(uetr);
-      if (n >= 0 && static_cast<uint64_t>(n) < run.capacity) run.payee_ns[n] = ns;
-    };
-  }
-  const Status st = run.corridor->Start();
-  return st.ok() ? run.corridor->Onboard() : st;
-}
-
-// Sends payments `first`, `first + step`, ... below `end` from bank `payer`; with a rate, each
-// at its time in the schedule (late ones at once).
-void Sender(Run& run, size_t payer, uint64_t first, uint64_t step, uint64_t end, double rate,
-            Clock::time_point start) {
-  simulator::Bank& bank = run.corridor->bank(payer);
-  simulator::HubClient client(bank.options());
-  const std::vector<simulator::Payee>& payees =
-      run.corridor->customers(bank.options().currency == "RUB" ? "BYN" : "RUB");
-  std::mt19937_64 random(first);
-  for (uint64_t n = first; n < end; n += step) {
-    if (rate > 0) {
-      std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<int64_t>(
-                                                (n - first) / step * 1e9 / rate)));
-    }
-    run.payer[n] = static_cast<uint8_t>(payer + 1);
-    const int64_t amount = 2'000 + static_cast<int64_t>(random() % 50'000);
-    simulator::SendResult r;
-    const Status st = bank.SendPayment(client, payees[random() % payees.size()], amount, n, &r,
-                                       [&] { run.sent_ns[n] = NsSince(run.epoch); });
-    if (!st.ok()) {
-      if (run.errors.fetch_add(1) < 5) std::fprintf(stderr, "payment %llu: %s\n",
-                                                    static_cast<unsigned long long>(n),
-                                                    st.message().c_str());
-      continue;
-    }
-    if (r.status != "ACTC") {
-      run.refused.fetch_add(1);
-      run.Reason(r.status + " " + r.reason);
-    }
-  }
-}
-
-struct PhaseResult {
-  uint64_t payments = 0;
-  double seconds = 0;
-  double hub_cpu_s = 0;
-  double sims_cpu_s = 0;
-  std::vector<double> hub_ms;  // per settled payment
-  std::map<std::string, double> hub_threads;
-};
-
-// Runs payments [first, end) from `connections` senders, then waits for every final status.
-PhaseResult RunPhase(const BenchOptions& o, Run& run, HubProcess& hub, uint64_t first,
-                     uint64_t end, double rate) {
-  PhaseResult r;
-  r.payments = end - first;
-  const uint64_t finals_before = run.finals.load() + run.refused.load() + run.errors.load();
-  const double hub_before = hub.CpuSeconds();
-  const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
-  const double sims_before = SelfCpuSeconds();
-  const size_t payers = run.corridor->size() - 1;
-  const Clock::time_point start = Clock::now();
-  std::vector<std::thread> senders;
-  for (uint32_t c = 0; c < o.connections; ++c) {
-    senders.emplace_back(Sender, std::ref(run), c % payers, first + c, o.connections, end,
-                         rate / o.connections, start);
-  }
-  for (std::thread& t : senders) t.join();
-  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(30);
-  while (run.finals.load() + run.refused.load() + run.errors.load() - finals_before < r.payments &&
-         Clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  r.seconds = static_cast<double>(NsSince(start)) / 1e9;
-  r.hub_cpu_s = hub.CpuSeconds() - hub_before;
-  r.sims_cpu_s = SelfCpuSeconds() - sims_before;
-  for (const auto& [name, s] : hub.ThreadCpuSeconds()) {
-    const auto it = threads_before.find(name);
-    r.hub_threads[name] = s - (it == threads_before.end() ? 0 : it->second);
-  }
-  for (uint64_t n = first; n < end; ++n) {
-    const uint64_t f = run.final_ns[n].load(), s = run.sent_ns[n].load();
-    if (f == 0 || s == 0 || f < s) continue;
-    r.hub_ms.push_back(static_cast<double>(f - s - std::min(f - s, run.payee_ns[n].load())) / 1e6);
-  }
-  std::sort(r.hub_ms.begin(), r.hub_ms.end());
-  return r;
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
-}
-
 void PrintPhase(const char* name, const PhaseResult& r) {
   const double n = static_cast<double>(r.payments);
   std::printf("%s: %llu payments in %.2f s = %.0f payments/s; hub cpu %.1f us/payment (",
@@ -292,17 +136,17 @@ int BenchPayments(int argc, char** argv) {
       std::to_string(o.commit_interval_us), "--capacity-transfers",
       std::to_string(std::max<uint64_t>(total * 8, 1 << 20))};
   if (!hub.Start(args, {"admin", "participants"})) return 1;
-  Run run(total);
-  Status st = StartBanks(o, hub.port("admin"), hub.port("participants"), run);
+  PaymentRun run(total);
+  Status st = StartPaymentBanks(o.banks_per_side, hub.port("admin"), hub.port("participants"), run);
   if (!st.ok()) {
     std::fprintf(stderr, "bench payments: set-up: %s\n", st.message().c_str());
     return 1;
   }
-  const PhaseResult unpaced = RunPhase(o, run, hub, 0, o.payments, 0);
+  const PhaseResult unpaced = RunPaymentPhase(o.connections, run, hub, 0, o.payments, 0);
   PrintPhase("unpaced", unpaced);
   PhaseResult at_rate;
   if (paced > 0) {
-    at_rate = RunPhase(o, run, hub, o.payments, total, o.rate);
+    at_rate = RunPaymentPhase(o.connections, run, hub, o.payments, total, o.rate);
     char name[64];
     std::snprintf(name, sizeof(name), "paced at %.0f/s", o.rate);
     PrintPhase(name, at_rate);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end: a real `corridor demo` (the hub as a process, simulated banks, payments both ways,
-# card authorizations both ways with completions, a reversal, a timeout and stand-in, a restart
-# from the journal) writes a data directory; `corridor inspect` replays its journal
-# twice and must print the same state hash both times, with the invariants holding.
+# card authorizations both ways with completions, a reversal, a timeout and stand-in, the
+# settlement window closed and settled, a restart from the journal) writes a data directory;
+# `corridor inspect` replays its journal twice and must print the same state hash both times,
+# with the invariants holding.
 set -euo pipefail
 corridor="$1"
 dir="$(mktemp -d /tmp/corridor-inspect-XXXXXX)"
@@ -34,6 +35,19 @@ expect '^timeout: .*the acquirer got 39=91, Sberbank got [1-9][0-9]* 0420' "the 
 expect '^stand-in: Belarusbank signed off: RUB 1000.00 purchase 39=00, RUB 5000.00 purchase 39=61, .*signed on again: ok$' "stand-in approving and declining"
 expect '^advices delivered to AKBBBY2X: 0220 [1-9][0-9]*, 0420 [1-9][0-9]*, 0120 stand-in 3 ' "the advices delivered to Belarusbank"
 expect '^advices delivered to SABRRUMM: 0220 [1-9][0-9]*, 0420 [1-9][0-9]*, ' "the advices delivered to Sberbank"
+# The end of the day: the window closed and settled in full, each currency's settlement agent
+# collecting what it pays out, the windows the same after the restart.
+expect '^window [0-9]+: closed, opened .*; net positions' "the window closed"
+expect '^  RUB: CBRFRUMM collects ([0-9.]+) from the net debtors and pays \1 to the net creditors$' "the Bank of Russia's obligations"
+expect '^  BYN: NBRBBY2X collects ([0-9.]+) from the net debtors and pays \1 to the net creditors$' "the National Bank's obligations"
+expect '^window [0-9]+: settled, ([0-9]+) of \1 entries settled' "every entry settled"
+expect '^restarted from the journal: settlement windows identical$' "the windows replayed"
+# The reports: each bank's statement from the participant API, the rest by `corridor report`.
+for f in window-*-SABRRUMM.xml window-*-PJCBBY2X.csv agent-window-*.csv \
+         reconciliation-window-*.txt clearing-window-*-ALFARUMM.txt fees-window-*-CRDRRUMMXXX.txt; do
+  compgen -G "$dir/data/reports/$f" > /dev/null || { echo "no report $f"; ls "$dir/data/reports"; cat "$dir/demo.out"; exit 1; }
+done
+grep -q '<Stmt>' "$dir"/data/reports/window-*-SABRRUMM.xml || { echo "the statement is no camt.053"; exit 1; }
 "$corridor" inspect --data "$dir/data/hub" > "$dir/first.out"
 "$corridor" inspect --data "$dir/data/hub" > "$dir/second.out"
 first="$(grep '^state hash: ' "$dir/first.out")"

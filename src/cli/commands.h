@@ -18,6 +18,7 @@ int BenchServe(int argc, char** argv);
 int BenchOutbox(int argc, char** argv);
 int BenchPayments(int argc, char** argv);
 int BenchCards(int argc, char** argv);
+int BenchSettlement(int argc, char** argv);
 int SimulateBank(int argc, char** argv);
 int SimulateIssuer(int argc, char** argv);
 int SimulateAcquirer(int argc, char** argv);

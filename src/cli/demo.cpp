@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/demo_settlement.h"
 #include "cli/hub_process.h"
 #include "simulator/bank.h"
 #include "simulator/card_corridor.h"
@@ -534,6 +535,8 @@ bool RunCards(simulator::CardCorridor& cards, uint64_t authorizations) {
 int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
             const std::vector<std::string>& env) {
   const std::string before = Positions(corridor);
+  std::string windows_before, windows_after;
+  corridor.AdminGet("/v1/settlement/windows", &windows_before);
   rusage usage{};
   if (hub.Stop(&usage) != 0) return Fail("the hub did not stop cleanly");
   corridor.Stop();
@@ -548,13 +551,18 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   const bool same = after == before && st.ok() && check.find("\"ok\":true") != std::string::npos;
   std::printf("restarted from the journal: positions %s, ledger check %s\n",
               after == before ? "identical" : "DIFFERENT", st.ok() ? check.c_str() : "failed");
+  const bool windows = reader.AdminGet("/v1/settlement/windows", &windows_after).ok() &&
+                       windows_after == windows_before;
+  std::printf("restarted from the journal: settlement windows %s\n",
+              windows ? "identical" : "DIFFERENT");
   again.Stop(&usage);
-  return same ? 0 : 1;
+  return same && windows ? 0 : 1;
 }
 
 // Lookup, payments, summary.
 int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
-            const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations) {
+            const std::vector<std::string>& env, uint64_t payments, uint64_t authorizations,
+            const std::string& dir) {
   Tally t;
   std::vector<size_t> payer_of(payments);
   for (size_t b = 0; b < corridor.size(); ++b) {
@@ -603,8 +611,16 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   simulator::CardCorridor cards(CardBanks(), hub.port("admin"), hub.port("cards"));
   const bool card_ok = RunCards(cards, authorizations);
   PrintSummary(t, corridor);
+  uint64_t window = 0;
+  std::string hub_bic;
+  const bool settled = SettleTheDay(corridor, dir + "/reports", &window, &hub_bic);
   const int restart = Restart(corridor, hub, args, env);
+  const bool reports =
+      settled && WriteReports(dir + "/hub", window, hub_bic,
+                              {"SABRRUMM", "ALFARUMM", "AKBBBY2X", "PJCBBY2X"}, dir + "/reports");
   if (!card_ok) return 1;
+  if (!settled) return Fail("the window did not close and settle as shown");
+  if (!reports) return Fail("a report of the window was not written");
   return returns ? restart : Fail("the return or the recall did not go through");
 }
 
@@ -672,7 +688,9 @@ int Demo(int argc, char** argv) {
     return Fail("the hub did not start");
   }
   simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
-  return RunDemo(corridor, hub, args, env, payments, authorizations);
+  const int code = RunDemo(corridor, hub, args, env, payments, authorizations, dir);
+  if (temporary) std::printf("(the data and reports in %s are removed now; --data DIR keeps them)\n", dir.c_str());
+  return code;
 }
 
 }  // namespace corridor::cli

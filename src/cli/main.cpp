@@ -39,6 +39,12 @@ void Usage() {
                "                             card authorizations/s across the border through the\n"
                "                             card listener, the hub's CPU per authorization and\n"
                "                             latency, simulated acquirers and issuers\n"
+               "  bench settlement [--transfers N] [--payments-seconds S] [--participants N]\n"
+               "                   [--rate N] [--phase-seconds S] [--rounds N] [--connections N]\n"
+               "                   [--only-close | --only-served] [--dir DIR]\n"
+               "                             the cost of closing a settlement window in the\n"
+               "                             state machine (10M transfers in it), and payments'\n"
+               "                             p99 with and without a close every second\n"
                "  bench statement [--transfers N]\n"
                "                             time to produce one participant's statement\n"
                "                             (XML and CSV) of a window of N transfers\n"
@@ -80,6 +86,10 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "payments") == 0) {
     return corridor::cli::BenchPayments(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 &&
+      std::strcmp(argv[2], "settlement") == 0) {
+    return corridor::cli::BenchSettlement(argc - 2, argv + 2);
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "statement") == 0) {
     return corridor::cli::BenchStatement(argc - 2, argv + 2);

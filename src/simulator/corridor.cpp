@@ -55,6 +55,11 @@ Status Corridor::AdminGet(const std::string& target, std::string* body) {
   return Status::Ok();
 }
 
+Status Corridor::AdminPost(const std::string& target, const std::string& body,
+                           server::ClientResponse* out) {
+  return admin_->Send("POST", target, "application/json", body, {}, out);
+}
+
 Status Corridor::Onboard() {
   for (size_t b = 0; b < specs_.size(); ++b) {
     const BankSpec& s = specs_[b];

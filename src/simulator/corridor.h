@@ -54,6 +54,10 @@ class Corridor {
   static std::string Token(const std::string& bic) { return "sim-token-" + bic; }
   // GET on the admin API; the body of a 200.
   Status AdminGet(const std::string& target, std::string* body);
+  // POST of a JSON body on the admin API; *out gets any status and its body (the settlement
+  // window routes answer 200, 404, 409 with reasons the caller shows).
+  Status AdminPost(const std::string& target, const std::string& body,
+                   server::ClientResponse* out);
 
  private:
   Status AdminCall(const char* method, const std::string& target, const std::string& body,
