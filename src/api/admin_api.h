@@ -9,6 +9,11 @@
 //   PUT  /v1/participants/{id}/token               rotate, the old one valid for an overlap
 //   POST /v1/participants/{id}/suspend, /resume
 //   GET  /metrics                                  Prometheus text format (metrics_api.h)
+//   GET  /v1/payments/{uetr}, /v1/payments?end_to_end_id=   a payment's history, a search;
+//   GET  /v1/cards/authorizations?rrn=|stan=       card authorizations (admin_search.h)
+//
+// In `corridor serve` the console's front door (console/console.h) stands before this: it
+// serves /console/ and refuses writes a foreign web page could forge (console/admin_guard.h).
 //
 // Each change is one journaled hub command, answered once durable and applied. In config
 // mode the ledger accounts and transfers the hub owns (hub/accounts.h) cannot be written
