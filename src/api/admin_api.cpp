@@ -59,8 +59,9 @@ bool IsCallbackUrl(std::string_view url) {
          url.find(' ') == std::string_view::npos;
 }
 
-// The command's outcome as an error response (for codes other than ok/created/exists).
-Response OutcomeError(const Status& st, const hub::Outcome& outcome) {
+}  // namespace
+
+Response CommandError(const Status& st, const hub::Outcome& outcome) {
   if (st.busy()) {
     Response busy = Error(503, st.message());
     busy.retry_after_seconds = 1;
@@ -69,8 +70,6 @@ Response OutcomeError(const Status& st, const hub::Outcome& outcome) {
   if (!st.ok()) return Error(503, st.message());
   return Error(HttpStatusOf(outcome.code), outcome.message);
 }
-
-}  // namespace
 
 unsigned HttpStatusOf(hub::Code code) {
   switch (code) {
@@ -94,6 +93,7 @@ hub::Configure SettingsOf(const config::HubConfig& config) {
     hub::DomainSettings domain{d.code, d.currency, d.ledger, d.currency_exponent,
                                d.settlement_agent, d.max_payment_minor, {}};
     for (const config::BinRange& b : d.bin_ranges) domain.bin_ranges.emplace_back(b.first, b.last);
+    domain.utc_offset_minutes = d.utc_offset_minutes;
     c.domains.push_back(std::move(domain));
   }
   c.quote_lifetime_seconds = config.fx.quote_lifetime_seconds;
@@ -105,6 +105,16 @@ hub::Configure SettingsOf(const config::HubConfig& config) {
   for (const config::FeeConfig& f : config.fx.fees) {
     c.fees.push_back(hub::FeeSettings{f.currency, f.fixed_minor, f.share_bp});
   }
+  for (const config::FeeConfig& f : config.card_fees) {
+    c.card_fees.push_back(hub::FeeSettings{f.currency, f.fixed_minor, f.share_bp});
+  }
+  for (const config::InterchangeConfig& i : config.interchange) {
+    c.interchange.push_back(
+        hub::InterchangeSettings{i.issuer_domain, i.acquirer_domain, i.purchase_bp, i.cash_bp});
+  }
+  c.settlement.every_seconds = config.settlement.close_every_hours * 3600;
+  c.settlement.cutoff_domain = config.settlement.cutoff_domain;
+  c.settlement.cutoffs_minutes = config.settlement.cutoffs_minutes;
   return c;
 }
 
@@ -129,6 +139,12 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
   // The console's payment search (admin_search.h).
   if (config_ != nullptr && HandlePaymentSearch(core_, &settings_, request, respond)) return;
   const std::vector<std::string_view> parts = Segments(target);
+  if (parts.size() >= 2 && parts[0] == "v1" && parts[1] == "settlement") {
+    if (config_ == nullptr) {
+      return respond(Error(404, "no settlement: the hub runs without --config (ledger only)"));
+    }
+    return Settlement(parts, request, std::move(respond));
+  }
   if (parts.size() < 2 || parts[0] != "v1" || parts[1] != "participants") {
     return ledger_.Handle(request, std::move(respond));
   }
@@ -183,7 +199,7 @@ void AdminApi::Submit(hub::Command command, std::string participant, Respond res
                                  respond = std::move(respond)](const Status& st,
                                                                hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
-      return respond(OutcomeError(st, outcome));
+      return respond(CommandError(st, outcome));
     }
     const unsigned status = HttpStatusOf(outcome.code);
     // Called on the apply thread: the read queues behind this command and answers from there.
@@ -426,7 +442,7 @@ void AdminApi::SubmitCard(hub::SetCardSettings c, Respond respond) {
                                       respond = std::move(respond)](const Status& st,
                                                                     hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
-      return respond(OutcomeError(st, outcome));
+      return respond(CommandError(st, outcome));
     }
     core->ReadHubAsync([participant, respond = std::move(respond)](const hub::Hub& hub) {
       const participants::Participant* p = hub.participants().Find(participant);

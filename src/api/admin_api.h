@@ -9,6 +9,9 @@
 //   PUT  /v1/participants/{id}/token               rotate, the old one valid for an overlap
 //   POST /v1/participants/{id}/suspend, /resume
 //   GET  /metrics                                  Prometheus text format (metrics_api.h)
+//   GET  /v1/settlement/windows[/{id}]             settlement windows (admin_settlement.cpp,
+//   POST /v1/settlement/windows/close              settlement_json.h; docs/OPERATIONS.md)
+//   POST /v1/settlement/windows/{id}/settle
 //   GET  /v1/payments/{uetr}, /v1/payments?end_to_end_id=   a payment's history, a search;
 //   GET  /v1/cards/authorizations?rrn=|stan=       card authorizations (admin_search.h)
 //
@@ -22,6 +25,9 @@
 //
 // Thread: I/O threads parse and validate; the core's apply thread answers.
 #pragma once
+
+#include <string_view>
+#include <vector>
 
 #include "api/ledger_api.h"
 #include "config/config.h"
@@ -53,6 +59,15 @@ class AdminApi {
   void SubmitCard(hub::SetCardSettings c, server::Respond respond);
   void Suspend(std::string id, bool suspended, server::Request& request,
                server::Respond respond);
+  // Settlement windows (admin_settlement.cpp); `parts` are the path's segments.
+  void Settlement(const std::vector<std::string_view>& parts, server::Request& request,
+                  server::Respond respond);
+  void ListWindows(server::Respond respond);
+  void CloseWindow(server::Request& request, server::Respond respond);
+  void SubmitClose(uint64_t window, server::Respond respond);
+  void SubmitSettle(hub::SettleWindow c, uint32_t previous, server::Respond respond);
+  static void AnswerWindow(core::Core* core, uint64_t id, unsigned status,
+                           server::Respond respond);
   // Submits a command; on success answers with the participant's view and `success_status`
   // (0: 201 for created, 200 otherwise).
   void Submit(hub::Command command, std::string participant, server::Respond respond);
@@ -69,5 +84,8 @@ hub::Configure SettingsOf(const config::HubConfig& config);
 
 // The HTTP status of a command's outcome.
 unsigned HttpStatusOf(hub::Code code);
+// A command that did not succeed as an error response: busy 503 (retry after a second), a
+// failed core 503, else HttpStatusOf its code with its message.
+server::Response CommandError(const Status& st, const hub::Outcome& outcome);
 
 }  // namespace corridor::api

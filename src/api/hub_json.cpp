@@ -201,8 +201,14 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p) 
     PositionView pv;
     pv.currency = position.currency;
     pv.exponent = hub.settings() ? ExponentOf(*hub.settings(), position.currency).value_or(0) : 0;
-    pv.figures = participants::Participants::Figures(
-        position, hub::PositionId(p.id(), position.ledger), hub.ledger());
+    const u128 account = hub::PositionId(p.id(), position.ledger);
+    pv.figures = participants::Participants::Figures(position, account, hub.ledger());
+    // An advance credited the position, but no debit may use it until it is repaid.
+    const auto advance = hub.settlement().advances().find(account);
+    if (advance != hub.settlement().advances().end()) {
+      pv.settlement_advance_minor = advance->second;
+      pv.figures.available_minor -= advance->second;
+    }
     v.positions.push_back(std::move(pv));
   }
   if (const hub::SetCardSettings* card = hub.cards().SettingsOf(p.id())) {
@@ -271,6 +277,10 @@ void AppendPosition(const PositionView& v, std::string* out) {
     out->push_back(',');
     AppendKey(name, out);
     AppendJsonString(FormatAmount(minor, v.exponent), out);
+  }
+  if (v.settlement_advance_minor != 0) {
+    out->append(",\"settlement_advance\":");
+    AppendJsonString(FormatAmount(v.settlement_advance_minor, v.exponent), out);
   }
   out->push_back('}');
 }

@@ -67,6 +67,8 @@ struct PositionView {
   std::string currency;
   uint32_t exponent = 0;
   participants::PositionFigures figures;
+  // A settlement advance the position still owes (issue 17): not available to spend.
+  int64_t settlement_advance_minor = 0;
 };
 struct ParticipantView {
   std::string id;
@@ -85,7 +87,8 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p);
 
 // {"id":..,"name":..,"domain":..,"roles":[..],"callback_url":..,"status":"active",
 //  "positions":[{"currency":"RUB","liquidity":"..","net_debit_cap":"..","sent":"..",
-//  "received":"..","reserved":"..","available":".."}],"outbox_backlog":N}
+//  "received":"..","reserved":"..","available":".."}],"outbox_backlog":N}, each position with
+//  "settlement_advance":".." while it owes one (its available is net of it)
 //  and "card":{...} (AppendCardSettings) when it has card settings.
 void AppendParticipant(const ParticipantView& view, std::string* out);
 // {"institution_id":..,"bin_prefixes":[..],"signon_key_sha256":..,"stand_in":{"enabled":..,

@@ -149,6 +149,24 @@ class Reader {
     }
     return Status::Ok();
   }
+  // An array of tables ([[key]]), each with its path "key[i]"; absent is an empty list.
+  Status TableArray(std::string_view key, std::vector<Reader>* out) const {
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return Status::Ok();
+    if (!node->is_array()) return WrongType(key, *node, "an array of tables");
+    const toml::array& array = *node->as_array();
+    if (array.size() > kListItemsMax) {
+      return ErrorAt(key, "more than " + std::to_string(kListItemsMax) + " items");
+    }
+    for (size_t i = 0; i < array.size(); ++i) {
+      if (!array[i].is_table()) {
+        return Error(array[i].source(), ItemPath(key, i),
+                     std::string("expected a table, found ") + TypeName(array[i].type()));
+      }
+      out->emplace_back(source_, *array[i].as_table(), ItemPath(key, i));
+    }
+    return Status::Ok();
+  }
   std::string ItemPath(std::string_view key, size_t i) const {
     return Path(key) + "[" + std::to_string(i) + "]";
   }
@@ -183,6 +201,30 @@ bool ZoneExists(const std::string& name) {
   }
   struct stat st;
   return stat((kZoneInfoDir + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// "HH:MM" with HH 00–23 and MM 00–59, into minutes after midnight.
+bool ParseClockTime(std::string_view text, uint32_t* minutes) {
+  if (text.size() != 5 || text[2] != ':' || !IsDigits(text.substr(0, 2)) ||
+      !IsDigits(text.substr(3))) {
+    return false;
+  }
+  const uint32_t h = (text[0] - '0') * 10 + (text[1] - '0');
+  const uint32_t m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 23 || m > 59) return false;
+  *minutes = h * 60 + m;
+  return true;
+}
+
+// "+03:00", "-05:30": a fixed offset from UTC, at most 14 hours (UTC+14 is the farthest).
+bool ParseUtcOffset(std::string_view text, int32_t* minutes) {
+  uint32_t m = 0;
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || !ParseClockTime(text.substr(1), &m) ||
+      m > 14 * 60) {
+    return false;
+  }
+  *minutes = text[0] == '-' ? -static_cast<int32_t>(m) : static_cast<int32_t>(m);
+  return true;
 }
 
 bool ReadableFile(const std::string& path) {
@@ -387,8 +429,16 @@ Status ReadDomain(const Reader& r, const std::vector<DomainConfig>& earlier, Dom
   if (!(st = ReadAliasPrefixes(r, earlier, d)).ok()) return st;
   if (!(st = ReadBinRanges(r, earlier, d)).ok()) return st;
   if (!(st = r.String("time_zone", true, &d->time_zone)).ok()) return st;
-  if (!ZoneExists(d->time_zone)) {
-    return r.ErrorAt("time_zone", "\"" + d->time_zone + "\" is not a time zone in " + kZoneInfoDir);
+  if (!d->time_zone.empty() && (d->time_zone[0] == '+' || d->time_zone[0] == '-')) {
+    if (!ParseUtcOffset(d->time_zone, &d->utc_offset_minutes)) {
+      return r.ErrorAt("time_zone", "\"" + d->time_zone +
+                                        "\" is not a UTC offset \"+HH:MM\" or \"-HH:MM\" "
+                                        "(at most 14:00, minutes 00–59)");
+    }
+    d->fixed_offset = true;
+  } else if (!ZoneExists(d->time_zone)) {
+    return r.ErrorAt("time_zone", "\"" + d->time_zone + "\" is not a time zone in " + kZoneInfoDir +
+                                      " nor a UTC offset \"+HH:MM\"");
   }
   std::string max_payment;
   if (!(st = r.String("max_payment", true, &max_payment)).ok()) return st;
@@ -546,6 +596,20 @@ Status ReadPairs(const Reader& r, HubConfig* hub) {
   return Status::Ok();
 }
 
+// A fee's `fixed` (major units of the domain's currency, a string) and `share_bp`.
+Status ReadFeeAmounts(const Reader& r, const DomainConfig& domain, FeeConfig* fee) {
+  std::string fixed;
+  Status st = r.String("fixed", true, &fixed);
+  if (!st.ok()) return st;
+  if (!ParseMajorUnits(fixed, domain.currency_exponent, &fee->fixed_minor)) {
+    return r.ErrorAt("fixed", "\"" + fixed + "\" is not an amount in " + domain.currency +
+                                  " with at most " + std::to_string(domain.currency_exponent) +
+                                  " fraction digits");
+  }
+  // At most 10%: a larger share is a typo, not a price.
+  return r.Integer("share_bp", 0, 1000, true, &fee->share_bp);
+}
+
 // [fx.fees.CUR]: fixed (major units, a string) and share_bp, per configured currency.
 Status ReadFees(const std::string& source, const Reader& r, HubConfig* hub) {
   const toml::table* fees = nullptr;
@@ -564,15 +628,7 @@ Status ReadFees(const std::string& source, const Reader& r, HubConfig* hub) {
     if (!(st = fee_reader.OnlyKeys({"fixed", "share_bp"})).ok()) return st;
     FeeConfig fee;
     fee.currency = currency;
-    std::string fixed;
-    if (!(st = fee_reader.String("fixed", true, &fixed)).ok()) return st;
-    if (!ParseMajorUnits(fixed, domain->currency_exponent, &fee.fixed_minor)) {
-      return fee_reader.ErrorAt(
-          "fixed", "\"" + fixed + "\" is not an amount in " + currency + " with at most " +
-                       std::to_string(domain->currency_exponent) + " fraction digits");
-    }
-    // At most 10%: a larger share is a typo, not a price.
-    if (!(st = fee_reader.Integer("share_bp", 0, 1000, true, &fee.share_bp)).ok()) return st;
+    if (!(st = ReadFeeAmounts(fee_reader, *domain, &fee)).ok()) return st;
     hub->fx.fees.push_back(fee);
   }
   return Status::Ok();
@@ -623,6 +679,101 @@ Status ReadCards(const std::string& source, const Reader& top, CardsConfig* out)
   return Status::Ok();
 }
 
+// [[card_fees]]: the hub's fee per posted card transaction, one per configured currency.
+Status ReadCardFees(const Reader& top, HubConfig* hub) {
+  std::vector<Reader> items;
+  Status st = top.TableArray("card_fees", &items);
+  if (!st.ok()) return st;
+  for (const Reader& r : items) {
+    FeeConfig fee;
+    if (!(st = r.OnlyKeys({"currency", "fixed", "share_bp"})).ok() ||
+        !(st = r.String("currency", true, &fee.currency)).ok()) {
+      return st;
+    }
+    const DomainConfig* domain = DomainOfCurrency(*hub, fee.currency);
+    if (domain == nullptr) return r.ErrorAt("currency", fee.currency + " is no domain's currency");
+    for (const FeeConfig& other : hub->card_fees) {
+      if (other.currency == fee.currency) {
+        return r.ErrorAt("currency", fee.currency + " has a card fee already");
+      }
+    }
+    if (!(st = ReadFeeAmounts(r, *domain, &fee)).ok()) return st;
+    hub->card_fees.push_back(fee);
+  }
+  return Status::Ok();
+}
+
+// [[interchange]]: per (issuing, acquiring) domain, in basis points of the amount posted.
+Status ReadInterchange(const Reader& top, HubConfig* hub) {
+  std::vector<Reader> items;
+  Status st = top.TableArray("interchange", &items);
+  if (!st.ok()) return st;
+  for (const Reader& r : items) {
+    InterchangeConfig i;
+    if (!(st = r.OnlyKeys({"issuer_domain", "acquirer_domain", "purchase_bp", "cash_bp"})).ok() ||
+        !(st = r.String("issuer_domain", true, &i.issuer_domain)).ok() ||
+        !(st = r.String("acquirer_domain", true, &i.acquirer_domain)).ok() ||
+        !(st = r.Integer("purchase_bp", 0, 10000, true, &i.purchase_bp)).ok() ||
+        !(st = r.Integer("cash_bp", 0, 10000, true, &i.cash_bp)).ok()) {
+      return st;
+    }
+    for (const auto& [key, code] : {std::pair{"issuer_domain", &i.issuer_domain},
+                                    std::pair{"acquirer_domain", &i.acquirer_domain}}) {
+      if (hub->FindDomain(*code) == nullptr) {
+        return r.ErrorAt(key, "\"" + *code + "\" is not a configured domain");
+      }
+    }
+    for (const InterchangeConfig& other : hub->interchange) {
+      if (other.issuer_domain == i.issuer_domain && other.acquirer_domain == i.acquirer_domain) {
+        return r.ErrorAt("acquirer_domain", i.issuer_domain + " -> " + i.acquirer_domain +
+                                                " has an interchange already");
+      }
+    }
+    hub->interchange.push_back(i);
+  }
+  return Status::Ok();
+}
+
+// [settlement]: close_every_hours, and/or cutoffs ("HH:MM") in cutoff_domain's fixed offset.
+Status ReadSettlement(const std::string& source, const Reader& top, HubConfig* hub) {
+  const toml::table* table = nullptr;
+  Status st = top.Table("settlement", false, &table);
+  if (!st.ok() || table == nullptr) return st;
+  const Reader r(source, *table, "settlement");
+  SettlementConfig& s = hub->settlement;
+  std::vector<std::pair<std::string, const toml::node*>> cutoffs;
+  if (!(st = r.OnlyKeys({"close_every_hours", "cutoffs", "cutoff_domain"})).ok() ||
+      !(st = r.Integer("close_every_hours", 1, 7 * 24, false, &s.close_every_hours)).ok() ||
+      !(st = r.StringArray("cutoffs", false, &cutoffs)).ok() ||
+      !(st = r.String("cutoff_domain", !cutoffs.empty(), &s.cutoff_domain)).ok()) {
+    return st;
+  }
+  for (size_t i = 0; i < cutoffs.size(); ++i) {
+    uint32_t minutes = 0;
+    const auto fail = [&](const std::string& why) {
+      return r.Error(cutoffs[i].second->source(), r.ItemPath("cutoffs", i),
+                     "\"" + cutoffs[i].first + "\" " + why);
+    };
+    if (!ParseClockTime(cutoffs[i].first, &minutes)) return fail("is not a time \"HH:MM\"");
+    if (!s.cutoffs_minutes.empty() && minutes <= s.cutoffs_minutes.back()) {
+      return fail("is not later than the cut-off before it (list them in order, once)");
+    }
+    s.cutoffs_minutes.push_back(minutes);
+  }
+  if (table->get("cutoff_domain") == nullptr) return Status::Ok();
+  if (cutoffs.empty()) return r.ErrorAt("cutoff_domain", "names a domain for no cutoffs");
+  const DomainConfig* d = hub->FindDomain(s.cutoff_domain);
+  if (d == nullptr) {
+    return r.ErrorAt("cutoff_domain", "\"" + s.cutoff_domain + "\" is not a configured domain");
+  }
+  if (!d->fixed_offset) {
+    return r.ErrorAt("cutoff_domain", "domains." + d->code + ".time_zone \"" + d->time_zone +
+                                          "\" is not a fixed UTC offset (\"+03:00\"): the "
+                                          "cut-offs' time needs one");
+  }
+  return Status::Ok();
+}
+
 // The ranges are `corridor serve`'s for the same flags.
 Status ReadBounds(const std::string& source, const Reader& top, Bounds* out) {
   const toml::table* table = nullptr;
@@ -652,7 +803,8 @@ Status ReadBounds(const std::string& source, const Reader& top, Bounds* out) {
 
 Status ReadTop(const std::string& source, const Reader& top, HubConfig* out) {
   Status st = top.OnlyKeys(
-      {"hub_bic", "admin_token_sha256", "domains", "listeners", "deadlines", "fx", "cards", "bounds"});
+      {"hub_bic", "admin_token_sha256", "domains", "listeners", "deadlines", "fx", "cards",
+       "card_fees", "interchange", "settlement", "bounds"});
   if (!st.ok() || !(st = top.String("hub_bic", true, &out->hub_bic)).ok()) return st;
   if (!IsValidBic(out->hub_bic)) {
     return top.ErrorAt("hub_bic", "\"" + out->hub_bic +
@@ -669,6 +821,8 @@ Status ReadTop(const std::string& source, const Reader& top, HubConfig* out) {
       !(st = ReadListeners(source, top, &out->listeners)).ok() ||
       !(st = ReadDeadlines(source, top, &out->deadlines)).ok() ||
       !(st = ReadFx(source, top, out)).ok() || !(st = ReadCards(source, top, &out->cards)).ok() ||
+      !(st = ReadCardFees(top, out)).ok() || !(st = ReadInterchange(top, out)).ok() ||
+      !(st = ReadSettlement(source, top, out)).ok() ||
       !(st = ReadBounds(source, top, &out->bounds)).ok()) {
     return st;
   }

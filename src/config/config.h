@@ -34,7 +34,11 @@ struct DomainConfig {
   std::vector<std::string> alias_prefixes;  // E.164 prefixes with '+': "+79"
   uint32_t alias_digits = 0;                // digits after '+' of a full number: 11 for RU
   std::vector<BinRange> bin_ranges;
-  std::string time_zone;          // IANA name present in /usr/share/zoneinfo
+  // "+03:00" (a fixed offset from UTC, what settlement cut-offs need: Moscow and Minsk keep
+  // +03:00 all year), or an IANA name present in /usr/share/zoneinfo (offset unknown).
+  std::string time_zone;
+  bool fixed_offset = false;       // time_zone is "+HH:MM" or "-HH:MM"
+  int32_t utc_offset_minutes = 0;  // with fixed_offset
   int64_t max_payment_minor = 0;  // per-payment maximum, minor units, > 0
 };
 
@@ -102,6 +106,22 @@ struct CardsConfig {
 Status ResolveCardKeys(const CardsConfig& file, std::string* hash_key_hex,
                        std::string* seal_key_hex);
 
+// Card interchange between an issuing and an acquiring domain, in basis points (issue 17).
+struct InterchangeConfig {
+  std::string issuer_domain;
+  std::string acquirer_domain;
+  uint32_t purchase_bp = 0;  // paid by the acquirer to the issuer
+  uint32_t cash_bp = 0;      // paid by the issuer to the acquirer
+};
+
+// [settlement]: when windows close on their own (issue 17). Neither set: only the operator
+// closes windows (POST /v1/settlement/windows/close).
+struct SettlementConfig {
+  uint32_t close_every_hours = 0;      // 0: none
+  std::vector<uint32_t> cutoffs_minutes;  // minutes after local midnight, ascending
+  std::string cutoff_domain;           // whose time zone (a fixed offset) the cut-offs are in
+};
+
 // The same bounds as `corridor serve`'s flags; absent means the flag's default.
 struct Bounds {
   std::optional<uint64_t> max_connections;
@@ -119,6 +139,9 @@ struct HubConfig {
   Deadlines deadlines;
   FxConfig fx;
   CardsConfig cards;
+  std::vector<FeeConfig> card_fees;  // [[card_fees]]: per posted card transaction, by currency
+  std::vector<InterchangeConfig> interchange;  // [[interchange]]
+  SettlementConfig settlement;
   Bounds bounds;
   std::string admin_token_sha256;  // 64 lowercase hex, or empty
 

@@ -86,7 +86,9 @@ TEST(ConfigTest, ShippedRuByFileLoadsWithItsValues) {
   ASSERT_EQ(ru->bin_ranges.size(), 1u);
   EXPECT_EQ(ru->bin_ranges[0].first, "2200");
   EXPECT_EQ(ru->bin_ranges[0].last, "2204");
-  EXPECT_EQ(ru->time_zone, "Europe/Moscow");
+  EXPECT_EQ(ru->time_zone, "+03:00");
+  EXPECT_TRUE(ru->fixed_offset);
+  EXPECT_EQ(ru->utc_offset_minutes, 180);
   EXPECT_EQ(ru->max_payment_minor, 100000000);
   EXPECT_EQ(by->currency, "BYN");
   EXPECT_EQ(by->ledger, 933u);
@@ -94,7 +96,21 @@ TEST(ConfigTest, ShippedRuByFileLoadsWithItsValues) {
   EXPECT_EQ(by->alias_prefixes, (std::vector<std::string>{"+375"}));
   EXPECT_EQ(by->alias_digits, 12u);
   EXPECT_EQ(by->bin_ranges[0].first, "9112");
-  EXPECT_EQ(by->time_zone, "Europe/Minsk");
+  EXPECT_EQ(by->time_zone, "+03:00");
+  EXPECT_EQ(by->utc_offset_minutes, 180);
+  ASSERT_EQ(c.card_fees.size(), 2u);
+  EXPECT_EQ(c.card_fees[0].currency, "RUB");
+  EXPECT_EQ(c.card_fees[0].fixed_minor, 100);
+  EXPECT_EQ(c.card_fees[0].share_bp, 10u);
+  ASSERT_EQ(c.interchange.size(), 2u);
+  EXPECT_EQ(c.interchange[0].issuer_domain, "BY");
+  EXPECT_EQ(c.interchange[0].acquirer_domain, "RU");
+  EXPECT_EQ(c.interchange[0].purchase_bp, 50u);
+  EXPECT_EQ(c.interchange[0].cash_bp, 20u);
+  EXPECT_EQ(c.interchange[1].issuer_domain, "RU");
+  EXPECT_EQ(c.settlement.cutoffs_minutes, (std::vector<uint32_t>{18 * 60}));
+  EXPECT_EQ(c.settlement.cutoff_domain, "RU");
+  EXPECT_EQ(c.settlement.close_every_hours, 0u);
   EXPECT_EQ(c.listeners.admin.host, "127.0.0.1");
   EXPECT_EQ(c.listeners.admin.port, 8080);
   EXPECT_FALSE(c.listeners.admin.tls());
@@ -246,6 +262,100 @@ TEST(ConfigTest, TimeZoneMustBeAnIanaNameUnderZoneinfo) {
     EXPECT_HAS(Refused(With("\"Europe/Minsk\"", std::string("\"") + bad + "\"")),
                "domains.BY.time_zone: \"" + std::string(bad) + "\" is not a time zone");
   }
+}
+
+TEST(ConfigTest, TimeZoneMayBeAFixedUtcOffset) {
+  const HubConfig c = Accepted(With("\"Europe/Minsk\"", "\"-05:30\""));
+  EXPECT_TRUE(c.FindDomain("BY")->fixed_offset);
+  EXPECT_EQ(c.FindDomain("BY")->utc_offset_minutes, -330);
+  EXPECT_FALSE(c.FindDomain("RU")->fixed_offset);  // an IANA name: offset unknown
+  EXPECT_EQ(Accepted(With("\"Europe/Minsk\"", "\"+14:00\"")).FindDomain("BY")->utc_offset_minutes,
+            840);
+  for (const char* bad : {"+3:00", "+03", "+03:60", "+14:01", "+24:00", "-03-00", "+03:00 "}) {
+    EXPECT_HAS(Refused(With("\"Europe/Minsk\"", std::string("\"") + bad + "\"")),
+               "domains.BY.time_zone: \"" + std::string(bad) + "\" is not a");
+  }
+}
+
+// kValid with both domains at +03:00 and `extra` appended.
+std::string Fixed(const std::string& extra) {
+  std::string text = With("\"Europe/Minsk\"", "\"+03:00\"") + extra;
+  text.replace(text.find("\"Europe/Moscow\""), 15, "\"+03:00\"");
+  return text;
+}
+
+TEST(ConfigTest, SettlementScheduleClosesEveryHoursAndAtCutoffs) {
+  const HubConfig c = Accepted(Fixed(
+      "[settlement]\nclose_every_hours = 4\ncutoffs = [\"09:30\", \"18:00\"]\n"
+      "cutoff_domain = \"BY\"\n"));
+  EXPECT_EQ(c.settlement.close_every_hours, 4u);
+  EXPECT_EQ(c.settlement.cutoffs_minutes, (std::vector<uint32_t>{570, 1080}));
+  EXPECT_EQ(c.settlement.cutoff_domain, "BY");
+  EXPECT_TRUE(Accepted(kValid).settlement.cutoffs_minutes.empty());
+  EXPECT_EQ(Accepted(Fixed("[settlement]\nclose_every_hours = 1\n")).settlement.close_every_hours,
+            1u);
+
+  EXPECT_HAS(Refused(Fixed("[settlement]\nclose_every_hours = 0\n")),
+             "settlement.close_every_hours: 0 is out of range 1–168");
+  EXPECT_HAS(Refused(Fixed("[settlement]\ncutoffs = [\"18:00\"]\n")),
+             "settlement.cutoff_domain: missing (required)");
+  EXPECT_HAS(Refused(Fixed("[settlement]\ncutoffs = [\"18:00\"]\ncutoff_domain = \"KZ\"\n")),
+             "settlement.cutoff_domain: \"KZ\" is not a configured domain");
+  EXPECT_HAS(Refused(Fixed("[settlement]\ncutoff_domain = \"RU\"\n")),
+             "settlement.cutoff_domain: names a domain for no cutoffs");
+  for (const char* bad : {"24:00", "9:30", "18:60", "18.00", ""}) {
+    EXPECT_HAS(Refused(Fixed(std::string("[settlement]\ncutoffs = [\"") + bad +
+                             "\"]\ncutoff_domain = \"RU\"\n")),
+               "settlement.cutoffs[0]: \"" + std::string(bad) + "\" is not a time \"HH:MM\"");
+  }
+  EXPECT_HAS(Refused(Fixed("[settlement]\ncutoffs = [\"18:00\", \"09:00\"]\ncutoff_domain = \"RU\"\n")),
+             "settlement.cutoffs[1]: \"09:00\" is not later than the cut-off before it");
+  // Cut-offs need the domain's offset; an IANA name does not say it.
+  EXPECT_HAS(Refused(kValid + "[settlement]\ncutoffs = [\"18:00\"]\ncutoff_domain = \"RU\"\n"),
+             "settlement.cutoff_domain: domains.RU.time_zone \"Europe/Moscow\" is not a fixed UTC "
+             "offset");
+  EXPECT_HAS(Refused(Fixed("[settlement]\nevery = 4\n")), "settlement.every: unknown key");
+}
+
+TEST(ConfigTest, CardFeesArePerConfiguredCurrencyOnce) {
+  const HubConfig c = Accepted(kValid +
+                               "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1.00\"\nshare_bp = 10\n"
+                               "[[card_fees]]\ncurrency = \"BYN\"\nfixed = \"0\"\nshare_bp = 0\n");
+  ASSERT_EQ(c.card_fees.size(), 2u);
+  EXPECT_EQ(c.card_fees[0].fixed_minor, 100);
+  EXPECT_EQ(c.card_fees[1].currency, "BYN");
+  const std::string rub = "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1.00\"\nshare_bp = 10\n";
+  EXPECT_HAS(Refused(kValid + rub + rub), "card_fees[1].currency: RUB has a card fee already");
+  EXPECT_HAS(Refused(kValid + "[[card_fees]]\ncurrency = \"USD\"\nfixed = \"1\"\nshare_bp = 1\n"),
+             "card_fees[0].currency: USD is no domain's currency");
+  EXPECT_HAS(Refused(kValid + "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1.001\"\nshare_bp = 1\n"),
+             "card_fees[0].fixed: \"1.001\" is not an amount in RUB");
+  EXPECT_HAS(Refused(kValid + "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1\"\nshare_bp = 1001\n"),
+             "card_fees[0].share_bp: 1001 is out of range 0–1000");
+  EXPECT_HAS(Refused(kValid + "[[card_fees]]\ncurrency = \"RUB\"\nfixed = \"1\"\n"),
+             "card_fees[0].share_bp: missing (required)");
+  EXPECT_HAS(Refused(kValid + "card_fees = 5\n"), "expected an array of tables");
+}
+
+TEST(ConfigTest, InterchangeIsPerDomainPairInBasisPoints) {
+  const std::string by_ru =
+      "[[interchange]]\nissuer_domain = \"BY\"\nacquirer_domain = \"RU\"\npurchase_bp = 50\n"
+      "cash_bp = 20\n";
+  const HubConfig c = Accepted(kValid + by_ru);
+  ASSERT_EQ(c.interchange.size(), 1u);
+  EXPECT_EQ(c.interchange[0].issuer_domain, "BY");
+  EXPECT_EQ(c.interchange[0].purchase_bp, 50u);
+  EXPECT_EQ(c.interchange[0].cash_bp, 20u);
+  EXPECT_HAS(Refused(kValid + by_ru + by_ru), "interchange[1].acquirer_domain: BY -> RU has an "
+                                              "interchange already");
+  std::string unknown = by_ru;
+  unknown.replace(unknown.find("\"RU\""), 4, "\"KZ\"");
+  EXPECT_HAS(Refused(kValid + unknown),
+             "interchange[0].acquirer_domain: \"KZ\" is not a configured domain");
+  std::string big = by_ru;
+  big.replace(big.find("50"), 2, "10001");
+  EXPECT_HAS(Refused(kValid + big), "interchange[0].purchase_bp: 10001 is out of range 0–10000");
+  EXPECT_HAS(Refused(kValid + by_ru + "colour = 1\n"), "interchange[0].colour: unknown key");
 }
 
 TEST(ConfigTest, MaxPaymentIsAPositiveDecimalStringInMajorUnits) {

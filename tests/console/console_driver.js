@@ -252,13 +252,33 @@ async function windows(page) {
     fail('settlement windows unavailable: ' +
          await page.eval(`document.getElementById('windows-unavailable').textContent`));
   }
-  if (seen === 'windows') {
-    const states = await page.eval(`[...document.querySelectorAll('#windows tr[data-window]')].map(r => r.dataset.state)`);
-    if (!states.includes('open')) fail('no open window listed: ' + states.join(','));
-    console.log('ok: settlement windows listed: ' + states.join(', '));
-  } else {
+  if (seen !== 'windows') {
     console.log('ok: settlement windows page says the routes are not there yet');
+    return page.screenshot('windows');
   }
+  const states = await page.eval(`[...document.querySelectorAll('#windows tr[data-window]')].map(r => r.dataset.state)`);
+  if (!states.includes('open')) fail('no open window listed: ' + states.join(','));
+  console.log('ok: settlement windows listed: ' + states.join(', '));
+  // Close the open window with the button, open it, and settle every entry.
+  const id = await page.eval(`document.querySelector('#windows tr[data-state=open]').dataset.window`);
+  await page.eval(`document.getElementById('close-window').click()`);
+  const row = `document.querySelector('#windows tr[data-window="${id}"]')`;
+  await page.waitFor(`${row}?.dataset.state === 'closed'`, 'window ' + id + ' did not close');
+  await page.eval(`${row}.querySelector('a').click()`);
+  const entries = await page.waitFor(`document.querySelectorAll('#window-entries tr[data-participant]').length`,
+                                     'window ' + id + ' shows no entries');
+  const net = await page.eval(`document.querySelector('#window-entries tr[data-participant=${q(args.payer)}] td.num')?.textContent`);
+  if (!(Number(net) < 0)) fail(args.payer + ' should owe in window ' + id + ', its net shows ' + net);
+  console.log('ok: window ' + id + ' closed through the console: ' + entries + ' entries, ' +
+              args.payer + ' net ' + net);
+  await page.screenshot('window-closed');
+  await page.eval(`(() => {
+    document.getElementById('settle-reference').value = 'CBR-CONSOLE-1';
+    document.getElementById('settle-all').click();
+  })()`);
+  await page.waitFor(`${row}?.dataset.state === 'settled'`, 'window ' + id + ' did not settle: ' +
+                     'last notice: ' + await page.eval(`document.getElementById('notice').textContent`));
+  console.log('ok: window ' + id + ' settled through the console');
   await page.screenshot('windows');
 }
 

@@ -233,7 +233,8 @@ TEST_F(ConsoleE2eTest, EveryPageShowsTheHubInARealBrowser) {
   const std::string args =
       "{\"base\":\"http://127.0.0.1:" + std::to_string(server_.port()) + "\",\"token\":\"" +
       kAdminToken + "\",\"uetr\":\"" + found.uetr + "\",\"uetr_status\":\"settled\"," +
-      "\"end_to_end_id\":\"E2E1\",\"idle\":\"VTBRRUMM\",\"idle_available\":\"" + idle_available +
+      "\"end_to_end_id\":\"E2E1\",\"idle\":\"VTBRRUMM\",\"payer\":\"SABRRUMM\","
+      "\"windows_required\":true,\"idle_available\":\"" + idle_available +
       "\",\"deposit\":\"1234.56\",\"participants\":3,\"screenshots\":\"" CORRIDOR_BINARY_DIR
       "/console-screenshots\"}";
   std::string output;
