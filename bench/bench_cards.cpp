@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "server/http_server.h"
 #include "cli/commands.h"
 #include "cli/hub_process.h"
 #include "server/http_client.h"
@@ -114,7 +115,8 @@ constexpr BankSpec kBanks[] = {
 Status AdminCall(server::HttpClient& admin, const char* method, const std::string& target,
                  const std::string& body, unsigned expect) {
   server::ClientResponse r;
-  const Status st = admin.Send(method, target, "application/json", body, {}, &r);
+  const Status st = admin.Send(method, target, "application/json", body,
+                                {{server::kCorridorRequestHeader, "1"}}, &r);
   if (!st.ok()) return st;
   if (r.status != expect) {
     return Status::Error(std::string(method) + " " + target + ": HTTP " +

@@ -101,7 +101,7 @@ class SimBank {
       std::lock_guard lock(mu_);
       held.swap(held_);
     }
-    for (server::Respond& r : held) r(server::Response{503, "", true, 0, {}, {}});
+    for (server::Respond& r : held) r(server::Response{503, "", true, 0, {}, {}, {}});
   }
   uint64_t distinct() const { return distinct_.load(); }
   uint64_t requests() const { return requests_.load(); }
@@ -129,7 +129,7 @@ class SimBank {
                            : UINT64_MAX;
     if (r.target != "/iso20022/camt.054" || msg_id.empty() || i >= received_ns_.size()) {
       malformed_.fetch_add(1);
-      respond(server::Response{400, "{}", false, 0, {}, {}});
+      respond(server::Response{400, "{}", false, 0, {}, {}, {}});
       return;
     }
     {
@@ -140,7 +140,7 @@ class SimBank {
         distinct_.fetch_add(1);
       }
     }
-    respond(server::Response{200, "{}", false, 0, {}, {}});
+    respond(server::Response{200, "{}", false, 0, {}, {}, {}});
   }
 
   const bool black_hole_;

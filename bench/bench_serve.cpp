@@ -34,6 +34,7 @@
 #include "base/u128.h"
 #include "cli/hub_process.h"
 #include "cli/commands.h"
+#include "server/http_server.h"
 #include "ledger/types.h"
 
 namespace corridor::cli {
@@ -112,13 +113,15 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 // A blocking keep-alive client for the set-up and the final check.
 class SyncClient {
  public:
-  explicit SyncClient(uint16_t port) : socket_(ioc_) {
+  explicit SyncClient(uint16_t port) : host_("127.0.0.1:" + std::to_string(port)), socket_(ioc_) {
     socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   }
   http::response<http::string_body> Call(http::verb method, const std::string& target,
                                          std::string body = {}) {
     http::request<http::string_body> req(method, target, 11);
-    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::host, host_);
+    // The admin listener takes writes only with this header (console/admin_guard.h).
+    if (method != http::verb::get) req.set(server::kCorridorRequestHeader, "1");
     req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();
@@ -129,6 +132,7 @@ class SyncClient {
   }
 
  private:
+  std::string host_;
   net::io_context ioc_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
@@ -165,7 +169,7 @@ class LoadThread {
 
   LoadThread(const Options& o, const Workload& w, uint16_t port, uint32_t connections,
              uint64_t seed)
-      : o_(o), w_(w), rng_(seed) {
+      : o_(o), w_(w), host_("127.0.0.1:" + std::to_string(port)), rng_(seed) {
     stats_.debits.assign(w.account_ids.size(), 0);
     stats_.credits.assign(w.account_ids.size(), 0);
     for (uint32_t i = 0; i < connections; ++i) {
@@ -255,7 +259,8 @@ class LoadThread {
     c.req.method(http::verb::post);
     c.req.target("/v1/transfers");
     c.req.version(11);
-    c.req.set(http::field::host, "127.0.0.1");
+    c.req.set(http::field::host, host_);
+    c.req.set(server::kCorridorRequestHeader, "1");
     c.req.set(http::field::content_type, "application/json");
     c.req.prepare_payload();
     c.sent = scheduled;
@@ -311,6 +316,7 @@ class LoadThread {
 
   const Options& o_;
   const Workload& w_;
+  std::string host_;  // "127.0.0.1:PORT", the Host header the admin listener checks
   net::io_context ioc_{1};
   std::vector<std::unique_ptr<Conn>> conns_;
   std::mt19937_64 rng_;

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/admin_search.h"
 #include "api/hub_json.h"
 #include "api/metrics_api.h"
 #include "api/ledger_json.h"
@@ -135,6 +136,8 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
     if (request.method != Method::get) return respond(ErrorResponse(405, "use GET"));
     return AnswerMetrics(core_, metrics_, std::move(respond));
   }
+  // The console's payment search (admin_search.h).
+  if (config_ != nullptr && HandlePaymentSearch(core_, &settings_, request, respond)) return;
   const std::vector<std::string_view> parts = Segments(target);
   if (parts.size() >= 2 && parts[0] == "v1" && parts[1] == "settlement") {
     if (config_ == nullptr) {

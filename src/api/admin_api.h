@@ -12,6 +12,11 @@
 //   GET  /v1/settlement/windows[/{id}]             settlement windows (admin_settlement.cpp,
 //   POST /v1/settlement/windows/close              settlement_json.h; docs/OPERATIONS.md)
 //   POST /v1/settlement/windows/{id}/settle
+//   GET  /v1/payments/{uetr}, /v1/payments?end_to_end_id=   a payment's history, a search;
+//   GET  /v1/cards/authorizations?rrn=|stan=       card authorizations (admin_search.h)
+//
+// In `corridor serve` the console's front door (console/console.h) stands before this: it
+// serves /console/ and refuses writes a foreign web page could forge (console/admin_guard.h).
 //
 // Each change is one journaled hub command, answered once durable and applied. In config
 // mode the ledger accounts and transfers the hub owns (hub/accounts.h) cannot be written

@@ -17,6 +17,7 @@
 #include "cardgateway/gateway.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "console/console.h"
 #include "core/core.h"
 #include "outbox/delivery.h"
 #include "server/http_server.h"
@@ -406,16 +407,24 @@ int Serve(int argc, char** argv) {
   if (delivery) delivery->Start(hub.get());
   api::AdminApi api(hub.get(), with_config ? &hub_config : nullptr);
   api.set_metrics(&serve_metrics);
+  // The console's files and the forged-write guard in front of the admin API.
+  console::AdminFront front(
+      console::ListenerIdentity{server_options.host, server_options.port,
+                                server_options.tls.has_value()},
+      [&api](server::Request& request, server::Respond respond) {
+        api.Handle(request, std::move(respond));
+      });
   server::Server http(server_options,
                       api::Timed(&serve_metrics.admin,
-                                 [&api](server::Request& request, server::Respond respond) {
-                                   api.Handle(request, std::move(respond));
+                                 [&front](server::Request& request, server::Respond respond) {
+                                   front.Handle(request, std::move(respond));
                                  }));
   const Status listening = http.Start();
   if (!listening.ok()) {
     std::fprintf(stderr, "serve: %s\n", listening.message().c_str());
     return 1;
   }
+  front.set_port(http.port());
   http.StopOnSignals({SIGTERM, SIGINT});
   PrintListening("admin", server_options.host, http.port());
   // The banks' listener, with the same bounds, on its own threads.

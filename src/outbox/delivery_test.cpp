@@ -46,7 +46,7 @@ class FakeBank {
   ~FakeBank() {
     {
       std::lock_guard lock(mu_);
-      for (server::Respond& r : held_) r(server::Response{503, "", true, 0, {}, {}});
+      for (server::Respond& r : held_) r(server::Response{503, "", true, 0, {}, {}, {}});
       held_.clear();
     }
     server_->Stop();
@@ -116,7 +116,7 @@ class FakeBank {
       const std::string id = r.body.substr(at + 7, r.body.find("</MsgId>") - at - 7);
       if (bodies_.emplace(id, r.body).second) ids_.push_back(id);
     }
-    respond(server::Response{status_, "{}", false, 0, {}, {}});
+    respond(server::Response{status_, "{}", false, 0, {}, {}, {}});
   }
 
   std::mutex mu_;

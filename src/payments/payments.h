@@ -163,6 +163,11 @@ class Payments : public hub::Module {
   // Marks an accepted payment final, settled or rejected (the caller logs why).
   void Finish(Payment& payment, Status status, std::string reason, uint64_t timestamp);
   size_t size() const { return payments_.size(); }
+  // Calls f(payment) for each, by UETR (the admin API's search by end-to-end id scans them).
+  template <class F>
+  void ForEach(F&& f) const {
+    for (const auto& entry : payments_) f(entry.second);
+  }
   // The payment a return (by its payee's bank and RtrId) or a recall (by its payer's bank and
   // CxlId) was about; nullptr when unknown.
   Payment* FindByReturn(const std::string& bank, const std::string& return_id);

@@ -357,6 +357,12 @@ class StreamConnection final : public Connection {
     request.authorization = std::string_view(authorization.data(), authorization.size());
     const auto idempotency_key = message["Idempotency-Key"];
     request.idempotency_key = std::string_view(idempotency_key.data(), idempotency_key.size());
+    const auto host = message[http::field::host];
+    request.host = std::string_view(host.data(), host.size());
+    const auto origin = message[http::field::origin];
+    request.origin = std::string_view(origin.data(), origin.size());
+    const auto corridor_request = message[kCorridorRequestHeader];
+    request.corridor_request = std::string_view(corridor_request.data(), corridor_request.size());
     request.body = std::move(message.body());
     if constexpr (kTls) request.peer_names = peer_names_;
     // A request read during a stop had begun before it (see StopIfIdle): it is handled and
@@ -378,6 +384,7 @@ class StreamConnection final : public Connection {
     if (response.retry_after_seconds != 0) {
       response_->set(http::field::retry_after, std::to_string(response.retry_after_seconds));
     }
+    for (const auto& [name, value] : response.headers) response_->set(name, value);
     response_->body() = std::move(response.body);
     if (response.render) response.render(&response_->body());
     const bool keep = keep_alive_ && !response.close && !server_->stopping;

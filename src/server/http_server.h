@@ -41,6 +41,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -49,6 +50,11 @@
 namespace corridor::server {
 
 enum class Method { get, post, put, del, other };
+
+// The header the admin listener requires on every write (console/admin_guard.h): a web page of
+// another site cannot send it without a CORS preflight, which the hub never grants. Clients of
+// the admin API send it with the value "1".
+inline constexpr char kCorridorRequestHeader[] = "X-Corridor-Request";
 
 struct Request {
   Method method = Method::other;
@@ -59,6 +65,11 @@ struct Request {
   // The Idempotency-Key header as sent (empty when absent): the id a sender repeats when it
   // retries, e.g. the hub's outbox (the message id), by which a receiver de-duplicates.
   std::string_view idempotency_key;
+  // The Host, Origin and X-Corridor-Request headers as sent (empty when absent): the admin
+  // listener refuses writes a foreign web page could forge by them (console/admin_guard.h).
+  std::string_view host;
+  std::string_view origin;
+  std::string_view corridor_request;
   std::string body;  // The handler may modify it (e.g. pad it for a JSON parser).
   // With TLS and a verified client certificate: its subject CN(s), then its subjectAltName
   // DNS, URI and email entries, in certificate order (at most 16 names of at most 256 bytes;
@@ -78,6 +89,9 @@ struct Response {
   std::function<void(std::string*)> render;
   // Empty: application/json.
   std::string content_type;
+  // More headers to send (e.g. the console's Content-Security-Policy); names and values must
+  // hold no CR or LF.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Calls back exactly once with the answer; may be called from any thread.

@@ -1,6 +1,7 @@
 #include "simulator/card_corridor.h"
 
 #include "base/sha256.h"
+#include "server/http_server.h"
 #include "server/http_client.h"
 
 namespace corridor::simulator {
@@ -48,7 +49,8 @@ Status CardCorridor::Onboard() {
   for (const CardBankSpec& s : specs_) {
     server::ClientResponse r;
     const std::string target = "/v1/participants/" + s.participant + "/card";
-    const Status st = admin.Send("PUT", target, "application/json", SettingsJson(s), {}, &r);
+    const Status st = admin.Send("PUT", target, "application/json", SettingsJson(s),
+                                 {{server::kCorridorRequestHeader, "1"}}, &r);
     if (!st.ok()) return st;
     if (r.status != 200 && r.status != 201) {
       return Status::Error("PUT " + target + ": HTTP " + std::to_string(r.status) + " " + r.body);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/sha256.h"
+#include "server/http_server.h"
 
 namespace corridor::simulator {
 
@@ -37,7 +38,9 @@ void Corridor::Stop() {
 Status Corridor::AdminCall(const char* method, const std::string& target, const std::string& body,
                            unsigned expect) {
   server::ClientResponse r;
-  const Status st = admin_->Send(method, target, "application/json", body, {}, &r);
+  server::HttpClient::Headers headers = {{server::kCorridorRequestHeader, "1"}};
+  if (!admin_token_.empty()) headers.emplace_back("Authorization", "Bearer " + admin_token_);
+  const Status st = admin_->Send(method, target, "application/json", body, headers, &r);
   if (!st.ok()) return st;
   if (r.status != expect) {
     return Status::Error(std::string(method) + " " + target + ": HTTP " + std::to_string(r.status) +
@@ -48,7 +51,9 @@ Status Corridor::AdminCall(const char* method, const std::string& target, const 
 
 Status Corridor::AdminGet(const std::string& target, std::string* body) {
   server::ClientResponse r;
-  const Status st = admin_->Get(target, {}, &r);
+  server::HttpClient::Headers headers;
+  if (!admin_token_.empty()) headers.emplace_back("Authorization", "Bearer " + admin_token_);
+  const Status st = admin_->Get(target, headers, &r);
   if (!st.ok()) return st;
   if (r.status != 200) return Status::Error("GET " + target + ": HTTP " + std::to_string(r.status));
   *body = std::move(r.body);

@@ -52,6 +52,9 @@ class Corridor {
   }
   // Each simulated bank's bearer token.
   static std::string Token(const std::string& bic) { return "sim-token-" + bic; }
+  // The admin API's bearer token, when the hub's configuration names one (sent with every
+  // admin call from now on).
+  void set_admin_token(std::string token) { admin_token_ = std::move(token); }
   // GET on the admin API; the body of a 200.
   Status AdminGet(const std::string& target, std::string* body);
   // POST of a JSON body on the admin API; *out gets any status and its body (the settlement
@@ -70,6 +73,7 @@ class Corridor {
   std::vector<std::unique_ptr<Bank>> banks_;
   std::map<std::string, std::vector<Payee>> customers_;
   std::unique_ptr<server::HttpClient> admin_;
+  std::string admin_token_;
 };
 
 // The currency of a domain of the RU-BY corridor.

@@ -205,6 +205,16 @@ bool HttpClient::Request(std::string_view method, std::string_view target, std::
   request.target(boost::beast::string_view(target.data(), target.size()));
   request.set(http::field::host, host_ + ":" + std::to_string(port_));
   if (!authorization_.empty()) request.set(http::field::authorization, authorization_);
+  if (write_header_ && method != "GET" && method != "HEAD") {
+    request.set("X-Corridor-Request", "1");
+  }
+  for (const auto& [name, value] : headers_) {
+    if (value.empty()) {
+      request.erase(name);
+    } else {
+      request.set(name, value);
+    }
+  }
   if (!body.empty() || method == "POST") {
     request.set(http::field::content_type, "application/json");
     request.body() = std::string(body);

@@ -60,6 +60,14 @@ class HttpClient {
   // Sent as the Authorization header of every later request ("" sends none): e.g.
   // "Bearer TOKEN" for the participant listener.
   void set_authorization(std::string value) { authorization_ = std::move(value); }
+  // Every request other than GET and HEAD carries `X-Corridor-Request: 1`, as the admin
+  // listener requires of writes (console/admin_guard.h); false sends none (to test refusals).
+  void set_write_header(bool on) { write_header_ = on; }
+  // Sent with every later request, replacing the client's own of that name (e.g. Host) when it
+  // has one; an empty value removes it.
+  void set_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+  }
 
   void Close();
   bool connected() const { return fd_ >= 0; }
@@ -76,6 +84,8 @@ class HttpClient {
   bool must_reconnect_ = false;
   std::function<void()> after_write_;
   std::string authorization_;
+  bool write_header_ = true;
+  std::vector<std::pair<std::string, std::string>> headers_;
   // Bytes read past the end of the last response (the server should send none).
   std::string leftover_;
 };

@@ -1322,8 +1322,10 @@ TEST_F(ServeProcessTest, GarbageOnTheWireNeverCrashesOrChangesState) {
        "HTTP/1.1 400"},
       {"chunked over the limit",
        "POST /v1/transfers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFF\r\n", "HTTP/1.1 413"},
+      // A write: with the Host and header the admin listener requires of writes.
       {"valid chunked",
-       "POST /v1/transfers HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
+       "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+           "\r\nX-Corridor-Request: 1\r\nTransfer-Encoding: chunked\r\n\r\n" +
            [&] {
              char size[16];
              std::snprintf(size, sizeof(size), "%zx", valid_json.size());

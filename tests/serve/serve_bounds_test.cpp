@@ -207,10 +207,12 @@ TEST_F(ServeBoundsTest, ConnectionsPastTheLimitAreRefusedAtOnceAndTheOthersGoOn)
 TEST_F(ServeBoundsTest, RequestBodiesPastTheServerWideBoundGet503) {
   ASSERT_NO_FATAL_FAILURE(StartServer({"--max-body-mib-in-flight", "1"}));
   const std::string body = "[" + std::string(700'000, ' ') + "]";
-  const std::string header =
-      "POST /v1/transfers HTTP/1.1\r\nHost: corridor\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n";
+  // A write: with the Host and header the admin listener requires of writes.
+  const std::string header = "POST /v1/transfers HTTP/1.1\r\nHost: 127.0.0.1:" +
+                             std::to_string(server_.port()) +
+                             "\r\nX-Corridor-Request: 1\r\nContent-Type: application/json\r\n"
+                             "Content-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n";
   const int first = RawConnect(server_.port());
   ASSERT_GE(first, 0);
   ASSERT_TRUE(SendAll(first, header + body.substr(0, 1000)));  // Holds its 700 KB of room.

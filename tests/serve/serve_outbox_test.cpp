@@ -74,7 +74,7 @@ class Bank {
       black_hole_ = on;
       if (!on) held.swap(held_);
     }
-    for (server::Respond& r : held) r(server::Response{503, "{}", true, 0, {}, {}});
+    for (server::Respond& r : held) r(server::Response{503, "{}", true, 0, {}, {}, {}});
   }
 
   // MsgId -> the first body received with it.
@@ -108,7 +108,7 @@ class Bank {
     ++requests_;
     if (r.method != server::Method::post || r.target != "/iso20022/camt.054") {
       problems_.push_back(std::string(r.method_name) + " " + std::string(r.target));
-      return respond(server::Response{404, "{}", false, 0, {}, {}});
+      return respond(server::Response{404, "{}", false, 0, {}, {}, {}});
     }
     if (black_hole_) {
       held_.push_back(std::move(respond));
@@ -124,7 +124,7 @@ class Bank {
                             "\n---\n" + r.body);
       }
     }
-    respond(server::Response{200, "{}", false, 0, {}, {}});
+    respond(server::Response{200, "{}", false, 0, {}, {}, {}});
   }
 
   std::mutex mu_;

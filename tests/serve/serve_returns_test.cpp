@@ -43,7 +43,7 @@ class BankEndpoint {
           std::lock_guard lock(mu_);
           received_.emplace_back(std::string(r.target), r.body);
           respond(server::Response{
-              r.target == "/iso20022/pacs.008" ? 202u : 200u, "{}", false, 0, {}, {}});
+              r.target == "/iso20022/pacs.008" ? 202u : 200u, "{}", false, 0, {}, {}, {}});
         });
     const Status st = server_->Start();
     EXPECT_TRUE(st.ok()) << st.message();

@@ -18,6 +18,7 @@
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
 #include "server/http_client.h"
+#include "server/http_server.h"
 #include "server/testing_certs.h"
 
 namespace corridor::testing {
@@ -279,7 +280,8 @@ TEST_F(ServeTlsTest, AdminListenerServesTlsFromTheFile) {
   Status st = admin.Get("/v1/health", {}, &r);
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(r.status, 200u) << r.body;
-  st = admin.Post("/v1/participants", "application/json", kSabr.ToJson(), {}, &r);
+  st = admin.Post("/v1/participants", "application/json", kSabr.ToJson(),
+                  {{server::kCorridorRequestHeader, "1"}}, &r);
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(r.status, 201u) << r.body;
   // Plain HTTP to it fails.
