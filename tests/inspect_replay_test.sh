@@ -43,7 +43,7 @@ expect '^  BYN: NBRBBY2X collects ([0-9.]+) from the net debtors and pays \1 to 
 expect '^window [0-9]+: settled, ([0-9]+) of \1 entries settled' "every entry settled"
 expect '^restarted from the journal: settlement windows identical$' "the windows replayed"
 # The reports: each bank's statement from the participant API, the rest by `corridor report`.
-for f in window-*-SABRRUMM.xml window-*-PJCBBY2X.csv agent-window-*.csv \
+for f in window-*-SABRRUMM.xml window-*-PJCBBY2X.csv window-*-BPSBBY2X-RUB.xml agent-window-*.csv \
          reconciliation-window-*.txt clearing-window-*-ALFARUMM.txt fees-window-*-CRDRRUMMXXX.txt; do
   compgen -G "$dir/data/reports/$f" > /dev/null || { echo "no report $f"; ls "$dir/data/reports"; cat "$dir/demo.out"; exit 1; }
 done

@@ -119,9 +119,14 @@ bool FetchStatements(simulator::Corridor& corridor, const std::string& window,
   for (size_t b = 0; b < corridor.size(); ++b) {
     simulator::Bank& bank = corridor.bank(b);
     simulator::HubClient client(bank.options());
-    for (const char* format : {"xml", "csv"}) {
-      const std::string target =
-          "/v1/settlement/windows/" + window + "/statement?format=" + format;
+    // A participant with several positions (the FX desk) names the currency of each.
+    const auto& positions = corridor.spec(b).liquidity;
+    for (size_t c = 0; c < positions.size() * 2; ++c) {
+      const char* format = c % 2 == 0 ? "xml" : "csv";
+      const std::string currency = positions.size() > 1 ? positions[c / 2].first : "";
+      if (c / 2 > 0 && currency.empty()) break;
+      const std::string target = "/v1/settlement/windows/" + window + "/statement?format=" +
+                                 format + (currency.empty() ? "" : "&currency=" + currency);
       server::ClientResponse r;
       const Status st = client.Send("GET", target, "", "", &r);
       if (!st.ok() || r.status != 200) {
@@ -130,7 +135,8 @@ bool FetchStatements(simulator::Corridor& corridor, const std::string& window,
         ok = false;
         continue;
       }
-      const std::string path = dir + "/window-" + window + "-" + bank.options().bic + "." + format;
+      const std::string path = dir + "/window-" + window + "-" + bank.options().bic +
+                               (currency.empty() ? "" : "-" + currency) + "." + format;
       std::ofstream(path, std::ios::binary) << r.body;
       std::printf("  %s\n", path.c_str());
     }
@@ -258,11 +264,9 @@ bool SettleTheDay(simulator::Corridor& corridor, const std::string& reports_dir,
               advances.c_str());
   std::printf("statements (camt.053 and CSV, as each bank fetches its own: GET "
               "/v1/settlement/windows/%s/statement?format=xml|csv):\n", id.c_str());
-  if (!FetchStatements(corridor, id, reports_dir)) {
-    std::printf("  (this hub serves no statements yet; the URLs above are where they will be)\n");
-  }
+  const bool statements = FetchStatements(corridor, id, reports_dir);
   std::fflush(stdout);  // before the hub's own lines as it stops
-  return state == "settled" && done == entries;
+  return state == "settled" && done == entries && statements;
 }
 
 }  // namespace corridor::cli

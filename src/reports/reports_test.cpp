@@ -115,6 +115,7 @@ TEST_F(ReportsTest, StatementsAddUpAndNetsSumToZero) {
   EXPECT_TRUE(s.entries[0].credit);
   EXPECT_EQ(s.entries[0].amount, 100'00);
   EXPECT_EQ(s.opening + 100'00, s.closing);
+  EXPECT_EQ(Reference(s.entries[0].code, s.entries[0].user_data), "WINDOW:1");
   EXPECT_EQ(s.closing, FiguresOf(d.hub, "BPSBBY2X", "BYN").liquidity_minor);
   // The agents' report ends each currency with a TOTAL row whose net is zero.
   const std::string agent = Report(d.hub, 1, Format::agent);

@@ -19,24 +19,6 @@ inline const std::string kU2 = "3f2b0e6a-1d4c-4e8f-9a7b-2c5d6e7f8091";
 inline const std::string kU3 = "c0ffee00-1234-4abc-8def-001122334455";
 inline const std::string kU4 = "5e1d2c3b-4a59-4687-b6a5-f4e3d2c1b0a9";
 
-// An acquirer's advice (0220 completion, 0420 reversal) naming `original` by field 90.
-inline hub::CardAdvice AdviceOf(const hub::CardRequest& original, uint16_t mti, std::string stan,
-                                int64_t actual = -1) {
-  hub::CardAdvice a;
-  a.acquirer = original.acquirer;
-  a.mti = mti;
-  a.card = original.card;
-  a.trace = original.trace;
-  a.trace.stan = std::move(stan);
-  a.amount = original.amount;
-  a.actual_minor = actual;
-  a.original_mti = original.mti;
-  a.original_stan = original.trace.stan;
-  a.original_transmission_time = original.trace.transmission_time;
-  a.original_acquirer_institution = original.trace.acquirer_institution;
-  return a;
-}
-
 // A window with everything a report shows: payments in one currency (one partly returned) and
 // across currencies (the hub's fee), a card completion in one currency (with MCC and merchant
 // name), a financial 0200 across currencies and its reversal (interchange and card fees, and
