@@ -104,7 +104,7 @@ class FakeBank {
       a.original_end_to_end_id = "X";
       a.original_uetr = r.body.substr(at + 6, 36);
       a.status = iso20022::TransactionStatus::kAcceptedProcessing;
-      server::Response answer{200, "", false, 0, {}, "application/xml"};
+      server::Response answer{200, "", false, 0, {}, "application/xml", {}};
       EXPECT_TRUE(iso20022::BuildPacs002(a, &answer.body).ok());
       ++forwards_answered_;
       return respond(std::move(answer));
