@@ -62,7 +62,10 @@ Status Corridor::AdminGet(const std::string& target, std::string* body) {
 
 Status Corridor::AdminPost(const std::string& target, const std::string& body,
                            server::ClientResponse* out) {
-  return admin_->Send("POST", target, "application/json", body, {}, out);
+  // The admin listener refuses writes without the header (a page in a browser cannot send it).
+  server::HttpClient::Headers headers = {{server::kCorridorRequestHeader, "1"}};
+  if (!admin_token_.empty()) headers.emplace_back("Authorization", "Bearer " + admin_token_);
+  return admin_->Send("POST", target, "application/json", body, headers, out);
 }
 
 Status Corridor::Onboard() {
