@@ -106,8 +106,8 @@ struct InterchangeSettings {
   uint32_t cash_bp = 0;
   bool operator==(const InterchangeSettings&) const = default;
 };
-// When windows close on their own (issue 17 item 1), in journal time: every `every_seconds`
-// after the window opened, and/or daily at `cutoffs_minutes` (minutes after midnight) in the
+// When windows close on their own (issue 17 item 1), in journal time: at every multiple of
+// `every_seconds` since the epoch (every 4 hours: 00:00, 04:00, ... UTC), and/or daily at `cutoffs_minutes` (minutes after midnight) in the
 // time zone of `cutoff_domain`. Neither set: only the operator closes windows.
 struct SettlementSchedule {
   uint32_t every_seconds = 0;
