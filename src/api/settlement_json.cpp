@@ -20,25 +20,7 @@ uint32_t ExponentOfLedger(const hub::Hub& hub, uint32_t ledger) {
 
 // The open window's entries: its running totals so far, as Close would make them.
 std::vector<settlement::Entry> RunningEntries(const hub::Hub& hub) {
-  std::vector<settlement::Entry> out;
-  for (const auto& [account, totals] : hub.settlement().running()) {
-    if (totals.postings == 0) continue;
-    const settlement::AccountInfo info = hub.DescribeAccount(account);
-    settlement::Entry e;
-    e.account = account;
-    e.participant = info.participant;
-    e.currency = info.currency;
-    e.ledger = hub::LedgerOfAccount(account);
-    e.totals = totals;
-    e.net = totals.net();
-    e.closing_balance = info.posted_balance;
-    e.opening_balance = info.posted_balance - e.net - totals.other_net;
-    out.push_back(std::move(e));
-  }
-  std::sort(out.begin(), out.end(), [](const settlement::Entry& a, const settlement::Entry& b) {
-    return std::tie(a.ledger, a.participant) < std::tie(b.ledger, b.participant);
-  });
-  return out;
+  return hub.settlement().Preview([&hub](u128 account) { return hub.DescribeAccount(account); });
 }
 
 void AppendKey(std::string_view key, std::string* out) {

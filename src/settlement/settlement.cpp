@@ -160,8 +160,26 @@ hub::Outcome Settlement::Close(const hub::CloseWindow& c, uint64_t timestamp,
   w.closed_at_ns = timestamp;
   w.end_transfer = ledger_transfers;
   w.ledger_until_ts = std::max(ledger_until_ts, w.ledger_after_ts);
+  w.entries = Preview(lookup);
   std::map<uint32_t, int64_t> sums;  // per ledger: nets must sum to zero
-  for (auto& [account, totals] : running_) {
+  for (const Entry& e : w.entries) sums[e.ledger] += e.net;
+  for (const auto& [ledger, sum] : sums) CORRIDOR_CHECK(sum == 0);  // Money moved, not made.
+  running_.clear();
+  const uint64_t closed = w.id;
+  Window next;
+  next.id = closed + 1;
+  next.opened_at_ns = timestamp;
+  next.first_transfer = ledger_transfers;
+  next.ledger_after_ts = windows_.back().ledger_until_ts;
+  windows_.push_back(std::move(next));
+  hub::Outcome out = hub::Done(hub::Code::ok);
+  out.message = "window " + std::to_string(closed) + " closed";
+  return out;
+}
+
+std::vector<Entry> Settlement::Preview(const AccountLookup& lookup) const {
+  std::vector<Entry> out;
+  for (const auto& [account, totals] : running_) {
     if (totals.postings == 0) continue;  // No flow: nothing to settle.
     const AccountInfo info = lookup(account);
     Entry e;
@@ -173,23 +191,11 @@ hub::Outcome Settlement::Close(const hub::CloseWindow& c, uint64_t timestamp,
     e.net = totals.net();
     e.closing_balance = info.posted_balance;
     e.opening_balance = info.posted_balance - e.net - totals.other_net;
-    sums[e.ledger] += e.net;
-    w.entries.push_back(std::move(e));
+    out.push_back(std::move(e));
   }
-  for (const auto& [ledger, sum] : sums) CORRIDOR_CHECK(sum == 0);  // Money moved, not made.
-  std::sort(w.entries.begin(), w.entries.end(), [](const Entry& a, const Entry& b) {
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
     return std::tie(a.ledger, a.participant) < std::tie(b.ledger, b.participant);
   });
-  running_.clear();
-  const uint64_t closed = w.id;
-  Window next;
-  next.id = closed + 1;
-  next.opened_at_ns = timestamp;
-  next.first_transfer = ledger_transfers;
-  next.ledger_after_ts = windows_.back().ledger_until_ts;
-  windows_.push_back(std::move(next));
-  hub::Outcome out = hub::Done(hub::Code::ok);
-  out.message = "window " + std::to_string(closed) + " closed";
   return out;
 }
 

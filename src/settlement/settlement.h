@@ -149,6 +149,8 @@ class Settlement : public hub::Module {
   const Window& open() const { return windows_.back(); }
   const std::vector<Window>& windows() const { return windows_; }  // oldest first; id = index+1
   const Window* Find(uint64_t id) const;
+  // The entries the open window would have if it closed now (sorted as a closed window's).
+  std::vector<Entry> Preview(const AccountLookup& lookup) const;
   // The open window's running totals, by account.
   const std::map<u128, Totals>& running() const { return running_; }
   // Closes so far (for metrics: closes that took a deadline vs a command).
