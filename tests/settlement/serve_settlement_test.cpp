@@ -15,8 +15,10 @@
 //   the same settle again is idempotent.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "iso20022/pacs002.h"
 #include "iso20022/pacs008.h"
@@ -381,6 +383,62 @@ TEST_F(ServeSettlementTest, AKillAfterACloseOrASettleIsAnsweredLeavesItDoneOnce)
   EXPECT_EQ(GetBalances(*admin_, LiquiditySourceAccountId(kRubAgent, kRubLedger)), rub_agent);
   EXPECT_EQ(GetBalances(*admin_, LiquiditySourceAccountId(kBynAgent, kBynLedger)), byn_agent);
   EXPECT_EQ(Available(kRuB), kLiquidity);
+  ExpectLedgerCheckOk(*admin_);
+}
+
+// SIGKILL while a close, then a settle, is in flight (sent, not yet answered; the kill lands at
+// a different instant each round): after the restart each is whole or absent — a close is one
+// journaled command, and a settle re-sent finishes what the first one started, exactly once.
+TEST_F(ServeSettlementTest, AKillWhileACloseOrASettleIsInFlightLeavesItWholeOrNotAtAll) {
+  ASSERT_EQ(Pay(kRuA, kRuB, 70'00), 202);
+  ASSERT_EQ(Pay(kByD, kByC, 12'00), 202);
+  const auto in_flight = [this](std::string target, std::string body, int delay_us) {
+    std::thread request([port = server_.port(), target, body] {
+      HttpClient client("127.0.0.1", port);
+      HttpResponse ignored;  // Killed under it: no answer, or a connection reset.
+      std::string error;
+      (void)client.Request("POST", target, body, &ignored, &error);
+    });
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    Restart();  // SIGKILL, whatever the request's state
+    request.join();
+  };
+  for (int round = 0; round < 4; ++round) {
+    ASSERT_NO_FATAL_FAILURE(in_flight("/v1/settlement/windows/close", "", round * 700));
+  }
+  // Window 1 holds the two payments whichever close took effect; later ones are empty.
+  ASSERT_EQ(Close("{\"window\":1}").status, 200);
+  const Json windows = BodyJson(Call(*admin_, "GET", "/v1/settlement/windows"))["windows"];
+  for (size_t i = 1; i + 1 < windows.size(); ++i) {
+    EXPECT_EQ(Window(i + 1)["entries"].size(), 0u) << windows.Dump();
+  }
+  std::map<std::string, Json> entries = Entries(Window(1));
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(Signed(entries[kRuA.id]["net"]), -70'00);
+  EXPECT_EQ(Signed(entries[kRuB.id]["net"]), 70'00);
+  EXPECT_EQ(Signed(entries[kByD.id]["net"]), -12'00);
+  EXPECT_EQ(Signed(entries[kByC.id]["net"]), 12'00);
+
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_NO_FATAL_FAILURE(in_flight("/v1/settlement/windows/1/settle",
+                                      SettleAll("settled", "CB-F"), round * 2500));
+    const Balances agent = GetBalances(*admin_, LiquiditySourceAccountId(kRubAgent, kRubLedger));
+    const std::string state = Window(1)["state"].str();
+    // Settled in one command here (four entries): all of it, or none of it.
+    if (state == "settled") {
+      EXPECT_EQ(agent.credits_posted, u128{70'00}) << ToString(agent);
+    } else {
+      EXPECT_EQ(state, "closed");
+      EXPECT_EQ(agent.credits_posted, u128{0}) << ToString(agent);
+    }
+  }
+  ASSERT_EQ(Settle(1, SettleAll("settled", "CB-F")).status, 200);
+  EXPECT_EQ(Window(1)["state"].str(), "settled");
+  EXPECT_EQ(GetBalances(*admin_, LiquiditySourceAccountId(kRubAgent, kRubLedger)).credits_posted,
+            u128{70'00});  // once
+  for (const ParticipantSpec* p : {&kRuA, &kRuB, &kByC, &kByD}) {
+    EXPECT_EQ(Available(*p), p == &kRuA ? kLiquidity + 500'00 : kLiquidity) << p->id;
+  }
   ExpectLedgerCheckOk(*admin_);
 }
 
