@@ -37,6 +37,25 @@ namespace {
 void Put(WireWriter& w, const Money& m) { EncodeMoney(w, m); }
 Money GetMoney(WireReader& r) { return DecodeMoney(r); }
 
+// Fee settings (payments' and cards'): the same layout.
+void PutFees(WireWriter& w, const std::vector<FeeSettings>& fees) {
+  w.U32(static_cast<uint32_t>(fees.size()));
+  for (const FeeSettings& f : fees) {
+    w.Str(f.currency);
+    w.I64(f.fixed_minor);
+    w.U32(f.share_bp);
+  }
+}
+void GetFees(WireReader& r, std::vector<FeeSettings>* fees) {
+  for (uint32_t n = r.Count(16); n > 0; --n) {
+    FeeSettings f;
+    f.currency = r.Str(kStringMax);
+    f.fixed_minor = r.I64();
+    f.share_bp = r.U32();
+    fees->push_back(std::move(f));
+  }
+}
+
 bool HasSettlementSettings(const Configure& c) {
   for (const DomainSettings& d : c.domains) {
     if (d.utc_offset_minutes != 0) return true;
@@ -45,12 +64,7 @@ bool HasSettlementSettings(const Configure& c) {
 }
 void PutSettlementSettings(WireWriter& w, const Configure& c) {
   for (const DomainSettings& d : c.domains) w.I64(d.utc_offset_minutes);
-  w.U32(static_cast<uint32_t>(c.card_fees.size()));
-  for (const FeeSettings& f : c.card_fees) {
-    w.Str(f.currency);
-    w.I64(f.fixed_minor);
-    w.U32(f.share_bp);
-  }
+  PutFees(w, c.card_fees);
   w.U32(static_cast<uint32_t>(c.interchange.size()));
   for (const InterchangeSettings& i : c.interchange) {
     w.Str(i.issuer_domain);
@@ -65,13 +79,7 @@ void PutSettlementSettings(WireWriter& w, const Configure& c) {
 }
 void GetSettlementSettings(WireReader& r, Configure* c) {
   for (DomainSettings& d : c->domains) d.utc_offset_minutes = static_cast<int32_t>(r.I64());
-  for (uint32_t n = r.Count(16); n > 0; --n) {
-    FeeSettings f;
-    f.currency = r.Str(kStringMax);
-    f.fixed_minor = r.I64();
-    f.share_bp = r.U32();
-    c->card_fees.push_back(std::move(f));
-  }
+  GetFees(r, &c->card_fees);
   for (uint32_t n = r.Count(16); n > 0; --n) {
     InterchangeSettings i;
     i.issuer_domain = r.Str(kStringMax);
@@ -103,12 +111,7 @@ void Put(WireWriter& w, const Configure& c) {
     w.Str(p.source);
     w.Str(p.target);
   }
-  w.U32(static_cast<uint32_t>(c.fees.size()));
-  for (const FeeSettings& f : c.fees) {
-    w.Str(f.currency);
-    w.I64(f.fixed_minor);
-    w.U32(f.share_bp);
-  }
+  PutFees(w, c.fees);
   // The domains' BIN ranges, appended after everything else only when there are some, so
   // that a configuration without them encodes as before (journals written before them).
   bool any_bins = false;
@@ -146,13 +149,7 @@ void Get(WireReader& r, Configure* c) {
     p.target = r.Str(kStringMax);
     c->pairs.push_back(std::move(p));
   }
-  for (uint32_t n = r.Count(16); n > 0; --n) {
-    FeeSettings f;
-    f.currency = r.Str(kStringMax);
-    f.fixed_minor = r.I64();
-    f.share_bp = r.U32();
-    c->fees.push_back(std::move(f));
-  }
+  GetFees(r, &c->fees);
   if (r.Rest().empty()) return;  // Written without BIN ranges.
   for (DomainSettings& d : c->domains) {
     for (uint32_t n = r.Count(8); n > 0; --n) {
