@@ -29,7 +29,5 @@ Problem WriteCardFile(const hub::Hub& hub, const settlement::Window& w,
 // Adds a difference for every clearing net that differs from the card flows of the entries.
 void CheckCardFiles(const hub::Hub& hub, const settlement::Window& w,
                     std::vector<std::string>* differences, Out& out);
-Problem WriteAgent(const hub::Hub& hub, const settlement::Window& w, std::string_view currency,
-                   Out& out);
 
 }  // namespace corridor::reports

@@ -78,6 +78,11 @@ struct Request {
 // request the format does not take.
 Problem Produce(const hub::Hub& hub, const Request& request, Out& out);
 
+// Whether the request's shape suits its format, without the hub: xml, csv, clearing and fees
+// name a participant, agent and reconciliation none (invalid, naming what is wrong). Produce
+// checks it too (after the window); the admin API checks it before reading the hub.
+Problem CheckRequest(const Request& request);
+
 // --- the parts, for tests and the benchmark
 
 // The window `id` if it is closed (closed, settling or settled).
@@ -125,6 +130,12 @@ std::string Reference(uint16_t code, u128 user_data);
 std::string UetrOf(u128 user_data);
 // The RRN and STAN a card transfer's user_data carries.
 void CardTraceOf(u128 user_data, std::string* rrn, std::string* stan);
+
+// The settlement agents' CSV of closed window `w` under settings `cfg`, for `currency` ("":
+// every currency): not_found for an unknown currency. Needs no more than these two, so that
+// the admin API copies them on the apply thread and writes the report on an I/O thread.
+Problem WriteAgent(const hub::Configure& cfg, const settlement::Window& w,
+                   std::string_view currency, Out& out);
 
 // Every difference between the window's totals and the ledger (empty: it reconciles), and the
 // report text.
