@@ -6,10 +6,11 @@
 // application/xml, text/csv or text/plain with a Content-Disposition naming window and report.
 //
 // The apply thread does what the participant listener's statement route does there and no
-// more where it can: a statement's entries (and an agent report's window and settings) are
-// copied there and written on an I/O thread. The clearing, fee and reconciliation reports
-// are a pass over the window's transfers with little text out, so they are produced there
-// whole and only moved to the I/O thread.
+// more where it can: a statement's entries, a fee file's lines (both read through the
+// participant's accounts' transfer index) and an agent report's window and settings are
+// copied there and written on an I/O thread. The clearing and reconciliation reports are a
+// pass over the window's transfers with little text out, so they are produced there whole
+// and only moved to the I/O thread.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,7 +74,7 @@ Response ProblemResponse(const reports::Problem& p) {
 }
 
 // On the apply thread: a copy of what the report needs, or the report itself; the writing
-// (statements, agents) on an I/O thread.
+// (statements, fees, agents) on an I/O thread.
 void AnswerReport(const hub::Hub& hub, const reports::Request& q, Respond& respond) {
   if (q.format == reports::Format::xml || q.format == reports::Format::csv) {
     auto s = std::make_shared<reports::Statement>();
@@ -88,6 +89,18 @@ void AnswerReport(const hub::Hub& hub, const reports::Request& q, Respond& respo
     r.render = [s, xml = q.format == reports::Format::xml](std::string* out) {
       reports::Out text;
       xml ? reports::WriteStatementXml(*s, text) : reports::WriteStatementCsv(*s, text);
+      out->append(text.text());
+    };
+    return respond(std::move(r));
+  }
+  if (q.format == reports::Format::fees) {
+    auto f = std::make_shared<reports::FeeFile>();
+    const reports::Problem p = reports::BuildFees(hub, q.window, q.participant, f.get());
+    if (!p.ok()) return respond(ProblemResponse(p));
+    Response r = FileResponse(q, q.participant, "");
+    r.render = [f](std::string* out) {
+      reports::Out text;
+      reports::WriteFees(*f, text);
       out->append(text.text());
     };
     return respond(std::move(r));

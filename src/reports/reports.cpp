@@ -152,8 +152,13 @@ Problem Produce(const hub::Hub& hub, const Request& r, Out& out) {
       else WriteStatementCsv(s, out);
       return {};
     }
-    case Format::clearing:
-    case Format::fees: return WriteCardFile(hub, *w, r.participant, r.format, out);
+    case Format::clearing: return WriteClearing(hub, *w, r.participant, out);
+    case Format::fees: {
+      FeeFile f;
+      if (Problem p = BuildFees(hub, r.window, r.participant, &f); !p.ok()) return p;
+      WriteFees(f, out);
+      return {};
+    }
     case Format::agent: return WriteAgent(*hub.settings(), *w, r.currency, out);
     case Format::reconciliation: Reconcile(hub, *w, out); return {};
   }
