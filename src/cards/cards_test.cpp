@@ -434,6 +434,17 @@ TEST_F(CardsTest, ReversalOfAHoldVoidsOrPostsTheActualAmount) {
   EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM")->back().actual_minor, 30'00);
 }
 
+TEST_F(CardsTest, APartialReversalWhoseBillingRoundsToNothingIsRefused13) {
+  // RUB 0.01 x 0.03643 is BYN 0.0004: nothing to post on the issuer's side.
+  const CardRequest c = BelkartAuth(1'000'00, "000001");
+  const hub::CardOutcome o = Request(c);
+  Answer("BPSBBY2X", o.authorization, "00");
+  EXPECT_EQ(SendAdvice(Advice(c, 420, "000002", 1)).response_code, "13");
+  EXPECT_EQ(Auth(o.authorization).status, Status::held);
+  EXPECT_EQ(Reserved(d.hub, "BPSBBY2X", "BYN"), 36'43);
+  EXPECT_TRUE(QueuedMtis("BPSBBY2X").empty());
+}
+
 TEST_F(CardsTest, UnknownOriginalIs25AndAdvicesAreIdempotent) {
   const CardRequest c = MirAuth(100'00, "000001");
   CardAdvice ghost = Advice(c, 420, "000002");

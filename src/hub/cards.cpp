@@ -428,8 +428,17 @@ std::string Hub::CompleteCard(const CardAdvice& c, const Configure& s, LedgerOps
   if (a.status != Status::held || !HoldPending(a, ops.ledger())) return "12";
   const int64_t amount = c.actual_minor >= 0 ? c.actual_minor : a.request.amount.minor;
   if (amount <= 0 || amount > a.request.amount.minor) return "13";
+  if (!PostHold(a, amount, s, ops)) return "13";
+  ForwardCard(a, 220, now, amount);
+  return "00";
+}
+
+// Posts `amount` of a pending hold (the acquirer's currency, at most the authorization's; the
+// issuer's leg at the authorization's rate), releases the rest and makes the charges. False,
+// nothing changed, when the issuer's side rounds to nothing.
+bool Hub::PostHold(Authorization& a, int64_t amount, const Configure& s, LedgerOps& ops) {
   const int64_t billing = BillingOf(a, amount, s);
-  if (billing <= 0) return "13";
+  if (billing <= 0) return false;
   const std::vector<int64_t> amounts =
       a.fx_provider.empty() ? std::vector<int64_t>{amount} : std::vector<int64_t>{billing, amount};
   for (size_t i = 0; i < a.legs.size(); ++i) {
@@ -439,8 +448,7 @@ std::string Hub::CompleteCard(const CardAdvice& c, const Configure& s, LedgerOps
   a.posted_minor = amount;
   ChargeCard(a, amount, billing, ops);
   cards_.Update(a, Status::posted, 0);
-  ForwardCard(a, 220, now, amount);
-  return "00";
+  return true;
 }
 
 // A reversal of a hold (0400/0420 of an authorization held or in flight). A request still in
@@ -469,16 +477,7 @@ std::string Hub::ReverseHold(const CardAdvice& c, const Configure& s, LedgerOps&
     ForwardCard(a, 420, now);
     return "00";
   }
-  const int64_t billing = BillingOf(a, keep, s);
-  const std::vector<int64_t> amounts =
-      a.fx_provider.empty() ? std::vector<int64_t>{keep} : std::vector<int64_t>{billing, keep};
-  for (size_t i = 0; i < a.legs.size(); ++i) {
-    const auto r = ops.PostPart(TransferKind::card_resolve, a.legs[i], amounts[i]);
-    CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);
-  }
-  a.posted_minor = keep;
-  ChargeCard(a, keep, billing, ops);
-  cards_.Update(a, Status::posted, 0);
+  if (!PostHold(a, keep, s, ops)) return "13";
   ForwardCard(a, 420, now, keep);
   return "00";
 }

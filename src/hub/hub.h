@@ -172,6 +172,8 @@ class Hub {
                           cards::Authorization& a, uint64_t timestamp);
   std::string ReverseHold(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
                           cards::Authorization& a, uint64_t timestamp);
+  bool PostHold(cards::Authorization& a, int64_t amount, const Configure& settings,
+                LedgerOps& ops);
   Outcome CardAckCommand(const CardForwardAck& c);
   // Settlement (settlement.cpp).
   // Counts the ledger transfers made since the last call in the open window.

@@ -45,6 +45,26 @@ class ServeCardsFlowsTest : public ServeCardsTest {
     }
     return false;
   }
+  // RUB `minor` at the Mir acquirer for a Belkart card, with fields 18 and 43, approved by the
+  // issuer with `approval`; *f6 and *f10 of the forward.
+  void ApproveAtMerchant(CardClient& mir, CardClient& bel, int64_t minor, std::string approval,
+                         Approved* a, std::string* f6, std::string* f10) {
+    const Req q = NewReq(mir, kBelPan, minor, "643", kMirInstitution);
+    iso8583::Message m, f, r;
+    Build(q, &m);
+    m.SetCopy(18, kMcc);
+    m.SetCopy(43, kMerchantName);
+    ASSERT_TRUE(mir.Send(m));
+    ASSERT_TRUE(bel.Receive(&f));
+    ASSERT_EQ(f.mti(), "0100");
+    ASSERT_TRUE(f.has(6) && f.has(10));
+    *f6 = f.field(6);
+    *f10 = f.field(10);
+    *a = Approved{q, std::string(f.field(11)), std::string(f.field(7)), std::move(approval)};
+    ASSERT_NO_FATAL_FAILURE(Answer(bel, f, "00", a->approval));
+    ASSERT_TRUE(mir.Receive(&r));
+    ASSERT_EQ(r.field(39), "00");
+  }
   // The reserved amount of each position of the card banks and the FX provider.
   void ExpectNothingReserved() {
     for (const ParticipantSpec* p : {&kMir, &kBel, &kFx}) {
@@ -62,20 +82,10 @@ class ServeCardsFlowsTest : public ServeCardsTest {
 TEST_F(ServeCardsFlowsTest, PartialReversalPostsTheKeptPartAtTheAuthorizationsRate) {
   auto mir = Link(kMirInstitution, kMirKey);
   auto bel = Link(kBelInstitution, kBelKey);
-  const Req q = NewReq(*mir, kBelPan, 1500'00, "643", kMirInstitution);
-  iso8583::Message m, f, r;
-  Build(q, &m);
-  m.SetCopy(18, kMcc);
-  m.SetCopy(43, kMerchantName);
-  ASSERT_TRUE(mir->Send(m));
-  ASSERT_TRUE(bel->Receive(&f));
-  ASSERT_EQ(f.mti(), "0100");
-  ASSERT_TRUE(f.has(6) && f.has(10));
-  const std::string f6(f.field(6)), f10(f.field(10));
-  const Approved a{q, std::string(f.field(11)), std::string(f.field(7)), "PR0001"};
-  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
-  ASSERT_TRUE(mir->Receive(&r));
-  ASSERT_EQ(r.field(39), "00");
+  Approved a;
+  std::string f6, f10;
+  ASSERT_NO_FATAL_FAILURE(ApproveAtMerchant(*mir, *bel, 1500'00, "PR0001", &a, &f6, &f10));
+  iso8583::Message m, r;
   EXPECT_EQ(GetPositions(*admin_, kBel.id)["BYN"].reserved, std::stoll(f6));
 
   constexpr int64_t kKept = 1000'00;
@@ -118,18 +128,10 @@ TEST_F(ServeCardsFlowsTest, PartialReversalPostsTheKeptPartAtTheAuthorizationsRa
 TEST_F(ServeCardsFlowsTest, CompletionAdviceCarriesTheMerchantFields) {
   auto mir = Link(kMirInstitution, kMirKey);
   auto bel = Link(kBelInstitution, kBelKey);
-  const Req q = NewReq(*mir, kBelPan, 200'00, "643", kMirInstitution);
-  iso8583::Message m, f, r;
-  Build(q, &m);
-  m.SetCopy(18, kMcc);
-  m.SetCopy(43, kMerchantName);
-  ASSERT_TRUE(mir->Send(m));
-  ASSERT_TRUE(bel->Receive(&f));
-  const std::string f10(f.field(10));
-  const Approved a{q, std::string(f.field(11)), std::string(f.field(7)), "CP0001"};
-  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
-  ASSERT_TRUE(mir->Receive(&r));
-  ASSERT_EQ(r.field(39), "00");
+  Approved a;
+  std::string f6, f10;
+  ASSERT_NO_FATAL_FAILURE(ApproveAtMerchant(*mir, *bel, 200'00, "CP0001", &a, &f6, &f10));
+  iso8583::Message m, r;
   BuildAdvice(*mir, a, "0220", &m);
   m.SetCopy(4, "000000015000");  // RUB 150.00 of 200.00
   ASSERT_TRUE(mir->Send(m));
