@@ -52,6 +52,8 @@ struct BenchOptions {
   uint32_t pace_tick_us = 1'000;
   uint64_t commit_interval_us = 200;
   std::string dir = "/var/tmp";
+  // More flags for `corridor serve`, e.g. --server-arg=--no-metrics.
+  std::vector<std::string> server_args;
 };
 
 bool ParseOptions(int argc, char** argv, BenchOptions* o) {
@@ -62,6 +64,7 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
                                     {"pace-tick-us", required_argument, nullptr, 'p'},
                                     {"commit-interval-us", required_argument, nullptr, 'C'},
                                     {"dir", required_argument, nullptr, 'd'},
+                                    {"server-arg", required_argument, nullptr, 'x'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -73,13 +76,15 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
       case 'p': o->pace_tick_us = static_cast<uint32_t>(std::strtoul(optarg, nullptr, 10)); break;
       case 'C': o->commit_interval_us = std::strtoull(optarg, nullptr, 10); break;
       case 'd': o->dir = optarg; break;
+      case 'x': o->server_args.push_back(optarg); break;
       default: return false;
     }
   }
   if (o->authorizations < 2 || o->window < 1 || o->rate < 0 || o->paced_seconds < 0) {
     std::fprintf(stderr,
                  "usage: corridor bench cards [--authorizations N] [--rate N] [--paced-seconds S]\n"
-                 "       [--window N] [--pace-tick-us N] [--commit-interval-us N] [--dir DIR]\n");
+                 "       [--window N] [--pace-tick-us N] [--commit-interval-us N] [--dir DIR]\n"
+                 "       [--server-arg=--FLAG ...]\n");
     return false;
   }
   return true;
@@ -312,11 +317,12 @@ int BenchCards(int argc, char** argv) {
   SetRandomCardKeys();
   const uint64_t paced = static_cast<uint64_t>(o.rate * o.paced_seconds);
   HubProcess hub;
-  const std::vector<std::string> args = {
+  std::vector<std::string> args = {
       "--data", dir + "/data", "--config", ShippedConfigPath(), "--admin-listen", "127.0.0.1:0",
       "--participant-listen", "127.0.0.1:0", "--card-listen", "127.0.0.1:0",
       "--commit-interval-us", std::to_string(o.commit_interval_us), "--capacity-transfers",
       std::to_string(std::max<uint64_t>((o.authorizations + paced) * 4, 1 << 20))};
+  args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   if (!hub.Start(args, {"admin", "participants", "cards"})) return 1;
   Status st = Onboard(hub.port("admin"), hub.port("participants"));
   Processors processors;

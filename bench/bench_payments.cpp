@@ -52,6 +52,8 @@ struct BenchOptions {
   uint64_t commit_interval_us = 2'000;  // As `corridor serve` by default.
   int server_threads = 2;
   std::string dir = "/var/tmp";
+  // More flags for `corridor serve`, e.g. --server-arg=--no-metrics.
+  std::vector<std::string> server_args;
 };
 
 bool ParseOptions(int argc, char** argv, BenchOptions* o) {
@@ -63,6 +65,7 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
                                     {"commit-interval-us", required_argument, nullptr, 'C'},
                                     {"server-threads", required_argument, nullptr, 't'},
                                     {"dir", required_argument, nullptr, 'd'},
+                                    {"server-arg", required_argument, nullptr, 'x'},
                                     {nullptr, 0, nullptr, 0}};
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, "", kOptions, nullptr)) != -1;) {
@@ -75,6 +78,7 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
       case 'C': o->commit_interval_us = std::strtoull(optarg, nullptr, 10); break;
       case 't': o->server_threads = std::atoi(optarg); break;
       case 'd': o->dir = optarg; break;
+      case 'x': o->server_args.push_back(optarg); break;
       default: return false;
     }
   }
@@ -83,7 +87,7 @@ bool ParseOptions(int argc, char** argv, BenchOptions* o) {
     std::fprintf(stderr,
                  "usage: corridor bench payments [--payments N] [--rate N] [--paced-seconds S]\n"
                  "       [--banks-per-side N] [--connections N] [--commit-interval-us N]\n"
-                 "       [--server-threads N] [--dir DIR]\n");
+                 "       [--server-threads N] [--dir DIR] [--server-arg=--FLAG ...]\n");
     return false;
   }
   return true;
@@ -129,12 +133,13 @@ int BenchPayments(int argc, char** argv) {
               o.banks_per_side, o.connections,
               static_cast<unsigned long long>(o.commit_interval_us), o.server_threads, o.dir.c_str());
   HubProcess hub;
-  const std::vector<std::string> args = {
+  std::vector<std::string> args = {
       "--data", dir + "/data", "--config", ShippedConfigPath(), "--admin-listen", "127.0.0.1:0",
       "--participant-listen", "127.0.0.1:0", "--threads",
       std::to_string(o.server_threads), "--commit-interval-us",
       std::to_string(o.commit_interval_us), "--capacity-transfers",
       std::to_string(std::max<uint64_t>(total * 8, 1 << 20))};
+  args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   if (!hub.Start(args, {"admin", "participants"})) return 1;
   PaymentRun run(total);
   Status st = StartPaymentBanks(o.banks_per_side, hub.port("admin"), hub.port("participants"), run);

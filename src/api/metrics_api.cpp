@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <utility>
@@ -275,6 +276,136 @@ void RenderRoutes(std::string_view listener, const metrics::RouteMetrics& routes
   }
 }
 
+void RenderDelivery(const outbox::DeliveryMetrics& m, metrics::Exposition* e) {
+  e->Family("corridor_outbox_delivery_seconds", "histogram",
+            "From a message's journal time to its participant's 2xx (retries included).");
+  e->HistogramSamples("corridor_outbox_delivery_seconds", {}, m.delivery, 9);
+  e->Family("corridor_payment_duration_seconds", "histogram",
+            "A payment from its acceptance to its final pacs.002 delivered to the payer's bank "
+            "(scope end_to_end), and the hub's share of that (scope hub: without the payee "
+            "bank's time).");
+  e->HistogramSamples("corridor_payment_duration_seconds", {{"scope", "end_to_end"}},
+                      m.payment_end_to_end, 9);
+  e->HistogramSamples("corridor_payment_duration_seconds", {{"scope", "hub"}}, m.payment_hub, 9);
+}
+
+void RenderCardGateway(const cardgateway::CardMetrics& m, const cardgateway::CardGateway* g,
+                       metrics::Exposition* e) {
+  e->Family("corridor_card_authorization_duration_seconds", "histogram",
+            "The hub's own time of an answer to an acquirer's request: request read to forward "
+            "written plus issuer answer read to answer written (the issuer's time excluded).");
+  e->HistogramSamples("corridor_card_authorization_duration_seconds", {}, m.hub_time, 9);
+  e->Family("corridor_card_authorizations_total", "counter",
+            "Answers to acquirers' authorization and financial requests by ISO 8583 response "
+            "code (field 39).");
+  char code[3] = {0, 0, 0};
+  for (size_t i = 0; i < m.answers.size(); ++i) {
+    const uint64_t n = m.answers[i].value();
+    if (n == 0) continue;
+    code[0] = static_cast<char>('0' + i / 10);
+    code[1] = static_cast<char>('0' + i % 10);
+    e->Sample("corridor_card_authorizations_total",
+              {{"outcome", cardgateway::IsApproval(code) ? "approved" : "declined"}, {"code", code}},
+              static_cast<int64_t>(n));
+  }
+  if (m.other_code.value() != 0) {
+    e->Sample("corridor_card_authorizations_total", {{"outcome", "declined"}, {"code", "other"}},
+              static_cast<int64_t>(m.other_code.value()));
+  }
+  if (g == nullptr) return;
+  e->Family("corridor_card_links_signed_on", "gauge", "Signed-on ISO 8583 links per participant.");
+  for (const auto& [participant, links] : g->SignedOnLinks()) {
+    e->Sample("corridor_card_links_signed_on", {{"participant", participant}},
+              static_cast<int64_t>(links));
+  }
+  const cardgateway::GatewayCounters& c = g->counters();
+  e->Family("corridor_card_links_open", "gauge", "Open ISO 8583 connections, signed on or not.");
+  e->Sample("corridor_card_links_open", {}, static_cast<int64_t>(c.links_open.load()));
+  struct Event {
+    const char* name;
+    const std::atomic<uint64_t>* value;
+  };
+  const Event events[] = {
+      {"request", &c.requests},
+      {"forwarded", &c.forwarded},
+      {"duplicate", &c.duplicates},
+      {"format_error", &c.format_errors},
+      {"not_permitted", &c.not_permitted},
+      {"unmatched_response", &c.unmatched_responses},
+      {"answer_undeliverable", &c.answers_undeliverable},
+      {"signon", &c.links_signed_on},
+      {"signon_refused", &c.signons_refused},
+      {"refused_before_signon", &c.refused_before_signon},
+      {"tls_handshake_failed", &c.tls_handshakes_failed},
+      {"echoes_missed_closed", &c.echoes_missed_closed},
+      {"store_and_forward_sent", &c.forwards_sent},
+      {"store_and_forward_acked", &c.forwards_acked},
+  };
+  e->Family("corridor_card_gateway_events_total", "counter",
+            "What the card gateway saw, by event (requests, forwards, refusals, link events).");
+  for (const Event& ev : events) {
+    e->Sample("corridor_card_gateway_events_total", {{"event", ev.name}},
+              static_cast<int64_t>(ev.value->load(std::memory_order_relaxed)));
+  }
+}
+
+// The data directory's files: the journal's segments, the snapshots (the newest's age), and
+// the free space of its file system. Read at each scrape (a directory listing).
+struct Storage {
+  bool ok = false;
+  uint64_t journal_bytes = 0;
+  uint64_t journal_segments = 0;
+  uint64_t snapshot_bytes = 0;
+  int64_t newest_snapshot_age_ns = -1;
+  uint64_t free_bytes = 0;
+};
+
+Storage StorageOf(const std::string& dir) {
+  namespace fs = std::filesystem;
+  Storage s;
+  std::error_code ec;
+  fs::file_time_type newest = fs::file_time_type::min();
+  for (const fs::directory_entry& f : fs::directory_iterator(dir, ec)) {
+    const std::string name = f.path().filename().string();
+    const uint64_t size = f.is_regular_file(ec) ? f.file_size(ec) : 0;
+    if (name.starts_with("journal-") && name.ends_with(".seg")) {
+      s.journal_bytes += size;
+      ++s.journal_segments;
+    } else if (name.starts_with("snapshot-") && name.ends_with(".snap")) {
+      s.snapshot_bytes += size;
+      newest = std::max(newest, f.last_write_time(ec));
+    }
+  }
+  if (ec) return s;
+  if (newest != fs::file_time_type::min()) {
+    s.newest_snapshot_age_ns = std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::nanoseconds>(fs::file_time_type::clock::now() - newest)
+               .count());
+  }
+  s.free_bytes = fs::space(dir, ec).available;
+  s.ok = !ec;
+  return s;
+}
+
+void RenderStorage(const std::string& dir, metrics::Exposition* e) {
+  if (dir.empty()) return;
+  const Storage s = StorageOf(dir);
+  if (!s.ok) return;
+  e->Family("corridor_journal_size_bytes", "gauge", "Journal segment files on disk.");
+  e->Sample("corridor_journal_size_bytes", {}, static_cast<int64_t>(s.journal_bytes));
+  e->Family("corridor_journal_segments", "gauge", "Journal segment files kept.");
+  e->Sample("corridor_journal_segments", {}, static_cast<int64_t>(s.journal_segments));
+  e->Family("corridor_snapshot_size_bytes", "gauge", "Snapshot files kept (the newest two).");
+  e->Sample("corridor_snapshot_size_bytes", {}, static_cast<int64_t>(s.snapshot_bytes));
+  e->Family("corridor_snapshot_age_seconds", "gauge",
+            "Since the newest snapshot was written (-1: there is none yet).");
+  e->Sample("corridor_snapshot_age_seconds", {},
+            s.newest_snapshot_age_ns < 0 ? -1'000'000'000 : s.newest_snapshot_age_ns, 9);
+  e->Family("corridor_data_free_bytes", "gauge",
+            "Free space of the data directory's file system (for the hub's user).");
+  e->Sample("corridor_data_free_bytes", {}, static_cast<int64_t>(s.free_bytes));
+}
+
 }  // namespace
 
 std::vector<std::string> AdminRoutes() {
@@ -300,6 +431,7 @@ std::vector<std::string> ParticipantRoutes() {
 }
 
 server::Handler Timed(metrics::RouteMetrics* routes, server::Handler handler) {
+  if (routes == nullptr) return handler;
   return [routes, handler = std::move(handler)](server::Request& request,
                                                 server::Respond respond) {
     const size_t route = routes->Classify(request.method_name, request.target);
@@ -328,6 +460,9 @@ void AnswerMetrics(core::Core* core, const ServeMetrics* metrics, server::Respon
       RenderParticipants(*sample, &e);
       RenderSettlement(sample->settlement, &e);
       RenderCards(*sample, &e);
+      RenderDelivery(metrics->delivery, &e);
+      RenderCardGateway(metrics->cards, metrics->card_gateway.load(), &e);
+      RenderStorage(metrics->data_dir, &e);
       *out += e.Take();
     };
     respond(std::move(r));

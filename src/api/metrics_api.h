@@ -8,11 +8,14 @@
 // the text rendered on an I/O thread.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
+#include "cardgateway/gateway.h"
 #include "core/core.h"
 #include "metrics/metrics.h"
+#include "outbox/delivery.h"
 #include "server/http_server.h"
 
 namespace corridor::api {
@@ -25,9 +28,15 @@ struct ServeMetrics {
   metrics::CoreMetrics core;
   metrics::RouteMetrics admin{AdminRoutes()};
   metrics::RouteMetrics participants{ParticipantRoutes()};
+  outbox::DeliveryMetrics delivery;  // outbox delivery and payment times
+  cardgateway::CardMetrics cards;    // answers to acquirers and their hub time
+  // Set by serve once they exist (read by scrapes on I/O threads).
+  std::atomic<const cardgateway::CardGateway*> card_gateway{nullptr};
+  std::string data_dir;  // the journal's and snapshots' directory: their sizes, the free space
 };
 
-// `handler`, with each request's time from arrival to answer observed under its route.
+// `handler`, with each request's time from arrival to answer observed under its route
+// (`handler` itself when `routes` is null).
 server::Handler Timed(metrics::RouteMetrics* routes, server::Handler handler);
 
 // Answers GET /metrics.

@@ -1,5 +1,7 @@
 // The card gateway's message flows on the I/O thread: requests, issuer answers, advices, and
 // what the state machine answers them with.
+#include <algorithm>
+
 #include "cardgateway/gateway_impl.h"
 
 namespace corridor::cardgateway {
@@ -25,35 +27,59 @@ uint64_t CardGateway::Impl::Submit(const hub::Command& command, Pending pending)
   return id;
 }
 
+void CardGateway::Impl::Measure(std::string_view code, Clock::time_point since,
+                                Clock::duration before) {
+  CardMetrics* m = options_.metrics;
+  if (m == nullptr) return;
+  m->Answered(code);
+  if (since == Clock::time_point{}) return;
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      before + (Clock::now() - since));
+  m->hub_time.Observe(static_cast<uint64_t>(std::max<int64_t>(0, ns.count())));
+}
+
 void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
   const iso8583::Message& in = link.in;
+  const Clock::time_point received = options_.metrics != nullptr ? Clock::now() : Clock::time_point{};
+  auto refuse = [&](std::string_view code) {
+    Respond(link, in, kEchoFields, code);
+    Measure(code, received);
+  };
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
-  if ((link.roles & hub::kRoleAcquirer) == 0) return NotPermitted(link, "not_an_acquirer");
-  if (!HasFields(in, kRequestFields)) {
-    counters_.format_errors.fetch_add(1, std::memory_order_relaxed);
-    Respond(link, in, kEchoFields, kFormatError);
+  if ((link.roles & hub::kRoleAcquirer) == 0) {
+    NotPermitted(link, "not_an_acquirer");
+    Measure(kNotPermitted, received);
     return;
   }
-  if (in.field(32) != link.institution_id) return NotPermitted(link, "another_institution");
+  if (!HasFields(in, kRequestFields)) {
+    counters_.format_errors.fetch_add(1, std::memory_order_relaxed);
+    refuse(kFormatError);
+    return;
+  }
+  if (in.field(32) != link.institution_id) {
+    NotPermitted(link, "another_institution");
+    Measure(kNotPermitted, received);
+    return;
+  }
   const Currency* currency = currencies_.ByNumeric(in.field(49));
   hub::CardRequest c;
   int64_t amount = 0;
   if (currency == nullptr || !ParseAmount(in.field(4), &amount)) {
     counters_.format_errors.fetch_add(1, std::memory_order_relaxed);
-    Respond(link, in, kEchoFields, kFormatError);
+    refuse(kFormatError);
     return;
   }
   c.type = TxnTypeOf(in.field(3));
   if (c.type == 0) {
-    Respond(link, in, kEchoFields, kInvalidTransaction);
+    refuse(kInvalidTransaction);
     return;
   }
   if (in_flight_.size() + pending_.size() >= options_.max_in_flight) {
-    Respond(link, in, kEchoFields, kSystemError);
+    refuse(kSystemError);
     return;
   }
   if (!pan_->Protect(in.field(2), &c.card)) {
-    Respond(link, in, kEchoFields, kInvalidCard);
+    refuse(kInvalidCard);
     return;
   }
   c.acquirer = link.participant;
@@ -74,6 +100,7 @@ void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
   p.frame = std::string(frame);
   p.acquirer_currency = currency->alpha;
   p.participant = link.participant;
+  p.received = received;
   Submit(hub::Command(std::move(c)), std::move(p));
 }
 
@@ -160,6 +187,7 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   p.link = link.id;
   p.participant = link.participant;
   p.in_flight_key = key;
+  if (options_.metrics != nullptr) p.received = Clock::now();
   Submit(hub::Command(std::move(c)), std::move(p));
 }
 
@@ -228,6 +256,7 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
   if (!status.ok() || !outcome.card) {
     const std::string_view code = !status.ok() && status.busy() ? kNotSignedOn : kSystemError;
     AnswerAcquirer(p.participant, p.link, p.frame, p.acquirer_currency, code, nullptr);
+    Measure(code, p.received);
     return;
   }
   const hub::CardOutcome& card = *outcome.card;
@@ -241,9 +270,10 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
     return;
   }
   if (!card.forward) {
-    AnswerAcquirer(p.participant, p.link, p.frame, p.acquirer_currency,
-                   card.response_code.empty() ? kSystemError : std::string_view(card.response_code),
-                   &card);
+    const std::string_view code =
+        card.response_code.empty() ? kSystemError : std::string_view(card.response_code);
+    AnswerAcquirer(p.participant, p.link, p.frame, p.acquirer_currency, code, &card);
+    Measure(code, p.received);
     return;
   }
   const std::string key = InFlightKey(card.issuer, card.issuer_stan, card.issuer_transmission_time);
@@ -265,6 +295,7 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
     BuildForward(scratch_, card, f.acquirer_currency, currencies_, &scratch_out_);
     Send(*issuer, scratch_out_);
     counters_.forwarded.fetch_add(1, std::memory_order_relaxed);
+    if (options_.metrics != nullptr) f.hub_time = Clock::now() - p.received;
   }
 }
 
@@ -280,6 +311,7 @@ void CardGateway::Impl::OnAnswerOutcome(Pending& p, const Status& status,
   if (card.late || f.answered || card.response_code.empty()) return;
   AnswerAcquirer(f.acquirer, f.acquirer_link, f.frame, f.acquirer_currency, card.response_code,
                  &card);
+  Measure(card.response_code, p.received, f.hub_time);
 }
 
 void CardGateway::Impl::OnAdviceOutcome(Pending& p, const Status& status,
@@ -328,6 +360,7 @@ void CardGateway::Impl::OnNotice(const hub::CardNotice& notice) {
       it->second.answered = true;  // kept: a late issuer answer is still submitted (reversed)
       AnswerAcquirer(it->second.acquirer, it->second.acquirer_link, it->second.frame,
                      it->second.acquirer_currency, card.response_code, &card);
+      Measure(card.response_code);  // the issuer's time-out: not the hub's time
       return;
     }
   }
@@ -353,6 +386,7 @@ void CardGateway::Impl::OnNotice(const hub::CardNotice& notice) {
   if (const Currency* c = currencies_.ByAlpha(notice.amount.currency)) m.SetCopy(49, c->numeric);
   AddConversion(card, notice.amount.currency, currencies_, &m);
   Send(*link, m);
+  Measure(card.response_code);
 }
 
 }  // namespace corridor::cardgateway

@@ -270,4 +270,23 @@ uint64_t CardGateway::SignedOnLinks(std::string_view participant) const {
   return it == impl_->signed_on_.end() ? 0 : it->second;
 }
 
+std::map<std::string, uint64_t> CardGateway::SignedOnLinks() const {
+  std::lock_guard lock(impl_->signed_on_mutex_);
+  return {impl_->signed_on_.begin(), impl_->signed_on_.end()};
+}
+
+CardMetrics::CardMetrics() : hub_time(metrics::LatencyBoundsNs()) {}
+
+void CardMetrics::Answered(std::string_view code) {
+  if (code.size() == 2 && code[0] >= '0' && code[0] <= '9' && code[1] >= '0' && code[1] <= '9') {
+    answers[(code[0] - '0') * 10 + (code[1] - '0')].Add();
+  } else {
+    other_code.Add();
+  }
+}
+
+bool IsApproval(std::string_view code) {
+  return code == "00" || code == "08" || code == "10" || code == "11";
+}
+
 }  // namespace corridor::cardgateway

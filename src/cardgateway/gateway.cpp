@@ -332,7 +332,8 @@ void CardGateway::Impl::TakeOutOfRouting(Link& link) {
   }
   std::lock_guard lock(signed_on_mutex_);
   auto count = signed_on_.find(link.participant);
-  if (count != signed_on_.end() && --count->second == 0) signed_on_.erase(count);
+  // Kept at 0 (not erased): GET /metrics shows a participant whose links are all gone.
+  if (count != signed_on_.end() && count->second > 0) --count->second;
 }
 
 Link* CardGateway::Impl::FindLink(uint64_t id) {

@@ -18,8 +18,10 @@
 // state machine, and logs name a card by its BIN and last 4 at most.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,7 @@
 #include "cardgateway/messages.h"
 #include "core/core.h"
 #include "hub/hub.h"
+#include "metrics/metrics.h"
 #include "server/tls.h"
 
 namespace corridor::cardgateway {
@@ -58,6 +61,8 @@ class ProtectorPan : public PanProtection {
   const carddata::Protector* protector_;
 };
 
+struct CardMetrics;
+
 struct GatewayOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: the system picks one (port() tells)
@@ -77,7 +82,27 @@ struct GatewayOptions {
   // participant: its sign-on need not carry the key (field 53) and may only be as its own
   // institution. Unset: plain TCP.
   std::optional<server::TlsOptions> tls;
+  // Where the gateway measures each answer to an acquirer's request (GET /metrics); null:
+  // nothing measured (serve --no-metrics). Outlives the gateway.
+  CardMetrics* metrics = nullptr;
 };
+
+// Answers to acquirers' authorization and financial requests (0110/0210), by response code,
+// and the hub's own time for each: from the request read to its forward written, plus from the
+// issuer's answer read to the acquirer's answer written (journal waits included; the issuer's
+// time and the network's are not). A request answered without an issuer (a decline, stand-in
+// at once) counts from its read to its answer. Time-outs are counted, not timed.
+struct CardMetrics {
+  CardMetrics();
+  metrics::Histogram hub_time;  // ns
+  // Response codes "00".."99" by their number; anything else under other_code.
+  std::array<metrics::Counter, 100> answers;
+  metrics::Counter other_code;
+  void Answered(std::string_view code);
+};
+// Approval codes (ISO 8583:1987 field 39): 00, 08 (honour with identification), 10 (partial),
+// 11 (VIP).
+bool IsApproval(std::string_view code);
 
 // What the operator watches (metrics export is another issue).
 struct GatewayCounters {
@@ -127,6 +152,8 @@ class CardGateway {
   const GatewayCounters& counters() const;
   // Signed-on links of `participant` (I/O thread's figure, read racily).
   uint64_t SignedOnLinks(std::string_view participant) const;
+  // Signed-on links of every participant that has had one (0 when all are gone).
+  std::map<std::string, uint64_t> SignedOnLinks() const;
 
   struct Impl;
 

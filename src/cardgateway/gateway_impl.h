@@ -85,6 +85,7 @@ struct Pending {
   std::string acquirer_currency;  // alpha
   std::string participant;        // the acquirer (kRequest), the issuer (kIssuerAnswer, kAck)
   std::string in_flight_key;      // kIssuerAnswer
+  Clock::time_point received;     // when its frame was read (kRequest, kIssuerAnswer)
 };
 
 // A request forwarded to an issuer, by (issuer, hub STAN, hub field 7).
@@ -96,6 +97,7 @@ struct InFlight {
   std::string acquirer_currency;
   bool answered = false;  // the acquirer has its answer (a timeout notice came first)
   Clock::time_point forget_at;
+  Clock::duration hub_time{};  // from the acquirer's request read to its forward written
 };
 
 // Store-and-forward delivery to one issuer.
@@ -161,6 +163,9 @@ struct CardGateway::Impl {
   void OnTimer();
   void ArmTimer();
   uint64_t Submit(const hub::Command& command, Pending pending);
+  // Counts an answer to an acquirer's request by its code and, when `since` is set, times it:
+  // `before` (an earlier share of the hub's time) plus from `since` to now (see CardMetrics).
+  void Measure(std::string_view code, Clock::time_point since = {}, Clock::duration before = {});
   std::string NextHubStan();
 
   core::Core* core_;

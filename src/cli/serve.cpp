@@ -62,6 +62,9 @@ struct Flags {
   // Bounds (see server::Options and core::Options::submitted_events_max for the reasons), as
   // given on the command line; else the file's [bounds], else those defaults (Resolve).
   config::Bounds bounds;
+  // --no-metrics: nothing timed or counted on the hot paths (GET /metrics still shows the
+  // state's gauges); for measuring what metrics cost (docs/BENCHMARKS.md).
+  bool metrics = true;
 };
 
 // A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
@@ -102,6 +105,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                                     {"write-timeout-seconds", required_argument, nullptr, 'w'},
                                     {"max-queued-events", required_argument, nullptr, 'q'},
                                     {"max-body-mib-in-flight", required_argument, nullptr, 'B'},
+                                    {"no-metrics", no_argument, nullptr, 'M'},
                                     {nullptr, 0, nullptr, 0}};
   constexpr uint64_t kSecondsMax = 24 * 3600;
   optind = 1;
@@ -159,6 +163,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         break;
       case 'B':
         ok = ParseCount(optarg, 1, uint64_t{1} << 30, &f->bounds.max_body_mib_in_flight);
+        break;
+      case 'M':
+        f->metrics = false;
         break;
       default:
         return false;
@@ -332,6 +339,7 @@ int Serve(int argc, char** argv) {
                  "       [--participant-listen HOST:PORT] [--card-listen HOST:PORT] [--segment-mib N]\n"
                  "       [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
+                 "       [--no-metrics]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
                  "       [--max-body-mib-in-flight N]\n"
                  "       [--read-timeout-seconds N] [--idle-timeout-seconds N] "
@@ -366,7 +374,11 @@ int Serve(int argc, char** argv) {
   options.submitted_events_max = max_queued_events;
   // What GET /metrics shows; outlives the core and the listeners.
   static api::ServeMetrics serve_metrics;
-  options.metrics = &serve_metrics.core;
+  serve_metrics.data_dir = dir;
+  options.metrics = flags.metrics ? &serve_metrics.core : nullptr;
+  metrics::RouteMetrics* admin_routes = flags.metrics ? &serve_metrics.admin : nullptr;
+  metrics::RouteMetrics* participant_routes =
+      flags.metrics ? &serve_metrics.participants : nullptr;
   // The outbox's delivery learns of new messages from the apply thread.
   const bool with_config = !flags.config_path.empty();
   std::unique_ptr<outbox::Delivery> delivery;
@@ -387,7 +399,9 @@ int Serve(int argc, char** argv) {
     pan = std::make_unique<cardgateway::ProtectorPan>(protector.get());
   }
   if (with_config) {
-    delivery = std::make_unique<outbox::Delivery>(DeliveryOptionsOf(hub_config));
+    outbox::DeliveryOptions o = DeliveryOptionsOf(hub_config);
+    o.metrics = flags.metrics ? &serve_metrics.delivery : nullptr;
+    delivery = std::make_unique<outbox::Delivery>(std::move(o));
     options.after_apply = [d = delivery.get(), &participant_hook, &card_hook](hub::Hub& h) {
       d->OnApplied(h);
       if (api::ParticipantApi* a = participant_hook.load()) a->OnApplied(h);
@@ -427,7 +441,7 @@ int Serve(int argc, char** argv) {
         api.Handle(request, std::move(respond));
       });
   server::Server http(server_options,
-                      api::Timed(&serve_metrics.admin,
+                      api::Timed(admin_routes,
                                  [&front](server::Request& request, server::Respond respond) {
                                    front.Handle(request, std::move(respond));
                                  }));
@@ -460,7 +474,7 @@ int Serve(int argc, char** argv) {
     participant_hook.store(participant_api.get());
     participant_api->Refresh();
     participants = std::make_unique<server::Server>(
-        po, api::Timed(&serve_metrics.participants,
+        po, api::Timed(participant_routes,
                        [&participant_api](server::Request& request, server::Respond respond) {
                          participant_api->Handle(request, std::move(respond));
                        }));
@@ -478,15 +492,19 @@ int Serve(int argc, char** argv) {
     }
   } unhook_cards{card_hook, hub};
   if (with_cards) {
+    cardgateway::GatewayOptions o = CardOptionsOf(hub_config);
+    o.metrics = flags.metrics ? &serve_metrics.cards : nullptr;
     card_gateway = std::make_unique<cardgateway::CardGateway>(
-        hub.get(), pan.get(), cardgateway::Currencies(hub_config), CardOptionsOf(hub_config));
+        hub.get(), pan.get(), cardgateway::Currencies(hub_config), std::move(o));
     card_hook.store(card_gateway.get());
+    serve_metrics.card_gateway.store(card_gateway.get());
     card_gateway->Refresh();
     if (const Status st = card_gateway->Start(); !st.ok()) return ListenFailed("cards", st);
     PrintListening("cards", hub_config.listeners.cards->host, card_gateway->port());
   }
   http.Run();
   log::Event(log::Level::info, "serve.stopping", {{"seq", hub->last_sequence()}});
+  serve_metrics.card_gateway.store(nullptr);
   if (card_gateway) card_gateway->Stop();
   if (participants) {
     participants->Stop();

@@ -57,7 +57,9 @@ inline constexpr char kFileFormat[] = "FF01";          // the rest
 
 // Reads a camt.056.001.08 within kCamt056Limits; refusals as ReadPacs004's. The checks, in
 // order: Assgnmt/Id 1..35, Assgnr/Agt and Assgne/Agt BICFI, CreDtTm (FF01); exactly one Undrlyg
-// with exactly one TxInf (FF01); CxlId 1..35, Case/Cretr/Agt BICFI when Case is there,
+// with exactly one TxInf (FF01); CxlId 1..35; when Case is there, its Id 1..35 and Cretr/Agt
+// BICFI (FF01) — its Id is not kept: the hub names a recall by CxlId and, forwarding it, writes
+// CxlId as the Case/Id (a bank's own case id does not travel on);
 // OrgnlGrpInf/OrgnlMsgId and OrgnlMsgNmId (FF01); OrgnlEndToEndId 1..35 (FF08); OrgnlUETR
 // (FF01); OrgnlIntrBkSttlmAmt when present (AM03 / AM12); one CxlRsnInf with Rsn/Cd
 // IsKnownCancellationReason (MS03) and AddtlInf 0..105 (FF01).

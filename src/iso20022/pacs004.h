@@ -78,8 +78,9 @@ inline constexpr char kFileFormat[] = "FF01";  // the rest: MsgId, CreDtTm, Sttl
 // (AM18), RtrId 1..35 (FF01), OrgnlGrpInf/OrgnlMsgId and OrgnlMsgNmId 1..35 (FF01),
 // OrgnlInstrId 0..35 (FF01), OrgnlEndToEndId 1..35 (FF08), OrgnlUETR (IsUetr, FF01),
 // OrgnlIntrBkSttlmAmt when present and RtrdIntrBkSttlmAmt (AM03 / AM12 as ReadCurrencyAmount),
-// RtrdInstdAmt when present (AM03 / AM12), XchgRate (at most 8 fraction digits, with
-// RtrdInstdAmt only, required when its currency differs; FF01), ChrgBr SLEV when present
+// RtrdInstdAmt when present (AM03 / AM12), XchgRate (at most 8 fraction digits, present
+// exactly when RtrdInstdAmt is; FF01: whether the currencies differ is the hub's check, with
+// the payment at hand, not the reader's), ChrgBr SLEV when present
 // (FF01), one RtrRsnInf whose Rsn/Cd IsKnownReturnReason (MS03), AddtlInf 0..105 (FF01).
 // What is read BuildPacs004 builds. On success *reason is empty.
 Status ReadPacs004(std::string_view xml, const CurrencyExponentFn& currency_exponent, Pacs004* out,

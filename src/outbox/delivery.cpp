@@ -54,6 +54,12 @@ Status RenderCamt054(const Message& m, const std::string& hub_bic, std::string* 
 
 namespace {
 
+uint64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 iso20022::Money IsoMoney(const hub::Money& m, const hub::Configure& settings) {
   const hub::DomainSettings* d = settings.DomainOfCurrency(m.currency);
   return iso20022::Money{m.minor, m.currency, d != nullptr ? d->exponent : 0};
@@ -357,10 +363,15 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
                  {{"message", group[0].id}, {"error", rendered.message()}});
       std::abort();
     }
-    if (!DeliverOne(w, group[0], GroupId(group), body)) return false;
+    Attempts attempts;
+    if (!DeliverOne(w, group[0], GroupId(group), body, &attempts)) return false;
     for (const Message& m : group) {
       delivered_.fetch_add(1);
       Acknowledge(m.seq);
+      if (options_.metrics != nullptr) {
+        auto p = payments.find(m.reference);
+        Measure(m, p != payments.end() ? &p->second : nullptr, attempts);
+      }
     }
     return true;
   };
@@ -391,17 +402,22 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
 }
 
 bool Delivery::DeliverOne(Worker* w, const Message& m, const std::string& key,
-                          const std::string& body) {
+                          const std::string& body, Attempts* attempts) {
   uint64_t backoff = options_.backoff_min_ms;
   server::HttpClient::Headers headers = {{"Idempotency-Key", key}};
   if (!options_.hub_token.empty()) headers.emplace_back("Authorization", "Bearer " + options_.hub_token);
   const std::string target = w->path_prefix + PathOf(m.kind);
+  const bool timed = options_.metrics != nullptr;
   for (;;) {
     if (stopping_.load()) return false;
     server::ClientResponse response;
+    if (timed) attempts->last_ns = WallNs();
+    if (attempts->first_ns == 0) attempts->first_ns = attempts->last_ns;
     const Status st = w->client->Post(target, "application/xml", body, headers, &response);
     if (st.ok() && response.status >= 200 && response.status < 300) {
+      if (timed) attempts->done_ns = WallNs();
       if (m.kind == MessageKind::payment_forward && response.status == 200) {
+        attempts->answered_at_once = true;
         AnswerFromResponse(w->participant, m, response.body);
       }
       return true;
@@ -433,6 +449,69 @@ void Delivery::AnswerFromResponse(const std::string& payee, const Message& m,
   core_->SubmitCommand(
       hub::PayeeAnswer{payee, m.reference, accept, answer.reason_code, answer.message_id},
       [](const Status&, hub::Outcome) {});
+}
+
+DeliveryMetrics::DeliveryMetrics()
+    : delivery(metrics::LatencyBoundsNs()),
+      payment_end_to_end(metrics::LatencyBoundsNs()),
+      payment_hub(metrics::LatencyBoundsNs()) {}
+
+namespace {
+
+uint64_t Since(uint64_t from_ns, uint64_t to_ns) { return to_ns > from_ns ? to_ns - from_ns : 0; }
+
+// Whether `m` is the final status of `p` to its payer's bank (the one its events name).
+bool IsPayerStatus(const Message& m, const payments::Payment& p) {
+  for (const payments::Event& e : p.events) {
+    const bool final_sent = e.type == payments::EventType::pacs002_acsc_sent ||
+                            e.type == payments::EventType::pacs002_rjct_sent;
+    if (final_sent && e.party == payments::Party::debtor_agent &&
+        e.message != payments::Event::kAnswer && outbox::MessageId(e.at_ns, e.message) == m.id) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The journal time of the payee bank's answer, 0 when it gave none.
+uint64_t AnswerAt(const payments::Payment& p) {
+  for (const payments::Event& e : p.events) {
+    if (e.type == payments::EventType::pacs002_acsp_received ||
+        e.type == payments::EventType::pacs002_rjct_received) {
+      return e.at_ns;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void Delivery::Measure(const Message& m, const payments::Payment* payment,
+                       const Attempts& attempts) {
+  DeliveryMetrics& metrics = *options_.metrics;
+  metrics.delivery.Observe(Since(m.created_at_ns, attempts.done_ns));
+  if (payment == nullptr) return;
+  if (m.kind == MessageKind::payment_forward) {
+    std::lock_guard lock(times_mu_);
+    if (forward_times_.size() < kForwardTimesMax) {
+      forward_times_[m.reference] = {attempts.first_ns, attempts.answered_at_once ? attempts.done_ns : 0};
+    }
+    return;
+  }
+  if (m.kind != MessageKind::payment_status || !IsPayerStatus(m, *payment)) return;
+  metrics.payment_end_to_end.Observe(Since(payment->accepted_at_ns, attempts.done_ns));
+  ForwardTimes forward;
+  {
+    std::lock_guard lock(times_mu_);
+    auto it = forward_times_.find(m.reference);
+    if (it == forward_times_.end()) return;
+    forward = it->second;
+    forward_times_.erase(it);
+  }
+  const uint64_t answered = forward.answered_ns != 0 ? forward.answered_ns : AnswerAt(*payment);
+  if (answered == 0) return;  // ended by its deadline: the payee's bank never answered
+  metrics.payment_hub.Observe(Since(payment->accepted_at_ns, forward.first_ns) +
+                              Since(answered, attempts.last_ns));
 }
 
 bool Delivery::SleepUnlessStopping(uint64_t ms) {

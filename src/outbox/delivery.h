@@ -26,15 +26,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/core.h"
 #include "iso20022/camt029.h"
 #include "iso20022/pacs002.h"
+#include "metrics/metrics.h"
 #include "outbox/outbox.h"
 #include "payments/payments.h"
 
 namespace corridor::outbox {
+
+struct DeliveryMetrics;
 
 struct DeliveryOptions {
   // The hub's own bearer token to the banks (never journaled or logged); empty: none sent.
@@ -54,6 +58,24 @@ struct DeliveryOptions {
   uint32_t io_timeout_ms = 5'000;
   uint32_t ack_flush_ms = 10;     // the acker journals what it has at least this often
   size_t ack_batch_max = 4096;    // and at most this many per command
+  // Where delivery times are observed (outlives the Delivery); null: not measured.
+  DeliveryMetrics* metrics = nullptr;
+};
+
+// What delivery measures for GET /metrics (DeliveryOptions::metrics). Times are wall-clock
+// nanoseconds against journal times (journal time follows the wall clock, journal_clock.h).
+struct DeliveryMetrics {
+  DeliveryMetrics();
+  // A message's journal time to the 2xx of its POST (retries included).
+  metrics::Histogram delivery;
+  // A payment's acceptance (the journal time of its pacs.008) to its final pacs.002 delivered
+  // to the payer's bank (answered 2xx).
+  metrics::Histogram payment_end_to_end;
+  // The hub's share of that: from the acceptance to the first POST of the forward to the
+  // payee's bank, plus from the payee bank's answer (its HTTP response, or the journal time of
+  // its later pacs.002) to the start of the final pacs.002's successful POST to the payer's
+  // bank. Payments that end without an answer of the payee's bank (time-outs) are not in it.
+  metrics::Histogram payment_hub;
 };
 
 class Delivery {
@@ -83,8 +105,19 @@ class Delivery {
   void AckerLoop();
   // Delivers one message (or a report led by it) under Idempotency-Key `key` until a 2xx or
   // stop; false when stopped first.
+  // Wall-clock times of one delivery: its first attempt's start, its successful attempt's
+  // start, and that attempt's 2xx.
+  struct Attempts {
+    uint64_t first_ns = 0;
+    uint64_t last_ns = 0;
+    uint64_t done_ns = 0;
+    bool answered_at_once = false;  // a forward answered with the payee bank's pacs.002
+  };
   bool DeliverOne(Worker* worker, const Message& message, const std::string& key,
-                  const std::string& body);
+                  const std::string& body, Attempts* attempts);
+  // Observes a delivered message (and, for a payment's forward or final status, the payment's
+  // times) when metrics are on.
+  void Measure(const Message& m, const payments::Payment* payment, const Attempts& attempts);
   bool DeliverBatch(Worker* worker, const std::vector<Message>& batch,
                     const std::map<std::string, payments::Payment>& payments,
                     const hub::Configure& settings);
@@ -110,6 +143,16 @@ class Delivery {
   std::condition_variable ack_cv_;
   std::vector<uint64_t> acks_;  // GUARDED_BY(ack_mu_)
   std::thread acker_;
+  // Metrics only: each payment forwarded, by UETR, until its payer's final status is
+  // delivered: its forward's first attempt, and the payee bank's answer in its response (0:
+  // it answered later). Bounded by kForwardTimesMax (past it, payments are not timed).
+  struct ForwardTimes {
+    uint64_t first_ns = 0;
+    uint64_t answered_ns = 0;
+  };
+  static constexpr size_t kForwardTimesMax = 1u << 20;
+  std::mutex times_mu_;
+  std::unordered_map<std::string, ForwardTimes> forward_times_;  // GUARDED_BY(times_mu_)
 };
 
 // The camt.054 body of a liquidity notification for `participant`, serviced by `hub_bic`.

@@ -337,6 +337,44 @@ TEST_F(ServeCardsTest, RoutingBothWaysWithConversionDeclinesAndDuplicates) {
   ExpectLedgerOk();
 }
 
+// GET /metrics counts each answer to an acquirer by its code and times only the hub's share:
+// an issuer that takes 300 ms does not show in corridor_card_authorization_duration_seconds.
+TEST_F(ServeCardsTest, MetricsCountAnswersByCodeAndTimeOnlyTheHubsShare) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  iso8583::Message f, r;
+  const Req approved = NewReq(*mir, kBelPan, 120'00, "643", kMirInstitution);
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, approved, *bel, &f));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the issuer thinks
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", "APPR01"));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "00");
+  const Req declined = NewReq(*mir, kBelPan, 99'00, "643", kMirInstitution);
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, declined, *bel, &f));
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "51"));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "51");
+  // Another acquiring institution in field 32: the hub itself declines (58).
+  const Req foreign = NewReq(*mir, kBelPan, 10'00, "643", kBelInstitution);
+  iso8583::Message m;
+  Build(foreign, &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "58");
+
+  auto value = [&](std::string_view series) { return MetricValue(*admin_, series).value_or(-1); };
+  EXPECT_EQ(value("corridor_card_authorizations_total{outcome=\"approved\",code=\"00\"}"), 1);
+  EXPECT_EQ(value("corridor_card_authorizations_total{outcome=\"declined\",code=\"51\"}"), 1);
+  EXPECT_EQ(value("corridor_card_authorizations_total{outcome=\"declined\",code=\"58\"}"), 1);
+  EXPECT_EQ(value("corridor_card_authorization_duration_seconds_count"), 3);
+  const double hub_seconds = value("corridor_card_authorization_duration_seconds_sum");
+  EXPECT_GT(hub_seconds, 0);
+  EXPECT_LT(hub_seconds, 0.25) << "the issuer's 300 ms counted as the hub's";
+  EXPECT_EQ(value("corridor_card_links_signed_on{participant=\"" + std::string(kMir.id) + "\"}"), 1);
+  EXPECT_EQ(value("corridor_card_gateway_events_total{event=\"forwarded\"}"), 2);
+  EXPECT_EQ(value("corridor_card_gateway_events_total{event=\"not_permitted\"}"), 1);
+}
+
 // Approves an authorization of a Belkart card at the Mir acquirer; returns the request and the
 // forward's fields 11 and 7 (field 90 of what the hub later sends the issuer about it).
 struct Approved {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "base/sha256.h"
 #include "serve/test_util.h"
@@ -159,6 +160,15 @@ u128 FeeAccountId(std::string_view hub_bic, uint32_t ledger) {
 uint32_t LedgerOf(std::string_view currency) { return currency == "RUB" ? kRubLedger : kBynLedger; }
 std::string_view AgentOf(std::string_view currency) {
   return currency == "RUB" ? kRubAgent : kBynAgent;
+}
+
+std::optional<double> MetricValue(HttpClient& admin, std::string_view series) {
+  const HttpResponse r = Call(admin, "GET", "/metrics");
+  EXPECT_EQ(r.status, 200) << Describe(r);
+  const std::string line_start = "\n" + std::string(series) + " ";
+  const size_t at = r.body.find(line_start);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtod(r.body.c_str() + at + line_start.size(), nullptr);
 }
 
 void ExpectLedgerCheckOk(HttpClient& admin) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,10 @@ std::string_view AgentOf(std::string_view currency);
 
 // GET /v1/ledger/check answers 200 with "ok":true (else fails the test).
 void ExpectLedgerCheckOk(HttpClient& admin);
+
+// The value of one sample of GET /metrics, `series` written as exposed (e.g.
+// `corridor_payments_total{status="ACSC",reason=""}`); nullopt when the hub does not show it.
+std::optional<double> MetricValue(HttpClient& admin, std::string_view series);
 
 // The shipped configuration's hub BIC.
 inline constexpr std::string_view kHubBic = "CRDRRUMMXXX";

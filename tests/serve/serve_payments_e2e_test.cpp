@@ -326,6 +326,38 @@ TEST_F(ServePaymentsE2eTest, RuToByAcrossCurrenciesSettlesWhenThePayeeAnswersLat
   ExpectLedgerSettled();
 }
 
+// GET /metrics times each payment end to end and the hub's share of it: a payee's bank that
+// takes 300 ms to answer shows in scope="end_to_end" and not in scope="hub".
+TEST_F(ServePaymentsE2eTest, MetricsTimeEachPaymentEndToEndAndTheHubsShareWithoutThePayees) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  const Payment at_once = NewPayment(kRu, kRu2, 100'00);
+  EXPECT_EQ(AnswerText(Submit(at_once)), "ACTC");
+  ExpectFinal(at_once, "ACSC");
+  BankOf(kBy2).set_mode(TestBank::Mode::later);
+  const Payment later = NewPayment(kBy, kBy2, 50'00);
+  EXPECT_EQ(AnswerText(Submit(later)), "ACTC");
+  ASSERT_TRUE(WaitUntil([&] { return BankOf(kBy2).Forward(later.uetr).has_value(); }, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the payee's bank thinks
+  EXPECT_EQ(AnswerLater(kBy2, *BankOf(kBy2).Forward(later.uetr), true).status, 200);
+  ExpectFinal(later, "ACSC");
+  auto value = [&](std::string_view series) { return MetricValue(*admin_, series).value_or(-1); };
+  // Observed once the payer's bank answered the final status: wait for both.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return value("corridor_payment_duration_seconds_count{scope=\"hub\"}") == 2; }, 5000));
+  EXPECT_EQ(value("corridor_payment_duration_seconds_count{scope=\"end_to_end\"}"), 2);
+  const double end_to_end = value("corridor_payment_duration_seconds_sum{scope=\"end_to_end\"}");
+  const double hub = value("corridor_payment_duration_seconds_sum{scope=\"hub\"}");
+  EXPECT_GE(end_to_end, 0.3);
+  EXPECT_GT(hub, 0);
+  EXPECT_LT(hub, end_to_end - 0.25) << "the payee bank's 300 ms counted as the hub's";
+  EXPECT_EQ(value("corridor_payments_total{status=\"ACSC\",reason=\"\"}"), 2);
+  // Each forward and each final status (two per payment) was delivered and timed.
+  EXPECT_GE(value("corridor_outbox_delivery_seconds_count"), 6);
+  EXPECT_GT(value("corridor_journal_size_bytes"), 0);
+  EXPECT_EQ(value("corridor_snapshot_age_seconds"), -1);  // serve takes none by default
+  EXPECT_GT(value("corridor_data_free_bytes"), 0);
+}
+
 TEST_F(ServePaymentsE2eTest, RuToRuInOneCurrencySettlesWithoutFxOrFee) {
   ASSERT_NO_FATAL_FAILURE(Open());
   const AllFigures before = AllPositions();

@@ -123,8 +123,12 @@ function quantileOfDelta(before, after, q) {
 const LATENCIES = [
   { label: 'payment (pacs.008 request)', name: 'corridor_http_request_duration_seconds',
     match: { listener: 'participants', route: 'POST /iso20022/pacs.008' } },
-  { label: 'payment end to end', name: 'corridor_payment_seconds', match: {} },
-  { label: 'card authorization', name: 'corridor_card_authorization_seconds', match: {} },
+  { label: 'payment end to end', name: 'corridor_payment_duration_seconds',
+    match: { scope: 'end_to_end' } },
+  { label: 'payment, hub only', name: 'corridor_payment_duration_seconds',
+    match: { scope: 'hub' } },
+  { label: 'card authorization, hub only', name: 'corridor_card_authorization_duration_seconds',
+    match: {} },
 ];
 
 const history = { t: [], payments: [], auths: [], p99: LATENCIES.map(() => []), rejections: {} };
@@ -143,7 +147,7 @@ async function sample() {
   const cur = {
     t: now,
     payments: sum(s, 'corridor_payments'),
-    auths: sum(s, 'corridor_card_authorizations'),
+    auths: sum(s, 'corridor_card_authorizations_total'),
     buckets: LATENCIES.map(l => buckets(s, l.name, l.match)),
     rejections: {},
   };
