@@ -12,6 +12,8 @@
 //   GET  /v1/settlement/windows[/{id}]             settlement windows (admin_settlement.cpp,
 //   POST /v1/settlement/windows/close              settlement_json.h; docs/OPERATIONS.md)
 //   POST /v1/settlement/windows/{id}/settle
+//   GET  /v1/settlement/windows/{id}/reports/{format}   a closed window's report as a file
+//                                                  (admin_reports.cpp, docs/REPORTS.md)
 //   GET  /v1/payments/{uetr}, /v1/payments?end_to_end_id=   a payment's history, a search;
 //   GET  /v1/cards/authorizations?rrn=|stan=       card authorizations (admin_search.h)
 //
@@ -66,6 +68,9 @@ class AdminApi {
   void CloseWindow(server::Request& request, server::Respond respond);
   void SubmitClose(uint64_t window, server::Respond respond);
   void SubmitSettle(hub::SettleWindow c, uint32_t previous, server::Respond respond);
+  // GET /v1/settlement/windows/{id}/reports/{format} (admin_reports.cpp).
+  void Report(uint64_t window, std::string_view format, server::Request& request,
+              server::Respond respond);
   static void AnswerWindow(core::Core* core, uint64_t id, unsigned status,
                            server::Respond respond);
   // Submits a command; on success answers with the participant's view and `success_status`

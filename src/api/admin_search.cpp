@@ -178,7 +178,8 @@ int HexDigit(char c) {
   return -1;
 }
 
-// The value of `key` in a query string, %XX-decoded ('+' is a space, as forms send it).
+}  // namespace
+
 std::string QueryValue(std::string_view query, std::string_view key) {
   size_t at = 0;
   while (at < query.size()) {
@@ -200,8 +201,6 @@ std::string QueryValue(std::string_view query, std::string_view key) {
   }
   return "";
 }
-
-}  // namespace
 
 bool HandlePaymentSearch(core::Core* core, const hub::Configure* settings,
                          server::Request& request, server::Respond& respond) {

@@ -21,6 +21,7 @@
 // Thread: the apply thread reads the hub; an I/O thread renders.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/core.h"
@@ -32,5 +33,9 @@ namespace corridor::api {
 // Answers the request when it is one of the routes above (true); false leaves it to others.
 bool HandlePaymentSearch(core::Core* core, const hub::Configure* settings,
                          server::Request& request, server::Respond& respond);
+
+// The value of `key` in a query string (the part after '?'), %XX-decoded ('+' is a space,
+// as forms send it); "" when absent.
+std::string QueryValue(std::string_view query, std::string_view key);
 
 }  // namespace corridor::api

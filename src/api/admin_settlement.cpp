@@ -3,6 +3,7 @@
 //   POST /v1/settlement/windows/close           close the open window (or {"window":N})
 //   GET  /v1/settlement/windows/{id}            one window with its entries
 //   POST /v1/settlement/windows/{id}/settle     record what the settlement agents did
+//   GET  /v1/settlement/windows/{id}/reports/{format}   a report to download (admin_reports.cpp)
 // Close and settle are journaled commands (close_window, settle_window) like every other
 // change, and each is logged here once answered: the state machine never logs.
 #include <algorithm>
@@ -137,7 +138,7 @@ void AdminApi::Settlement(const std::vector<std::string_view>& parts, server::Re
     respond(ErrorResponse(405, std::string(request.method_name) + " is not allowed here; use " +
                            std::string(allowed)));
   };
-  if (parts.size() < 3 || parts[2] != "windows" || parts.size() > 5) {
+  if (parts.size() < 3 || parts[2] != "windows" || parts.size() > 6) {
     return respond(ErrorResponse(404, "no such resource"));
   }
   if (parts.size() == 3) {
@@ -152,7 +153,13 @@ void AdminApi::Settlement(const std::vector<std::string_view>& parts, server::Re
     return m == Method::get ? AnswerWindow(core_, id, 200, std::move(respond))
                             : wrong_method("GET");
   }
-  if (parts[4] != "settle") return respond(ErrorResponse(404, "no such resource"));
+  if (parts.size() == 6 && parts[4] == "reports") {
+    return m == Method::get ? Report(id, parts[5], request, std::move(respond))
+                            : wrong_method("GET");
+  }
+  if (parts.size() != 5 || parts[4] != "settle") {
+    return respond(ErrorResponse(404, "no such resource"));
+  }
   if (m != Method::post) return wrong_method("POST");
   hub::SettleWindow c;
   c.window = id;

@@ -417,7 +417,8 @@ std::vector<std::string> AdminRoutes() {
           "POST /v1/participants/{id}/suspend", "POST /v1/participants/{id}/resume",
           "PUT /v1/participants/{id}/card", "POST /v1/settlement/windows/close",
           "GET /v1/settlement/windows", "GET /v1/settlement/windows/{id}",
-          "POST /v1/settlement/windows/{id}/settle", "GET /metrics",
+          "POST /v1/settlement/windows/{id}/settle",
+          "GET /v1/settlement/windows/{id}/reports/{format}", "GET /metrics",
           "GET /v1/payments", "GET /v1/payments/{uetr}", "GET /v1/cards/authorizations",
           "GET /console/", "GET /console/{file}"};
 }

@@ -12,15 +12,23 @@ namespace {
 // ones are there to send as soon as it is acknowledged.
 constexpr size_t kForwardHeadMax = 32;
 
-StoredForward CopyForward(const cards::Forward& f) {
+// `a` is the authorization the message is about (nullptr: not found): what the acquirer's
+// request said of the transaction (3, 18, 42, 43) goes to the issuer with every message of it.
+StoredForward CopyForward(const cards::Forward& f, const cards::Authorization* a) {
   StoredForward s;
+  if (a != nullptr) {
+    s.processing_code = a->request.processing_code;
+    s.merchant = a->request.trace.merchant;
+    s.mcc = a->request.trace.mcc;
+    s.merchant_name = a->request.trace.merchant_name;
+  }
   s.seq = f.seq;
   s.mti = f.mti;
   s.sealed_pan = f.card.sealed_pan;
   s.stan = f.stan;
   s.transmission_time = f.transmission_time;
   s.amount = f.amount;
-  s.actual_minor = f.actual_billing_minor;
+  s.actual_minor = f.actual_minor;
   s.billing = f.billing;
   s.conversion_rate = f.conversion_rate;
   s.approval_code = f.approval_code;
@@ -97,7 +105,7 @@ void CardGateway::Impl::Read(const hub::Hub& hub, bool force) {
       if (queue == nullptr) continue;
       total += queue->size();
       for (size_t i = 0; i < queue->size() && i < kForwardHeadMax; ++i) {
-        head.push_back(CopyForward((*queue)[i]));
+        head.push_back(CopyForward((*queue)[i], cards.Find((*queue)[i].authorization)));
       }
     }
   }

@@ -199,6 +199,8 @@ void BuildStoredForward(const StoredForward& f, bool repeat, std::string_view pa
   if (!f.response_code.empty()) m->SetCopy(39, f.response_code);
   if (!f.terminal.empty()) m->SetCopy(41, f.terminal);
   if (!f.merchant.empty()) m->SetCopy(42, f.merchant);
+  if (!f.mcc.empty()) m->SetCopy(18, f.mcc);
+  if (!f.merchant_name.empty()) m->SetCopy(43, f.merchant_name);
   if (const Currency* c = currencies.ByAlpha(f.amount.currency)) m->SetCopy(49, c->numeric);
   if (!f.billing.currency.empty() && f.billing.currency != f.amount.currency) {
     if (const Currency* c = currencies.ByAlpha(f.billing.currency)) {
@@ -212,7 +214,8 @@ void BuildStoredForward(const StoredForward& f, bool repeat, std::string_view pa
                                  f.acquirer_institution));
   }
   if (f.actual_minor >= 0) {
-    // Field 95 an42: actual transaction amount, settlement amount, and two fees of 9.
+    // Field 95 an42: actual transaction amount (field 4's currency), settlement amount (no
+    // field 5 is sent: zeros), and two fees of 9.
     std::string f95 = FormatAmount(f.actual_minor) + FormatAmount(0);
     f95 += "C00000000C00000000";
     m->SetCopy(95, f95);

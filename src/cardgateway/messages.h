@@ -124,7 +124,7 @@ struct StoredForward {
   std::string stan;              // the hub's, fixed for every repeat
   std::string transmission_time;
   hub::Money amount;             // field 4/49: the acquirer's
-  int64_t actual_minor = -1;     // field 95's actual amount (-1: none)
+  int64_t actual_minor = -1;     // field 95's actual amount, field 4's currency (-1: none)
   hub::Money billing;            // fields 6/51
   std::string conversion_rate;   // field 10
   std::string approval_code;     // field 38
@@ -136,6 +136,8 @@ struct StoredForward {
   std::string rrn;                   // field 37
   std::string terminal;              // field 41
   std::string merchant;              // field 42
+  std::string mcc;                   // field 18
+  std::string merchant_name;         // field 43
   bool stand_in = false;
 };
 // Builds the frame's message; `pan` is the unsealed PAN ("" : field 2 left out).

@@ -133,9 +133,17 @@ TEST(CardGatewayMessages, StoredForwardAndItsRepeat) {
   f.rrn = "633509000123";
   f.terminal = "TERM0001";
   f.actual_minor = 1000;
+  f.processing_code = "000000";
+  f.merchant = "MERCHANT0000001";
+  f.mcc = "5411";
+  f.merchant_name = "GROCERY 12               MINSK        BY";
   iso8583::Message m;
   BuildStoredForward(f, false, iso8583::testing::kPan, RubByn(), &m);
   EXPECT_EQ(m.mti(), "0420");
+  EXPECT_EQ(m.field(3), "000000");
+  EXPECT_EQ(m.field(18), "5411");
+  EXPECT_EQ(m.field(42), "MERCHANT0000001");
+  EXPECT_EQ(m.field(43), f.merchant_name);
   EXPECT_EQ(m.field(2), iso8583::testing::kPan);
   EXPECT_EQ(m.field(90), FormatField90(100, "000042", "1201093001", "22001500"));
   EXPECT_EQ(m.field(95).substr(0, 12), "000000001000");

@@ -92,7 +92,7 @@ void PutForward(WireWriter& w, const Forward& f) {
   hub::EncodeMoney(w, f.billing);
   w.Str(f.conversion_rate);
   w.Str(f.approval_code);
-  w.I64(f.actual_billing_minor);
+  w.I64(f.actual_minor);
   w.U16(f.original_mti);
   w.Str(f.original_stan);
   w.Str(f.original_transmission_time);
@@ -115,7 +115,7 @@ Forward GetForward(WireReader& r) {
   f.billing = hub::DecodeMoney(r);
   f.conversion_rate = r.Str(kStringMax);
   f.approval_code = r.Str(kStringMax);
-  f.actual_billing_minor = r.I64();
+  f.actual_minor = r.I64();
   f.original_mti = r.U16();
   f.original_stan = r.Str(kStringMax);
   f.original_transmission_time = r.Str(kStringMax);

@@ -107,7 +107,10 @@ struct Forward {
   hub::Money billing;                 // field 6/51: in the issuer's currency
   std::string conversion_rate;        // field 10
   std::string approval_code;          // field 38
-  int64_t actual_billing_minor = -1;  // field 95 (partial reversal/completion), -1: none
+  // Field 95's actual amount (a completion, a partial reversal): what the transaction comes to,
+  // in the acquirer's currency like field 4; the issuer's side is that at field 10's rate,
+  // half-even (as field 6 from field 4). -1: none.
+  int64_t actual_minor = -1;
   uint16_t original_mti = 0;          // field 90: the original as the ISSUER saw it
   std::string original_stan;
   std::string original_transmission_time;

@@ -249,7 +249,7 @@ TEST_F(CardsTest, CrossCurrencyConvertsAtField10AndHoldsThroughTheFxProvider) {
   EXPECT_EQ(Net(d.hub, "FXPRBY2X", "BYN"), -5'00);
   EXPECT_EQ(Net(d.hub, "BPSBBY2X", "BYN"), 5'00);
   ASSERT_NE(d.hub.cards().ForwardsOf("ALFARUMM"), nullptr);
-  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM")->back().actual_billing_minor, 137'25);
+  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM")->back().actual_minor, 5'00);
 }
 
 TEST_F(CardsTest, ConversionOfOneMinorUnitAndExactHalves) {
@@ -431,7 +431,18 @@ TEST_F(CardsTest, ReversalOfAHoldVoidsOrPostsTheActualAmount) {
   EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
   EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), -30'00);
   EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420, 420}));
-  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM")->back().actual_billing_minor, 30'00);
+  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM")->back().actual_minor, 30'00);
+}
+
+TEST_F(CardsTest, APartialReversalWhoseBillingRoundsToNothingIsRefused13) {
+  // RUB 0.01 x 0.03643 is BYN 0.0004: nothing to post on the issuer's side.
+  const CardRequest c = BelkartAuth(1'000'00, "000001");
+  const hub::CardOutcome o = Request(c);
+  Answer("BPSBBY2X", o.authorization, "00");
+  EXPECT_EQ(SendAdvice(Advice(c, 420, "000002", 1)).response_code, "13");
+  EXPECT_EQ(Auth(o.authorization).status, Status::held);
+  EXPECT_EQ(Reserved(d.hub, "BPSBBY2X", "BYN"), 36'43);
+  EXPECT_TRUE(QueuedMtis("BPSBBY2X").empty());
 }
 
 TEST_F(CardsTest, UnknownOriginalIs25AndAdvicesAreIdempotent) {
@@ -491,6 +502,40 @@ TEST_F(CardsTest, TimeoutDeclines91AndReversesTowardsTheIssuer) {
   EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
   EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
   EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), 0);
+}
+
+// The acquirer reverses a request the issuer has not answered: the hold is voided whole (field
+// 95 or not), the request is answered 68 at once (a notice), the issuer gets one 0420 of the
+// whole request, and its answer afterwards is late: an approval adds a reversal only once the
+// queued one was acknowledged (the issuer approved after it saw the reversal).
+TEST_F(CardsTest, AReversalOfARequestInFlightVoidsItAndAnswersTheRequest68) {
+  const CardRequest c = CrossAuth(10'01, "000001");
+  const hub::CardOutcome o = Request(c);
+  ASSERT_TRUE(o.forward);
+  EXPECT_EQ(SendAdvice(Advice(c, 400, "000002", 5'00)).response_code, "00");
+  EXPECT_EQ(Auth(o.authorization).status, Status::reversed);
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
+  EXPECT_EQ(Reserved(d.hub, "FXPRBY2X", "BYN"), 0);
+  EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), 0);
+  const std::vector<hub::CardNotice> notices = d.hub.TakeCardNotices();
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].acquirer, "BPSBBY2X");
+  EXPECT_EQ(notices[0].trace, c.trace);
+  EXPECT_EQ(notices[0].outcome.response_code, "68");
+  ASSERT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  const Forward f = d.hub.cards().ForwardsOf("ALFARUMM")->front();
+  EXPECT_EQ(f.original_stan, o.issuer_stan);
+  EXPECT_EQ(f.actual_minor, -1);
+  // No deadline is left: the timeout decides nothing more.
+  d.Advance(6 * kSecond);
+  EXPECT_TRUE(d.hub.TakeCardNotices().empty());
+  EXPECT_TRUE(Answer("ALFARUMM", o.authorization, "00").late);
+  EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  EXPECT_EQ(d.Run(CardForwardAck{"ALFARUMM", {f.seq}}).code, Code::ok);
+  EXPECT_TRUE(Answer("ALFARUMM", o.authorization, "00").late);
+  EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  EXPECT_EQ(Auth(o.authorization).posted_minor, 0);
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
 }
 
 TEST_F(CardsTest, TimeoutWithStandInApprovesAndAdvisesAfterTheReversal) {

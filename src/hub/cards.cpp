@@ -266,7 +266,8 @@ Outcome Hub::CardAnswerCommand(const CardIssuerAnswer& c, LedgerOps& ops, uint64
   const bool approved = c.response_code == "00";
   if (a->status != Status::in_flight) {
     // Decided already (a timeout, stand-in, a reversal): a late approval is reversed towards
-    // the issuer, unless the timeout's reversal is still queued; a late decline changes nothing.
+    // the issuer, unless a reversal of it (the timeout's, the acquirer's) is still queued; a late
+    // decline changes nothing.
     if (approved) {
       bool queued = false;
       if (const auto* q = cards_.ForwardsOf(a->request.issuer)) {
@@ -310,6 +311,10 @@ void Hub::TickCards(uint64_t timestamp, LedgerOps& ops) {
 void Hub::TimeOutCard(Authorization& a, LedgerOps& ops, uint64_t timestamp) {
   ForwardCard(a, 420, timestamp);
   StandIn(a, ops, timestamp);
+  NoticeCard(a);
+}
+
+void Hub::NoticeCard(const Authorization& a) {
   CardNotice notice;
   notice.acquirer = a.request.acquirer;
   notice.mti = a.request.mti;
@@ -323,7 +328,7 @@ void Hub::TimeOutCard(Authorization& a, LedgerOps& ops, uint64_t timestamp) {
 // --- store-and-forward
 
 void Hub::ForwardCard(const Authorization& a, uint16_t mti, uint64_t timestamp,
-                      int64_t actual_billing_minor) {
+                      int64_t actual_minor) {
   cards::Forward f;
   f.issuer = a.request.issuer;
   f.mti = mti;
@@ -335,7 +340,7 @@ void Hub::ForwardCard(const Authorization& a, uint16_t mti, uint64_t timestamp,
   f.billing = a.billing;
   f.conversion_rate = a.conversion_rate;
   f.approval_code = a.approval_code;
-  f.actual_billing_minor = actual_billing_minor;
+  f.actual_minor = actual_minor;
   f.original_mti = a.request.mti;
   f.original_stan = a.issuer_stan;
   f.original_transmission_time = a.issuer_transmission_time;
@@ -423,8 +428,17 @@ std::string Hub::CompleteCard(const CardAdvice& c, const Configure& s, LedgerOps
   if (a.status != Status::held || !HoldPending(a, ops.ledger())) return "12";
   const int64_t amount = c.actual_minor >= 0 ? c.actual_minor : a.request.amount.minor;
   if (amount <= 0 || amount > a.request.amount.minor) return "13";
+  if (!PostHold(a, amount, s, ops)) return "13";
+  ForwardCard(a, 220, now, amount);
+  return "00";
+}
+
+// Posts `amount` of a pending hold (the acquirer's currency, at most the authorization's; the
+// issuer's leg at the authorization's rate), releases the rest and makes the charges. False,
+// nothing changed, when the issuer's side rounds to nothing.
+bool Hub::PostHold(Authorization& a, int64_t amount, const Configure& s, LedgerOps& ops) {
   const int64_t billing = BillingOf(a, amount, s);
-  if (billing <= 0) return "13";
+  if (billing <= 0) return false;
   const std::vector<int64_t> amounts =
       a.fx_provider.empty() ? std::vector<int64_t>{amount} : std::vector<int64_t>{billing, amount};
   for (size_t i = 0; i < a.legs.size(); ++i) {
@@ -434,36 +448,46 @@ std::string Hub::CompleteCard(const CardAdvice& c, const Configure& s, LedgerOps
   a.posted_minor = amount;
   ChargeCard(a, amount, billing, ops);
   cards_.Update(a, Status::posted, 0);
-  ForwardCard(a, 220, now, billing);
+  return true;
+}
+
+// A reversal of a hold (0400/0420 of an authorization held or in flight). A request still in
+// flight (the issuer has not answered) is voided whole, whatever field 95 says: nothing was
+// approved that part of could stay. Its acquirer is answered at once with `68` (a notice, as at
+// a timeout), the issuer gets an 0420 of the whole request, and the issuer's answer, when it
+// comes, is late (an approval is reversed; see CardAnswerCommand). A held one is voided, or
+// posts field 95's actual amount (converted at the authorization's rate) and releases the rest.
+std::string Hub::ReverseHold(const CardAdvice& c, const Configure& s, LedgerOps& ops,
+                             Authorization& a, uint64_t now) {
+  if (a.status == Status::in_flight) {
+    if (!HoldPending(a, ops.ledger())) return "12";
+    DeclineCard(a, "68", ops);
+    cards_.Update(a, Status::reversed, 0);
+    ForwardCard(a, 420, now);
+    NoticeCard(a);
+    return "00";
+  }
+  CORRIDOR_CHECK(a.status == Status::held);  // ReverseCard's call.
+  if (!HoldPending(a, ops.ledger())) return "12";
+  const int64_t keep = std::max<int64_t>(c.actual_minor, 0);
+  if (keep >= a.request.amount.minor) return "13";
+  if (keep == 0) {
+    DeclineCard(a, a.response_code, ops);
+    cards_.Update(a, Status::reversed, 0);
+    ForwardCard(a, 420, now);
+    return "00";
+  }
+  if (!PostHold(a, keep, s, ops)) return "13";
+  ForwardCard(a, 420, now, keep);
   return "00";
 }
 
-// A reversal (0400/0420): a hold is voided, or posts field 95's actual amount and releases the
-// rest; posted money moves back (acquirer -> FX provider -> issuer) for the amount reversed.
+// A reversal (0400/0420): a hold is voided or posts in part (ReverseHold); posted money moves
+// back (acquirer -> FX provider -> issuer) for the amount reversed.
 std::string Hub::ReverseCard(const CardAdvice& c, const Configure& s, LedgerOps& ops,
                              Authorization& a, uint64_t now) {
   if (a.status == Status::held || a.status == Status::in_flight) {
-    if (!HoldPending(a, ops.ledger())) return "12";
-    const int64_t keep = std::max<int64_t>(c.actual_minor, 0);
-    if (keep >= a.request.amount.minor) return "13";
-    if (keep == 0) {
-      DeclineCard(a, a.response_code.empty() ? "91" : a.response_code, ops);
-      cards_.Update(a, Status::reversed, 0);
-      ForwardCard(a, 420, now);
-      return "00";
-    }
-    const int64_t billing = BillingOf(a, keep, s);
-    const std::vector<int64_t> amounts =
-        a.fx_provider.empty() ? std::vector<int64_t>{keep} : std::vector<int64_t>{billing, keep};
-    for (size_t i = 0; i < a.legs.size(); ++i) {
-      const auto r = ops.PostPart(TransferKind::card_resolve, a.legs[i], amounts[i]);
-      CORRIDOR_CHECK(r == ledger::CreateTransferResult::ok);
-    }
-    a.posted_minor = keep;
-    ChargeCard(a, keep, billing, ops);
-    cards_.Update(a, Status::posted, 0);
-    ForwardCard(a, 420, now, billing);
-    return "00";
+    return ReverseHold(c, s, ops, a, now);
   }
   if (a.status != Status::posted) return "12";  // Declined, reversed or expired: nothing held.
   const int64_t standing = a.posted_minor - a.returned_minor;
@@ -502,7 +526,7 @@ std::string Hub::ReverseCard(const CardAdvice& c, const Configure& s, LedgerOps&
   ops.Keep(mark);
   a.returned_minor += back;
   if (a.returned_minor == a.posted_minor) cards_.Update(a, Status::reversed, 0);
-  ForwardCard(a, 420, now, BillingOf(a, keep, s));
+  ForwardCard(a, 420, now, keep);
   return "00";
 }
 

@@ -170,6 +170,10 @@ class Hub {
                            cards::Authorization& a, uint64_t timestamp);
   std::string ReverseCard(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
                           cards::Authorization& a, uint64_t timestamp);
+  std::string ReverseHold(const CardAdvice& c, const Configure& settings, LedgerOps& ops,
+                          cards::Authorization& a, uint64_t timestamp);
+  bool PostHold(cards::Authorization& a, int64_t amount, const Configure& settings,
+                LedgerOps& ops);
   Outcome CardAckCommand(const CardForwardAck& c);
   // Settlement (settlement.cpp).
   // Counts the ledger transfers made since the last call in the open window.
@@ -191,13 +195,18 @@ class Hub {
   // Decides what fell due (timeouts, hold ends), at most a bounded number per entry.
   void TickCards(uint64_t timestamp, LedgerOps& ops);
   void TimeOutCard(cards::Authorization& a, LedgerOps& ops, uint64_t timestamp);
+  // Tells the acquirer the decision on its request (a CardNotice): the state machine decided
+  // it on its own (a timeout, or the acquirer's reversal of a request still in flight).
+  void NoticeCard(const cards::Authorization& a);
   // Applies the issuer's stand-in rules to a held authorization: approved (kept or posted) or
   // declined (voided); the issuer gets an 0120 advice of the decision.
   void StandIn(cards::Authorization& a, LedgerOps& ops, uint64_t timestamp);
   void ApproveCard(cards::Authorization& a, LedgerOps& ops);
   void DeclineCard(cards::Authorization& a, const std::string& code, LedgerOps& ops);
+  // Queues a store-and-forward message to the issuer; `actual_minor` is field 95's actual
+  // amount in the acquirer's currency (field 4's), -1 for none.
   void ForwardCard(const cards::Authorization& a, uint16_t mti, uint64_t timestamp,
-                   int64_t actual_billing_minor = -1);
+                   int64_t actual_minor = -1);
   // Interchange and the card fee (card_charges.cpp): made right after a hold posts
   // `amount_minor` (acquirer's currency) and `billing_minor` (issuer's); never fails.
   void ChargeCard(cards::Authorization& a, int64_t amount_minor, int64_t billing_minor,

@@ -1,5 +1,8 @@
 // The card clearing file and the fee file of a participant for a closed window (fixed-width
 // records, docs/REPORTS.md), and the reconciliation of the clearing records with the window.
+// The clearing file scans the window's card transfers; the fee file reads only the
+// participant's own accounts' transfers (the ledger's index, as a statement does).
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -230,62 +233,76 @@ Problem ClearingFile(const hub::Hub& hub, const settlement::Window& w, const std
   return {};
 }
 
-Problem FeeFile(const hub::Hub& hub, const settlement::Window& w, const std::string& bic,
-                Out& out) {
-  const hub::Configure& cfg = *hub.settings();
-  const bool is_hub = hub::PackBic(bic) == hub::PackBic(cfg.hub_bic);
-  std::string lines;
-  size_t count = 0;
-  int64_t debits = 0, credits = 0;
-  for (uint64_t i = w.first_transfer; i < w.end_transfer; ++i) {
-    const ledger::Transfer& t = hub.ledger().TransferAt(i);
-    const auto kind = static_cast<TransferKind>(t.code);
-    if (!IsPosted(t) || (kind != TransferKind::payment_fee &&
-                         kind != TransferKind::payment_return_fee &&
-                         kind != TransferKind::card_fee && kind != TransferKind::card_interchange)) {
-      continue;
-    }
-    const hub::AccountKind mine = is_hub ? hub::AccountKind::fee : hub::AccountKind::position;
-    auto ours = [&](u128 account) {
-      return hub::KindOfAccount(account) == mine &&
-             hub::OwnerOfAccount(account) == hub::PackBic(bic);
-    };
-    const bool credit = ours(t.credit_account_id);
-    if (!credit && !ours(t.debit_account_id)) continue;
-    const auto amount = static_cast<int64_t>(t.amount);
-    (credit ? credits : debits) += amount;
-    lines += "DTL" + Num(static_cast<int64_t>(++count), 8) +
-             iso20022::FormatIsoDateTime(t.timestamp) + Pad(KindName(t.code), 20) +
-             (credit ? "CRDT" : "DBIT") + Num(amount, 18) +
-             Pad(CurrencyOfLedger(cfg, t.ledger), 3) + Pad(Reference(t.code, t.user_data), 41) +
-             Hex32(t.id) + "\n";
-  }
-  const std::string file_id = "FEE-W" + Num(static_cast<int64_t>(w.id), 8) + "-" + bic;
-  const std::string sums =
-      Num(static_cast<int64_t>(count), 10) + Num(debits, 18) + Num(credits, 18);
-  out.Put("HDR" + Pad(file_id, 32) + Num(static_cast<int64_t>(w.id), 10) + Pad(bic, 11) +
-          iso20022::FormatIsoDateTime(WindowFrom(hub, w)) +
-          iso20022::FormatIsoDateTime(w.closed_at_ns) + sums + "\n");
-  out.Put(lines);
-  out.Put("TRL" + Pad(file_id, 32) + sums + "\n");
-  return {};
+// What a fee file lists.
+bool IsFeeKind(uint16_t code) {
+  const auto kind = static_cast<TransferKind>(code);
+  return kind == TransferKind::payment_fee || kind == TransferKind::payment_return_fee ||
+         kind == TransferKind::card_fee || kind == TransferKind::card_interchange;
 }
 
 }  // namespace
 
-Problem WriteCardFile(const hub::Hub& hub, const settlement::Window& w,
-                      std::string_view participant, Format format, Out& out) {
+Problem BuildFees(const hub::Hub& hub, uint64_t window, std::string_view participant, FeeFile* f) {
+  const settlement::Window* w = nullptr;
+  if (Problem p = ClosedWindow(hub, window, &w); !p.ok()) return p;
   const hub::Configure& cfg = *hub.settings();
-  std::string bic;
-  if (format == Format::fees && participant.size() >= 8 &&
-      hub::PackBic(participant) == hub::PackBic(cfg.hub_bic)) {
-    bic = Bic11(cfg.hub_bic);
+  *f = FeeFile{w->id, WindowFrom(hub, *w), w->closed_at_ns, "", {}};
+  // The accounts whose fees the file shows: the hub's fee accounts, or the positions.
+  std::vector<std::pair<u128, std::string>> accounts;  // with their currency
+  if (participant.size() >= 8 && hub::PackBic(participant) == hub::PackBic(cfg.hub_bic)) {
+    f->bic11 = Bic11(cfg.hub_bic);
+    for (const hub::DomainSettings& d : cfg.domains) {
+      accounts.emplace_back(hub::FeeAccountId(cfg.hub_bic, d.ledger), d.currency);
+    }
   } else {
     const participants::Participant* p = hub.participants().FindInstitution(participant);
-    if (p == nullptr) return Problem{Error::not_found, "no participant " + std::string(participant)};
-    bic = Bic11(p->id());
+    if (p == nullptr) {
+      return Problem{Error::not_found, "no participant " + std::string(participant)};
+    }
+    f->bic11 = Bic11(p->id());
+    for (const participants::Position& pos : p->positions) {
+      accounts.emplace_back(hub::PositionId(p->id(), pos.ledger), pos.currency);
+    }
   }
-  return format == Format::clearing ? ClearingFile(hub, w, bic, out) : FeeFile(hub, w, bic, out);
+  for (const auto& [account, currency] : accounts) {
+    ForEachTransfer(
+        hub.ledger(), account, w->ledger_after_ts, w->ledger_until_ts,
+        [&](const ledger::Transfer& t) {
+          if (!IsPosted(t) || !IsFeeKind(t.code)) return;
+          f->lines.push_back(FeeLine{t.id, t.timestamp, t.code, t.credit_account_id == account,
+                                     static_cast<int64_t>(t.amount), currency, t.user_data});
+        });
+  }
+  // Ledger order across the accounts (ledger timestamps are unique and increase with it).
+  std::sort(f->lines.begin(), f->lines.end(),
+            [](const FeeLine& a, const FeeLine& b) { return a.booked_at_ns < b.booked_at_ns; });
+  return {};
+}
+
+void WriteFees(const FeeFile& f, Out& out) {
+  int64_t debits = 0, credits = 0;
+  for (const FeeLine& l : f.lines) (l.credit ? credits : debits) += l.amount;
+  const std::string file_id = "FEE-W" + Num(static_cast<int64_t>(f.window), 8) + "-" + f.bic11;
+  const std::string sums =
+      Num(static_cast<int64_t>(f.lines.size()), 10) + Num(debits, 18) + Num(credits, 18);
+  out.Put("HDR" + Pad(file_id, 32) + Num(static_cast<int64_t>(f.window), 10) + Pad(f.bic11, 11) +
+          iso20022::FormatIsoDateTime(f.from_ns) + iso20022::FormatIsoDateTime(f.to_ns) + sums +
+          "\n");
+  size_t count = 0;
+  for (const FeeLine& l : f.lines) {
+    out.Put("DTL" + Num(static_cast<int64_t>(++count), 8) +
+            iso20022::FormatIsoDateTime(l.booked_at_ns) + Pad(KindName(l.code), 20) +
+            (l.credit ? "CRDT" : "DBIT") + Num(l.amount, 18) + Pad(l.currency, 3) +
+            Pad(Reference(l.code, l.user_data), 41) + Hex32(l.transfer) + "\n");
+  }
+  out.Put("TRL" + Pad(file_id, 32) + sums + "\n");
+}
+
+Problem WriteClearing(const hub::Hub& hub, const settlement::Window& w,
+                      std::string_view participant, Out& out) {
+  const participants::Participant* p = hub.participants().FindInstitution(participant);
+  if (p == nullptr) return Problem{Error::not_found, "no participant " + std::string(participant)};
+  return ClearingFile(hub, w, Bic11(p->id()), out);
 }
 
 // Per participant in the clearing records: its clearing net equals its card and reversal

@@ -24,12 +24,28 @@ inline bool IsPosted(const ledger::Transfer& t) {
          t.amount != 0;
 }
 
-Problem WriteCardFile(const hub::Hub& hub, const settlement::Window& w,
-                      std::string_view participant, Format format, Out& out);
+// Calls fn(transfer) for each transfer of `account` with ledger timestamp in (after, until],
+// oldest first, a page at a time.
+template <typename Fn>
+void ForEachTransfer(const ledger::StateMachine& ledger, u128 account, uint64_t after,
+                     uint64_t until, Fn fn) {
+  for (;;) {
+    const std::vector<ledger::AccountTransfer> page =
+        ledger.GetAccountTransfers(account, after, ledger::kBatchEventsMax);
+    for (const ledger::AccountTransfer& at : page) {
+      if (at.transfer.timestamp > until) return;
+      fn(at.transfer);
+    }
+    if (page.size() < ledger::kBatchEventsMax) return;
+    after = page.back().transfer.timestamp;
+  }
+}
+
+// The clearing file of a participant (an acquirer or issuer).
+Problem WriteClearing(const hub::Hub& hub, const settlement::Window& w,
+                      std::string_view participant, Out& out);
 // Adds a difference for every clearing net that differs from the card flows of the entries.
 void CheckCardFiles(const hub::Hub& hub, const settlement::Window& w,
                     std::vector<std::string>* differences, Out& out);
-Problem WriteAgent(const hub::Hub& hub, const settlement::Window& w, std::string_view currency,
-                   Out& out);
 
 }  // namespace corridor::reports

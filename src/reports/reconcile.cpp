@@ -26,9 +26,8 @@ std::string Money(int64_t minor, uint32_t exponent) { return FormatMinorUnits(mi
 
 }  // namespace
 
-Problem WriteAgent(const hub::Hub& hub, const settlement::Window& w, std::string_view currency,
-                   Out& out) {
-  const hub::Configure& cfg = *hub.settings();
+Problem WriteAgent(const hub::Configure& cfg, const settlement::Window& w,
+                   std::string_view currency, Out& out) {
   if (!currency.empty() && cfg.DomainOfCurrency(currency) == nullptr) {
     return Problem{Error::not_found, "no currency " + std::string(currency)};
   }

@@ -124,9 +124,7 @@ Problem ClosedWindow(const hub::Hub& hub, uint64_t id, const settlement::Window*
   return {};
 }
 
-Problem Produce(const hub::Hub& hub, const Request& r, Out& out) {
-  const settlement::Window* w = nullptr;
-  if (Problem p = ClosedWindow(hub, r.window, &w); !p.ok()) return p;
+Problem CheckRequest(const Request& r) {
   const bool needs_participant = r.format == Format::xml || r.format == Format::csv ||
                                  r.format == Format::clearing || r.format == Format::fees;
   if (needs_participant && r.participant.empty()) {
@@ -136,6 +134,13 @@ Problem Produce(const hub::Hub& hub, const Request& r, Out& out) {
     return Fail(Error::invalid,
                 std::string(FormatName(r.format)) + " is for every participant: name none");
   }
+  return {};
+}
+
+Problem Produce(const hub::Hub& hub, const Request& r, Out& out) {
+  const settlement::Window* w = nullptr;
+  if (Problem p = ClosedWindow(hub, r.window, &w); !p.ok()) return p;
+  if (Problem p = CheckRequest(r); !p.ok()) return p;
   switch (r.format) {
     case Format::xml:
     case Format::csv: {
@@ -147,9 +152,14 @@ Problem Produce(const hub::Hub& hub, const Request& r, Out& out) {
       else WriteStatementCsv(s, out);
       return {};
     }
-    case Format::clearing:
-    case Format::fees: return WriteCardFile(hub, *w, r.participant, r.format, out);
-    case Format::agent: return WriteAgent(hub, *w, r.currency, out);
+    case Format::clearing: return WriteClearing(hub, *w, r.participant, out);
+    case Format::fees: {
+      FeeFile f;
+      if (Problem p = BuildFees(hub, r.window, r.participant, &f); !p.ok()) return p;
+      WriteFees(f, out);
+      return {};
+    }
+    case Format::agent: return WriteAgent(*hub.settings(), *w, r.currency, out);
     case Format::reconciliation: Reconcile(hub, *w, out); return {};
   }
   return Fail(Error::invalid, "unknown format");

@@ -78,6 +78,11 @@ struct Request {
 // request the format does not take.
 Problem Produce(const hub::Hub& hub, const Request& request, Out& out);
 
+// Whether the request's shape suits its format, without the hub: xml, csv, clearing and fees
+// name a participant, agent and reconciliation none (invalid, naming what is wrong). Produce
+// checks it too (after the window); the admin API checks it before reading the hub.
+Problem CheckRequest(const Request& request);
+
 // --- the parts, for tests and the benchmark
 
 // The window `id` if it is closed (closed, settling or settled).
@@ -125,6 +130,35 @@ std::string Reference(uint16_t code, u128 user_data);
 std::string UetrOf(u128 user_data);
 // The RRN and STAN a card transfer's user_data carries.
 void CardTraceOf(u128 user_data, std::string* rrn, std::string* stan);
+
+// A participant's fee file (or the hub's, named by its BIC: its fee accounts): every fee and
+// interchange transfer of the window that debits or credits it, read through its accounts'
+// transfer index as a statement is (so as long as its own transfers, not the window's).
+struct FeeLine {
+  u128 transfer = 0;
+  uint64_t booked_at_ns = 0;
+  uint16_t code = 0;
+  bool credit = false;
+  int64_t amount = 0;  // minor units
+  std::string currency;
+  u128 user_data = 0;
+};
+struct FeeFile {
+  uint64_t window = 0;
+  uint64_t from_ns = 0;
+  uint64_t to_ns = 0;
+  std::string bic11;
+  std::vector<FeeLine> lines;  // ledger order
+};
+Problem BuildFees(const hub::Hub& hub, uint64_t window, std::string_view participant,
+                  FeeFile* file);
+void WriteFees(const FeeFile& file, Out& out);
+
+// The settlement agents' CSV of closed window `w` under settings `cfg`, for `currency` ("":
+// every currency): not_found for an unknown currency. Needs no more than these two, so that
+// the admin API copies them on the apply thread and writes the report on an I/O thread.
+Problem WriteAgent(const hub::Configure& cfg, const settlement::Window& w,
+                   std::string_view currency, Out& out);
 
 // Every difference between the window's totals and the ledger (empty: it reconciles), and the
 // report text.

@@ -20,23 +20,6 @@ bool LooksLikeBic(std::string_view s) {
                      [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
-// Calls fn(transfer) for each transfer of `account` with ledger timestamp in (after, until],
-// oldest first, a page at a time.
-template <typename Fn>
-void ForEachTransfer(const ledger::StateMachine& ledger, u128 account, uint64_t after,
-                     uint64_t until, Fn fn) {
-  for (;;) {
-    const std::vector<ledger::AccountTransfer> page =
-        ledger.GetAccountTransfers(account, after, ledger::kBatchEventsMax);
-    for (const ledger::AccountTransfer& at : page) {
-      if (at.transfer.timestamp > until) return;
-      fn(at.transfer);
-    }
-    if (page.size() < ledger::kBatchEventsMax) return;
-    after = page.back().transfer.timestamp;
-  }
-}
-
 int64_t SignedFor(const ledger::Transfer& t, u128 account) {
   const auto amount = static_cast<int64_t>(t.amount);
   return t.credit_account_id == account ? amount : -amount;

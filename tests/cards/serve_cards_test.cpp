@@ -15,6 +15,7 @@
 #include "base/sha256.h"
 #include "cardgateway/messages.h"
 #include "cards/card_client.h"
+#include "cards/card_fixture.h"
 #include "cards/card_hub.h"
 #include "serve/hub_util.h"
 #include "serve/test_util.h"
@@ -36,92 +37,6 @@ CorridorRun RunCorridorFree(const std::vector<std::string>& argv) {
   run.status = pclose(p);
   return run;
 }
-
-class ServeCardsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    SetCardKeys();
-    config_path_ = dir_.path() + "/corridor.toml";
-    ASSERT_NO_FATAL_FAILURE(WriteCardConfig(config_path_));
-    ASSERT_NO_FATAL_FAILURE(EditConfig());
-    // The hub's log goes to a file (shown when a test fails; read by the log test).
-    server_.set_stderr_path(stderr_path());
-    ASSERT_NO_FATAL_FAILURE(Start());
-    admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
-    ASSERT_NO_FATAL_FAILURE(OnboardCardBanks(*admin_, participants_port_));
-  }
-  // The TLS fixture adds to the file's [listeners.cards] (its last section).
-  virtual void EditConfig() {}
-  void TearDown() override {
-    admin_.reset();
-    if (server_.running()) StopCleanly(server_);
-    if (HasFailure()) {
-      std::fprintf(stderr, "--- hub stderr ---\n%s", ReadFile(stderr_path()).c_str());
-    }
-  }
-  std::string stderr_path() const { return dir_.path() + "/hub.stderr"; }
-
-  void Start() {
-    ASSERT_NO_FATAL_FAILURE(
-        StartHub(server_, dir_.path() + "/data", &participants_port_, {}, config_path_));
-    cards_port_ = server_.ListeningPort("cards");
-    ASSERT_NE(cards_port_, 0) << "no `cards listening on` line";
-  }
-  // A link signed on as `institution`.
-  std::unique_ptr<CardClient> Link(std::string_view institution, std::string_view key) {
-    auto c = std::make_unique<CardClient>();
-    EXPECT_TRUE(c->Connect(cards_port_));
-    EXPECT_EQ(c->SignOn(institution, key), "00");
-    return c;
-  }
-  Req NewReq(CardClient& from, std::string_view pan, int64_t minor, std::string_view currency,
-             std::string_view institution) {
-    Req r;
-    r.pan = pan;
-    r.minor = minor;
-    r.currency = currency;
-    r.institution = institution;
-    r.stan = from.NextStan();
-    r.time = NowTransmissionTime();
-    char rrn[16];
-    std::snprintf(rrn, sizeof rrn, "RRN%09d", ++rrn_);
-    r.rrn = rrn;
-    return r;
-  }
-  // Sends `r` from `acquirer`; the issuer link receives its forward (checked) in *forward.
-  void SendAndForward(CardClient& acquirer, const Req& r, CardClient& issuer,
-                      iso8583::Message* forward) {
-    iso8583::Message m;
-    Build(r, &m);
-    ASSERT_TRUE(acquirer.Send(m));
-    ASSERT_TRUE(issuer.Receive(forward)) << "no forward";
-    EXPECT_EQ(forward->mti(), r.mti);
-    EXPECT_EQ(forward->field(2), r.pan);
-    EXPECT_EQ(forward->field(4), m.field(4));
-    EXPECT_EQ(forward->field(37), r.rrn);
-  }
-  // The issuer answers the forward.
-  void Answer(CardClient& issuer, const iso8583::Message& forward, std::string_view code,
-              std::string_view approval = "") {
-    iso8583::Message a;
-    a.set_mti(forward.mti() == "0100" ? "0110" : "0210");
-    for (int n : {3, 4, 6, 7, 10, 11, 32, 37, 41, 49, 51}) {
-      if (forward.has(n)) a.SetCopy(n, forward.field(n));
-    }
-    if (!approval.empty()) a.SetCopy(38, approval);
-    a.SetCopy(39, code);
-    ASSERT_TRUE(issuer.Send(a));
-  }
-  void ExpectLedgerOk() { ExpectLedgerCheckOk(*admin_); }
-
-  TempDir dir_;
-  std::string config_path_;
-  ServeProcess server_;
-  uint16_t participants_port_ = 0;
-  uint16_t cards_port_ = 0;
-  std::unique_ptr<HttpClient> admin_;
-  int rrn_ = 0;
-};
 
 TEST_F(ServeCardsTest, SignOnRefusalsAndLinkRules) {
   {
@@ -375,15 +290,6 @@ TEST_F(ServeCardsTest, MetricsCountAnswersByCodeAndTimeOnlyTheHubsShare) {
   EXPECT_EQ(value("corridor_card_gateway_events_total{event=\"not_permitted\"}"), 1);
 }
 
-// Approves an authorization of a Belkart card at the Mir acquirer; returns the request and the
-// forward's fields 11 and 7 (field 90 of what the hub later sends the issuer about it).
-struct Approved {
-  Req request;
-  std::string issuer_stan;
-  std::string issuer_time;
-  std::string approval;
-};
-
 TEST_F(ServeCardsTest, IssuerTimeoutGives91AndAReversalAndALateApprovalNeverReachesTheAcquirer) {
   auto mir = Link(kMirInstitution, kMirKey);
   auto bel = Link(kBelInstitution, kBelKey);
@@ -413,34 +319,20 @@ TEST_F(ServeCardsTest, CompletionAndReversalAreAnsweredAndDeliveredInOrderWithRe
   std::vector<Approved> approved;
   for (int i = 0; i < 2; ++i) {
     Approved a;
-    a.request = NewReq(*mir, kBelPan, 300'00 + i, "643", kMirInstitution);
-    a.approval = "AP000" + std::to_string(i);
-    iso8583::Message f, r;
-    ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, a.request, *bel, &f));
-    a.issuer_stan = f.field(11);
-    a.issuer_time = f.field(7);
-    ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
-    ASSERT_TRUE(mir->Receive(&r));
-    ASSERT_EQ(r.field(39), "00");
+    ASSERT_NO_FATAL_FAILURE(Approve(*mir, NewReq(*mir, kBelPan, 300'00 + i, "643", kMirInstitution),
+                                    *bel, "AP000" + std::to_string(i), &a));
     approved.push_back(a);
   }
   // A completion of the first, a reversal of the second; each answered once durable.
   const char* kinds[] = {"0220", "0420"};
   for (int i = 0; i < 2; ++i) {
-    Req adv = approved[i].request;
-    adv.mti = kinds[i];
-    adv.stan = mir->NextStan();
-    adv.time = NowTransmissionTime();
     iso8583::Message m, r;
-    Build(adv, &m);
-    m.SetCopy(38, approved[i].approval);
-    m.SetCopy(90, "0100" + approved[i].request.stan + approved[i].request.time + "00000" +
-                      kMirInstitution + std::string(11, '0'));
+    BuildAdvice(*mir, approved[i], kinds[i], &m);
     ASSERT_TRUE(mir->Send(m));
     ASSERT_TRUE(mir->Receive(&r));
     EXPECT_EQ(r.mti(), i == 0 ? "0230" : "0430");
     EXPECT_EQ(r.field(39), "00");
-    EXPECT_EQ(r.field(11), adv.stan);
+    EXPECT_EQ(r.field(11), m.field(11));
   }
   // The issuer gets the 0220 first; unanswered, it comes again as 0221 with the same 11 and 7.
   iso8583::Message first, again, r;
@@ -478,29 +370,16 @@ TEST_F(ServeCardsTest, StoreAndForwardSurvivesSigkillInOrderNoneInvented) {
     auto bel = Link(kBelInstitution, kBelKey);
     for (int i = 0; i < 3; ++i) {
       Approved a;
-      a.request = NewReq(*mir, kBelPan, 100'00 + i, "643", kMirInstitution);
-      a.approval = "SF000" + std::to_string(i);
-      iso8583::Message f, r;
-      ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, a.request, *bel, &f));
-      a.issuer_stan = f.field(11);
-      a.issuer_time = f.field(7);
-      ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", a.approval));
-      ASSERT_TRUE(mir->Receive(&r));
-      ASSERT_EQ(r.field(39), "00");
+      ASSERT_NO_FATAL_FAILURE(Approve(*mir,
+                                      NewReq(*mir, kBelPan, 100'00 + i, "643", kMirInstitution),
+                                      *bel, "SF000" + std::to_string(i), &a));
       approved.push_back(a);
     }
   }  // the issuer goes offline
   const char* kinds[] = {"0220", "0420", "0220"};
   for (int i = 0; i < 3; ++i) {
-    Req adv = approved[i].request;
-    adv.mti = kinds[i];
-    adv.stan = mir->NextStan();
-    adv.time = NowTransmissionTime();
     iso8583::Message m, r;
-    Build(adv, &m);
-    m.SetCopy(38, approved[i].approval);
-    m.SetCopy(90, "0100" + approved[i].request.stan + approved[i].request.time + "00000" +
-                      kMirInstitution + std::string(11, '0'));
+    BuildAdvice(*mir, approved[i], kinds[i], &m);
     ASSERT_TRUE(mir->Send(m));
     ASSERT_TRUE(mir->Receive(&r));
     EXPECT_EQ(r.field(39), "00") << kinds[i];
@@ -518,12 +397,7 @@ TEST_F(ServeCardsTest, StoreAndForwardSurvivesSigkillInOrderNoneInvented) {
     EXPECT_EQ(r.mti().substr(0, 3), std::string(kinds[i]).substr(0, 3)) << i;
     EXPECT_EQ(r.field(90).substr(0, 20),
               "0100" + approved[i].issuer_stan + approved[i].issuer_time) << i;
-    iso8583::Message ack;
-    ack.set_mti(std::string(kinds[i]) == "0220" ? "0230" : "0430");
-    ack.SetCopy(7, r.field(7));
-    ack.SetCopy(11, r.field(11));
-    ack.SetCopy(39, "00");
-    ASSERT_TRUE(bel->Send(ack));
+    ASSERT_NO_FATAL_FAILURE(Acknowledge(*bel, r));
   }
   iso8583::Message r;
   EXPECT_FALSE(bel->Receive(&r, 4000)) << "invented: " << r.mti();
@@ -594,12 +468,7 @@ TEST_F(ServeCardsTest, StandInDecidesWhileTheIssuerIsOfflineAndAdvisesItOnReturn
     EXPECT_EQ(r.field(60), "STANDIN");
     if (r.field(39) == "00") ++approvals;
     ++advices;
-    iso8583::Message ack;
-    ack.set_mti("0130");
-    ack.SetCopy(7, r.field(7));
-    ack.SetCopy(11, r.field(11));
-    ack.SetCopy(39, "00");
-    ASSERT_TRUE(bel->Send(ack));
+    ASSERT_NO_FATAL_FAILURE(Acknowledge(*bel, r));
     ASSERT_LT(advices, 10) << "repeated after acknowledgement";
   }
   EXPECT_GE(advices, 1);

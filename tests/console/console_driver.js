@@ -279,7 +279,68 @@ async function windows(page) {
   await page.waitFor(`${row}?.dataset.state === 'settled'`, 'window ' + id + ' did not settle: ' +
                      'last notice: ' + await page.eval(`document.getElementById('notice').textContent`));
   console.log('ok: window ' + id + ' settled through the console');
+  await reports(page, id);
   await page.screenshot('windows');
+}
+
+// The closed window's report downloads: links in its row of the list and, for each of its
+// entries, in its detail; a statement fetched by the page's own code (with the token) is a
+// camt.053, and a click saves the CSV as a file.
+async function reports(page, id) {
+  const row = `document.querySelector('#windows tr[data-window="${id}"]')`;
+  await page.waitFor(`${row}?.querySelector('a.report[data-format=agent]') &&
+    ${row}.querySelector('a.report[data-format=reconciliation]')`,
+    'window ' + id + ' has no report links in the list');
+  const links = await page.waitFor(`document.querySelectorAll('#report-links a.report').length`,
+                                   'window ' + id + ' shows no report links');
+  const entries = await page.eval(`document.querySelectorAll('#window-entries tr[data-participant]').length`);
+  const xmlLinks = await page.eval(`document.querySelectorAll('#report-links a.report[data-format=xml]').length`);
+  if (xmlLinks !== entries) fail(xmlLinks + ' statement links for ' + entries + ' entries');
+  // The agents' report per currency of the entries, each a link (not its address as text).
+  const agents = await page.eval(`[...document.querySelectorAll('#window-reports a.report[data-format=agent][data-currency]')]
+    .map(a => a.dataset.currency + '=' + a.textContent).join(',')`);
+  if (!agents.includes('RUB=RUB CSV')) fail('no agents\' RUB link in the reports: ' + agents);
+  if ((await page.eval(`document.getElementById('window-reports').textContent`)).includes('http')) {
+    fail('the reports section shows an address as text');
+  }
+  const link = `document.querySelector('#report-links a.report[data-format=xml][data-participant=${q(args.payer)}]')`;
+  const got = await page.waitFor(`${link} && fetchReport(${link}.getAttribute('href')).then(async r =>
+    ({ status: r.status, type: r.type, filename: r.filename, text: await r.blob.text() }))`,
+    'no statement link for ' + args.payer);
+  if (got.status !== 200) fail('the statement download got HTTP ' + got.status + ': ' + got.text);
+  if (!got.text.startsWith('<?xml') || !got.text.includes('camt.053.001.08')) {
+    fail('the statement download is not a camt.053: ' + got.text.slice(0, 200));
+  }
+  if (got.type !== 'application/xml') fail('the statement came as ' + got.type);
+  if (!got.text.includes('<MsgId>STMT-W' + id + '-')) fail('the statement is not of window ' + id);
+  // The token is what lets it through: the same request without it is refused.
+  const bare = await page.eval(`fetch(${link}.getAttribute('href')).then(r => r.status)`);
+  if (bare !== 401) fail('a report without the admin token got ' + bare + ', not 401');
+  console.log('ok: window ' + id + ' offers ' + links + ' report links; ' + got.filename + ' is a camt.053 (' +
+              got.text.length + ' bytes)');
+  // A click on a link saves the file (the browser's download, through the object URL).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corridor-downloads-'));
+  try {
+    await page.b.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+    const csv = `document.querySelector('#report-links a.report[data-format=csv][data-participant=${q(args.payer)}]')`;
+    await page.eval(`${csv}.click()`);
+    const name = await page.waitFor(`document.body.dataset.lastDownload?.endsWith('.csv') &&
+      document.body.dataset.lastDownload`, 'the CSV link did not download');
+    const file = path.join(dir, name);
+    const deadline = Date.now() + 10000;
+    while (!fs.existsSync(file) && Date.now() < deadline) await new Promise(r => setTimeout(r, 100));
+    if (!fs.existsSync(file)) fail('the browser saved no ' + name + ' (in ' + dir + ': ' + fs.readdirSync(dir) + ')');
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.startsWith('record,window,participant,currency,') || !text.includes('\nCLBD,' + id + ',')) {
+      fail(name + ' is not the statement CSV: ' + text.slice(0, 200));
+    }
+    console.log('ok: a click saved ' + name + ' (' + text.split('\n').length + ' lines)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  await page.eval(`document.getElementById('window-reports').scrollIntoView()`);
+  await page.screenshot('window-reports');
+  await page.eval(`window.scrollTo(0, 0)`);
 }
 
 async function queues(page) {

@@ -8,39 +8,21 @@
 #include <memory>
 #include <string>
 
-#include "base/sha256.h"
 #include "base/temp_dir.h"
-#include "core/core.h"
 #include "iso20022/xml_schema.h"
 #include "reports/reports.h"
-#include "reports/testing.h"
 #include "serve/hub_util.h"
+#include "serve/report_day.h"
 
 namespace corridor::testing {
 namespace {
 
-std::string TokenOf(const std::string& id) { return "token-" + id; }
+std::string TokenOf(const std::string& id) { return DayToken(id); }
 
-// The test day through a core on `dir`, each bank with the token TokenOf(id); returns what the
-// reports module produces for SABRRUMM's window-1 statement (XML and CSV) on that state.
+// The test day in `dir`; what the reports module produces for SABRRUMM's window-1 statement
+// (XML and CSV) on that state.
 void WriteDay(const std::string& dir, std::string* xml, std::string* csv) {
-  core::Options options;
-  options.dir = dir;
-  std::unique_ptr<core::Core> core;
-  core::OpenReport report;
-  ASSERT_TRUE(core::Core::Open(options, &core, &report).ok());
-  reports::testing::Day(
-      [&](const hub::Command& c) {
-        hub::Command command = c;
-        if (auto* p = std::get_if<hub::CreateParticipant>(&command)) {
-          p->token_sha256 = Sha256Hex(TokenOf(p->id));
-        }
-        hub::Outcome out;
-        CORRIDOR_CHECK(core->ExecuteCommand(command, &out).ok());
-        return out;
-      },
-      [] {});
-  core->ReadHub([&](const hub::Hub& hub) {
+  WriteReportDay(dir, [&](const hub::Hub& hub) {
     reports::Out x, c;
     ASSERT_TRUE(reports::Produce(hub, {1, reports::Format::xml, "SABRRUMM", ""}, x).ok());
     ASSERT_TRUE(reports::Produce(hub, {1, reports::Format::csv, "SABRRUMM", ""}, c).ok());

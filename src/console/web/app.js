@@ -464,12 +464,17 @@ async function renderWindows(page) {
       onclick: () => act('POST', '/v1/settlement/windows/close', {}, 'the open window is closed') },
       'Close the open window')),
     h('table', { id: 'windows' },
-      h('tr', {}, ['Id', 'State', 'Opened', 'Closed', 'Entries', 'Net debit total'].map(t => h('th', {}, t))),
+      h('tr', {}, ['Id', 'State', 'Opened', 'Closed', 'Entries', 'Net debit total', 'Reports'].map(t => h('th', {}, t))),
       windows.map(w => h('tr', { 'data-window': w.id, 'data-state': w.state },
         h('td', {}, h('a', { href: '#/windows', onclick: () => { openWindow = w.id; show(); } }, w.id)),
         h('td', {}, w.state), h('td', {}, w.opened_at || ''), h('td', {}, w.closed_at || ''),
         h('td', { class: 'num' }, w.entries),
-        h('td', {}, Object.entries(w.net_debit_total || {}).map(([c, v]) => v + ' ' + c).join(', '))))));
+        h('td', {}, Object.entries(w.net_debit_total || {}).map(([c, v]) => v + ' ' + c).join(', ')),
+        h('td', { class: 'reports' }, w.state === 'open' ? '' : [
+          reportLink(w.id, 'agent', {}, 'agents CSV'), ' ',
+          reportLink(w.id, 'reconciliation', {}, 'reconciliation'), ' ',
+          h('a', { href: '#/windows', class: 'all-reports',
+                   onclick: () => { openWindow = w.id; show(); } }, 'all reports')])))));
   if (openWindow !== null) await renderWindow(page, openWindow);
 }
 
@@ -494,6 +499,94 @@ async function renderWindow(page, id) {
       h('tr', {}, ['Currency', 'Agent', 'Pays in', 'Pays out'].map(t => h('th', {}, t))),
       (w.obligations || []).map(o => h('tr', {}, h('td', {}, o.currency), h('td', {}, o.agent),
         h('td', { class: 'num' }, o.pays_in), h('td', { class: 'num' }, o.pays_out)))));
+  if (w.state !== 'open') page.append(reportsView(w));
+}
+
+// ---- report downloads ---------------------------------------------------------------------
+
+// GET /v1/settlement/windows/{id}/reports/{format}[?participant=..][&currency=..]: the
+// reports `corridor report` makes, of a closed window (docs/REPORTS.md).
+function reportPath(id, format, params) {
+  const q = Object.entries(params || {}).filter(([, v]) => v)
+    .map(([k, v]) => k + '=' + encodeURIComponent(v)).join('&');
+  return '/v1/settlement/windows/' + encodeURIComponent(id) + '/reports/' + format + (q ? '?' + q : '');
+}
+
+// Fetches a report with the admin token, which a plain link could not carry:
+// {status, blob, filename, type}.
+async function fetchReport(path) {
+  const headers = {};
+  if (token()) headers['Authorization'] = 'Bearer ' + token();
+  const res = await fetch(path, { headers, credentials: 'omit', cache: 'no-store' });
+  const m = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '');
+  return { status: res.status, blob: await res.blob(), filename: m ? m[1] : 'report',
+           type: res.headers.get('Content-Type') || '' };
+}
+
+// Saves a report as a file: fetched, then handed to the browser through an object URL.
+async function downloadReport(path) {
+  const r = await fetchReport(path);
+  if (r.status !== 200) {
+    let why = 'HTTP ' + r.status;
+    try { why = JSON.parse(await r.blob.text()).error || why; } catch (e) { /* not JSON */ }
+    notice('GET ' + path + ': ' + why);
+    return r;
+  }
+  const url = URL.createObjectURL(r.blob);
+  const a = h('a', { href: url, download: r.filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  notice('Downloaded ' + r.filename + ' (' + r.blob.size + ' bytes).', true);
+  document.body.setAttribute('data-last-download', r.filename);
+  return r;
+}
+
+// A download link: its href is the report (for copying); a click fetches it with the token.
+function reportLink(id, format, params, label) {
+  const path = reportPath(id, format, params);
+  return h('a', { href: path, class: 'report', 'data-window': id, 'data-format': format,
+                  'data-participant': (params || {}).participant,
+                  'data-currency': (params || {}).currency,
+                  onclick: ev => { ev.preventDefault(); downloadReport(path); } }, label);
+}
+
+// Whether an entry moved card money (so that its participant has a clearing file).
+function hasCardFlows(e) {
+  return ['card', 'reversal', 'interchange'].some(f =>
+    num((e.sent || {})[f]) !== 0 || num((e.received || {})[f]) !== 0);
+}
+
+// Every report of a closed window, from its entries: each position's statement (camt.053 and
+// CSV), each participant's fee file and, when it moved card money, its clearing file; the
+// agents' CSV per currency and for all; the reconciliation.
+function reportsView(w) {
+  const entries = w.entries || [];
+  const currencies = [...new Set(entries.map(e => e.currency))].sort();
+  const cards = new Set(entries.filter(hasCardFlows).map(e => e.participant));
+  const seen = new Set();
+  const rows = entries.map(e => {
+    const first = !seen.has(e.participant);
+    seen.add(e.participant);
+    const p = { participant: e.participant, currency: e.currency };
+    return h('tr', { 'data-participant': e.participant, 'data-currency': e.currency },
+      h('td', {}, first ? e.participant : ''), h('td', {}, e.currency),
+      h('td', {}, reportLink(w.id, 'xml', p, 'camt.053 XML'), ' ', reportLink(w.id, 'csv', p, 'CSV')),
+      h('td', {}, first ? reportLink(w.id, 'fees', { participant: e.participant }, 'fees') : ''),
+      h('td', {}, first && cards.has(e.participant) ?
+        reportLink(w.id, 'clearing', { participant: e.participant }, 'clearing') : ''));
+  });
+  return h('div', { id: 'window-reports', 'data-window': w.id },
+    h('h2', {}, 'Reports of window ' + w.id),
+    h('p', {},
+      h('strong', {}, 'Settlement agents: '),
+      currencies.flatMap(c => [reportLink(w.id, 'agent', { currency: c }, c + ' CSV'), ' ']),
+      reportLink(w.id, 'agent', {}, 'all currencies CSV'), ' \u00b7 ',
+      reportLink(w.id, 'reconciliation', {}, 'reconciliation')),
+    h('table', { id: 'report-links' },
+      h('tr', {}, ['Participant', 'Currency', 'Statement', 'Fee file', 'Card clearing'].map(t => h('th', {}, t))),
+      rows));
 }
 
 // ---- queues -------------------------------------------------------------------------------
