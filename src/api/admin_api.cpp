@@ -6,9 +6,10 @@
 
 #include "api/admin_search.h"
 #include "api/hub_json.h"
-#include "api/metrics_api.h"
 #include "api/ledger_json.h"
+#include "api/metrics_api.h"
 #include "base/sha256.h"
+#include "log/log.h"
 
 namespace corridor::api {
 namespace {
@@ -192,15 +193,62 @@ void AdminApi::Handle(server::Request& request, Respond respond) {
   respond(ErrorResponse(404, "no such resource"));
 }
 
+namespace {
+
+// What an operator looks for in the log of the participant operations, with the journal
+// sequence of their command; never a token or its hash. "exists": the same request again.
+void LogParticipantCommand(const hub::Configure& settings, const hub::Command& command,
+                           const hub::Outcome& outcome) {
+  const char* result = outcome.code == hub::Code::exists ? "exists" : "done";
+  const auto amount = [&settings](const hub::Money& m) {
+    return FormatAmount(m.minor, ExponentOf(settings, m.currency).value_or(0));
+  };
+  const log::Level info = log::Level::info;
+  if (const auto* c = std::get_if<hub::CreateParticipant>(&command)) {
+    log::Event(info, "participant.created",
+               {{"participant", c->id},
+                {"domain", c->domain},
+                {"seq", outcome.sequence},
+                {"result", result}});
+  } else if (const auto* c = std::get_if<hub::Liquidity>(&command)) {
+    log::Event(info, "participant.liquidity",
+               {{"participant", c->participant},
+                {"direction", c->deposit ? "deposit" : "withdraw"},
+                {"currency", c->amount.currency},
+                {"amount", amount(c->amount)},
+                {"id", c->client_id},
+                {"seq", outcome.sequence},
+                {"result", result}});
+  } else if (const auto* c = std::get_if<hub::SetNetDebitCap>(&command)) {
+    log::Event(info, "participant.net_debit_cap_set",
+               {{"participant", c->participant},
+                {"currency", c->cap.currency},
+                {"amount", amount(c->cap)},
+                {"seq", outcome.sequence}});
+  } else if (const auto* c = std::get_if<hub::RotateToken>(&command)) {
+    log::Event(info, "participant.token_rotated",
+               {{"participant", c->participant},
+                {"previous_valid_seconds", c->previous_valid_seconds},
+                {"seq", outcome.sequence}});
+  } else if (const auto* c = std::get_if<hub::SetSuspended>(&command)) {
+    log::Event(info, c->suspended ? "participant.suspended" : "participant.resumed",
+               {{"participant", c->participant}, {"seq", outcome.sequence}});
+  }
+}
+
+}  // namespace
+
 void AdminApi::Submit(hub::Command command, std::string participant, Respond respond) {
   if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
-  core_->SubmitCommand(command, [core, participant = std::move(participant),
+  core_->SubmitCommand(command, [core, settings = &settings_, command,
+                                 participant = std::move(participant),
                                  respond = std::move(respond)](const Status& st,
                                                                hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
       return respond(CommandError(st, outcome));
     }
+    LogParticipantCommand(*settings, command, outcome);
     const unsigned status = HttpStatusOf(outcome.code);
     // Called on the apply thread: the read queues behind this command and answers from there.
     core->ReadHubAsync([participant, status, respond = std::move(respond)](const hub::Hub& hub) {
@@ -438,12 +486,18 @@ void AdminApi::SubmitCard(hub::SetCardSettings c, Respond respond) {
   if (core_->failed()) return respond(ErrorResponse(503, core_->failure()));
   core::Core* core = core_;
   std::string participant = c.participant;
+  std::string institution = c.institution_id;
   core_->SubmitCommand(std::move(c), [core, participant = std::move(participant),
+                                      institution = std::move(institution),
                                       respond = std::move(respond)](const Status& st,
                                                                     hub::Outcome outcome) mutable {
     if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
       return respond(CommandError(st, outcome));
     }
+    // The sign-on key's hash is never logged (a short key is found from it by trying them all).
+    log::Event(
+        log::Level::info, "participant.card_settings_set",
+        {{"participant", participant}, {"institution", institution}, {"seq", outcome.sequence}});
     core->ReadHubAsync([participant, respond = std::move(respond)](const hub::Hub& hub) {
       const participants::Participant* p = hub.participants().Find(participant);
       const hub::SetCardSettings* card = hub.cards().SettingsOf(participant);

@@ -217,7 +217,8 @@ void AdminApi::SubmitClose(uint64_t window, Respond respond) {
     }
     log::Event(log::Level::info, "settlement.window_closed",
                {{"window", window},
-                {"result", outcome.code == hub::Code::exists ? "already_closed" : "closed"}});
+                {"result", outcome.code == hub::Code::exists ? "already_closed" : "closed"},
+                {"seq", outcome.sequence}});
     AnswerWindow(core, window, 200, std::move(respond));
   });
 }
@@ -239,7 +240,8 @@ void AdminApi::SubmitSettle(hub::SettleWindow c, uint32_t previous, Respond resp
       return SubmitSettle(std::move(c), outcome.remaining, std::move(respond));
     }
     const uint64_t id = c.window;
-    core->ReadHubAsync([id, respond = std::move(respond)](const hub::Hub& hub) mutable {
+    const uint64_t seq = outcome.sequence;  // the last settle command's
+    core->ReadHubAsync([id, seq, respond = std::move(respond)](const hub::Hub& hub) mutable {
       const settlement::Window* w = hub.settlement().Find(id);
       uint64_t settled = 0, defaulted = 0, pending = 0;
       if (w != nullptr) CountEntries(*w, &settled, &defaulted, &pending);
@@ -248,9 +250,11 @@ void AdminApi::SubmitSettle(hub::SettleWindow c, uint32_t previous, Respond resp
                   {"state", w != nullptr ? settlement::WindowStateName(w->state) : "unknown"},
                   {"settled", settled},
                   {"defaulted", defaulted},
-                  {"pending", pending}});
+                  {"pending", pending},
+                  {"seq", seq}});
       WindowView view;
-      if (!WindowViewOf(hub, id, &view)) return respond(ErrorResponse(404, "no window " + std::to_string(id)));
+      if (!WindowViewOf(hub, id, &view))
+        return respond(ErrorResponse(404, "no window " + std::to_string(id)));
       Response r = JsonResponse(200, "");
       r.render = [view = std::move(view)](std::string* out) { AppendWindow(view, out); };
       respond(std::move(r));

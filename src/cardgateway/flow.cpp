@@ -1,7 +1,6 @@
 // The card gateway's message flows on the I/O thread: requests, issuer answers, advices, and
 // what the state machine answers them with.
 #include <algorithm>
-#include <cstdio>
 
 #include "cardgateway/gateway_impl.h"
 
@@ -48,8 +47,8 @@ void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
   };
   counters_.requests.fetch_add(1, std::memory_order_relaxed);
   if ((link.roles & hub::kRoleAcquirer) == 0) {
-    counters_.not_permitted.fetch_add(1, std::memory_order_relaxed);
-    refuse(kNotPermitted);
+    NotPermitted(link, "not_an_acquirer");
+    Measure(kNotPermitted, received);
     return;
   }
   if (!HasFields(in, kRequestFields)) {
@@ -58,12 +57,8 @@ void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
     return;
   }
   if (in.field(32) != link.institution_id) {
-    counters_.not_permitted.fetch_add(1, std::memory_order_relaxed);
-    std::fprintf(stderr,
-                 "cards: link %llu (%s): a request for acquiring institution %.*s declined 58\n",
-                 static_cast<unsigned long long>(link.id), link.participant.c_str(),
-                 static_cast<int>(in.field(32).size()), in.field(32).data());
-    refuse(kNotPermitted);
+    NotPermitted(link, "another_institution");
+    Measure(kNotPermitted, received);
     return;
   }
   const Currency* currency = currencies_.ByNumeric(in.field(49));
@@ -111,10 +106,9 @@ void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
 
 void CardGateway::Impl::OnAdvice(Link& link, std::string_view frame) {
   const iso8583::Message& in = link.in;
-  if ((link.roles & hub::kRoleAcquirer) == 0 || (in.has(32) && in.field(32) != link.institution_id)) {
-    counters_.not_permitted.fetch_add(1, std::memory_order_relaxed);
-    Respond(link, in, kEchoFields, kNotPermitted);
-    return;
+  if ((link.roles & hub::kRoleAcquirer) == 0) return NotPermitted(link, "not_an_acquirer");
+  if (in.has(32) && in.field(32) != link.institution_id) {
+    return NotPermitted(link, "another_institution");
   }
   const Currency* currency = currencies_.ByNumeric(in.field(49));
   hub::CardAdvice c;
@@ -162,16 +156,13 @@ void CardGateway::Impl::OnAdvice(Link& link, std::string_view frame) {
 void CardGateway::Impl::OnIssuerResponse(Link& link) {
   const iso8583::Message& in = link.in;
   const uint16_t mti = MtiNumber(in.mti());
-  if ((link.roles & hub::kRoleIssuer) == 0 || !in.has(11) || !in.has(7)) {
-    counters_.unmatched_responses.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  if ((link.roles & hub::kRoleIssuer) == 0) return Unmatched(link, "not_an_issuer");
+  if (!in.has(11) || !in.has(7)) return Unmatched(link, "no_stan_or_time");
   if (mti == 130 || mti == 230 || mti == 430) {
     auto q = queues_.find(link.participant);
     if (q == queues_.end() || q->second.outstanding == 0 ||
         q->second.outstanding_stan != in.field(11) || q->second.outstanding_time != in.field(7)) {
-      counters_.unmatched_responses.fetch_add(1, std::memory_order_relaxed);
-      return;
+      return Unmatched(link, "no_outstanding_forward");
     }
     IssuerQueue& queue = q->second;
     queue.acked.insert(queue.outstanding);
@@ -184,10 +175,8 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   }
   const std::string key = InFlightKey(link.participant, in.field(11), in.field(7));
   auto it = in_flight_.find(key);
-  if (it == in_flight_.end() || !in.has(39)) {
-    counters_.unmatched_responses.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
+  if (it == in_flight_.end()) return Unmatched(link, "no_request_in_flight");
+  if (!in.has(39)) return Unmatched(link, "no_response_code");
   hub::CardIssuerAnswer c;
   c.issuer = link.participant;
   c.authorization = it->second.authorization;
@@ -200,6 +189,34 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   p.in_flight_key = key;
   if (options_.metrics != nullptr) p.received = Clock::now();
   Submit(hub::Command(std::move(c)), std::move(p));
+}
+
+void CardGateway::Impl::NotPermitted(Link& link, std::string_view why) {
+  counters_.not_permitted.fetch_add(1, std::memory_order_relaxed);
+  // Field 32 is an institution id, not card data.
+  if (uint64_t suppressed = 0; not_permitted_log_.Allow(&suppressed)) {
+    log::Event(log::Level::warn, "cards.not_permitted",
+               {{"link", link.id},
+                {"participant", link.participant},
+                {"mti", link.in.mti()},
+                {"why", why},
+                {"institution", link.in.field(32)},
+                {"suppressed", suppressed}});
+  }
+  Respond(link, link.in, kEchoFields, kNotPermitted);
+}
+
+void CardGateway::Impl::Unmatched(const Link& link, std::string_view why) {
+  counters_.unmatched_responses.fetch_add(1, std::memory_order_relaxed);
+  if (uint64_t suppressed = 0; unmatched_log_.Allow(&suppressed)) {
+    log::Event(log::Level::warn, "cards.unmatched_response",
+               {{"link", link.id},
+                {"participant", link.participant},
+                {"mti", link.in.mti()},
+                {"why", why},
+                {"stan", link.in.field(11)},
+                {"suppressed", suppressed}});
+  }
 }
 
 void CardGateway::Impl::OnCompletion(Completion& c) {

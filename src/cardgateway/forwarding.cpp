@@ -38,17 +38,21 @@ void CardGateway::Impl::DrainInbox() {
 void CardGateway::Impl::SetDirectory(std::shared_ptr<const Directory> directory) {
   directory_ = std::move(directory);
   // A link whose participant is gone, suspended or no longer has card settings is closed.
-  std::vector<Link*> gone;
+  std::vector<std::pair<Link*, const char*>> gone;  // and why (cards.link_closed's reason)
   for (auto& [id, link] : links_) {
     if (!link->signed_on) continue;
     const Member* m = directory_->ByParticipant(link->participant);
-    if (m == nullptr || m->suspended || m->institution_id != link->institution_id) {
-      gone.push_back(link.get());
+    if (m == nullptr) {
+      gone.emplace_back(link.get(), "participant_gone");
+    } else if (m->suspended) {
+      gone.emplace_back(link.get(), "participant_suspended");
+    } else if (m->institution_id != link->institution_id) {
+      gone.emplace_back(link.get(), "card_settings_changed");
     } else {
       link->roles = m->roles;
     }
   }
-  for (Link* link : gone) Close(*link, "its participant's card settings changed");
+  for (auto [link, why] : gone) Close(*link, why);
 }
 
 void CardGateway::Impl::SetForwards(std::map<std::string, std::vector<StoredForward>> forwards) {
@@ -98,8 +102,8 @@ void CardGateway::Impl::PumpForwards(const std::string& issuer) {
   std::string pan;
   if (!next->sealed_pan.empty() && !pan_->Unseal(next->sealed_pan, &pan)) {
     // Sent without field 2 rather than never: the issuer still finds it by field 90.
-    std::fprintf(stderr, "cards: forward %llu to %s: the sealed PAN does not open\n",
-                 static_cast<unsigned long long>(next->seq), issuer.c_str());
+    log::Event(log::Level::error, "cards.sealed_pan_unopened",
+               {{"issuer", issuer}, {"forward", next->seq}});
     pan.clear();
   }
   const bool repeat = queue.outstanding == next->seq;
@@ -162,7 +166,7 @@ void CardGateway::Impl::OnTimer() {
   }
   for (Link* link : to_close) {
     if (link->signed_on) counters_.echoes_missed_closed.fetch_add(1, std::memory_order_relaxed);
-    Close(*link, link->signed_on ? "three echoes unanswered" : "no sign-on in time");
+    Close(*link, link->signed_on ? "echoes_unanswered" : "signon_timeout");
   }
   for (Link* link : to_echo) {
     iso8583::Message& m = link->out;
@@ -252,7 +256,7 @@ void CardGateway::Stop() {
     d.accept_retry_->cancel();
     std::vector<std::shared_ptr<Link>> all;
     for (auto& [id, link] : d.links_) all.push_back(link);
-    for (auto& link : all) d.Close(*link, nullptr);
+    for (auto& link : all) d.Close(*link, "hub_stopping");
     d.io_.stop();
   });
   d.thread_.join();

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "base/check.h"
@@ -45,6 +46,33 @@ const Member* CertificateMember(const Directory& directory, const std::vector<st
   return nullptr;
 }
 
+// The link's participant for the log, "-" before sign-on.
+std::string_view Who(const Link& link) {
+  return link.participant.empty() ? std::string_view("-") : std::string_view(link.participant);
+}
+
+// cards.link_opened, once the link is one the hub reads from (after the TLS handshake).
+void Announce(Link& link) {
+  boost::system::error_code ec;
+  const net::ip::tcp::endpoint peer = link.socket.remote_endpoint(ec);
+  const std::string address =
+      ec ? "unknown" : peer.address().to_string() + ":" + std::to_string(peer.port());
+  link.announced = true;
+  log::Event(log::Level::info, "cards.link_opened",
+             {{"link", link.id}, {"peer", address}, {"tls", link.tls ? "yes" : "no"}});
+}
+
+// Closes the hub makes for what a link did are warnings; the others (the peer ended it, the
+// hub stops, its participant's settings changed) are not.
+log::Level CloseLevel(const char* why) {
+  if (why == nullptr) return log::Level::info;
+  for (const char* expected :
+       {"hub_stopping", "participant_suspended", "participant_gone", "card_settings_changed"}) {
+    if (std::strcmp(why, expected) == 0) return log::Level::info;
+  }
+  return log::Level::warn;
+}
+
 }  // namespace
 
 CardGateway::Impl::Impl(core::Core* core, const PanProtection* pan, Currencies currencies,
@@ -74,6 +102,7 @@ void CardGateway::Impl::Accept() {
         if (tls_) {
           Handshake(link);
         } else {
+          Announce(*link);
           StartRead(link);
         }
       }
@@ -99,17 +128,17 @@ void CardGateway::Impl::Handshake(const std::shared_ptr<Link>& link) {
         if (link->closed) return;
         if (ec) {
           counters_.tls_handshakes_failed.fetch_add(1, std::memory_order_relaxed);
-          const Clock::time_point now = Clock::now();
-          if (now - handshake_logged_ >= std::chrono::seconds(1)) {
-            handshake_logged_ = now;
-            std::fprintf(stderr, "cards: link %llu: TLS handshake failed: %s\n",
-                         static_cast<unsigned long long>(link->id), ec.message().c_str());
+          uint64_t suppressed = 0;
+          if (handshake_log_.Allow(&suppressed)) {
+            log::Event(log::Level::warn, "cards.tls_handshake_failed",
+                       {{"link", link->id}, {"error", ec.message()}, {"suppressed", suppressed}});
           }
           Close(*link, nullptr);
           return;
         }
         link->handshaken = true;
         link->peer_names = server::PeerNames(link->tls->native_handle());
+        Announce(*link);
         StartRead(link);
       });
 }
@@ -140,7 +169,7 @@ void CardGateway::Impl::OnFrames(const std::shared_ptr<Link>& link) {
     if (r == iso8583::Framer::Result::kNeedMore) return;
     if (r == iso8583::Framer::Result::kTooLong) {
       counters_.format_errors.fetch_add(1, std::memory_order_relaxed);
-      Close(*link, "a frame longer than the bound");
+      Close(*link, "frame_too_long");
       return;
     }
     link->last_rx = Clock::now();
@@ -183,10 +212,14 @@ void CardGateway::Impl::OnFrame(Link& link, std::string_view frame) {
 
 void CardGateway::Impl::OnMalformed(Link& link, const iso8583::CodecError& error) {
   counters_.format_errors.fetch_add(1, std::memory_order_relaxed);
-  std::fprintf(stderr, "cards: link %llu (%s): format error: %s\n",
-               static_cast<unsigned long long>(link.id),
-               link.participant.empty() ? "not signed on" : link.participant.c_str(),
-               error.ToString().c_str());
+  // What the codec says names the field and the rule, never the field's content.
+  if (uint64_t suppressed = 0; format_error_log_.Allow(&suppressed)) {
+    log::Event(log::Level::warn, "cards.format_error",
+               {{"link", link.id},
+                {"participant", Who(link)},
+                {"error", error.ToString()},
+                {"suppressed", suppressed}});
+  }
   const std::optional<iso8583::Mti> response = iso8583::ResponseMti(link.in.mti());
   if (!link.in.has_mti() || !response ||
       !dialect_.IsKnownMti(std::string_view(response->data(), response->size()))) {
@@ -195,7 +228,7 @@ void CardGateway::Impl::OnMalformed(Link& link, const iso8583::CodecError& error
         error.kind != iso8583::CodecErrorKind::kUnknownMti) {
       return;
     }
-    Close(link, "a frame that cannot be answered");
+    Close(link, "unanswerable_frame");
     return;
   }
   const std::initializer_list<int> echo =
@@ -214,13 +247,12 @@ void CardGateway::Impl::Send(Link& link, const iso8583::Message& message) {
   const iso8583::CodecError error = iso8583::Pack(dialect_, message, &link.frame_out);
   if (!error.ok()) {
     // What the hub builds passes its dialect; a field echoed was read through the same one.
-    std::fprintf(stderr, "cards: link %llu: an %.4s not packed: %s\n",
-                 static_cast<unsigned long long>(link.id), message.mti().data(),
-                 error.ToString().c_str());
+    log::Event(log::Level::error, "cards.pack_failed",
+               {{"link", link.id}, {"mti", message.mti()}, {"error", error.ToString()}});
     return;
   }
   if (link.pending_out.size() + link.frame_out.size() > options_.max_output_bytes) {
-    Close(link, "it reads slower than the hub writes");
+    Close(link, "slow_reader");
     return;
   }
   link.pending_out += link.frame_out;
@@ -274,10 +306,11 @@ void CardGateway::Impl::StartWrite(const std::shared_ptr<Link>& link) {
 
 void CardGateway::Impl::Close(Link& link, const char* why) {
   if (link.closed) return;
-  if (why != nullptr) {
-    std::fprintf(stderr, "cards: link %llu (%s) closed: %s\n",
-                 static_cast<unsigned long long>(link.id),
-                 link.participant.empty() ? "not signed on" : link.participant.c_str(), why);
+  if (link.announced) {
+    log::Event(CloseLevel(why), "cards.link_closed",
+               {{"link", link.id},
+                {"participant", Who(link)},
+                {"reason", why != nullptr ? why : "ended"}});
   }
   TakeOutOfRouting(link);
   link.closed = true;
@@ -344,8 +377,8 @@ void CardGateway::Impl::OnNetwork(Link& link) {
   }
   if (code == "002") {
     Respond(link, link.in, kNetworkEchoFields, kApproved);
-    std::fprintf(stderr, "cards: link %llu (%s) signed off\n",
-                 static_cast<unsigned long long>(link.id), link.participant.c_str());
+    log::Event(log::Level::info, "cards.link_signed_off",
+               {{"link", link.id}, {"participant", link.participant}});
     TakeOutOfRouting(link);
     return;
   }
@@ -364,7 +397,7 @@ void CardGateway::Impl::SignOn(Link& link) {
   if (!HasFields(link.in, {33}) || (bound == nullptr && !HasFields(link.in, {53}))) {
     counters_.signons_refused.fetch_add(1, std::memory_order_relaxed);
     Respond(link, link.in, kNetworkEchoFields, kFormatError);
-    CloseAfterWrite(link, "a sign-on without fields 33 and 53");
+    CloseAfterWrite(link, "signon_incomplete");
     return;
   }
   const Member* m = directory_->ByInstitution(link.in.field(33));
@@ -384,12 +417,15 @@ void CardGateway::Impl::SignOn(Link& link) {
   if (!refusal.empty()) {
     counters_.signons_refused.fetch_add(1, std::memory_order_relaxed);
     Respond(link, link.in, kNetworkEchoFields, refusal);
-    // The institution id is not secret; the key is never logged.
-    std::fprintf(stderr, "cards: link %llu: sign-on of institution %.*s refused (%.*s)\n",
-                 static_cast<unsigned long long>(link.id),
-                 static_cast<int>(link.in.field(33).size()), link.in.field(33).data(),
-                 static_cast<int>(refusal.size()), refusal.data());
-    CloseAfterWrite(link, "sign-on refused");
+    // The institution id is not secret; the key (field 53) is never logged.
+    if (uint64_t suppressed = 0; signon_refused_log_.Allow(&suppressed)) {
+      log::Event(log::Level::warn, "cards.signon_refused",
+                 {{"link", link.id},
+                  {"institution", link.in.field(33)},
+                  {"code", refusal},
+                  {"suppressed", suppressed}});
+    }
+    CloseAfterWrite(link, "signon_refused");
     return;
   }
   if (link.signed_on) TakeOutOfRouting(link);
@@ -404,8 +440,11 @@ void CardGateway::Impl::SignOn(Link& link) {
     ++signed_on_[link.participant];
   }
   Respond(link, link.in, kNetworkEchoFields, kApproved);
-  std::fprintf(stderr, "cards: link %llu signed on as %s\n",
-               static_cast<unsigned long long>(link.id), link.participant.c_str());
+  log::Event(log::Level::info, "cards.link_signed_on",
+             {{"link", link.id},
+              {"participant", link.participant},
+              {"institution", link.institution_id},
+              {"by", bound != nullptr ? "certificate" : "key"}});
   if (link.roles & hub::kRoleIssuer) PumpForwards(link.participant);
 }
 

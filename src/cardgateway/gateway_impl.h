@@ -2,12 +2,12 @@
 // apply thread's side). Not a public header.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -22,6 +22,7 @@
 #include "cardgateway/gateway.h"
 #include "iso8583/codec.h"
 #include "iso8583/message.h"
+#include "log/log.h"
 
 namespace corridor::cardgateway {
 
@@ -52,6 +53,7 @@ struct Link {
   // TLS links: the stream over `socket` every read and write goes through (set at the accept).
   std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
   bool handshaken = false;                // TLS: the handshake finished (plain: unused)
+  bool announced = false;  // cards.link_opened was logged (then cards.link_closed is too)
   std::vector<std::string> peer_names;    // the verified client certificate's names
   iso8583::Framer framer{8192};
   std::array<char, 16384> read_buffer;
@@ -131,6 +133,9 @@ struct CardGateway::Impl {
   void OnRequest(Link& link, std::string_view frame);
   void OnAdvice(Link& link, std::string_view frame);
   void OnIssuerResponse(Link& link);
+  // Counts, logs (throttled) and answers a request or advice the link may not send with 58.
+  void NotPermitted(Link& link, std::string_view why);
+  void Unmatched(const Link& link, std::string_view why);
   void Respond(Link& link, const iso8583::Message& request, std::initializer_list<int> echo,
                std::string_view code);
   void Send(Link& link, const iso8583::Message& message);
@@ -173,7 +178,9 @@ struct CardGateway::Impl {
   net::io_context io_;
   std::optional<net::ip::tcp::acceptor> acceptor_;
   std::optional<net::ssl::context> tls_;  // set by Start when options_.tls is
-  Clock::time_point handshake_logged_;     // failed handshakes are logged at most once a second
+  // Events a peer can repeat at any rate are logged at most once a second each.
+  log::Throttle handshake_log_, format_error_log_, signon_refused_log_, not_permitted_log_,
+      unmatched_log_;
   std::optional<net::steady_timer> timer_;
   std::optional<net::steady_timer> accept_retry_;
   std::thread thread_;

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "console/console.h"
 #include "core/core.h"
+#include "log/log.h"
 #include "outbox/delivery.h"
 #include "server/http_server.h"
 
@@ -188,11 +189,11 @@ std::optional<server::TlsOptions> TlsOf(const config::ListenerConfig& l) {
   return server::TlsOptions{l.certificate, l.key, l.client_ca};
 }
 
-// Loads the --config file into *hub. False after printing why.
+// Loads the --config file into *hub. False after logging why (FILE:LINE: KEY: REASON).
 bool LoadConfigFile(const std::string& path, config::HubConfig* hub) {
   const Status st = config::LoadConfig(path, hub);
   if (!st.ok()) {
-    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    log::Event(log::Level::error, "serve.config_invalid", {{"error", st.message()}});
     return false;
   }
   return true;
@@ -247,11 +248,21 @@ bool Resolve(const Flags& f, config::HubConfig* hub, server::Options* so,
   return true;
 }
 
+// The stdout line tests and benches wait for ("admin listening on HOST:PORT"), and the event.
 void PrintListening(const char* what, const std::string& host, uint16_t port) {
   const bool ipv6 = host.find(':') != std::string::npos;
   std::printf(ipv6 ? "%s listening on [%s]:%u\n" : "%s listening on %s:%u\n", what, host.c_str(),
               port);
   std::fflush(stdout);
+  const std::string address = (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  log::Event(log::Level::info, "serve.listening", {{"listener", what}, {"address", address}});
+}
+
+// A listener that does not start stops the start-up (exit 1).
+int ListenFailed(const char* what, const Status& st) {
+  log::Event(log::Level::error, "serve.listen_failed",
+             {{"listener", what}, {"error", st.message()}});
+  return 1;
 }
 
 // The hub's side of deliveries: its bearer token from the environment (never from a file that
@@ -271,13 +282,13 @@ outbox::DeliveryOptions DeliveryOptionsOf(const config::HubConfig& config) {
 // The card data keys (carddata::Keys): CORRIDOR_CARD_HASH_KEY (HMAC-SHA-256 of PANs) and
 // CORRIDOR_CARD_SEAL_KEY (AES-256-GCM of what store-and-forward re-sends) from the environment,
 // else cards.hash_key and cards.seal_key from the configuration (config::ResolveCardKeys).
-// False after printing why (never a key).
+// False after logging why (never a key).
 bool CardKeysOf(const config::HubConfig& config, carddata::Keys* keys) {
   std::string hash, seal;
   Status st = config::ResolveCardKeys(config.cards, &hash, &seal);
   if (st.ok()) st = carddata::ParseKeys(hash, seal, keys);
   if (!st.ok()) {
-    std::fprintf(stderr, "serve: the cards listener: %s\n", st.message().c_str());
+    log::Event(log::Level::error, "serve.card_keys_invalid", {{"error", st.message()}});
     return false;
   }
   return true;
@@ -298,21 +309,23 @@ cardgateway::GatewayOptions CardOptionsOf(const config::HubConfig& config) {
 
 // Journals the configuration's settings when they differ from those the state was built
 // under, so that replay applies every later command under the settings it saw. False after
-// printing why (a change the state refuses, e.g. renumbering a currency in use).
+// logging why (a change the state refuses, e.g. renumbering a currency in use).
 bool ApplySettings(core::Core& core, const config::HubConfig& config) {
   const hub::Configure wanted = api::SettingsOf(config);
   bool same = false;
   core.ReadHub([&](const hub::Hub& hub) { same = hub.settings() && *hub.settings() == wanted; });
-  if (same) return true;
+  if (same) {
+    log::Event(log::Level::info, "serve.config_unchanged");
+    return true;
+  }
   hub::Outcome outcome;
   const Status st = core.ExecuteCommand(wanted, &outcome);
   if (!st.ok() || !(outcome.succeeded() || outcome.code == hub::Code::exists)) {
-    std::fprintf(stderr, "serve: the configuration cannot be applied: %s\n",
-                 st.ok() ? outcome.message.c_str() : st.message().c_str());
+    log::Event(log::Level::error, "serve.config_refused",
+               {{"error", st.ok() ? outcome.message : st.message()}});
     return false;
   }
-  std::fprintf(stderr, "serve: configuration applied (journaled at sequence %llu)\n",
-               static_cast<unsigned long long>(core.last_sequence()));
+  log::Event(log::Level::info, "serve.config_applied", {{"seq", outcome.sequence}});
   return true;
 }
 
@@ -337,10 +350,11 @@ int Serve(int argc, char** argv) {
   server::Options server_options;
   uint64_t max_queued_events = 0;
   if (!Resolve(flags, &hub_config, &server_options, &max_queued_events)) return 2;
-  if (!flags.config_path.empty()) {
-    std::fprintf(stderr, "serve: config %s: hub %s, %zu domains\n", flags.config_path.c_str(),
-                 hub_config.hub_bic.c_str(), hub_config.domains.size());
-  }
+  log::Event(log::Level::info, "serve.starting",
+             {{"data", flags.dir},
+              {"config", flags.config_path.empty() ? "-" : flags.config_path},
+              {"hub", flags.config_path.empty() ? "-" : hub_config.hub_bic},
+              {"domains", uint64_t{hub_config.domains.size()}}});
   const std::string& dir = flags.dir;
   server_options.threads = flags.threads;
   RaiseDescriptorLimit();
@@ -398,17 +412,15 @@ int Serve(int argc, char** argv) {
   core::OpenReport report;
   const Status st = core::Core::Open(options, &hub, &report);
   if (!st.ok()) {
-    std::fprintf(stderr, "serve: %s\n", st.message().c_str());
+    log::Event(log::Level::error, "serve.open_failed", {{"data", dir}, {"error", st.message()}});
     return 1;
   }
-  std::fprintf(stderr,
-               "serve: data %s: snapshot at %llu, replayed %llu entries, last sequence %llu\n",
-               dir.c_str(), static_cast<unsigned long long>(report.snapshot_sequence),
-               static_cast<unsigned long long>(report.replayed_entries),
-               static_cast<unsigned long long>(hub->last_sequence()));
-  if (report.journal.tail_cut) {
-    std::fprintf(stderr, "serve: %s\n", report.journal.tail_cut_message.c_str());
-  }
+  // The cut itself was logged by the journal (journal.tail_cut: where and why).
+  log::Event(log::Level::info, "serve.recovered",
+             {{"snapshot_seq", report.snapshot_sequence},
+              {"replayed", report.replayed_entries},
+              {"seq", hub->last_sequence()},
+              {"tail_cut", report.journal.tail_cut ? "yes" : "no"}});
 
   // Stops delivery before the core goes, on every way out of here.
   struct StopDelivery {
@@ -433,11 +445,8 @@ int Serve(int argc, char** argv) {
                                  [&front](server::Request& request, server::Respond respond) {
                                    front.Handle(request, std::move(respond));
                                  }));
-  const Status listening = http.Start();
-  if (!listening.ok()) {
-    std::fprintf(stderr, "serve: %s\n", listening.message().c_str());
-    return 1;
-  }
+  if (const Status listening = http.Start(); !listening.ok())
+    return ListenFailed("admin", listening);
   front.set_port(http.port());
   http.StopOnSignals({SIGTERM, SIGINT});
   PrintListening("admin", server_options.host, http.port());
@@ -469,10 +478,7 @@ int Serve(int argc, char** argv) {
                        [&participant_api](server::Request& request, server::Respond respond) {
                          participant_api->Handle(request, std::move(respond));
                        }));
-    if (const Status st = participants->Start(); !st.ok()) {
-      std::fprintf(stderr, "serve: %s\n", st.message().c_str());
-      return 1;
-    }
+    if (const Status st = participants->Start(); !st.ok()) return ListenFailed("participants", st);
     participants->StopOnSignals({SIGTERM, SIGINT});
     PrintListening("participants", po.host, participants->port());
     participants_thread = std::thread([&participants] { participants->Run(); });
@@ -493,13 +499,11 @@ int Serve(int argc, char** argv) {
     card_hook.store(card_gateway.get());
     serve_metrics.card_gateway.store(card_gateway.get());
     card_gateway->Refresh();
-    if (const Status st = card_gateway->Start(); !st.ok()) {
-      std::fprintf(stderr, "serve: %s\n", st.message().c_str());
-      return 1;
-    }
+    if (const Status st = card_gateway->Start(); !st.ok()) return ListenFailed("cards", st);
     PrintListening("cards", hub_config.listeners.cards->host, card_gateway->port());
   }
   http.Run();
+  log::Event(log::Level::info, "serve.stopping", {{"seq", hub->last_sequence()}});
   serve_metrics.card_gateway.store(nullptr);
   if (card_gateway) card_gateway->Stop();
   if (participants) {
@@ -511,7 +515,7 @@ int Serve(int argc, char** argv) {
   stop_delivery.d = nullptr;
   // Every connection is closed and every answer written; the core finishes what it holds.
   hub.reset();
-  std::fprintf(stderr, "serve: stopped\n");
+  log::Event(log::Level::info, "serve.stopped");
   return 0;
 }
 

@@ -368,6 +368,8 @@ struct Core::Impl {
     if (first_failure) {
       std::lock_guard<std::mutex> lock(mu);
       failure = "journal failed, writes stopped: " + st.message();
+      log::Event(log::Level::error, "journal.fail_stop",
+                 {{"seq", last_sequence.load()}, {"error", st.message()}});
     }
     const std::string unknown =
         "outcome unknown: the journal failed while writing this batch (" + st.message() +
@@ -497,6 +499,7 @@ struct Core::Impl {
       state.AfterLedgerBatch(item.timestamp);
     } else if (item.kind == journal::EntryKind::command) {
       item.outcome = state.ApplyCommand(item.timestamp, item.command);
+      item.outcome.sequence = item.sequence;
     } else {
       state.Tick(item.timestamp);
     }

@@ -3,7 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdio>
+
+#include "log/log.h"
 
 namespace corridor::core {
 namespace {
@@ -39,14 +40,14 @@ uint64_t JournalClock::Now() {
   drift_ns_ = static_cast<int64_t>(wall - time_ns_);
   const uint64_t drift_abs = drift_ns_ < 0 ? uint64_t(-drift_ns_) : uint64_t(drift_ns_);
   if (drift_abs > kDriftLogNs && !drift_logged_) {
-    std::fprintf(stderr,
-                 "corridor: the wall clock is %.3f s %s journal time; journal time follows it "
-                 "at most %.1f %% fast or slow, never stepping\n",
-                 static_cast<double>(drift_abs) / 1e9, drift_ns_ > 0 ? "ahead of" : "behind",
-                 static_cast<double>(kSlewPpm) / 1e4);
+    // Journal time follows the wall clock at most kSlewPpm fast or slow, never stepping.
+    log::Event(log::Level::warn, "clock.drift",
+               {{"wall_clock", drift_ns_ > 0 ? "ahead" : "behind"},
+                {"drift_ms", drift_abs / 1'000'000},
+                {"slew_ppm", uint64_t{kSlewPpm}}});
     drift_logged_ = true;
   } else if (drift_abs <= kDriftLogNs / 2 && drift_logged_) {
-    std::fprintf(stderr, "corridor: journal time is back within 0.5 s of the wall clock\n");
+    log::Event(log::Level::info, "clock.drift_resolved", {{"drift_ms", drift_abs / 1'000'000}});
     drift_logged_ = false;
   }
   return time_ns_;

@@ -86,6 +86,9 @@ struct Outcome {
   // settle_window: entries still pending that this command had no room for (a command makes
   // at most kCommandLedgerEventsMax ledger events): the same command again settles them.
   uint32_t remaining = 0;
+  // The journal sequence of the command's entry (set by the core once applied; 0 before):
+  // what the hub's log names as seq=.
+  uint64_t sequence = 0;
   bool succeeded() const { return code == Code::ok || code == Code::created; }
 };
 

@@ -20,6 +20,7 @@
 #include "base/check.h"
 #include "base/crc32c.h"
 #include "base/file_delete.h"
+#include "log/log.h"
 
 namespace corridor::journal {
 namespace {
@@ -310,11 +311,17 @@ class Preallocator {
         ready_index_ = index;
       } else if (fatal) {
         fatal_ = status;
-        if (!stop_) std::fprintf(stderr, "%s\n", status.message().c_str());
+        if (!stop_) {
+          log::Event(log::Level::error, "journal.segment_prepare_failed",
+                     {{"error", status.message()}, {"retry", "no"}});
+        }
       } else {
         // Nothing was left behind: Append retries synchronously when it needs the segment.
         want_failed_ = true;
-        if (!stop_) std::fprintf(stderr, "%s (will retry when needed)\n", status.message().c_str());
+        if (!stop_) {
+          log::Event(log::Level::warn, "journal.segment_prepare_failed",
+                     {{"error", status.message()}, {"retry", "when_needed"}});
+        }
       }
       cv_.notify_all();
     }
@@ -752,7 +759,7 @@ class Scanner {
     }
     loaded_ = SIZE_MAX;  // What was loaded is no longer what the disk holds.
     report_->tail_cut_message = "journal: cut torn tail at " + WhereTail() + ": " + what;
-    std::fprintf(stderr, "%s\n", report_->tail_cut_message.c_str());
+    log::Event(log::Level::warn, "journal.tail_cut", {{"at", WhereTail()}, {"what", what}});
     return Status::Ok();
   }
 

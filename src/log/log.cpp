@@ -101,6 +101,24 @@ std::string Format(uint64_t unix_ns, Level level, std::string_view event,
   return line;
 }
 
+bool Throttle::Allow(uint64_t now_ns, uint64_t* suppressed) {
+  if (any_ && now_ns - last_ns_ < period_ns_) {
+    ++suppressed_;
+    return false;
+  }
+  any_ = true;
+  last_ns_ = now_ns;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
+bool Throttle::Allow(uint64_t* suppressed) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return Allow(static_cast<uint64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec, suppressed);
+}
+
 void Event(Level level, std::string_view event, std::initializer_list<Field> fields) {
   if (!Enabled(level)) return;
   timespec now{};

@@ -51,4 +51,27 @@ void Event(Level level, std::string_view event, std::initializer_list<Field> fie
 std::string Format(uint64_t unix_ns, Level level, std::string_view event,
                    std::initializer_list<Field> fields);
 
+// At most one line a period for an event a peer can cause at any rate (malformed frames,
+// failed handshakes, refused sign-ons): the log stays readable and cheap under a flood, and the
+// line that goes says how many were left out before it (`suppressed=N`); counters in GET
+// /metrics count every one.
+//
+// Thread: the owner's (not synchronized; the card gateway keeps one per event on its I/O
+// thread).
+class Throttle {
+ public:
+  explicit Throttle(uint64_t period_ns = 1'000'000'000) : period_ns_(period_ns) {}
+  // True when the event at monotonic time `now_ns` is to be logged; then *suppressed is how
+  // many were not since the last one that was.
+  bool Allow(uint64_t now_ns, uint64_t* suppressed);
+  // The same at the monotonic clock's now.
+  bool Allow(uint64_t* suppressed);
+
+ private:
+  uint64_t period_ns_;
+  bool any_ = false;
+  uint64_t last_ns_ = 0;
+  uint64_t suppressed_ = 0;
+};
+
 }  // namespace corridor::log

@@ -33,5 +33,18 @@ TEST(LogTest, LevelsBelowTheMinimumAreDropped) {
   EXPECT_FALSE(Enabled(Level::debug));
 }
 
+TEST(LogTest, AThrottleLetsOneLineAPeriodAndCountsTheOthers) {
+  Throttle throttle(1000);
+  uint64_t suppressed = 99;
+  ASSERT_TRUE(throttle.Allow(5000, &suppressed));  // the first one always goes
+  EXPECT_EQ(suppressed, 0u);
+  EXPECT_FALSE(throttle.Allow(5001, &suppressed));
+  EXPECT_FALSE(throttle.Allow(5999, &suppressed));
+  ASSERT_TRUE(throttle.Allow(6000, &suppressed));  // a period after the last one logged
+  EXPECT_EQ(suppressed, 2u);
+  ASSERT_TRUE(throttle.Allow(9000, &suppressed));
+  EXPECT_EQ(suppressed, 0u);
+}
+
 }  // namespace
 }  // namespace corridor::log

@@ -36,6 +36,8 @@ class ServeCardsTest : public ::testing::Test {
     config_path_ = dir_.path() + "/corridor.toml";
     ASSERT_NO_FATAL_FAILURE(WriteCardConfig(config_path_));
     ASSERT_NO_FATAL_FAILURE(EditConfig());
+    // The hub's log goes to a file (shown when a test fails; read by the log test).
+    server_.set_stderr_path(stderr_path());
     ASSERT_NO_FATAL_FAILURE(Start());
     admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
     ASSERT_NO_FATAL_FAILURE(OnboardCardBanks(*admin_, participants_port_));
@@ -45,7 +47,11 @@ class ServeCardsTest : public ::testing::Test {
   void TearDown() override {
     admin_.reset();
     if (server_.running()) StopCleanly(server_);
+    if (HasFailure()) {
+      std::fprintf(stderr, "--- hub stderr ---\n%s", ReadFile(stderr_path()).c_str());
+    }
   }
+  std::string stderr_path() const { return dir_.path() + "/hub.stderr"; }
 
   void Start() {
     ASSERT_NO_FATAL_FAILURE(

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "base/sha256.h"
@@ -472,6 +474,114 @@ TEST_F(ServeCardsTest, StandInDecidesWhileTheIssuerIsOfflineAndAdvisesItOnReturn
   EXPECT_GE(advices, 1);
   EXPECT_EQ(approvals, 1);
   ExpectLedgerOk();
+}
+
+// Issue 18 item 4: after a run with sign-ons (one refused), an authorization, a 58, a format
+// error, an unmatched response, a suspension and resumption, a token rotation, a cap and a
+// liquidity change, every line the hub wrote on stderr is one event (ts, level, event, then
+// key=value), the operator's events are there with the journal sequence where there is one,
+// and no card number, sign-on key, bearer token, hash of either or card data key is in it.
+TEST_F(ServeCardsTest, TheHubsLogIsOneEventPerLineWithNoCardDataOrSecrets) {
+  const std::string wrong_key = "4242424242424242";
+  {
+    CardClient c;
+    ASSERT_TRUE(c.Connect(cards_port_));
+    EXPECT_EQ(c.SignOn(kMirInstitution, wrong_key), "63");
+    EXPECT_TRUE(c.ClosedByHub(3000));
+  }
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  iso8583::Message f, r, m;
+  // An approval of a Belkart card at the Mir acquirer.
+  const Req q = NewReq(*mir, kBelPan, 1500'00, "643", kMirInstitution);
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, q, *bel, &f));
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", "A1B2C3"));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "00");
+  // Acting as the Belkart bank's acquirer: 58.
+  Build(NewReq(*mir, kMirPan, 1000, "643", kBelInstitution), &m);
+  ASSERT_TRUE(mir->Send(m));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "58");
+  // A non-digit in field 4: 30.
+  Build(NewReq(*mir, kBelPan, 1000, "643", kMirInstitution), &m);
+  std::string bad;
+  ASSERT_TRUE(iso8583::Pack(cardgateway::GatewayDialect(), m, &bad).ok());
+  const size_t at = bad.find("000000001000");
+  ASSERT_NE(at, std::string::npos);
+  bad[at + 11] = 'x';
+  ASSERT_TRUE(mir->SendRaw(bad));
+  ASSERT_TRUE(mir->Receive(&r));
+  EXPECT_EQ(r.field(39), "30");
+  // An issuer's answer to nothing (a STAN the hub never sent): dropped.
+  f.SetCopy(11, "999999");
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, f, "00", "ZZZZZZ"));
+  // The admin operations.
+  const std::string rotated = "mir-rotated-token-7";
+  const std::string base = "/v1/participants/" + kMir.id;
+  EXPECT_EQ(Call(*admin_, "POST", base + "/suspend").status, 200);
+  EXPECT_TRUE(mir->ClosedByHub(3000));  // a suspended bank's links go
+  EXPECT_EQ(Call(*admin_, "POST", base + "/resume").status, 200);
+  EXPECT_EQ(
+      Call(*admin_, "PUT", base + "/token", "{\"token_sha256\":\"" + TokenHash(rotated) + "\"}")
+          .status,
+      200);
+  EXPECT_EQ(Call(*admin_, "PUT", base + "/net_debit_cap", CapJson("RUB", 2500'00)).status, 200);
+  EXPECT_EQ(Call(*admin_, "POST", base + "/liquidity",
+                 LiquidityJson("log-test-1", "RUB", 10'00, /*deposit=*/true))
+                .status,
+            200);
+  mir.reset();
+  bel.reset();
+  admin_.reset();
+  StopCleanly(server_);
+
+  const std::string log = ReadFile(stderr_path());
+  const std::regex line_form(R"(^ts=\S+ level=(debug|info|warn|error) event=[a-z0-9_.]+( .*)?$)");
+  std::istringstream lines(log);
+  size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    EXPECT_TRUE(std::regex_match(line, line_form)) << "not an event line: " << line;
+  }
+  EXPECT_GT(count, 20u);
+  const std::regex seq(R"( seq=[1-9][0-9]*( |$))");
+  for (const std::string event :
+       {"serve.config_applied", "participant.created", "participant.card_settings_set",
+        "participant.suspended", "participant.resumed", "participant.token_rotated",
+        "participant.net_debit_cap_set", "participant.liquidity"}) {
+    const size_t at = log.find("event=" + event + " ");
+    ASSERT_NE(at, std::string::npos) << "no " << event << " in:\n" << log;
+    const std::string line = log.substr(at, log.find('\n', at) - at);
+    EXPECT_TRUE(std::regex_search(line, seq)) << line;
+  }
+  for (const std::string& expected : std::vector<std::string>{
+           "event=serve.recovered snapshot_seq=0 replayed=0 seq=0 tail_cut=no\n",
+           "event=serve.listening listener=cards",
+           "event=cards.link_opened link=", "event=cards.signon_refused link=",
+           " institution=" + std::string(kMirInstitution) + " code=63",
+           "event=cards.link_signed_on link=",
+           " participant=" + kMir.id + " institution=" + kMirInstitution + " by=key",
+           "event=cards.not_permitted link=", " why=another_institution",
+           "event=cards.format_error link=", "event=cards.unmatched_response link=",
+           "reason=participant_suspended", "event=serve.stopped"}) {
+    EXPECT_NE(log.find(expected), std::string::npos) << "no `" << expected << "` in:\n" << log;
+  }
+  // Nothing secret: no card number (nor 9 of its digits in a row), no key, token or hash.
+  std::vector<std::string> secrets = {wrong_key, kMirKey,  kBelKey, kIssKey,
+                                      kHashKey,  kSealKey, rotated, TokenHash(rotated)};
+  for (const std::string& key : {wrong_key, std::string(kMirKey), std::string(kBelKey)}) {
+    secrets.push_back(Sha256Hex(key));
+  }
+  for (const ParticipantSpec* p : {&kMir, &kBel, &kFx, &kIss}) {
+    secrets.push_back(p->token);
+    secrets.push_back(TokenHash(p->token));
+  }
+  for (const std::string pan : {kBelPan, kMirPan}) {
+    for (size_t i = 0; i + 9 <= pan.size(); ++i) secrets.push_back(pan.substr(i, 9));
+  }
+  for (const std::string& secret : secrets) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "`" << secret << "` is in the log";
+  }
 }
 
 // --card-listen adds (or moves) the card listener; without the card keys in the environment

@@ -101,13 +101,15 @@ TEST_F(ServeConfigTest, InvalidConfigExitsTwoNamingTheKeyAndLine) {
   ASSERT_TRUE(WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 2)
       << DescribeWaitStatus(exit.status) << "\n"
       << exit.stderr_text;
-  // serve: FILE:LINE: KEY: REASON, LINE that of the RU alias prefixes.
+  // The event serve.config_invalid, its error FILE:LINE: KEY: REASON (quoted, `"` escaped),
+  // LINE that of the RU alias prefixes.
   const std::string shipped = ReadFile(kShippedConfig);
   const auto line =
       1 + std::count(shipped.begin(), shipped.begin() + shipped.find("\"+79\"]"), '\n');
-  EXPECT_NE(exit.stderr_text.find("serve: " + config + ":" + std::to_string(line) +
-                                  ": domains.RU.alias_prefixes[3]: \"+7\" overlaps \"+73\" of "
-                                  "this domain\n"),
+  EXPECT_NE(exit.stderr_text.find(" level=error event=serve.config_invalid error=\"" + config +
+                                  ":" + std::to_string(line) +
+                                  ": domains.RU.alias_prefixes[3]: \\\"+7\\\" overlaps "
+                                  "\\\"+73\\\" of this domain\"\n"),
             std::string::npos)
       << exit.stderr_text;
   // Stopped before the data directory was touched.
