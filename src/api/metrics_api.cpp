@@ -333,7 +333,6 @@ void RenderCardGateway(const cardgateway::CardMetrics& m, const cardgateway::Car
       {"not_permitted", &c.not_permitted},
       {"unmatched_response", &c.unmatched_responses},
       {"answer_undeliverable", &c.answers_undeliverable},
-      {"signon", &c.links_signed_on},
       {"signon_refused", &c.signons_refused},
       {"refused_before_signon", &c.refused_before_signon},
       {"tls_handshake_failed", &c.tls_handshakes_failed},

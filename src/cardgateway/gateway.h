@@ -108,7 +108,7 @@ bool IsApproval(std::string_view code);
 struct GatewayCounters {
   std::atomic<uint64_t> links_open{0};
   std::atomic<uint64_t> tls_handshakes_failed{0};
-  std::atomic<uint64_t> links_signed_on{0};
+  std::atomic<uint64_t> links_signed_on{0};  // signed on now (a level, not a count)
   std::atomic<uint64_t> signons_refused{0};
   std::atomic<uint64_t> refused_before_signon{0};
   std::atomic<uint64_t> format_errors{0};
