@@ -122,6 +122,29 @@ TEST_F(ServeMetricsTest, ExpositionShowsPositionsJournalApplyAndRoutesAndPassesP
   EXPECT_EQ(std::system(("promtool check metrics < " + path).c_str()), 0);
 }
 
+// `serve --no-metrics` (for measuring what metrics cost) times nothing on the hot paths: no
+// apply or request histograms fill, while the state's gauges are still there.
+TEST(ServeNoMetricsTest, NothingIsTimedButTheStateIsStillShown) {
+  TempDir dir;
+  ServeProcess server;
+  uint16_t participants_port = 0;
+  ASSERT_NO_FATAL_FAILURE(
+      StartHub(server, dir.path() + "/data", &participants_port, {"--no-metrics"}));
+  HttpClient admin("127.0.0.1", server.port());
+  HttpResponse r;
+  std::string error;
+  ASSERT_TRUE(admin.Request("POST", "/v1/participants", kBank.ToJson(), &r, &error)) << error;
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(MetricValue(admin, "corridor_apply_seconds_count{kind=\"create_participant\"}"), 0);
+  EXPECT_EQ(MetricValue(admin, "corridor_http_request_duration_seconds_count{listener=\"admin\","
+                               "route=\"POST /v1/participants\"}"),
+            0);
+  EXPECT_EQ(MetricValue(admin, "corridor_position_net_debit_cap{participant=\"TESTRUMMXXX\","
+                               "currency=\"RUB\"}"),
+            1000);
+  StopCleanly(server);
+}
+
 TEST_F(ServeMetricsTest, APrometheusServerScrapesTheHub) {
   if (!Installed("prometheus")) GTEST_SKIP() << "prometheus is not installed (scripts/setup.sh)";
   const uint16_t port = FreePort();
