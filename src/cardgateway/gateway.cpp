@@ -51,15 +51,22 @@ std::string_view Who(const Link& link) {
   return link.participant.empty() ? std::string_view("-") : std::string_view(link.participant);
 }
 
-// cards.link_opened, once the link is one the hub reads from (after the TLS handshake).
-void Announce(Link& link) {
+// cards.link_opened, once the link is one the hub reads from (after the TLS handshake). A
+// flood of connections is logged at most once a second (with how many were left out); a link
+// not announced gets no cards.link_closed either, unless it signs on.
+void Announce(Link& link, log::Throttle& throttle) {
+  uint64_t suppressed = 0;
+  if (!throttle.Allow(&suppressed)) return;
   boost::system::error_code ec;
   const net::ip::tcp::endpoint peer = link.socket.remote_endpoint(ec);
   const std::string address =
       ec ? "unknown" : peer.address().to_string() + ":" + std::to_string(peer.port());
   link.announced = true;
   log::Event(log::Level::info, "cards.link_opened",
-             {{"link", link.id}, {"peer", address}, {"tls", link.tls ? "yes" : "no"}});
+             {{"link", link.id},
+              {"peer", address},
+              {"tls", link.tls ? "yes" : "no"},
+              {"suppressed", suppressed}});
 }
 
 // Closes the hub makes for what a link did are warnings; the others (the peer ended it, the
@@ -102,7 +109,7 @@ void CardGateway::Impl::Accept() {
         if (tls_) {
           Handshake(link);
         } else {
-          Announce(*link);
+          Announce(*link, opened_log_);
           StartRead(link);
         }
       }
@@ -138,7 +145,7 @@ void CardGateway::Impl::Handshake(const std::shared_ptr<Link>& link) {
         }
         link->handshaken = true;
         link->peer_names = server::PeerNames(link->tls->native_handle());
-        Announce(*link);
+        Announce(*link, opened_log_);
         StartRead(link);
       });
 }
@@ -440,6 +447,7 @@ void CardGateway::Impl::SignOn(Link& link) {
     ++signed_on_[link.participant];
   }
   Respond(link, link.in, kNetworkEchoFields, kApproved);
+  link.announced = true;  // its close is logged, even when its opening was not (a flood)
   log::Event(log::Level::info, "cards.link_signed_on",
              {{"link", link.id},
               {"participant", link.participant},

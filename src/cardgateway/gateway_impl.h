@@ -180,7 +180,7 @@ struct CardGateway::Impl {
   std::optional<net::ssl::context> tls_;  // set by Start when options_.tls is
   // Events a peer can repeat at any rate are logged at most once a second each.
   log::Throttle handshake_log_, format_error_log_, signon_refused_log_, not_permitted_log_,
-      unmatched_log_;
+      unmatched_log_, opened_log_;
   std::optional<net::steady_timer> timer_;
   std::optional<net::steady_timer> accept_retry_;
   std::thread thread_;
