@@ -5,8 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "api/admin_api.h"
 #include "api/hub_json.h"
 #include "api/ledger_json.h"
+#include "base/hex.h"
 #include "hub/accounts.h"
 #include "hub/hub.h"
 
@@ -164,20 +166,6 @@ std::string CardSearchJson(const hub::Hub& hub, const hub::Configure& settings,
   return out;
 }
 
-server::Response Json(unsigned status, std::string body) {
-  server::Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string QueryValue(std::string_view query, std::string_view key) {
@@ -211,29 +199,29 @@ bool HandlePaymentSearch(core::Core* core, const hub::Configure* settings,
   const bool cards = path == "/v1/cards/authorizations";
   if (!cards && path != "/v1/payments" && !path.starts_with("/v1/payments/")) return false;
   if (request.method != server::Method::get) {
-    respond(Json(405, ErrorJson("use GET")));
+    respond(ErrorResponse(405, "use GET"));
     return true;
   }
   if (cards) {
     std::string rrn = QueryValue(query, "rrn"), stan = QueryValue(query, "stan");
     if (rrn.empty() && stan.empty()) {
-      respond(Json(400, ErrorJson("give ?rrn=... or ?stan=...")));
+      respond(ErrorResponse(400, "give ?rrn=... or ?stan=..."));
       return true;
     }
     core->ReadHubAsync([rrn = std::move(rrn), stan = std::move(stan), settings,
                         respond = std::move(respond)](const hub::Hub& hub) {
-      respond(Json(200, CardSearchJson(hub, *settings, rrn, stan)));
+      respond(JsonResponse(200, CardSearchJson(hub, *settings, rrn, stan)));
     });
     return true;
   }
   if (path == "/v1/payments") {
     std::string e2e = QueryValue(query, "end_to_end_id");
     if (e2e.empty()) {
-      respond(Json(400, ErrorJson("give ?end_to_end_id=...")));
+      respond(ErrorResponse(400, "give ?end_to_end_id=..."));
       return true;
     }
     core->ReadHubAsync([e2e = std::move(e2e), respond = std::move(respond)](const hub::Hub& hub) {
-      respond(Json(200, SearchJson(hub, e2e)));
+      respond(JsonResponse(200, SearchJson(hub, e2e)));
     });
     return true;
   }
@@ -241,8 +229,8 @@ bool HandlePaymentSearch(core::Core* core, const hub::Configure* settings,
   core->ReadHubAsync([uetr = std::move(uetr), settings,
                       respond = std::move(respond)](const hub::Hub& hub) {
     const payments::Payment* p = hub.payments().Find(uetr);
-    if (p == nullptr) return respond(Json(404, ErrorJson("no payment " + uetr)));
-    respond(Json(200, HistoryJson(hub, *p, *settings)));
+    if (p == nullptr) return respond(ErrorResponse(404, "no payment " + uetr));
+    respond(JsonResponse(200, HistoryJson(hub, *p, *settings)));
   });
   return true;
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "base/hex.h"
 
 namespace corridor::carddata {
 namespace {
@@ -30,19 +31,12 @@ EVP_CIPHER* GcmAlgorithm() {
 
 std::atomic<uint64_t> next_protector_id{1};
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool ParseKey(std::string_view hex, std::array<uint8_t, 32>* key) {
   if (hex.size() != 64) return false;
   std::array<uint8_t, 32> bytes{};
   for (size_t i = 0; i < 32; ++i) {
-    const int high = HexValue(hex[2 * i]);
-    const int low = HexValue(hex[2 * i + 1]);
+    const int high = HexDigit(hex[2 * i]);
+    const int low = HexDigit(hex[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     bytes[i] = static_cast<uint8_t>(high << 4 | low);
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/check.h"
+#include "base/hex.h"
 
 namespace corridor::hub {
 
@@ -25,17 +26,6 @@ const char* CodeName(Code code) {
 }
 
 // --- References (module.h)
-
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 u128 UetrReference(std::string_view uetr) {
   u128 v = 0;
