@@ -14,8 +14,10 @@
 // the last response; the hub's CPU per authorization. Phase 2, paced at `--rate` (both
 // acquirers together) for `--paced-seconds`: the latency each acquirer sees from its request
 // leaving to the response arriving; the simulated issuer answers at once, so this is the hub's
-// own time plus loopback and the simulators' scheduling (an upper bound of the hub's). Then the
-// ledger check.
+// own time plus loopback and the simulators' scheduling (an upper bound of the hub's); and the
+// hub's own time from its histogram corridor_card_authorization_duration_seconds (journal
+// waits in, the issuer's time out; quantiles interpolated inside the buckets, whose bounds are
+// 0.5, 1, 2, 5 ms: the share within 2 ms is exact). Then the ledger check.
 //
 // Thread: the main thread sets up, runs the phases (each acquirer's load on a thread of its
 // own) and prints; the simulators' links have their own threads.
@@ -224,6 +226,72 @@ Status StartProcessors(uint16_t card_port, uint32_t seed, Processors* p) {
   return Status::Ok();
 }
 
+// The hub's own histogram of its share of each answer (corridor_card_authorization_duration_
+// seconds: request read to forward written, plus the issuer's answer read to the answer
+// written; both journal waits in, the issuer's and the acquirer's time out), read from
+// /metrics: cumulative counts per upper bound in seconds, +Inf last.
+struct HubTimes {
+  std::vector<double> bounds;
+  std::vector<uint64_t> cumulative;
+};
+
+HubTimes ReadHubTimes(uint16_t admin_port) {
+  server::ClientOptions ao;
+  ao.host = "127.0.0.1";
+  ao.port = admin_port;
+  server::HttpClient admin(ao);
+  server::ClientResponse r;
+  HubTimes t;
+  if (!admin.Get("/metrics", {}, &r).ok() || r.status != 200) return t;
+  const std::string prefix = "corridor_card_authorization_duration_seconds_bucket{le=\"";
+  for (size_t at = r.body.find(prefix); at != std::string::npos;
+       at = r.body.find(prefix, at + 1)) {
+    const size_t le = at + prefix.size();
+    const size_t quote = r.body.find('"', le);
+    const size_t space = r.body.find(' ', quote);
+    if (quote == std::string::npos || space == std::string::npos) break;
+    const std::string bound = r.body.substr(le, quote - le);
+    t.bounds.push_back(bound == "+Inf" ? 1e300 : std::strtod(bound.c_str(), nullptr));
+    t.cumulative.push_back(std::strtoull(r.body.c_str() + space + 1, nullptr, 10));
+  }
+  return t;
+}
+
+// The q-quantile of what `after` counted since `before`, interpolated linearly inside its
+// bucket as Prometheus' histogram_quantile does (a bucket's width is the uncertainty).
+double Quantile(const HubTimes& before, const HubTimes& after, double q) {
+  const size_t n = after.cumulative.size();
+  if (n == 0 || before.cumulative.size() != n) return 0;
+  const double total = static_cast<double>(after.cumulative[n - 1] - before.cumulative[n - 1]);
+  if (total == 0) return 0;
+  double previous_count = 0, lower = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double count = static_cast<double>(after.cumulative[i] - before.cumulative[i]);
+    if (count >= q * total) {
+      if (after.bounds[i] > 1e299) return lower;  // in +Inf: the last finite bound
+      const double share = count == previous_count ? 1 : (q * total - previous_count) /
+                                                          (count - previous_count);
+      return lower + (after.bounds[i] - lower) * share;
+    }
+    previous_count = count;
+    lower = after.bounds[i];
+  }
+  return lower;
+}
+
+// The share of answers whose hub time was at most `bound` seconds (a bucket's bound).
+double ShareWithin(const HubTimes& before, const HubTimes& after, double bound) {
+  const size_t n = after.cumulative.size();
+  if (n == 0 || before.cumulative.size() != n) return 0;
+  const double total = static_cast<double>(after.cumulative[n - 1] - before.cumulative[n - 1]);
+  for (size_t i = 0; i < n && total > 0; ++i) {
+    if (after.bounds[i] == bound) {
+      return static_cast<double>(after.cumulative[i] - before.cumulative[i]) / total;
+    }
+  }
+  return 0;
+}
+
 struct PhaseResult {
   uint64_t sent = 0;
   uint64_t approved = 0;
@@ -233,6 +301,8 @@ struct PhaseResult {
   uint64_t p50_us = 0, p99_us = 0, p100_us = 0;
   std::map<std::string, uint64_t> by_code;
   std::map<std::string, double> hub_threads;
+  // The hub's own time from its metric (seconds), and the share within 2 ms.
+  double hub_p50_s = 0, hub_p99_s = 0, hub_within_2ms = 0;
 };
 
 // Both acquirers run `load` at once; the result sums them (latencies: the worse of the two).
@@ -241,6 +311,7 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   const double hub_before = hub.CpuSeconds();
   const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
   const double sims_before = SelfCpuSeconds();
+  const HubTimes times_before = ReadHubTimes(hub.port("admin"));
   std::vector<simulator::LoadResult> results(p.acquirers.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < p.acquirers.size(); ++i) {
@@ -262,6 +333,10 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
     for (const auto& [code, n] : l.by_code) r.by_code[code] += n;
   }
   r.approved = r.by_code["00"];
+  const HubTimes times_after = ReadHubTimes(hub.port("admin"));
+  r.hub_p50_s = Quantile(times_before, times_after, 0.50);
+  r.hub_p99_s = Quantile(times_before, times_after, 0.99);
+  r.hub_within_2ms = ShareWithin(times_before, times_after, 0.002);
   return r;
 }
 
@@ -277,8 +352,10 @@ void PrintPhase(const char* name, const PhaseResult& r) {
     std::printf("%s%s %.1f", first ? "" : ", ", thread.c_str(), s / n * 1e6);
     first = false;
   }
-  std::printf("), simulators cpu %.1f us/authorization; latency ms p50 %.2f p99 %.2f p100 %.2f;",
-              r.sims_cpu_s / n * 1e6, r.p50_us / 1e3, r.p99_us / 1e3, r.p100_us / 1e3);
+  std::printf("), simulators cpu %.1f us/authorization; at the acquirers ms p50 %.2f p99 %.2f "
+              "p100 %.2f; hub's own ms p50 %.2f p99 %.2f (%.2f%% within 2 ms);",
+              r.sims_cpu_s / n * 1e6, r.p50_us / 1e3, r.p99_us / 1e3, r.p100_us / 1e3,
+              r.hub_p50_s * 1e3, r.hub_p99_s * 1e3, r.hub_within_2ms * 100);
   for (const auto& [code, count] : r.by_code) {
     std::printf(" %s: %llu", code.c_str(), static_cast<unsigned long long>(count));
   }
@@ -364,7 +441,9 @@ int BenchCards(int argc, char** argv) {
   std::printf("authorizations/s: %.0f\n",
               unpaced.seconds > 0 ? static_cast<double>(unpaced.sent) / unpaced.seconds : 0);
   std::printf("hub cpu us/authorization: %.1f\n", unpaced.hub_cpu_s / n * 1e6);
-  std::printf("hub p99 ms: %.2f\n", paced > 0 ? at_rate.p99_us / 1e3 : unpaced.p99_us / 1e3);
+  const PhaseResult& last = paced > 0 ? at_rate : unpaced;
+  std::printf("acquirers' p99 ms: %.2f\n", last.p99_us / 1e3);
+  std::printf("hub p99 ms: %.2f\n", last.hub_p99_s * 1e3);
   return 0;
 }
 

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <initializer_list>
+
+#include <xxhash.h>
 
 #include "base/check.h"
 
@@ -32,6 +36,21 @@ bool InsideRange(std::string_view prefix, std::string_view first, std::string_vi
   from.resize(n, '0');
   to.resize(n, '9');
   return low >= from && high <= to;
+}
+
+// An index key's hash: its fields, each after its length (so that no two keys run together).
+uint64_t KeyHash(std::initializer_list<std::string_view> fields) {
+  char buffer[256];
+  size_t n = 0;
+  for (std::string_view f : fields) {
+    const size_t take = std::min(f.size(), sizeof(buffer) - n - 1);
+    buffer[n++] = static_cast<char>(f.size());
+    std::memcpy(buffer + n, f.data(), take);
+    n += take;
+    if (n == sizeof(buffer)) break;
+  }
+  const uint64_t h = XXH3_64bits(buffer, n);
+  return h == 0 ? 1 : h;  // 0 marks an empty slot
 }
 
 // A command as a length-prefixed blob of its journal encoding.
@@ -327,48 +346,75 @@ const std::string* Cards::ParticipantOfInstitution(std::string_view institution_
 // --- authorizations
 
 const Authorization* Cards::Find(uint64_t id) const {
-  auto it = authorizations_.find(id);
-  return it == authorizations_.end() ? nullptr : &it->second;
+  return id == 0 || id > authorizations_.size() ? nullptr : &authorizations_[id - 1];
 }
 
 Authorization* Cards::FindMutable(uint64_t id) {
-  auto it = authorizations_.find(id);
-  return it == authorizations_.end() ? nullptr : &it->second;
+  return id == 0 || id > authorizations_.size() ? nullptr : &authorizations_[id - 1];
 }
 
 const Authorization* Cards::FindRequest(const hub::CardRequest& c) const {
-  auto it = by_request_.find(
-      RequestKey{c.acquirer, c.trace.stan, c.trace.terminal, c.trace.transmission_time});
-  return it == by_request_.end() ? nullptr : Find(it->second);
+  const hub::CardTrace& t = c.trace;
+  const uint64_t id = by_request_.FindMatch(
+      KeyHash({c.acquirer, t.stan, t.terminal, t.transmission_time}), [&](uint64_t ref) {
+        const Authorization& a = authorizations_[ref - 1];
+        const hub::CardTrace& u = a.request.trace;
+        return a.request.acquirer == c.acquirer && u.stan == t.stan && u.terminal == t.terminal &&
+               u.transmission_time == t.transmission_time;
+      });
+  return id == ledger::IdIndex::kNotFound ? nullptr : Find(id);
 }
 
 Authorization* Cards::FindOriginal(std::string_view institution, std::string_view stan,
                                    std::string_view transmission_time) {
-  auto it = by_original_.find(
-      OriginalKey{std::string(institution), std::string(stan), std::string(transmission_time)});
-  return it == by_original_.end() ? nullptr : FindMutable(it->second);
+  const uint64_t id = by_original_.FindMatch(
+      KeyHash({institution, stan, transmission_time}), [&](uint64_t ref) {
+        const hub::CardTrace& u = authorizations_[ref - 1].request.trace;
+        return u.acquirer_institution == institution && u.stan == stan &&
+               u.transmission_time == transmission_time;
+      });
+  return id == ledger::IdIndex::kNotFound ? nullptr : FindMutable(id);
 }
 
 Authorization* Cards::FindByApproval(std::string_view rrn, std::string_view approval_code) {
   if (approval_code.empty()) return nullptr;
-  auto it = by_approval_.find({std::string(rrn), std::string(approval_code)});
-  return it == by_approval_.end() ? nullptr : FindMutable(it->second);
+  const uint64_t id = by_approval_.FindMatch(KeyHash({rrn, approval_code}), [&](uint64_t ref) {
+    const Authorization& a = authorizations_[ref - 1];
+    return a.request.trace.rrn == rrn && a.approval_code == approval_code;
+  });
+  return id == ledger::IdIndex::kNotFound ? nullptr : FindMutable(id);
 }
 
+// Each key keeps its first authorization (a repeat of a key finds the first, as before).
 void Cards::Index(const Authorization& a) {
   const hub::CardTrace& t = a.request.trace;
-  by_request_.emplace(RequestKey{a.request.acquirer, t.stan, t.terminal, t.transmission_time},
-                      a.id);
-  by_original_.emplace(OriginalKey{t.acquirer_institution, t.stan, t.transmission_time}, a.id);
-  if (!a.approval_code.empty()) by_approval_.emplace(std::pair{t.rrn, a.approval_code}, a.id);
+  if (FindRequest(a.request) == nullptr) {
+    by_request_.Reserve(1);
+    by_request_.Insert(KeyHash({a.request.acquirer, t.stan, t.terminal, t.transmission_time}),
+                       a.id);
+  }
+  if (FindOriginal(t.acquirer_institution, t.stan, t.transmission_time) == nullptr) {
+    by_original_.Reserve(1);
+    by_original_.Insert(KeyHash({t.acquirer_institution, t.stan, t.transmission_time}), a.id);
+  }
+  IndexApproval(a);
   if (a.deadline_ns != 0) deadlines_.emplace(a.deadline_ns, a.id);
+}
+
+void Cards::IndexApproval(const Authorization& a) {
+  if (a.approval_code.empty() || FindByApproval(a.request.trace.rrn, a.approval_code) != nullptr) {
+    return;
+  }
+  by_approval_.Reserve(1);
+  by_approval_.Insert(KeyHash({a.request.trace.rrn, a.approval_code}), a.id);
 }
 
 void Cards::Record(Authorization a) {
   CORRIDOR_CHECK(a.id == next_id_);  // Ids are sequential: the hub takes next_authorization_id().
+  CORRIDOR_CHECK(a.id == authorizations_.size() + 1);  // and every id is kept
   ++next_id_;
-  Index(a);
-  authorizations_.emplace(a.id, std::move(a));
+  authorizations_.push_back(std::move(a));
+  Index(authorizations_.back());
 }
 
 void Cards::Update(Authorization& a, Status status, uint64_t deadline_ns) {
@@ -376,8 +422,7 @@ void Cards::Update(Authorization& a, Status status, uint64_t deadline_ns) {
   a.status = status;
   a.deadline_ns = deadline_ns;
   if (deadline_ns != 0) deadlines_.emplace(deadline_ns, a.id);
-  if (!a.approval_code.empty())
-    by_approval_.emplace(std::pair{a.request.trace.rrn, a.approval_code}, a.id);
+  IndexApproval(a);
 }
 
 std::vector<uint64_t> Cards::Due(uint64_t timestamp, size_t max) const {
@@ -458,7 +503,7 @@ void Cards::Save(WireWriter& w) const {
   for (const auto& [id, s] : settings_) PutCommand(w, s);
   w.U64(next_id_);
   w.U32(static_cast<uint32_t>(authorizations_.size()));
-  for (const auto& [id, a] : authorizations_) PutAuthorization(w, a);
+  for (const Authorization& a : authorizations_) PutAuthorization(w, a);
   w.U32(static_cast<uint32_t>(daily_.size()));
   for (const auto& [key, d] : daily_) {
     w.U32(key.first);
@@ -488,12 +533,14 @@ bool Cards::Load(WireReader& r) {
   next_id_ = r.U64();
   for (uint32_t n = r.Count(8); n > 0; --n) {
     Authorization a;
-    if (!GetAuthorization(r, &a) || a.id >= next_id_ || authorizations_.contains(a.id)) {
+    // Every authorization is kept, in id order: id n is the n-th.
+    if (!GetAuthorization(r, &a) || a.id >= next_id_ || a.id != authorizations_.size() + 1) {
       return false;
     }
-    Index(a);
-    authorizations_.emplace(a.id, std::move(a));
+    authorizations_.push_back(std::move(a));
+    Index(authorizations_.back());
   }
+  if (next_id_ != authorizations_.size() + 1) return false;
   for (uint32_t n = r.Count(8); n > 0; --n) {
     const uint32_t day = r.U32();
     std::string hash = r.Str(kStringMax);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "hub/module.h"
+#include "ledger/id_index.h"
 
 namespace corridor::cards {
 
@@ -197,6 +198,7 @@ class Cards : public hub::Module {
 
  private:
   void Index(const Authorization& a);
+  void IndexApproval(const Authorization& a);
 
   std::map<std::string, CardSettings, std::less<>> settings_;
   std::map<std::string, std::string, std::less<>> bins_;          // prefix -> issuer
@@ -204,13 +206,13 @@ class Cards : public hub::Module {
   uint64_t settings_version_ = 0;  // not state: bumped by every change (and Load)
 
   uint64_t next_id_ = 1;
-  std::map<uint64_t, Authorization> authorizations_;
-  // Indexes, rebuilt on Load.
-  using RequestKey = std::tuple<std::string, std::string, std::string, std::string>;
-  std::map<RequestKey, uint64_t> by_request_;
-  using OriginalKey = std::tuple<std::string, std::string, std::string>;
-  std::map<OriginalKey, uint64_t> by_original_;
-  std::map<std::pair<std::string, std::string>, uint64_t> by_approval_;
+  std::deque<Authorization> authorizations_;  // id n at n - 1: ids are dense from 1
+  // Indexes, rebuilt on Load: a 64-bit hash of the key to authorization ids, confirmed on the
+  // record (16 bytes an entry, no string copies, no tree to walk: at 50,000 authorizations a
+  // second the ordered maps of strings were a fifth of the apply thread's time).
+  ledger::IdIndex by_request_;   // (acquirer, STAN, terminal, transmission time)
+  ledger::IdIndex by_original_;  // (acquirer institution, STAN, transmission time)
+  ledger::IdIndex by_approval_;  // (RRN, approval code), once there is an approval code
   std::set<std::pair<uint64_t, uint64_t>> deadlines_;  // (deadline, id)
 
   std::map<std::pair<uint32_t, std::string>, Daily> daily_;  // (day, pan hash)

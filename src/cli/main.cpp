@@ -1,6 +1,10 @@
 // corridor: one binary, one subcommand per job.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "cli/commands.h"
 
@@ -59,6 +63,27 @@ void Usage() {
                "                             card authorizations at a rate; latency and codes\n");
 }
 
+// The hub's state grows by a few KiB for every payment and authorization it keeps; with 4 KiB
+// pages each new page costs a fault (several µs on a VM) and the apply thread spent a quarter
+// of its time there (perf, docs/BENCHMARKS.md). glibc backs its heap with transparent huge
+// pages when told so by a tunable, which only takes effect at exec: so `serve` executes
+// itself once more with glibc.malloc.hugetlb=1 added, unless the environment already names
+// that tunable (GLIBC_TUNABLES=glibc.malloc.hugetlb=0 opts out). Same pid, same arguments.
+void ExecWithHugePageHeap(char** argv) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  std::string value = tunables == nullptr ? "" : tunables;
+  if (value.find("glibc.malloc.hugetlb") != std::string::npos) return;
+  value = value.empty() ? "glibc.malloc.hugetlb=1" : value + ":glibc.malloc.hugetlb=1";
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // Not executed (no /proc): serve with ordinary pages, and say nothing is wrong.
+  if (tunables == nullptr) {
+    unsetenv("GLIBC_TUNABLES");
+  } else {
+    setenv("GLIBC_TUNABLES", tunables, 1);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -71,7 +96,10 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "inspect") == 0) return corridor::cli::Inspect(argc - 1, argv + 1);
   if (std::strcmp(command, "windows") == 0) return corridor::cli::Windows(argc - 1, argv + 1);
   if (std::strcmp(command, "report") == 0) return corridor::cli::Report(argc - 1, argv + 1);
-  if (std::strcmp(command, "serve") == 0) return corridor::cli::Serve(argc - 1, argv + 1);
+  if (std::strcmp(command, "serve") == 0) {
+    ExecWithHugePageHeap(argv);
+    return corridor::cli::Serve(argc - 1, argv + 1);
+  }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "ledger") == 0) {
     return corridor::cli::BenchLedger(argc - 2, argv + 2);
   }

@@ -10,30 +10,44 @@ using enum CodecErrorKind;
 constexpr uint64_t kSecondaryBit = uint64_t{1} << 63;  // bit 1 of the primary bitmap
 
 bool IsDigit(unsigned char c) { return static_cast<unsigned>(c - '0') < 10u; }
-bool IsAlphanumeric(unsigned char c) {
-  return IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == ' ';
-}
-bool IsPrintable(unsigned char c) { return c >= 0x20 && c <= 0x7E; }
-bool IsTrack2(unsigned char c) { return IsDigit(c) || c == '=' || c == 'D'; }
 
-template <typename Pred>
-bool All(std::string_view value, Pred pred) {
-  for (unsigned char c : value) {
-    if (!pred(c)) return false;
+// Each byte's content classes as bits, so that checking a field is one table load and one AND
+// per byte rather than a chain of comparisons (the check runs over every field read and
+// written: a few per cent of the card gateway's time).
+enum ClassBit : uint8_t { kDigitBit = 1, kAlphanumericBit = 2, kPrintableBit = 4, kTrack2Bit = 8 };
+struct ClassTable {
+  uint8_t bits[256] = {};
+  constexpr ClassTable() {
+    for (int c = 0; c < 256; ++c) {
+      const bool digit = c >= '0' && c <= '9';
+      const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+      uint8_t b = 0;
+      if (digit) b |= kDigitBit;
+      if (digit || letter || c == ' ') b |= kAlphanumericBit;
+      if (c >= 0x20 && c <= 0x7E) b |= kPrintableBit;
+      if (digit || c == '=' || c == 'D') b |= kTrack2Bit;
+      bits[c] = b;
+    }
   }
-  return true;
+};
+constexpr ClassTable kClasses;
+
+bool AllOf(std::string_view value, uint8_t bit) {
+  uint8_t all = bit;
+  for (unsigned char c : value) all &= kClasses.bits[c];
+  return all != 0;
 }
 
 CodecErrorKind CheckContent(ContentType type, std::string_view value) {
   switch (type) {
     case ContentType::kN:
-      return All(value, IsDigit) ? kNone : kNotNumeric;
+      return AllOf(value, kDigitBit) ? kNone : kNotNumeric;
     case ContentType::kAn:
-      return All(value, IsAlphanumeric) ? kNone : kNotAlphanumeric;
+      return AllOf(value, kAlphanumericBit) ? kNone : kNotAlphanumeric;
     case ContentType::kAns:
-      return All(value, IsPrintable) ? kNone : kNotPrintable;
+      return AllOf(value, kPrintableBit) ? kNone : kNotPrintable;
     case ContentType::kZ:
-      return All(value, IsTrack2) ? kNone : kNotTrack2;
+      return AllOf(value, kTrack2Bit) ? kNone : kNotTrack2;
     case ContentType::kB:
       return kNone;
   }
@@ -63,7 +77,7 @@ CodecErrorKind CheckValue(const FieldSpec& spec, std::string_view value) {
 
 CodecError CheckMti(const Dialect& dialect, std::string_view mti) {
   if (mti.size() != 4) return {mti.empty() ? kMissingMti : kBadMti, 0};
-  if (!All(mti, IsDigit)) return {kBadMti, 0};
+  if (!AllOf(mti, kDigitBit)) return {kBadMti, 0};
   if (!dialect.IsKnownMti(mti)) return {kUnknownMti, 0};
   return {};
 }
@@ -232,7 +246,7 @@ CodecError Unpack(const Dialect& dialect, std::string_view frame, Message* messa
 
   if (body.size() < 4) return {kMissingMti, 0};
   std::string_view mti = body.substr(0, 4);
-  if (!All(mti, IsDigit)) return {kBadMti, 0};
+  if (!AllOf(mti, kDigitBit)) return {kBadMti, 0};
   message->set_mti(mti);
   CodecError first;
   if (!dialect.IsKnownMti(mti)) first = {kUnknownMti, 0};

@@ -51,12 +51,20 @@ class IdIndex {
   // reference's id, to confirm a hash match.
   template <typename IdOf>
   uint64_t Find(u128 id, uint64_t hash, const IdOf& id_of) const {
+    return FindMatch(hash, [&](uint64_t ref) { return id_of(ref) == id; });
+  }
+
+  // The first reference stored under `hash` (the earliest inserted, when nothing was erased)
+  // for which `matches(ref)` holds, or kNotFound: for keys other than ids, which the caller
+  // confirms on its records.
+  template <typename Matches>
+  uint64_t FindMatch(uint64_t hash, const Matches& matches) const {
     if (slots_.empty()) return kNotFound;
     const uint64_t mask = slots_.size() - 1;
     for (uint64_t pos = hash & mask;; pos = (pos + 1) & mask) {
       const Slot& slot = slots_[pos];
       if (slot.hash == 0) return kNotFound;
-      if (slot.hash == hash && id_of(slot.ref) == id) return slot.ref;
+      if (slot.hash == hash && matches(slot.ref)) return slot.ref;
     }
   }
 

@@ -54,7 +54,8 @@ std::string CardBody(std::string_view institution, std::string_view bin, std::st
 
 void OnboardCardBanks(HttpClient& admin, uint16_t participants_port) {
   for (const ParticipantSpec* p : {&kMir, &kBel, &kFx, &kIss}) {
-    ASSERT_EQ(Call(admin, "POST", "/v1/participants", p->ToJson()).status, 201) << p->id;
+    const auto created = Call(admin, "POST", "/v1/participants", p->ToJson());
+    ASSERT_EQ(created.status, 201) << p->id << ": " << created.body;
   }
   const std::vector<std::tuple<const ParticipantSpec*, std::string, int64_t>> deposits = {
       {&kMir, "RUB", 1'000'000'00}, {&kBel, "BYN", 100'000'00},
