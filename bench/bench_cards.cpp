@@ -230,12 +230,14 @@ Status StartProcessors(uint16_t card_port, uint32_t seed, Processors* p) {
 // seconds: request read to forward written, plus the issuer's answer read to the answer
 // written; both journal waits in, the issuer's and the acquirer's time out), read from
 // /metrics: cumulative counts per upper bound in seconds, +Inf last.
+constexpr const char* kHubTime = "corridor_card_authorization_duration_seconds";
+constexpr const char* kJournalWrite = "corridor_journal_write_seconds";
 struct HubTimes {
   std::vector<double> bounds;
   std::vector<uint64_t> cumulative;
 };
 
-HubTimes ReadHubTimes(uint16_t admin_port) {
+HubTimes ReadHistogram(uint16_t admin_port, const std::string& name) {
   server::ClientOptions ao;
   ao.host = "127.0.0.1";
   ao.port = admin_port;
@@ -243,7 +245,7 @@ HubTimes ReadHubTimes(uint16_t admin_port) {
   server::ClientResponse r;
   HubTimes t;
   if (!admin.Get("/metrics", {}, &r).ok() || r.status != 200) return t;
-  const std::string prefix = "corridor_card_authorization_duration_seconds_bucket{le=\"";
+  const std::string prefix = name + "_bucket{le=\"";
   for (size_t at = r.body.find(prefix); at != std::string::npos;
        at = r.body.find(prefix, at + 1)) {
     const size_t le = at + prefix.size();
@@ -303,6 +305,9 @@ struct PhaseResult {
   std::map<std::string, double> hub_threads;
   // The hub's own time from its metric (seconds), and the share within 2 ms.
   double hub_p50_s = 0, hub_p99_s = 0, hub_within_2ms = 0;
+  // The journal's writes (each with its fdatasync) in the phase, and their time.
+  uint64_t journal_writes = 0;
+  double journal_p50_s = 0, journal_p99_s = 0;
 };
 
 // Both acquirers run `load` at once; the result sums them (latencies: the worse of the two).
@@ -311,7 +316,8 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   const double hub_before = hub.CpuSeconds();
   const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
   const double sims_before = SelfCpuSeconds();
-  const HubTimes times_before = ReadHubTimes(hub.port("admin"));
+  const HubTimes times_before = ReadHistogram(hub.port("admin"), kHubTime);
+  const HubTimes journal_before = ReadHistogram(hub.port("admin"), kJournalWrite);
   std::vector<simulator::LoadResult> results(p.acquirers.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < p.acquirers.size(); ++i) {
@@ -333,7 +339,13 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
     for (const auto& [code, n] : l.by_code) r.by_code[code] += n;
   }
   r.approved = r.by_code["00"];
-  const HubTimes times_after = ReadHubTimes(hub.port("admin"));
+  const HubTimes times_after = ReadHistogram(hub.port("admin"), kHubTime);
+  const HubTimes journal_after = ReadHistogram(hub.port("admin"), kJournalWrite);
+  r.journal_p50_s = Quantile(journal_before, journal_after, 0.50);
+  r.journal_p99_s = Quantile(journal_before, journal_after, 0.99);
+  r.journal_writes = journal_after.cumulative.empty() || journal_before.cumulative.empty()
+                         ? 0
+                         : journal_after.cumulative.back() - journal_before.cumulative.back();
   r.hub_p50_s = Quantile(times_before, times_after, 0.50);
   r.hub_p99_s = Quantile(times_before, times_after, 0.99);
   r.hub_within_2ms = ShareWithin(times_before, times_after, 0.002);
@@ -356,6 +368,9 @@ void PrintPhase(const char* name, const PhaseResult& r) {
               "p100 %.2f; hub's own ms p50 %.2f p99 %.2f (%.2f%% within 2 ms);",
               r.sims_cpu_s / n * 1e6, r.p50_us / 1e3, r.p99_us / 1e3, r.p100_us / 1e3,
               r.hub_p50_s * 1e3, r.hub_p99_s * 1e3, r.hub_within_2ms * 100);
+  std::printf(" journal %llu writes, ms p50 %.2f p99 %.2f;",
+              static_cast<unsigned long long>(r.journal_writes), r.journal_p50_s * 1e3,
+              r.journal_p99_s * 1e3);
   for (const auto& [code, count] : r.by_code) {
     std::printf(" %s: %llu", code.c_str(), static_cast<unsigned long long>(count));
   }
@@ -398,7 +413,8 @@ int BenchCards(int argc, char** argv) {
       "--data", dir + "/data", "--config", ShippedConfigPath(), "--admin-listen", "127.0.0.1:0",
       "--participant-listen", "127.0.0.1:0", "--card-listen", "127.0.0.1:0",
       "--commit-interval-us", std::to_string(o.commit_interval_us), "--capacity-transfers",
-      std::to_string(std::max<uint64_t>((o.authorizations + paced) * 4, 1 << 20))};
+      std::to_string(std::max<uint64_t>((o.authorizations + paced) * 4, 1 << 20)),
+      "--capacity-authorizations", std::to_string(o.authorizations + paced)};
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   if (!hub.Start(args, {"admin", "participants", "cards"})) return 1;
   Status st = Onboard(hub.port("admin"), hub.port("participants"));

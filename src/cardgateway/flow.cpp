@@ -7,12 +7,21 @@
 namespace corridor::cardgateway {
 namespace {
 
-std::string InFlightKey(std::string_view issuer, std::string_view stan, std::string_view time) {
-  std::string key;
-  key.reserve(issuer.size() + stan.size() + time.size() + 2);
-  key.append(issuer).push_back('|');
-  key.append(stan).push_back('|');
-  key.append(time);
+InFlightKey KeyOf(std::string_view issuer, std::string_view stan, std::string_view time) {
+  InFlightKey key{std::string(issuer), 0};
+  if (stan.size() != 6 || time.size() != 10) {
+    key.stan_time = UINT64_MAX;
+    return key;
+  }
+  for (const std::string_view digits : {stan, time}) {
+    for (const char c : digits) {
+      if (c < '0' || c > '9') {
+        key.stan_time = UINT64_MAX;
+        return key;
+      }
+      key.stan_time = key.stan_time * 10 + static_cast<uint64_t>(c - '0');
+    }
+  }
   return key;
 }
 
@@ -173,7 +182,7 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
     PumpForwards(link.participant);
     return;
   }
-  const std::string key = InFlightKey(link.participant, in.field(11), in.field(7));
+  InFlightKey key = KeyOf(link.participant, in.field(11), in.field(7));
   auto it = in_flight_.find(key);
   if (it == in_flight_.end()) return Unmatched(link, "no_request_in_flight");
   if (!in.has(39)) return Unmatched(link, "no_response_code");
@@ -186,7 +195,7 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   p.kind = PendingKind::kIssuerAnswer;
   p.link = link.id;
   p.participant = link.participant;
-  p.in_flight_key = key;
+  p.in_flight_key = std::move(key);
   if (options_.metrics != nullptr) p.received = Clock::now();
   Submit(hub::Command(std::move(c)), std::move(p));
 }
@@ -276,7 +285,7 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
     Measure(code, p.received);
     return;
   }
-  const std::string key = InFlightKey(card.issuer, card.issuer_stan, card.issuer_transmission_time);
+  const InFlightKey key = KeyOf(card.issuer, card.issuer_stan, card.issuer_transmission_time);
   InFlight& f = in_flight_[key];
   f.authorization = card.authorization;
   f.acquirer_link = p.link;

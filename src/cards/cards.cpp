@@ -345,6 +345,15 @@ const std::string* Cards::ParticipantOfInstitution(std::string_view institution_
 
 // --- authorizations
 
+void AuthorizationStore::Reserve(size_t n) {
+  while (chunks_.size() * kChunk < n) chunks_.push_back(std::make_unique<Authorization[]>(kChunk));
+}
+
+void AuthorizationStore::push_back(Authorization a) {
+  Reserve(size_ + 1);
+  (*this)[size_++] = std::move(a);
+}
+
 const Authorization* Cards::Find(uint64_t id) const {
   return id == 0 || id > authorizations_.size() ? nullptr : &authorizations_[id - 1];
 }
@@ -503,7 +512,7 @@ void Cards::Save(WireWriter& w) const {
   for (const auto& [id, s] : settings_) PutCommand(w, s);
   w.U64(next_id_);
   w.U32(static_cast<uint32_t>(authorizations_.size()));
-  for (const Authorization& a : authorizations_) PutAuthorization(w, a);
+  for (size_t i = 0; i < authorizations_.size(); ++i) PutAuthorization(w, authorizations_[i]);
   w.U32(static_cast<uint32_t>(daily_.size()));
   for (const auto& [key, d] : daily_) {
     w.U32(key.first);

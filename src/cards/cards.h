@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -130,8 +131,30 @@ struct AdviceRecord {
   bool operator==(const AdviceRecord&) const = default;
 };
 
+// Authorizations by position (id - 1), in chunks of records constructed when the chunk is
+// allocated: Reserve(n) at start-up touches the memory of the first n, so that recording them
+// on the apply thread takes no page faults (as the ledger's transfers; measured: first-touch
+// faults were a quarter of the apply thread's time per authorization). Past the reserve, a
+// chunk is allocated when needed. References stay valid: chunks never move.
+class AuthorizationStore {
+ public:
+  static constexpr size_t kChunk = 4096;
+  void Reserve(size_t n);
+  void push_back(Authorization a);
+  size_t size() const { return size_; }
+  Authorization& operator[](size_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const Authorization& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  Authorization& back() { return (*this)[size_ - 1]; }
+
+ private:
+  std::vector<std::unique_ptr<Authorization[]>> chunks_;
+  size_t size_ = 0;
+};
+
 class Cards : public hub::Module {
  public:
+  // Makes room for `n` authorizations up front (see AuthorizationStore).
+  void Reserve(uint64_t n) { authorizations_.Reserve(n); }
   uint32_t section_id() const override { return 8; }
   uint32_t section_version() const override { return 2; }
   void Save(WireWriter& out) const override;
@@ -206,7 +229,7 @@ class Cards : public hub::Module {
   uint64_t settings_version_ = 0;  // not state: bumped by every change (and Load)
 
   uint64_t next_id_ = 1;
-  std::deque<Authorization> authorizations_;  // id n at n - 1: ids are dense from 1
+  AuthorizationStore authorizations_;  // id n at n - 1: ids are dense from 1
   // Indexes, rebuilt on Load: a 64-bit hash of the key to authorization ids, confirmed on the
   // record (16 bytes an entry, no string copies, no tree to walk: at 50,000 authorizations a
   // second the ordered maps of strings were a fifth of the apply thread's time).

@@ -689,3 +689,96 @@ TEST_F(CardsTest, SnapshotMidFlightKeepsDeadlinesAndQueues) {
 
 }  // namespace
 }  // namespace corridor::cards
+
+namespace corridor::cards {
+namespace {
+
+// An authorization as the hub records it, with the keys the indexes are built from.
+Authorization Recorded(uint64_t id, std::string_view stan, std::string_view terminal,
+                       std::string_view approval) {
+  Authorization a;
+  a.id = id;
+  a.request.acquirer = id % 2 ? "ALFARUMM" : "BPSBBY2X";
+  a.request.trace.acquirer_institution = id % 2 ? "643001" : "933001";
+  a.request.trace.stan = std::string(stan);
+  a.request.trace.transmission_time = "1201120000";
+  a.request.trace.terminal = std::string(terminal);
+  a.request.trace.rrn = "RRN" + std::to_string(id);
+  a.approval_code = std::string(approval);
+  a.status = approval.empty() ? Status::declined : Status::held;
+  return a;
+}
+
+TEST(CardsStoreTest, EveryAuthorizationIsFoundByEachKeyAcrossChunksAndASnapshot) {
+  Cards cards;
+  cards.Reserve(10);  // Far fewer than recorded: the store grows chunk by chunk.
+  const uint64_t n = 2 * AuthorizationStore::kChunk + 7;
+  for (uint64_t id = 1; id <= n; ++id) {
+    char stan[8];
+    std::snprintf(stan, sizeof stan, "%06llu", static_cast<unsigned long long>((id + 1) / 2));
+    // Pairs of ids share STAN and field 7 but not the acquirer; every 5th is declined.
+    const std::string approval = id % 5 ? "A" + std::to_string(id) : "";
+    cards.Record(Recorded(id, stan, "T" + std::to_string(id), approval));
+  }
+  // The same acquirer as id 2 (n + 1 is even), STAN and field 7 at another terminal: another
+  // request, the same field 90 as id 2.
+  static_assert((2 * AuthorizationStore::kChunk + 8) % 2 == 0);
+  cards.Record(Recorded(n + 1, "000001", "OTHER", "B1"));
+  Cards loaded;
+  WireWriter w;
+  cards.Save(w);
+  WireReader r(w.bytes());
+  ASSERT_TRUE(loaded.Load(r));
+  for (const Cards* c : {&cards, &loaded}) {
+    ASSERT_EQ(c->size(), n + 1);
+    for (uint64_t id = 1; id <= n; ++id) {
+      const Authorization* a = c->Find(id);
+      ASSERT_NE(a, nullptr);
+      ASSERT_EQ(a->id, id);
+      hub::CardRequest probe = a->request;
+      ASSERT_EQ(c->FindRequest(probe), a);
+      const hub::CardTrace& t = a->request.trace;
+      ASSERT_EQ(const_cast<Cards*>(c)->FindOriginal(t.acquirer_institution, t.stan,
+                                                    t.transmission_time),
+                a);
+      if (!a->approval_code.empty()) {
+        ASSERT_EQ(const_cast<Cards*>(c)->FindByApproval(t.rrn, a->approval_code), a);
+      }
+    }
+    // Field 90 of the later request at another terminal finds the first (id 2).
+    EXPECT_EQ(c->FindRequest(c->Find(n + 1)->request)->id, n + 1);
+    EXPECT_EQ(const_cast<Cards*>(c)->FindOriginal("933001", "000001", "1201120000")->id, 2u);
+    EXPECT_EQ(const_cast<Cards*>(c)->FindOriginal("643001", "000001", "1201120000")->id, 1u);
+    EXPECT_EQ(c->Find(0), nullptr);
+    EXPECT_EQ(c->Find(n + 2), nullptr);
+    EXPECT_EQ(const_cast<Cards*>(c)->FindOriginal("643001", "999999", "1201120000"), nullptr);
+    EXPECT_EQ(const_cast<Cards*>(c)->FindByApproval("RRN5", "A5"), nullptr);  // declined
+    EXPECT_EQ(const_cast<Cards*>(c)->FindByApproval("RRN3", ""), nullptr);
+  }
+  WireWriter again;
+  loaded.Save(again);
+  EXPECT_EQ(again.bytes().size(), w.bytes().size());
+  EXPECT_TRUE(std::equal(again.bytes().begin(), again.bytes().end(), w.bytes().begin()));
+}
+
+TEST(CardsStoreTest, ASnapshotMissingAnAuthorizationDoesNotLoad) {
+  Cards cards;
+  cards.Record(Recorded(1, "000001", "T1", "A1"));
+  cards.Record(Recorded(2, "000002", "T2", "A2"));
+  WireWriter w;
+  cards.Save(w);
+  // Rewrite the count of authorizations from 2 to 1: id 2 is then missing below next id 3.
+  std::vector<std::byte> bytes(w.bytes().begin(), w.bytes().end());
+  WireWriter settings_only;
+  settings_only.U32(0);
+  settings_only.U64(3);
+  const size_t count_at = settings_only.bytes().size();
+  ASSERT_EQ(static_cast<uint32_t>(bytes[count_at]), 2u);
+  bytes[count_at] = std::byte{1};
+  Cards loaded;
+  WireReader r(bytes);
+  EXPECT_FALSE(loaded.Load(r));
+}
+
+}  // namespace
+}  // namespace corridor::cards

@@ -21,6 +21,7 @@ void Usage() {
                "                             one settlement report of a closed window\n"
                "  serve --data DIR [--admin-listen HOST:PORT] [--segment-mib N] [--threads N]\n"
                "        [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
+               "        [--capacity-authorizations N]\n"
                "                             the ledger's HTTP/JSON API, until SIGTERM\n"
                "  bench ledger [--transfers N] [--batch N] [--accounts N] [--dir DIR]\n"
                "               [--pg-transfers N] [--no-pg] [--in-flight N]\n"

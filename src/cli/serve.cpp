@@ -55,6 +55,8 @@ struct Flags {
   // ledger still grows past it when needed.
   uint64_t capacity_transfers = uint64_t{1} << 22;
   uint64_t capacity_accounts = uint64_t{1} << 16;
+  // Card authorizations whose records are allocated and touched at start (~1 KiB each).
+  uint64_t capacity_authorizations = uint64_t{1} << 16;
   // Off by default: writing a snapshot (on its own thread, paced) still competes with the
   // journal for the disk and the CPUs; see docs/BENCHMARKS.md. The operator chooses when.
   uint64_t snapshot_every = 0;
@@ -97,6 +99,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                                     {"threads", required_argument, nullptr, 't'},
                                     {"capacity-transfers", required_argument, nullptr, 'T'},
                                     {"capacity-accounts", required_argument, nullptr, 'A'},
+                                    {"capacity-authorizations", required_argument, nullptr, 'U'},
                                     {"snapshot-every", required_argument, nullptr, 'S'},
                                     {"commit-interval-us", required_argument, nullptr, 'C'},
                                     {"max-connections", required_argument, nullptr, 'm'},
@@ -139,6 +142,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         break;
       case 'A':
         f->capacity_accounts = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 'U':
+        f->capacity_authorizations = std::strtoull(optarg, nullptr, 10);
         break;
       case 'S':
         f->snapshot_every = std::strtoull(optarg, nullptr, 10);
@@ -339,7 +345,7 @@ int Serve(int argc, char** argv) {
                  "       [--participant-listen HOST:PORT] [--card-listen HOST:PORT] [--segment-mib N]\n"
                  "       [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
-                 "       [--no-metrics]\n"
+                 "       [--capacity-authorizations N] [--no-metrics]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
                  "       [--max-body-mib-in-flight N]\n"
                  "       [--read-timeout-seconds N] [--idle-timeout-seconds N] "
@@ -369,6 +375,7 @@ int Serve(int argc, char** argv) {
   options.segment_size_bytes = flags.segment_mib << 20;
   options.state.transfers_capacity = flags.capacity_transfers;
   options.state.accounts_capacity = flags.capacity_accounts;
+  options.card_authorizations_capacity = flags.capacity_authorizations;
   options.snapshot_every_entries = flags.snapshot_every;
   options.commit_interval_us = flags.commit_interval_us;
   options.submitted_events_max = max_queued_events;

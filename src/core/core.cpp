@@ -212,7 +212,9 @@ struct Core::Impl {
       [this](InvariantChecker::Deliver deliver) { TakeCheckImage(std::move(deliver)); }};
 
   explicit Impl(const Options& o)
-      : options(o), state(o.state), submitted_events(o.submitted_events_max) {}
+      : options(o), state(o.state), submitted_events(o.submitted_events_max) {
+    state.ReserveCardAuthorizations(o.card_authorizations_capacity);
+  }
 
   // For the checker: an image of the state as applied once everything submitted before is,
   // taken on the apply thread like a read.

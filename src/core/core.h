@@ -38,6 +38,9 @@ struct Options {
   std::string dir;
   uint64_t segment_size_bytes = uint64_t{256} << 20;
   ledger::StateMachine::Options state;
+  // Card authorizations whose records are allocated and touched up front (cards::Cards::
+  // Reserve), as the ledger's capacity: recording them then takes no page faults.
+  uint64_t card_authorizations_capacity = 0;
   // A snapshot is written after this many journal entries since the last one (0: never), by
   // a thread of its own; one that falls due while another is being written waits for it.
   uint64_t snapshot_every_entries = 0;

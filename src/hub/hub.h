@@ -85,6 +85,8 @@ class Hub {
   const directory::Directory& directory() const { return directory_; }
   const payments::Payments& payments() const { return payments_; }
   const cards::Cards& cards() const { return cards_; }
+  // Allocates (and touches) the records of `n` card authorizations up front.
+  void ReserveCardAuthorizations(uint64_t n) { cards_.Reserve(n); }
   const settlement::Settlement& settlement() const { return settlement_; }
   // What a window's account is: its owner (a participant as registered, or the hub) and
   // currency, and its posted balance now.
