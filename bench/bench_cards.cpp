@@ -17,7 +17,8 @@
 // own time plus loopback and the simulators' scheduling (an upper bound of the hub's); and the
 // hub's own time from its histogram corridor_card_authorization_duration_seconds (journal
 // waits in, the issuer's time out; quantiles interpolated inside the buckets, whose bounds are
-// 0.5, 1, 2, 5 ms: the share within 2 ms is exact). Then the ledger check.
+// 0.5, 1, 2, 5 ms: the share within 2 ms is exact), and where each command spent its time in
+// the core (corridor_core_stage_seconds). Then the ledger check.
 //
 // Thread: the main thread sets up, runs the phases (each acquirer's load on a thread of its
 // own) and prints; the simulators' links have their own threads.
@@ -230,14 +231,20 @@ Status StartProcessors(uint16_t card_port, uint32_t seed, Processors* p) {
 // seconds: request read to forward written, plus the issuer's answer read to the answer
 // written; both journal waits in, the issuer's and the acquirer's time out), read from
 // /metrics: cumulative counts per upper bound in seconds, +Inf last.
-constexpr const char* kHubTime = "corridor_card_authorization_duration_seconds";
-constexpr const char* kJournalWrite = "corridor_journal_write_seconds";
+constexpr const char* kHubTime = "corridor_card_authorization_duration_seconds_bucket{le=\"";
+constexpr const char* kJournalWrite = "corridor_journal_write_seconds_bucket{le=\"";
+// The core's stages of each journaled command (metrics::CoreMetrics::Stage).
+constexpr const char* kStages[] = {"queued", "journal", "handover", "answer"};
+std::string StageSeries(const char* stage) {
+  return std::string("corridor_core_stage_seconds_bucket{stage=\"") + stage + "\",le=\"";
+}
 struct HubTimes {
   std::vector<double> bounds;
   std::vector<uint64_t> cumulative;
 };
 
-HubTimes ReadHistogram(uint16_t admin_port, const std::string& name) {
+// `series` is the bucket lines' start up to the bound: NAME_bucket{[LABELS,]le="
+HubTimes ReadHistogram(uint16_t admin_port, const std::string& series) {
   server::ClientOptions ao;
   ao.host = "127.0.0.1";
   ao.port = admin_port;
@@ -245,7 +252,7 @@ HubTimes ReadHistogram(uint16_t admin_port, const std::string& name) {
   server::ClientResponse r;
   HubTimes t;
   if (!admin.Get("/metrics", {}, &r).ok() || r.status != 200) return t;
-  const std::string prefix = name + "_bucket{le=\"";
+  const std::string& prefix = series;
   for (size_t at = r.body.find(prefix); at != std::string::npos;
        at = r.body.find(prefix, at + 1)) {
     const size_t le = at + prefix.size();
@@ -308,6 +315,8 @@ struct PhaseResult {
   // The journal's writes (each with its fdatasync) in the phase, and their time.
   uint64_t journal_writes = 0;
   double journal_p50_s = 0, journal_p99_s = 0;
+  // Per command, each of the core's stages (kStages), p50 and p99 in seconds.
+  std::vector<double> stage_p50_s, stage_p99_s;
 };
 
 // Both acquirers run `load` at once; the result sums them (latencies: the worse of the two).
@@ -318,6 +327,10 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   const double sims_before = SelfCpuSeconds();
   const HubTimes times_before = ReadHistogram(hub.port("admin"), kHubTime);
   const HubTimes journal_before = ReadHistogram(hub.port("admin"), kJournalWrite);
+  std::vector<HubTimes> stages_before;
+  for (const char* stage : kStages) {
+    stages_before.push_back(ReadHistogram(hub.port("admin"), StageSeries(stage)));
+  }
   std::vector<simulator::LoadResult> results(p.acquirers.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < p.acquirers.size(); ++i) {
@@ -341,6 +354,11 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   r.approved = r.by_code["00"];
   const HubTimes times_after = ReadHistogram(hub.port("admin"), kHubTime);
   const HubTimes journal_after = ReadHistogram(hub.port("admin"), kJournalWrite);
+  for (size_t i = 0; i < std::size(kStages); ++i) {
+    const HubTimes after = ReadHistogram(hub.port("admin"), StageSeries(kStages[i]));
+    r.stage_p50_s.push_back(Quantile(stages_before[i], after, 0.50));
+    r.stage_p99_s.push_back(Quantile(stages_before[i], after, 0.99));
+  }
   r.journal_p50_s = Quantile(journal_before, journal_after, 0.50);
   r.journal_p99_s = Quantile(journal_before, journal_after, 0.99);
   r.journal_writes = journal_after.cumulative.empty() || journal_before.cumulative.empty()
@@ -371,6 +389,11 @@ void PrintPhase(const char* name, const PhaseResult& r) {
   std::printf(" journal %llu writes, ms p50 %.2f p99 %.2f;",
               static_cast<unsigned long long>(r.journal_writes), r.journal_p50_s * 1e3,
               r.journal_p99_s * 1e3);
+  std::printf(" core per command ms p50/p99:");
+  for (size_t i = 0; i < r.stage_p50_s.size(); ++i) {
+    std::printf(" %s %.2f/%.2f", kStages[i], r.stage_p50_s[i] * 1e3, r.stage_p99_s[i] * 1e3);
+  }
+  std::printf(";");
   for (const auto& [code, count] : r.by_code) {
     std::printf(" %s: %llu", code.c_str(), static_cast<unsigned long long>(count));
   }

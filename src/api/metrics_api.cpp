@@ -247,6 +247,15 @@ void RenderCore(core::Core* core, const metrics::CoreMetrics& m, metrics::Exposi
   e->Family("corridor_journal_write_seconds", "histogram",
             "One journal write with its fdatasync (a group of entries).");
   e->HistogramSamples("corridor_journal_write_seconds", {}, m.journal_write, 9);
+  e->Family("corridor_core_stage_seconds", "histogram",
+            "Where a journaled command or batch spent its time in the core: queued (until the "
+            "sequencer took it), journal (its group's write and fdatasync), handover (durable "
+            "to applied: the apply thread waking), answer (applied to answered).");
+  for (size_t s = 0; s < metrics::CoreMetrics::kStages; ++s) {
+    const auto stage = static_cast<metrics::CoreMetrics::Stage>(s);
+    e->HistogramSamples("corridor_core_stage_seconds",
+                        {{"stage", metrics::CoreMetrics::StageName(stage)}}, m.stage(stage), 9);
+  }
   e->Family("corridor_journal_written_bytes_total", "counter", "Entry bytes journaled.");
   e->Sample("corridor_journal_written_bytes_total", {},
             static_cast<int64_t>(m.journal_write_bytes.value()));

@@ -33,6 +33,8 @@ uint64_t MonotonicNs() {
 
 struct Item {
   journal::EntryKind kind = journal::EntryKind::tick;
+  // Monotonic times of its stages, for metrics::CoreMetrics::stage (only with metrics).
+  uint64_t submitted_ns = 0, taken_ns = 0, durable_ns = 0, applied_ns = 0;
   bool journaled = true;  // False for reads and snapshot requests.
   std::vector<ledger::Account> accounts;
   std::vector<ledger::Transfer> transfers;
@@ -228,6 +230,7 @@ struct Core::Impl {
   }
 
   void Submit(Item item) {
+    if (options.metrics && item.journaled) item.submitted_ns = MonotonicNs();
     {
       std::lock_guard<std::mutex> lock(mu);
       submitted.push_back(std::move(item));
@@ -270,6 +273,7 @@ struct Core::Impl {
     while (!submitted.empty() &&
            (group->empty() || bytes + submitted.front().body_bytes() <= options.group_bytes_max)) {
       bytes += submitted.front().body_bytes();
+      if (submitted.front().submitted_ns != 0) submitted.front().taken_ns = MonotonicNs();
       group->push_back(std::move(submitted.front()));
       submitted.pop_front();
     }
@@ -334,6 +338,10 @@ struct Core::Impl {
         not_before = entries.size() > 1 ? std::chrono::steady_clock::now() + interval
                                          : std::chrono::steady_clock::time_point{};
         Write(entries, journaled);
+        if (options.metrics) {
+          const uint64_t durable = MonotonicNs();
+          for (Item* item : journaled) item->durable_ns = durable;
+        }
       }
       HandOver(&group);
       DropCoveredSegments();
@@ -524,6 +532,16 @@ struct Core::Impl {
     if (item.command_done) item.command_done(item.status, std::move(item.outcome));
   }
 
+  void ObserveStages(const Item& item) {
+    if (item.applied_ns == 0 || item.taken_ns == 0) return;  // not journaled, or no metrics
+    using M = metrics::CoreMetrics;
+    metrics::CoreMetrics& m = *options.metrics;
+    m.stage(M::kQueued).Observe(item.taken_ns - item.submitted_ns);
+    m.stage(M::kJournal).Observe(item.durable_ns - item.taken_ns);
+    m.stage(M::kHandover).Observe(item.applied_ns - item.durable_ns);
+    m.stage(M::kAnswer).Observe(MonotonicNs() - item.applied_ns);
+  }
+
   void ApplyLoop() {
     std::deque<Item> batch;
     for (;;) {
@@ -538,6 +556,7 @@ struct Core::Impl {
           stop = true;
           break;
         }
+        if (item.durable_ns != 0) item.applied_ns = MonotonicNs();
         Apply(item);
         // Admitted in Submit*: the item's events are applied (or failed) and leave the count.
         const uint64_t events = item.events();
@@ -548,6 +567,7 @@ struct Core::Impl {
       // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
       for (Item& item : batch) {
         if (item.stop) break;
+        ObserveStages(item);
         Answer(item);
       }
       batch.clear();

@@ -120,6 +120,23 @@ CoreMetrics::CoreMetrics() : journal_write(LatencyBoundsNs()) {
     apply_.push_back(std::make_unique<Histogram>(std::vector<uint64_t>{
         1'000, 2'000, 5'000, 10'000, 20'000, 50'000, 100'000, 250'000, 1'000'000, 10'000'000}));
   }
+  for (size_t i = 0; i < kStages; ++i) {
+    // From 10 µs (a wake-up) to 1 s, dense below the 2 ms of a card authorization.
+    stages_.push_back(std::make_unique<Histogram>(std::vector<uint64_t>{
+        10'000, 25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 2'000'000, 5'000'000,
+        10'000'000, 25'000'000, 100'000'000, 1'000'000'000}));
+  }
+}
+
+const char* CoreMetrics::StageName(Stage s) {
+  switch (s) {
+    case kQueued: return "queued";
+    case kJournal: return "journal";
+    case kHandover: return "handover";
+    case kAnswer: return "answer";
+    case kStages: break;
+  }
+  return "unknown";
 }
 
 namespace {

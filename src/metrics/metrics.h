@@ -98,11 +98,21 @@ class CoreMetrics {
   CoreMetrics();
   Histogram journal_write;  // ns
   Counter journal_write_bytes;
+  // Where a journaled batch or command spends its time in the core (ns), so that a latency
+  // tail can be told apart: queued until the sequencer takes it (a write under way, the
+  // commit interval), taken to durable (its group's write and fdatasync), durable to applied
+  // (the apply thread's wake-up and the entries before it), applied to answered (the rest of
+  // its handover and the after-apply hook).
+  enum Stage : size_t { kQueued, kJournal, kHandover, kAnswer, kStages };
+  Histogram& stage(Stage s) { return *stages_[s]; }
+  const Histogram& stage(Stage s) const { return *stages_[s]; }
+  static const char* StageName(Stage s);
   Histogram& apply(size_t index) { return *apply_[index < kApplyKinds ? index : 2]; }
   const Histogram& apply(size_t index) const { return *apply_[index]; }
 
  private:
   std::vector<std::unique_ptr<Histogram>> apply_;
+  std::vector<std::unique_ptr<Histogram>> stages_;
 };
 
 // Request durations per route of one listener. Routes are patterns ("GET

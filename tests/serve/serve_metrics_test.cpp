@@ -114,6 +114,17 @@ TEST_F(ServeMetricsTest, ExpositionShowsPositionsJournalApplyAndRoutesAndPassesP
   EXPECT_HAS(m, "corridor_settlement_windows{state=\"open\"} 1\n");
   EXPECT_HAS(m, "corridor_card_authorizations 0\n");
   EXPECT_HAS(m, "# TYPE corridor_journal_write_seconds histogram\n");
+  // Every journaled command went through the core's four stages once each (the configuration,
+  // the participant and its deposit at least), and each stage's time is counted once.
+  EXPECT_HAS(m, "# TYPE corridor_core_stage_seconds histogram\n");
+  const double queued = MetricValue(*admin_, "corridor_core_stage_seconds_count{stage=\"queued\"}")
+                            .value_or(-1);
+  EXPECT_GE(queued, 3);
+  for (const char* stage : {"journal", "handover", "answer"}) {
+    const std::string series =
+        std::string("corridor_core_stage_seconds_count{stage=\"") + stage + "\"}";
+    EXPECT_EQ(MetricValue(*admin_, series).value_or(-1), queued) << stage;
+  }
   // Bounded labels: the route is the pattern, never the participant's id in a path.
   EXPECT_EQ(m.find("route=\"POST /v1/participants/TESTRUMMXXX"), std::string::npos);
   if (!Installed("promtool")) GTEST_SKIP() << "promtool is not installed (scripts/setup.sh)";
@@ -136,6 +147,7 @@ TEST(ServeNoMetricsTest, NothingIsTimedButTheStateIsStillShown) {
   ASSERT_TRUE(admin.Request("POST", "/v1/participants", kBank.ToJson(), &r, &error)) << error;
   ASSERT_EQ(r.status, 201);
   EXPECT_EQ(MetricValue(admin, "corridor_apply_seconds_count{kind=\"create_participant\"}"), 0);
+  EXPECT_EQ(MetricValue(admin, "corridor_core_stage_seconds_count{stage=\"queued\"}"), 0);
   EXPECT_EQ(MetricValue(admin, "corridor_http_request_duration_seconds_count{listener=\"admin\","
                                "route=\"POST /v1/participants\"}"),
             0);
