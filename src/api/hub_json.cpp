@@ -202,7 +202,7 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p) 
     pv.currency = position.currency;
     pv.exponent = hub.settings() ? ExponentOf(*hub.settings(), position.currency).value_or(0) : 0;
     const u128 account = hub::PositionId(p.id(), position.ledger);
-    pv.figures = participants::Participants::Figures(position, account, hub.ledger());
+    pv.figures = hub.FiguresOfPosition(position, account);
     // An advance credited the position, but no debit may use it until it is repaid.
     const auto advance = hub.settlement().advances().find(account);
     if (advance != hub.settlement().advances().end()) {

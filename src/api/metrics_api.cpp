@@ -115,8 +115,7 @@ StateSample SampleOf(const hub::Hub& hub) {
           ps.exponent = d->exponent;
         }
       }
-      ps.figures = participants::Participants::Figures(
-          position, hub::PositionId(id, position.ledger), hub.ledger());
+      ps.figures = hub.FiguresOfPosition(position, hub::PositionId(id, position.ledger));
       s.positions.push_back(std::move(ps));
     }
   }

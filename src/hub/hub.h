@@ -85,6 +85,14 @@ class Hub {
   const directory::Directory& directory() const { return directory_; }
   const payments::Payments& payments() const { return payments_; }
   const cards::Cards& cards() const { return cards_; }
+  // A participant's position's figures: its ledger balances less liquidity, caps and what
+  // settlement moved (sent and received are the flows alone).
+  participants::PositionFigures FiguresOfPosition(const participants::Position& position,
+                                                  u128 account) const {
+    const settlement::Settlement::Moves m = settlement_.MovesOf(account);
+    return participants::Participants::Figures(position, account, ledger_, m.in_minor,
+                                               m.out_minor);
+  }
   // Allocates (and touches) the records of `n` card authorizations up front.
   void ReserveCardAuthorizations(uint64_t n) { cards_.Reserve(n); }
   const settlement::Settlement& settlement() const { return settlement_; }

@@ -194,6 +194,7 @@ Outcome Hub::ApplySettlement(settlement::Window& w, const std::vector<Settlement
   }
   for (auto& [index, e] : done) {
     if (e.advance > 0) settlement_.AddAdvance(e.account, e.advance);
+    if (w.entries[index].state != settlement::EntryState::settled) settlement_.NoteSettled(e);
     if (e.state == settlement::EntryState::defaulted &&
         participants_.Find(e.participant) != nullptr) {
       participants_.SetSuspended(SetSuspended{e.participant, true});

@@ -108,7 +108,7 @@ inline participants::PositionFigures FiguresOf(const Hub& hub, const std::string
   const participants::Participant* p = hub.participants().Find(id);
   const participants::Position* pos = p != nullptr ? p->FindPosition(currency) : nullptr;
   CORRIDOR_CHECK(pos != nullptr);  // A test asking for a position that is not there.
-  return participants::Participants::Figures(*pos, PositionId(id, pos->ledger), hub.ledger());
+  return hub.FiguresOfPosition(*pos, PositionId(id, pos->ledger));
 }
 
 // RU: SABRRUMM and ALFARUMM; BY: BPSBBY2X; FX provider FXPRBY2X; all funded.

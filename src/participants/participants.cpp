@@ -249,15 +249,18 @@ Outcome Participants::SetSuspended(const hub::SetSuspended& c) {
 }
 
 PositionFigures Participants::Figures(const Position& p, u128 position_id,
-                                      const ledger::StateMachine& ledger) {
+                                      const ledger::StateMachine& ledger,
+                                      int64_t settled_in_minor, int64_t settled_out_minor) {
   const ledger::Account* a = ledger.LookupAccount(position_id);
   CORRIDOR_CHECK(a != nullptr);  // Created with the participant.
   PositionFigures f;
   f.currency = p.currency;
   f.liquidity_minor = p.deposited_minor - p.withdrawn_minor;
   f.net_debit_cap_minor = p.net_debit_cap_minor;
-  f.received_minor = ToInt64(a->credits_posted) - p.deposited_minor - p.cap_granted_minor;
-  f.sent_minor = ToInt64(a->debits_posted) - p.withdrawn_minor - p.cap_withdrawn_minor;
+  f.received_minor =
+      ToInt64(a->credits_posted) - p.deposited_minor - p.cap_granted_minor - settled_in_minor;
+  f.sent_minor =
+      ToInt64(a->debits_posted) - p.withdrawn_minor - p.cap_withdrawn_minor - settled_out_minor;
   f.reserved_minor = ToInt64(a->debits_pending);
   f.available_minor =
       ToInt64(a->credits_posted) - ToInt64(a->debits_posted) - ToInt64(a->debits_pending);

@@ -50,8 +50,8 @@ struct PositionFigures {
   std::string currency;
   int64_t liquidity_minor = 0;      // deposited - withdrawn
   int64_t net_debit_cap_minor = 0;
-  int64_t sent_minor = 0;           // paid out by flows (payments, cards), posted
-  int64_t received_minor = 0;       // paid in by flows, posted
+  int64_t sent_minor = 0;           // paid out by flows (payments, cards, fees), posted
+  int64_t received_minor = 0;       // paid in by flows, posted (settlement is not a flow)
   int64_t reserved_minor = 0;       // held by pending transfers
   int64_t available_minor = 0;      // what it may still send: liquidity + cap - in use
 };
@@ -89,9 +89,12 @@ class Participants : public hub::Module {
   // The same, with a trailing "XXX" ignored (SABRRUMM is SABRRUMMXXX).
   const Participant* FindInstitution(std::string_view bic) const;
   const std::map<std::string, Participant, std::less<>>& all() const { return participants_; }
-  // Figures of one position from the ledger's balances.
+  // Figures of one position from the ledger's balances. `settled_in_minor` and
+  // `settled_out_minor`: what settlement moved on it (settlement::Settlement::MovesOf), which
+  // sent and received leave out as they leave out liquidity and caps.
   static PositionFigures Figures(const Position& position, u128 position_id,
-                                 const ledger::StateMachine& ledger);
+                                 const ledger::StateMachine& ledger, int64_t settled_in_minor = 0,
+                                 int64_t settled_out_minor = 0);
   // Whether `token_sha256` (64 lowercase hex) is a valid credential of `id` at journal time
   // `now_ns`, compared in constant time.
   bool Authenticates(std::string_view id, std::string_view token_sha256, uint64_t now_ns) const;

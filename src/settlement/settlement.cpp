@@ -231,6 +231,25 @@ void Settlement::Repay(u128 account, int64_t amount) {
   if (it->second == 0) advances_.erase(it);
 }
 
+Settlement::Moves Settlement::MovesOf(u128 account) const {
+  Moves m;
+  const auto s = settled_.find(account);
+  if (s == settled_.end()) return m;
+  const auto owed = advances_.find(account);
+  const int64_t outstanding = owed == advances_.end() ? 0 : owed->second;
+  m.in_minor = s->second.paid_in + s->second.advanced;
+  m.out_minor = s->second.paid_out + (s->second.advanced - outstanding);
+  return m;
+}
+
+void Settlement::NoteSettled(const Entry& e) {
+  if (e.state != EntryState::settled) return;
+  Settled& s = settled_[e.account];
+  if (e.net < 0) s.paid_in += -e.net;
+  if (e.net > 0) s.paid_out += e.net;
+  s.advanced += e.advance;
+}
+
 void Settlement::Save(WireWriter& w) const {
   w.U32(static_cast<uint32_t>(windows_.size()));
   for (const Window& win : windows_) {
@@ -284,6 +303,10 @@ bool Settlement::Load(WireReader& r) {
     advances_[account] = r.I64();
   }
   next_close_ns_ = r.U64();
+  settled_.clear();
+  for (const Window& win : windows_) {
+    for (const Entry& e : win.entries) NoteSettled(e);
+  }
   return r.ok() && !windows_.empty() && windows_.back().state == WindowState::open;
 }
 

@@ -146,6 +146,17 @@ class Settlement : public hub::Module {
   void AddAdvance(u128 account, int64_t amount);
   void Repay(u128 account, int64_t amount);
 
+  // What settlement moved on a position in every window so far: not flows, so the position's
+  // sent and received leave it out. In: the agent paying a net debtor's net in, advances to
+  // net creditors; out: a net creditor's net paid to the agent, advances repaid.
+  struct Moves {
+    int64_t in_minor = 0;
+    int64_t out_minor = 0;
+  };
+  Moves MovesOf(u128 account) const;
+  // Counts a settled entry's moves (the hub, once it made the entry's transfers).
+  void NoteSettled(const Entry& e);
+
   const Window& open() const { return windows_.back(); }
   const std::vector<Window>& windows() const { return windows_; }  // oldest first; id = index+1
   const Window* Find(uint64_t id) const;
@@ -161,6 +172,13 @@ class Settlement : public hub::Module {
   std::map<u128, Totals> running_;  // the open window's, by account
   std::map<u128, int64_t> advances_;
   uint64_t next_close_ns_ = UINT64_MAX;
+  // Settled entries' moves by account: not state, derived from windows_ (rebuilt on Load).
+  struct Settled {
+    int64_t paid_in = 0;
+    int64_t paid_out = 0;
+    int64_t advanced = 0;
+  };
+  std::map<u128, Settled> settled_;
 };
 
 // Per currency, what its settlement agent collects from the debtors and pays the creditors.

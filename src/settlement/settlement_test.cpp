@@ -408,6 +408,31 @@ TEST_F(SettleTest, AllSettledRestoresEveryRoomExactly) {
   ExpectRoomRestored();
 }
 
+// Settlement moves money between the positions and the agents, but no flow: every position's
+// sent and received are what its payments made of them, before and after settling, and after
+// a restart from a snapshot.
+TEST_F(SettleTest, SettlingChangesNoPositionsSentOrReceived) {
+  const auto flows = [](const hub::Hub& h) {
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    for (const auto& [id, p] : h.participants().all()) {
+      for (const participants::Position& pos : p.positions) {
+        const auto f = FiguresOf(h, id, pos.currency);
+        out[id + " " + pos.currency] = {f.sent_minor, f.received_minor};
+      }
+    }
+    return out;
+  };
+  const auto before = flows(d.hub);
+  EXPECT_EQ(before.at("ALFARUMM RUB"), std::make_pair(int64_t{400'00}, int64_t{1'000'00}));
+  ASSERT_EQ(Settle(1, "CBR-2027-001").code, Code::ok);
+  EXPECT_EQ(flows(d.hub), before);
+  ASSERT_EQ(Settle(2, "CBR-2027-002").code, Code::ok);
+  EXPECT_EQ(flows(d.hub), before);
+  hub::Hub loaded;
+  ASSERT_TRUE(LoadImage(d.hub.TakeImage(), loaded));
+  EXPECT_EQ(flows(loaded), before);
+}
+
 TEST_F(SettleTest, EntriesOneByOneWithTheirRules) {
   EXPECT_EQ(SettleOne(1, "ALFARUMM", "RUB", true, "").code, Code::invalid);
   EXPECT_EQ(Settle(1, "").code, Code::invalid);
@@ -505,7 +530,14 @@ TEST_F(SettlementTest, ANetCreditorThatSpentItsReceiptsSettlesWithAnAdvance) {
   Close();
   Pay("p2", "ALFARUMM", "SABRRUMM", {"RUB", 14'000'00});
   EXPECT_EQ(Room(d.hub, "ALFARUMM", "RUB", kRub), 2'000'00);
+  const auto flows = [this] {
+    const auto f = FiguresOf(d.hub, "ALFARUMM", "RUB");
+    return std::make_pair(f.sent_minor, f.received_minor);
+  };
+  EXPECT_EQ(flows(), std::make_pair(int64_t{14'000'00}, int64_t{5'000'00}));
   ASSERT_EQ(Settle(1).code, Code::ok);
+  // Neither the settlement nor the advance is a flow.
+  EXPECT_EQ(flows(), std::make_pair(int64_t{14'000'00}, int64_t{5'000'00}));
   const Entry& e = *d.hub.settlement().Find(1)->Find("ALFARUMM", "RUB");
   EXPECT_EQ(e.state, EntryState::settled);
   EXPECT_EQ(e.advance, 3'000'00);
@@ -535,10 +567,13 @@ TEST_F(SettlementTest, ANetCreditorThatSpentItsReceiptsSettlesWithAnAdvance) {
   EXPECT_EQ(Room(d.hub, "ALFARUMM", "RUB", kRub), 500'00);
   Pay("p8", "ALFARUMM", "SABRRUMM", {"RUB", 500'00});
   EXPECT_TRUE(LedgerProblems(d.hub).empty());
+  // The repayments (3,000.00 in all) are not sent either: only p2 and p8.
+  EXPECT_EQ(flows(), std::make_pair(int64_t{14'500'00}, int64_t{8'500'00}));
   // Window 2 settles ALFARUMM's spending: its own money and cap are back.
   const Window& w2 = Close();
   EXPECT_EQ(w2.Find("ALFARUMM", "RUB")->net, -14'000'00 + 3'500'00 - 500'00);
   ASSERT_EQ(Settle(2).code, Code::ok);
+  EXPECT_EQ(flows(), std::make_pair(int64_t{14'500'00}, int64_t{8'500'00}));
   EXPECT_EQ(Room(d.hub, "ALFARUMM", "RUB", kRub), 11'000'00);
   EXPECT_TRUE(LedgerProblems(d.hub).empty());
 }
