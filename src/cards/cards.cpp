@@ -395,9 +395,9 @@ Authorization* Cards::FindByApproval(std::string_view rrn, std::string_view appr
 }
 
 // Each key keeps its first authorization (a repeat of a key finds the first, as before).
-void Cards::Index(const Authorization& a) {
+void Cards::Index(const Authorization& a, bool request_known_new) {
   const hub::CardTrace& t = a.request.trace;
-  if (FindRequest(a.request) == nullptr) {
+  if (request_known_new || FindRequest(a.request) == nullptr) {
     by_request_.Reserve(1);
     by_request_.Insert(KeyHash({a.request.acquirer, t.stan, t.terminal, t.transmission_time}),
                        a.id);
@@ -423,7 +423,7 @@ void Cards::Record(Authorization a) {
   CORRIDOR_CHECK(a.id == authorizations_.size() + 1);  // and every id is kept
   ++next_id_;
   authorizations_.push_back(std::move(a));
-  Index(authorizations_.back());
+  Index(authorizations_.back(), /*request_known_new=*/true);
 }
 
 void Cards::Update(Authorization& a, Status status, uint64_t deadline_ns) {
@@ -547,7 +547,7 @@ bool Cards::Load(WireReader& r) {
       return false;
     }
     authorizations_.push_back(std::move(a));
-    Index(authorizations_.back());
+    Index(authorizations_.back(), /*request_known_new=*/false);
   }
   if (next_id_ != authorizations_.size() + 1) return false;
   for (uint32_t n = r.Count(8); n > 0; --n) {

@@ -188,7 +188,8 @@ class Cards : public hub::Module {
                               std::string_view transmission_time);
   // By (RRN, approval code).
   Authorization* FindByApproval(std::string_view rrn, std::string_view approval_code);
-  // Stores a new authorization (id = next_authorization_id()) and indexes it.
+  // Stores a new authorization (id = next_authorization_id()) and indexes it. Its request is
+  // one FindRequest does not find (the hub answers a duplicate with the first instead).
   void Record(Authorization a);
   // Changes an authorization's status and deadline (keeps the deadline index).
   void Update(Authorization& a, Status status, uint64_t deadline_ns);
@@ -220,7 +221,8 @@ class Cards : public hub::Module {
   uint64_t next_forward_seq() const { return next_seq_; }
 
  private:
-  void Index(const Authorization& a);
+  // `request_known_new`: Record's caller found no authorization with its request key.
+  void Index(const Authorization& a, bool request_known_new);
   void IndexApproval(const Authorization& a);
 
   std::map<std::string, CardSettings, std::less<>> settings_;
