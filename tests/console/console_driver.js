@@ -172,6 +172,9 @@ async function overview(page) {
     'the payments chart shows no payment per second', 20000);
   const lines = await page.eval(`document.querySelectorAll('#chart-throughput canvas').length`);
   if (lines < 1) fail('the payments chart has no canvas');
+  // The payments journal commands: the core's stages chart shows their waits.
+  await page.waitFor(`+document.getElementById('chart-core').dataset.max > 0`,
+                     'the core stages chart shows no wait', 20000);
   console.log('ok: overview charts have data points; payments/s peaks at ' + max);
   await page.screenshot('overview');
 }

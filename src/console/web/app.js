@@ -131,7 +131,12 @@ const LATENCIES = [
     match: {} },
 ];
 
-const history = { t: [], payments: [], auths: [], p99: LATENCIES.map(() => []), rejections: {} };
+// Where journaled commands wait in the core (corridor_core_stage_seconds), to tell which part a
+// latency tail is in: for the sequencer, the journal's write and fdatasync, the apply thread.
+const STAGES = ['queued', 'journal', 'handover', 'answer'];
+
+const history = { t: [], payments: [], auths: [], p99: LATENCIES.map(() => []),
+                  stages: STAGES.map(() => []), rejections: {} };
 let previous = null;  // the last sample's counters and buckets
 let latest = [];      // the last /metrics samples (the queues page reads them)
 
@@ -149,6 +154,7 @@ async function sample() {
     payments: sum(s, 'corridor_payments'),
     auths: sum(s, 'corridor_card_authorizations_total'),
     buckets: LATENCIES.map(l => buckets(s, l.name, l.match)),
+    stages: STAGES.map(stage => buckets(s, 'corridor_core_stage_seconds', { stage })),
     rejections: {},
   };
   for (const x of pick(s, 'corridor_payments_total', { status: 'RJCT' })) {
@@ -163,6 +169,10 @@ async function sample() {
     LATENCIES.forEach((l, i) => {
       const q = quantileOfDelta(previous.buckets[i], cur.buckets[i], 0.99);
       push(history.p99[i], q === null ? null : q * 1000);
+    });
+    STAGES.forEach((stage, i) => {
+      const q = quantileOfDelta(previous.stages[i], cur.stages[i], 0.99);
+      push(history.stages[i], q === null ? null : q * 1000);
     });
     const reasons = new Set([...Object.keys(cur.rejections), ...Object.keys(history.rejections)]);
     for (const reason of reasons) {
@@ -230,6 +240,7 @@ function renderOverview(page) {
     h('div', { class: 'charts' },
       chartBox('throughput', 'Payments and card authorizations per second'),
       chartBox('latency', 'p99 latency (ms)'),
+      chartBox('core', 'p99 wait of a journaled command in the core, by stage (ms)'),
       chartBox('rejections', 'Rejections per second by reason')));
   for (const k of Object.keys(charts)) { charts[k].plot.destroy(); delete charts[k]; }
   drawOverview();
@@ -241,6 +252,7 @@ function drawOverview() {
   const shown = LATENCIES.map((l, i) => i).filter(i =>
     i === 0 || history.p99[i].some(v => v !== null));
   drawChart('latency', shown.map(i => LATENCIES[i].label), shown.map(i => history.p99[i]), 'ms');
+  drawChart('core', STAGES, history.stages, 'ms');
   const reasons = Object.keys(history.rejections).sort();
   drawChart('rejections', reasons.length ? reasons : ['(none yet)'],
             reasons.length ? reasons.map(r => history.rejections[r]) :
