@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -1365,6 +1366,64 @@ TEST_F(ServeProcessTest, GarbageOnTheWireNeverCrashesOrChangesState) {
   EXPECT_EQ(debit.debits_posted, u128{5}) << "only the valid chunked request may move money";
   EXPECT_EQ(GetBalances(client(), 2).credits_posted, u128{5});
   EXPECT_EQ(BodyJson(Call(client(), "GET", "/v1/ledger/check")).Dump(), R"({"ok":true})");
+}
+
+// `serve` executes itself once more with glibc's huge-page heap (the same pid, the same
+// arguments) unless the environment already names that tunable; other tunables are kept.
+TEST(ServeHeapTest, ServeRunsWithTheHugePageHeapUnlessTheTunableIsSet) {
+  const char* saved = std::getenv("GLIBC_TUNABLES");
+  const std::string restore = saved == nullptr ? "" : saved;
+  const std::vector<std::pair<const char*, std::string>> cases = {
+      {nullptr, "glibc.malloc.hugetlb=1"},
+      {"glibc.malloc.tcache_count=10", "glibc.malloc.tcache_count=10:glibc.malloc.hugetlb=1"},
+      {"glibc.malloc.hugetlb=0", "glibc.malloc.hugetlb=0"},
+  };
+  for (const auto& [given, expected] : cases) {
+    if (given == nullptr) {
+      unsetenv("GLIBC_TUNABLES");
+    } else {
+      setenv("GLIBC_TUNABLES", given, 1);
+    }
+    TempDir dir;
+    ServeProcess server;
+    std::string error;
+    const bool started = server.Start(dir.path() + "/data", {"--segment-mib", "16"}, &error);
+    if (saved == nullptr) {
+      unsetenv("GLIBC_TUNABLES");
+    } else {
+      setenv("GLIBC_TUNABLES", restore.c_str(), 1);
+    }
+    ASSERT_TRUE(started) << error;
+    // The environment the running server was executed with (NUL-separated), and that it
+    // answers. glibc parses GLIBC_TUNABLES in place at start-up, ending each value with a NUL
+    // where its ':' was, so the tunables after the first read as entries of their own: they
+    // are joined back.
+    const std::string environ = ReadFile("/proc/" + std::to_string(server.pid()) + "/environ");
+    size_t count = 0;
+    std::string value;
+    bool in_tunables = false;
+    for (size_t at = 0; at < environ.size();) {
+      const size_t end = environ.find('\0', at);
+      const std::string entry = environ.substr(at, end - at);
+      if (entry.rfind("GLIBC_TUNABLES=", 0) == 0) {
+        ++count;
+        value = entry.substr(15);
+        in_tunables = true;
+      } else if (in_tunables && entry.rfind("glibc.", 0) == 0) {
+        value += ":" + entry;
+      } else {
+        in_tunables = false;
+      }
+      at = end == std::string::npos ? environ.size() : end + 1;
+    }
+    EXPECT_EQ(count, 1u) << (given ? given : "(unset)");
+    EXPECT_EQ(value, expected) << (given ? given : "(unset)");
+    HttpClient client("127.0.0.1", server.port());
+    HttpResponse r;
+    ASSERT_TRUE(client.Request("GET", "/v1/health", "", &r, &error)) << error;
+    EXPECT_EQ(r.status, 200);
+    StopCleanly(server);
+  }
 }
 
 }  // namespace
