@@ -14,6 +14,7 @@
 // gets 91, the issuer an 0420), and stand-in while an issuer is signed off (small amounts
 // approved, larger ones declined, the 0120 advices delivered when it signs on again). It
 // restarts the hub from its journal and checks that the positions and the ledger are the same.
+// The hub's log goes to hub.log beside its data (its last lines are shown when the demo fails).
 #include <getopt.h>
 #include <openssl/rand.h>
 #include <simdjson.h>
@@ -24,7 +25,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -48,6 +51,18 @@ using Clock = std::chrono::steady_clock;
 int Fail(const std::string& message) {
   std::fprintf(stderr, "demo: %s\n", message.c_str());
   return 1;
+}
+
+// The last `lines` lines of the hub's log, on stderr (a failed demo).
+void PrintLogTail(const std::string& path, size_t lines) {
+  std::ifstream in(path);
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(std::move(line));
+    if (tail.size() > lines) tail.pop_front();
+  }
+  std::fprintf(stderr, "demo: the hub's log (%s), last %zu lines:\n", path.c_str(), tail.size());
+  for (const std::string& line : tail) std::fprintf(stderr, "  %s\n", line.c_str());
 }
 
 
@@ -533,7 +548,7 @@ bool RunCards(simulator::CardCorridor& cards, uint64_t authorizations) {
 
 // Stops the hub, starts it again on the same data, and compares.
 int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<std::string>& args,
-            const std::vector<std::string>& env) {
+            const std::vector<std::string>& env, const std::string& log) {
   const std::string before = Positions(corridor);
   std::string windows_before, windows_after;
   corridor.AdminGet("/v1/settlement/windows", &windows_before);
@@ -541,6 +556,7 @@ int Restart(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   if (hub.Stop(&usage) != 0) return Fail("the hub did not stop cleanly");
   corridor.Stop();
   HubProcess again;
+  again.set_log_path(log);
   if (!again.Start(args, {"admin", "participants", "cards"}, env)) {
     return Fail("the hub did not restart");
   }
@@ -614,7 +630,7 @@ int RunDemo(simulator::Corridor& corridor, HubProcess& hub, const std::vector<st
   uint64_t window = 0;
   std::string hub_bic;
   const bool settled = SettleTheDay(corridor, dir + "/reports", &window, &hub_bic);
-  const int restart = Restart(corridor, hub, args, env);
+  const int restart = Restart(corridor, hub, args, env, dir + "/hub.log");
   const bool reports =
       settled && WriteReports(dir + "/hub", window, hub_bic,
                               {"SABRRUMM", "ALFARUMM", "AKBBBY2X", "PJCBBY2X"}, dir + "/reports");
@@ -681,14 +697,23 @@ int Demo(int argc, char** argv) {
     }
     env.push_back(std::move(value));
   }
-  std::printf("corridor demo: the hub (%s, data in %s/hub), four banks and an FX desk\n",
-              config_path.c_str(), dir.c_str());
+  // The hub's log goes to a file beside its data, so that its lines do not run into the
+  // demo's; a failed demo shows its last lines.
+  const std::string log = dir + "/hub.log";
+  std::printf("corridor demo: the hub (%s, data in %s/hub, its log in %s), four banks and an "
+              "FX desk\n",
+              config_path.c_str(), dir.c_str(), log.c_str());
+  std::fflush(stdout);
   HubProcess hub;
+  hub.set_log_path(log);
+  int code = 1;
   if (!hub.Start(args, {"admin", "participants", "cards"}, env)) {
-    return Fail("the hub did not start");
+    code = Fail("the hub did not start");
+  } else {
+    simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
+    code = RunDemo(corridor, hub, args, env, payments, authorizations, dir);
   }
-  simulator::Corridor corridor(Banks(), hub.port("admin"), hub.port("participants"));
-  const int code = RunDemo(corridor, hub, args, env, payments, authorizations, dir);
+  if (code != 0) PrintLogTail(log, 20);
   if (temporary) std::printf("(the data and reports in %s are removed now; --data DIR keeps them)\n", dir.c_str());
   return code;
 }

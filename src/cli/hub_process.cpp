@@ -1,5 +1,6 @@
 #include "cli/hub_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,10 @@ bool HubProcess::Start(const std::vector<std::string>& args,
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    if (!log_path_.empty()) {
+      const int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (log >= 0) dup2(log, STDERR_FILENO);  // dup2 clears O_CLOEXEC on fd 2
+    }
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
@@ -62,7 +67,7 @@ bool HubProcess::Start(const std::vector<std::string>& args,
       ++found;
       ok = true;
     }
-    if (!ok) std::fprintf(stderr, "bench: the server said \"%s\"\n", line.c_str());
+    if (!ok && !line.empty()) std::fprintf(stderr, "the hub said \"%s\"\n", line.c_str());
   }
   close(out[0]);
   return ok;

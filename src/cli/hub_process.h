@@ -32,6 +32,9 @@ class HubProcess {
   // ("NAME=value") is added to the child's environment only (e.g. the card keys).
   bool Start(const std::vector<std::string>& args, const std::vector<std::string>& listeners,
              const std::vector<std::string>& env = {});
+  // Where the child's standard error (the hub's log) goes: appended to this file. Empty (the
+  // default): inherited. Set before Start.
+  void set_log_path(std::string path) { log_path_ = std::move(path); }
   // The port a listener printed.
   uint16_t port(const std::string& listener) const;
   // SIGTERM, then the exit status (0 when it stopped cleanly); `usage` gets its CPU time.
@@ -46,6 +49,7 @@ class HubProcess {
  private:
   pid_t pid_ = -1;
   std::map<std::string, uint16_t> ports_;
+  std::string log_path_;
 };
 
 }  // namespace corridor::cli
