@@ -227,10 +227,10 @@ Status StartProcessors(uint16_t card_port, uint32_t seed, Processors* p) {
   return Status::Ok();
 }
 
-// The hub's own histogram of its share of each answer (corridor_card_authorization_duration_
-// seconds: request read to forward written, plus the issuer's answer read to the answer
-// written; both journal waits in, the issuer's and the acquirer's time out), read from
-// /metrics: cumulative counts per upper bound in seconds, +Inf last.
+// Histograms read from the hub's /metrics, named by their bucket lines' start: the hub's own
+// share of each answer (corridor_card_authorization_duration_seconds: request read to forward
+// written, plus the issuer's answer read to the answer written; both journal waits in, the
+// issuer's and the acquirer's time out), the journal's writes, the core's stages.
 constexpr const char* kHubTime = "corridor_card_authorization_duration_seconds_bucket{le=\"";
 constexpr const char* kJournalWrite = "corridor_journal_write_seconds_bucket{le=\"";
 // The core's stages of each journaled command (metrics::CoreMetrics::Stage).
@@ -238,19 +238,20 @@ constexpr const char* kStages[] = {"queued", "journal", "handover", "answer"};
 std::string StageSeries(const char* stage) {
   return std::string("corridor_core_stage_seconds_bucket{stage=\"") + stage + "\",le=\"";
 }
-struct HubTimes {
+// One reading of a histogram: cumulative counts per upper bound in seconds, +Inf last.
+struct Buckets {
   std::vector<double> bounds;
   std::vector<uint64_t> cumulative;
 };
 
 // `series` is the bucket lines' start up to the bound: NAME_bucket{[LABELS,]le="
-HubTimes ReadHistogram(uint16_t admin_port, const std::string& series) {
+Buckets ReadHistogram(uint16_t admin_port, const std::string& series) {
   server::ClientOptions ao;
   ao.host = "127.0.0.1";
   ao.port = admin_port;
   server::HttpClient admin(ao);
   server::ClientResponse r;
-  HubTimes t;
+  Buckets t;
   if (!admin.Get("/metrics", {}, &r).ok() || r.status != 200) return t;
   const std::string& prefix = series;
   for (size_t at = r.body.find(prefix); at != std::string::npos;
@@ -268,7 +269,7 @@ HubTimes ReadHistogram(uint16_t admin_port, const std::string& series) {
 
 // The q-quantile of what `after` counted since `before`, interpolated linearly inside its
 // bucket as Prometheus' histogram_quantile does (a bucket's width is the uncertainty).
-double Quantile(const HubTimes& before, const HubTimes& after, double q) {
+double Quantile(const Buckets& before, const Buckets& after, double q) {
   const size_t n = after.cumulative.size();
   if (n == 0 || before.cumulative.size() != n) return 0;
   const double total = static_cast<double>(after.cumulative[n - 1] - before.cumulative[n - 1]);
@@ -289,7 +290,7 @@ double Quantile(const HubTimes& before, const HubTimes& after, double q) {
 }
 
 // The share of answers whose hub time was at most `bound` seconds (a bucket's bound).
-double ShareWithin(const HubTimes& before, const HubTimes& after, double bound) {
+double ShareWithin(const Buckets& before, const Buckets& after, double bound) {
   const size_t n = after.cumulative.size();
   if (n == 0 || before.cumulative.size() != n) return 0;
   const double total = static_cast<double>(after.cumulative[n - 1] - before.cumulative[n - 1]);
@@ -325,9 +326,9 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   const double hub_before = hub.CpuSeconds();
   const std::map<std::string, double> threads_before = hub.ThreadCpuSeconds();
   const double sims_before = SelfCpuSeconds();
-  const HubTimes times_before = ReadHistogram(hub.port("admin"), kHubTime);
-  const HubTimes journal_before = ReadHistogram(hub.port("admin"), kJournalWrite);
-  std::vector<HubTimes> stages_before;
+  const Buckets times_before = ReadHistogram(hub.port("admin"), kHubTime);
+  const Buckets journal_before = ReadHistogram(hub.port("admin"), kJournalWrite);
+  std::vector<Buckets> stages_before;
   for (const char* stage : kStages) {
     stages_before.push_back(ReadHistogram(hub.port("admin"), StageSeries(stage)));
   }
@@ -352,10 +353,10 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
     for (const auto& [code, n] : l.by_code) r.by_code[code] += n;
   }
   r.approved = r.by_code["00"];
-  const HubTimes times_after = ReadHistogram(hub.port("admin"), kHubTime);
-  const HubTimes journal_after = ReadHistogram(hub.port("admin"), kJournalWrite);
+  const Buckets times_after = ReadHistogram(hub.port("admin"), kHubTime);
+  const Buckets journal_after = ReadHistogram(hub.port("admin"), kJournalWrite);
   for (size_t i = 0; i < std::size(kStages); ++i) {
-    const HubTimes after = ReadHistogram(hub.port("admin"), StageSeries(kStages[i]));
+    const Buckets after = ReadHistogram(hub.port("admin"), StageSeries(kStages[i]));
     r.stage_p50_s.push_back(Quantile(stages_before[i], after, 0.50));
     r.stage_p99_s.push_back(Quantile(stages_before[i], after, 0.99));
   }
