@@ -25,14 +25,36 @@ InFlightKey KeyOf(std::string_view issuer, std::string_view stan, std::string_vi
   return key;
 }
 
+// A request's outcome that sends it on to the issuer (see OnRequestOutcome).
+bool Forwards(const hub::Outcome& outcome) {
+  return outcome.card && outcome.card->forward && outcome.code != hub::Code::exists;
+}
+
 }  // namespace
 
 uint64_t CardGateway::Impl::Submit(const hub::Command& command, Pending pending) {
   const uint64_t id = next_pending_++;
+  const bool request = pending.kind == PendingKind::kRequest;
   pending_.emplace(id, std::move(pending));
-  core_->SubmitCommand(command, [this, id](const Status& status, hub::Outcome outcome) {
-    Deliver(Completion{id, status, std::move(outcome)});
-  });
+  if (!request) {
+    core_->SubmitCommand(command, [this, id](const Status& status, hub::Outcome outcome) {
+      Deliver(Completion{id, status, std::move(outcome)});
+    });
+    return id;
+  }
+  // A request the hold lets through is forwarded as soon as the hold is applied, while it is
+  // still being journaled (core::Options::apply_before_durable): if the hub then forgets it
+  // in a crash, it was never answered, and the issuer's answer matches nothing. Every other
+  // outcome (a decline, a duplicate, a failure) is answered only once durable.
+  core_->SubmitCommand(
+      command,
+      [this, id](const Status& status, hub::Outcome outcome) {
+        if (status.ok() && Forwards(outcome)) return;  // delivered when applied
+        Deliver(Completion{id, status, std::move(outcome)});
+      },
+      [this, id](const hub::Outcome& outcome) {
+        if (Forwards(outcome)) Deliver(Completion{id, Status::Ok(), outcome});
+      });
   return id;
 }
 

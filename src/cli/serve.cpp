@@ -67,6 +67,9 @@ struct Flags {
   // --no-metrics: nothing timed or counted on the hot paths (GET /metrics still shows the
   // state's gauges); for measuring what metrics cost (docs/BENCHMARKS.md).
   bool metrics = true;
+  // See core::Options::apply_before_durable: on unless --apply-after-durable (the order before
+  // it, kept for comparison in docs/BENCHMARKS.md).
+  bool apply_before_durable = true;
 };
 
 // A decimal count from `min` to `max`; false for anything else (empty, signs, garbage).
@@ -109,6 +112,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
                                     {"max-queued-events", required_argument, nullptr, 'q'},
                                     {"max-body-mib-in-flight", required_argument, nullptr, 'B'},
                                     {"no-metrics", no_argument, nullptr, 'M'},
+                                    {"apply-after-durable", no_argument, nullptr, 'D'},
                                     {nullptr, 0, nullptr, 0}};
   constexpr uint64_t kSecondsMax = 24 * 3600;
   optind = 1;
@@ -172,6 +176,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
         break;
       case 'M':
         f->metrics = false;
+        break;
+      case 'D':
+        f->apply_before_durable = false;
         break;
       default:
         return false;
@@ -345,7 +352,7 @@ int Serve(int argc, char** argv) {
                  "       [--participant-listen HOST:PORT] [--card-listen HOST:PORT] [--segment-mib N]\n"
                  "       [--threads N]\n"
                  "       [--capacity-transfers N] [--capacity-accounts N] [--snapshot-every N]\n"
-                 "       [--capacity-authorizations N] [--no-metrics]\n"
+                 "       [--capacity-authorizations N] [--no-metrics] [--apply-after-durable]\n"
                  "       [--commit-interval-us N] [--max-connections N] [--max-queued-events N]\n"
                  "       [--max-body-mib-in-flight N]\n"
                  "       [--read-timeout-seconds N] [--idle-timeout-seconds N] "
@@ -378,6 +385,7 @@ int Serve(int argc, char** argv) {
   options.card_authorizations_capacity = flags.capacity_authorizations;
   options.snapshot_every_entries = flags.snapshot_every;
   options.commit_interval_us = flags.commit_interval_us;
+  options.apply_before_durable = flags.apply_before_durable;
   options.submitted_events_max = max_queued_events;
   // What GET /metrics shows; outlives the core and the listeners.
   static api::ServeMetrics serve_metrics;

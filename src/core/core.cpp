@@ -42,11 +42,18 @@ struct Item {
   Core::AccountsDone accounts_done;
   Core::TransfersDone transfers_done;
   Core::CommandDone command_done;
+  Core::CommandApplied command_applied;
   std::function<void(const hub::Hub&, uint64_t applied_sequence)> read;
   uint64_t sequence = 0;
   uint64_t timestamp = 0;
   Status status;
   bool stop = false;
+  // Options::apply_before_durable: `held` items belong to a group applied while its journal
+  // write runs; they are answered (reads: run) when the `settle` item that follows them says
+  // how much of the group is durable (its `sequence`: the last durable entry; its `status`: the
+  // answer for the rest; its `durable_ns`: when the write ended).
+  bool held = false;
+  bool settle = false;
   // Filled by the apply thread, handed to the done callback once its whole batch is applied.
   std::vector<ledger::CreateAccountResult> account_results;
   std::vector<ledger::CreateTransferResult> transfer_results;
@@ -158,12 +165,37 @@ Status CheckJournalCoversSnapshots(const Options& options, uint64_t loaded_snaps
   return Status::Ok();
 }
 
+// Loads the newest snapshot and replays the journal after it into `state`, up to the entry at
+// `through` (later ones are left out: see Core::Impl::Rebuild).
+Status Recover(const Options& options, bool read_only, hub::Hub* state,
+               std::unique_ptr<journal::Journal>* journal, OpenReport* report,
+               uint64_t through = UINT64_MAX) {
+  Status st = LoadNewestSnapshot(FsOf(options), options.dir, state, &report->snapshot_sequence);
+  if (!st.ok()) return st;
+  uint64_t applied = report->snapshot_sequence;
+  Status replay;  // The first entry that cannot be applied; nothing after it is.
+  st = journal::Journal::Open(
+      JournalOptions(options, read_only), report->snapshot_sequence,
+      [&](const journal::ReadEntry& e) {
+        if (!replay.ok() || e.sequence > through) return;
+        CORRIDOR_CHECK(e.sequence == applied + 1);
+        replay = ApplyEntry(state, e);
+        if (!replay.ok()) return;
+        applied = e.sequence;
+        ++report->replayed_entries;
+      },
+      journal, &report->journal);
+  if (!st.ok()) return st;
+  if (!replay.ok()) return replay;
+  return CheckJournalCoversSnapshots(options, report->snapshot_sequence, report->journal);
+}
+
 }  // namespace
 
 struct Core::Impl {
   Options options;
   std::unique_ptr<journal::Journal> journal;
-  hub::Hub state;
+  std::unique_ptr<hub::Hub> state;  // Replaced only by Rebuild (apply thread).
   uint64_t applied_sequence = 0;  // Apply thread only.
   uint64_t entries_since_snapshot = 0;
   // Journal segments are kept back to the snapshot before the newest one, so that a damaged
@@ -214,8 +246,8 @@ struct Core::Impl {
       [this](InvariantChecker::Deliver deliver) { TakeCheckImage(std::move(deliver)); }};
 
   explicit Impl(const Options& o)
-      : options(o), state(o.state), submitted_events(o.submitted_events_max) {
-    state.ReserveCardAuthorizations(o.card_authorizations_capacity);
+      : options(o), state(std::make_unique<hub::Hub>(o.state)), submitted_events(o.submitted_events_max) {
+    state->ReserveCardAuthorizations(o.card_authorizations_capacity);
   }
 
   // For the checker: an image of the state as applied once everything submitted before is,
@@ -301,7 +333,7 @@ struct Core::Impl {
 
   void SequencerLoop() {
     uint64_t seq = journal->last_sequence();
-    uint64_t ts = std::max(journal->last_timestamp(), state.ledger().commit_timestamp());
+    uint64_t ts = std::max(journal->last_timestamp(), state->ledger().commit_timestamp());
     JournalClock clock(ts, options.wall_clock_ns, options.monotonic_clock_ns);
     std::vector<Item> group;
     std::vector<journal::NewEntry> entries;
@@ -339,11 +371,14 @@ struct Core::Impl {
         // waiting for (PostgreSQL's commit_siblings).
         not_before = entries.size() > 1 ? std::chrono::steady_clock::now() + interval
                                          : std::chrono::steady_clock::time_point{};
-        Write(entries, journaled);
-        if (options.metrics) {
-          const uint64_t durable = MonotonicNs();
-          for (Item* item : journaled) item->durable_ns = durable;
+        if (options.apply_before_durable && !failed.load()) {
+          WriteWhileApplying(entries, &group);
+          DropCoveredSegments();
+          continue;
         }
+        const Written w = Write(entries);
+        for (size_t i = w.durable; i < journaled.size(); ++i) journaled[i]->status = w.rest;
+        for (Item* item : journaled) item->durable_ns = w.durable_ns;
       }
       HandOver(&group);
       DropCoveredSegments();
@@ -354,28 +389,37 @@ struct Core::Impl {
     HandOver(&group);
   }
 
+  // What a group's write came to: its first `durable` entries are durable (all of them when
+  // it succeeded); the rest are answered with `rest`.
+  struct Written {
+    size_t durable = 0;
+    Status rest;
+    uint64_t durable_ns = 0;  // When the write ended (with metrics only).
+  };
+
   // Appends one group. After a failure, the batches that are durable all the same (their
   // segment's fdatasync succeeded) are applied and answered as usual; the others are answered
   // with the failure, those of the write that failed saying their outcome is unknown.
-  void Write(const std::vector<journal::NewEntry>& entries, const std::vector<Item*>& items) {
-    size_t durable = 0;
+  Written Write(const std::vector<journal::NewEntry>& entries) {
+    Written w;
     const uint64_t started = options.metrics ? MonotonicNs() : 0;
-    const Status st = journal->Append(entries, &durable);
+    const Status st = journal->Append(entries, &w.durable);
     journal_writes.fetch_add(1, std::memory_order_relaxed);
     if (options.metrics) {
-      options.metrics->journal_write.Observe(MonotonicNs() - started);
+      w.durable_ns = MonotonicNs();
+      options.metrics->journal_write.Observe(w.durable_ns - started);
       uint64_t bytes = 0;
       for (const journal::NewEntry& e : entries) bytes += e.body.size();
       options.metrics->journal_write_bytes.Add(bytes);
     }
-    if (durable > 0) last_sequence.store(entries[durable - 1].sequence);
+    if (w.durable > 0) last_sequence.store(entries[w.durable - 1].sequence);
     if (options.on_durable) {
-      for (size_t i = 0; i < durable; ++i) {
+      for (size_t i = 0; i < w.durable; ++i) {
         const journal::NewEntry& e = entries[i];
         options.on_durable({e.kind, journal::kEntryFormatVersion, e.sequence, e.timestamp, e.body});
       }
     }
-    if (st.ok()) return;
+    if (st.ok()) return w;
     const bool first_failure = !failed.exchange(true);
     if (first_failure) {
       std::lock_guard<std::mutex> lock(mu);
@@ -386,9 +430,26 @@ struct Core::Impl {
     const std::string unknown =
         "outcome unknown: the journal failed while writing this batch (" + st.message() +
         "); it may or may not have been recorded: retry with the same ids once the hub is back";
-    for (size_t i = durable; i < items.size(); ++i) {
-      items[i]->status = Status::Error(first_failure ? unknown : Failure());
-    }
+    w.rest = Status::Error(first_failure ? unknown : Failure());
+    return w;
+  }
+
+  // Options::apply_before_durable: hands the group to the apply thread first, then writes it,
+  // then tells the apply thread how much of it is durable. The entries' bodies live in the
+  // items, which the apply thread keeps until that word arrives.
+  void WriteWhileApplying(const std::vector<journal::NewEntry>& entries,
+                          std::vector<Item>* group) {
+    for (Item& item : *group) item.held = true;
+    HandOver(group);
+    const Written w = Write(entries);
+    Item settle;
+    settle.settle = true;
+    settle.journaled = false;
+    settle.sequence = w.durable > 0 ? entries[w.durable - 1].sequence : entries[0].sequence - 1;
+    settle.status = w.rest;
+    settle.durable_ns = w.durable_ns;
+    group->push_back(std::move(settle));
+    HandOver(group);
   }
 
   // On the snapshot thread: deletes the segments the sequencer dropped (renamed), slowly
@@ -419,7 +480,7 @@ struct Core::Impl {
   void StartSnapshot(std::promise<Status>* done) {
     SnapshotJob job;
     job.sequence = applied_sequence;
-    job.image = state.TakeImage();
+    job.image = state->TakeImage();
     job.done = done;
     snapshots_outstanding.fetch_add(1);
     {
@@ -476,7 +537,7 @@ struct Core::Impl {
 
   void Apply(Item& item) {
     if (!item.journaled) {
-      item.read(state, applied_sequence);
+      item.read(*state, applied_sequence);
       return;
     }
     if (!item.status.ok()) return;  // Answered with the failure by Answer().
@@ -504,32 +565,100 @@ struct Core::Impl {
   void ApplyJournaled(Item& item) {
     CORRIDOR_CHECK(item.sequence == applied_sequence + 1);
     if (item.kind == journal::EntryKind::create_accounts) {
-      state.ledger().CreateAccounts(item.timestamp, item.accounts, &item.account_results);
-      state.AfterLedgerBatch(item.timestamp);
+      state->ledger().CreateAccounts(item.timestamp, item.accounts, &item.account_results);
+      state->AfterLedgerBatch(item.timestamp);
     } else if (item.kind == journal::EntryKind::create_transfers) {
-      state.ledger().CreateTransfers(item.timestamp, item.transfers, &item.transfer_results,
+      state->ledger().CreateTransfers(item.timestamp, item.transfers, &item.transfer_results,
                                      PostRuleOf(journal::kEntryFormatVersion));
-      state.AfterLedgerBatch(item.timestamp);
+      state->AfterLedgerBatch(item.timestamp);
     } else if (item.kind == journal::EntryKind::command) {
-      item.outcome = state.ApplyCommand(item.timestamp, item.command);
+      item.outcome = state->ApplyCommand(item.timestamp, item.command);
       item.outcome.sequence = item.sequence;
     } else {
-      state.Tick(item.timestamp);
+      state->Tick(item.timestamp);
     }
     applied_sequence = item.sequence;
-    next_deadline.store(state.next_deadline(), std::memory_order_relaxed);
-    // Due snapshots wait while one is still being written: its image pins memory, and a disk
-    // slower than the interval would otherwise queue them without end.
+    next_deadline.store(state->next_deadline(), std::memory_order_relaxed);
+    ++entries_since_snapshot;
+    // A held item's state is not durable yet: no snapshot may hold it (Settle takes them).
+    if (!item.held) MaybeSnapshot();
+  }
+
+  // Due snapshots wait while one is still being written: its image pins memory, and a disk
+  // slower than the interval would otherwise queue them without end.
+  void MaybeSnapshot() {
     if (options.snapshot_every_entries > 0 &&
-        ++entries_since_snapshot >= options.snapshot_every_entries &&
+        entries_since_snapshot >= options.snapshot_every_entries &&
         snapshots_outstanding.load() == 0) {
       entries_since_snapshot = 0;
       StartSnapshot(nullptr);
     }
   }
 
+  // Options::apply_before_durable: the group applied while it was written is now durable up
+  // to `settle.sequence`. Its items are answered and its reads run. When part of it did not
+  // become durable, the state holds entries the journal does not: it is rebuilt from the disk
+  // first, so that nothing read from now on shows them.
+  void Settle(const Item& settle, std::vector<Item>* held) {
+    bool diverged = false;
+    for (Item& item : *held) {
+      if (item.journaled && item.sequence > settle.sequence) {
+        // Answered as a failed write is: the status alone (what was applied is undone below).
+        item.status = settle.status;
+        item.account_results.clear();
+        item.transfer_results.clear();
+        item.outcome = hub::Outcome();
+        diverged = true;
+      }
+    }
+    if (diverged) Rebuild(settle.sequence);
+    if (options.after_apply) options.after_apply(*state);
+    const uint64_t answered = options.metrics ? MonotonicNs() : 0;
+    for (Item& item : *held) {
+      if (!item.journaled) {
+        item.read(*state, applied_sequence);
+        continue;
+      }
+      if (item.taken_ns != 0) {
+        item.durable_ns = settle.durable_ns;
+        item.applied_ns = answered;
+      }
+      ObserveStages(item, answered);
+      Answer(item);
+    }
+    held->clear();
+    MaybeSnapshot();
+  }
+
+  // Replaces the state by the one the disk holds through `through` (read-only, as `corridor
+  // inspect` reads it). When even that fails (the disk is gone), the state stays as applied:
+  // reads may then show batches answered "outcome unknown" until a restart.
+  void Rebuild(uint64_t through) {
+    auto fresh = std::make_unique<hub::Hub>(options.state);
+    std::unique_ptr<journal::Journal> journal_copy;
+    OpenReport report;
+    Status st = Recover(options, /*read_only=*/true, fresh.get(), &journal_copy, &report, through);
+    if (st.ok() && report.snapshot_sequence + report.replayed_entries != through) {
+      st = Status::Error("the disk holds the journal through sequence " +
+                         std::to_string(report.snapshot_sequence + report.replayed_entries) +
+                         ", not " + std::to_string(through));
+    }
+    if (!st.ok()) {
+      log::Event(log::Level::error, "core.rebuild_failed",
+                 {{"seq", through}, {"error", st.message()}});
+      return;
+    }
+    state = std::move(fresh);
+    applied_sequence = through;
+    next_deadline.store(state->next_deadline(), std::memory_order_relaxed);
+    log::Event(log::Level::warn, "core.rebuilt", {{"seq", through}});
+  }
+
   static void Answer(Item& item) {
     if (!item.journaled) return;  // A read answers from inside Apply().
+    if (item.command_applied && item.status.ok() && !item.held) {
+      item.command_applied(item.outcome);
+    }
     if (item.accounts_done) item.accounts_done(item.status, std::move(item.account_results));
     if (item.transfers_done) item.transfers_done(item.status, std::move(item.transfer_results));
     if (item.command_done) item.command_done(item.status, std::move(item.outcome));
@@ -548,6 +677,7 @@ struct Core::Impl {
 
   void ApplyLoop() {
     std::deque<Item> batch;
+    std::vector<Item> held;  // See Item::held.
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(apply_mu);
@@ -555,70 +685,69 @@ struct Core::Impl {
         batch.swap(to_apply);
       }
       bool stop = false;
+      bool any_answer = false;
       for (Item& item : batch) {
         if (item.stop) {
           stop = true;
           break;
         }
+        if (item.settle) {
+          Settle(item, &held);
+          continue;
+        }
+        if (item.held && !item.journaled) {
+          held.push_back(std::move(item));  // A read: it sees the group once durable.
+          continue;
+        }
         Apply(item);
         // Admitted in Submit*: the item's events are applied (or failed) and leave the count.
         const uint64_t events = item.events();
         submitted_events.Give(events);
+        if (item.held) {
+          // Forwarded now (the card gateway's early forward); answered once durable.
+          if (item.command_applied) item.command_applied(item.outcome);
+          held.push_back(std::move(item));
+        } else {
+          any_answer = true;
+        }
       }
-      if (options.after_apply) options.after_apply(state);
-      // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
-      // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
-      const uint64_t answered = options.metrics ? MonotonicNs() : 0;
-      for (Item& item : batch) {
-        if (item.stop) break;
-        ObserveStages(item, answered);
-        Answer(item);
-      }
+      if (any_answer) AnswerBatch(batch);
       batch.clear();
-      if (stop) return;
+      if (stop) {
+        CORRIDOR_CHECK(held.empty());  // every group handed over is settled before the stop
+        return;
+      }
+    }
+  }
+
+  // Answers the batch's items applied as durable (held and settle items were dealt with).
+  void AnswerBatch(std::deque<Item>& batch) {
+    if (options.after_apply) options.after_apply(*state);
+    // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
+    // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
+    const uint64_t answered = options.metrics ? MonotonicNs() : 0;
+    for (Item& item : batch) {
+      if (item.stop) break;
+      if (item.held || item.settle) continue;
+      ObserveStages(item, answered);
+      Answer(item);
     }
   }
 };
 
 Core::Core() = default;
 
-namespace {
-
-// Loads the newest snapshot and replays the journal after it into `state`.
-Status Recover(const Options& options, bool read_only, hub::Hub* state,
-               std::unique_ptr<journal::Journal>* journal, OpenReport* report) {
-  Status st = LoadNewestSnapshot(FsOf(options), options.dir, state, &report->snapshot_sequence);
-  if (!st.ok()) return st;
-  uint64_t applied = report->snapshot_sequence;
-  Status replay;  // The first entry that cannot be applied; nothing after it is.
-  st = journal::Journal::Open(
-      JournalOptions(options, read_only), report->snapshot_sequence,
-      [&](const journal::ReadEntry& e) {
-        if (!replay.ok()) return;
-        CORRIDOR_CHECK(e.sequence == applied + 1);
-        replay = ApplyEntry(state, e);
-        if (!replay.ok()) return;
-        applied = e.sequence;
-        ++report->replayed_entries;
-      },
-      journal, &report->journal);
-  if (!st.ok()) return st;
-  if (!replay.ok()) return replay;
-  return CheckJournalCoversSnapshots(options, report->snapshot_sequence, report->journal);
-}
-
-}  // namespace
 
 Status Core::Open(const Options& options, std::unique_ptr<Core>* core, OpenReport* report) {
   std::unique_ptr<Core> c(new Core());
   c->impl_ = std::make_unique<Impl>(options);
   Impl& impl = *c->impl_;
-  Status st = Recover(options, /*read_only=*/false, &impl.state, &impl.journal, report);
+  Status st = Recover(options, /*read_only=*/false, impl.state.get(), &impl.journal, report);
   if (!st.ok()) return st;
   impl.applied_sequence = impl.journal->last_sequence();
   impl.newest_snapshot = report->snapshot_sequence;
   impl.last_sequence = impl.journal->last_sequence();
-  impl.next_deadline = impl.state.next_deadline();
+  impl.next_deadline = impl.state->next_deadline();
   impl.sequencer = std::thread([&impl] { impl.SequencerLoop(); });
   impl.applier = std::thread([&impl] { impl.ApplyLoop(); });
   impl.snapshotter = std::thread([&impl] { impl.SnapshotLoop(); });
@@ -744,7 +873,8 @@ void Core::ReadHubAsync(std::function<void(const hub::Hub&)> fn) {
   impl_->Submit(std::move(item));
 }
 
-void Core::SubmitCommand(const hub::Command& command, CommandDone done) {
+void Core::SubmitCommand(const hub::Command& command, CommandDone done,
+                         CommandApplied applied) {
   if (!impl_->submitted_events.TryTake(hub::kCommandLedgerEventsMax)) {
     return done(impl_->Busy(hub::kCommandLedgerEventsMax), {});
   }
@@ -752,6 +882,7 @@ void Core::SubmitCommand(const hub::Command& command, CommandDone done) {
   item.kind = journal::EntryKind::command;
   item.command = hub::EncodeCommand(command);
   item.command_done = std::move(done);
+  item.command_applied = std::move(applied);
   impl_->Submit(std::move(item));
 }
 

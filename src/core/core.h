@@ -5,7 +5,8 @@
 // one fdatasync (group commit), then hands them to the apply thread, which applies them to the
 // state machine and answers. So the journal write of one group overlaps the apply of the
 // previous one, and an answer always follows durability. Reads run on the apply thread too, so
-// they see only durable state.
+// they see only durable state. (With Options::apply_before_durable a group is applied while it
+// is written; its answers and reads still wait for its durability.)
 //
 // The sequencer journals a tick when journal time reaches the earliest deadline the state
 // reports (a pending transfer's expiry) and nothing else is being journaled, so deadlines fire
@@ -60,6 +61,14 @@ struct Options {
   // Journal appends and snapshot files bypass the page cache (O_DIRECT) where the file system
   // allows it. False forces the buffered paths (tests use it to cover them).
   bool direct_io = true;
+  // Applies each group while its journal write runs instead of after it (the write of one
+  // group still overlaps nothing else's apply: the next group is taken once this one is
+  // durable). Answers and reads still wait until the group is durable, and so do the
+  // after_apply hook and snapshots; only a command's `applied` callback (SubmitCommand) runs
+  // before, which is what lets the card gateway forward a request while its hold is being
+  // journaled. When part of a group fails to become durable, the state is rebuilt from the
+  // disk (read-only, as Inspect reads it) before anything else is answered or read.
+  bool apply_before_durable = false;
   // Where the journal and snapshots live; nullptr: FileSystem::Posix() (tests simulate power
   // cuts with a SimFileSystem).
   FileSystem* fs = nullptr;
@@ -93,6 +102,9 @@ class Core {
   using TransfersDone =
       std::function<void(const Status&, std::vector<ledger::CreateTransferResult>)>;
   using CommandDone = std::function<void(const Status&, hub::Outcome)>;
+  // A command's outcome as soon as it is applied: before it is durable with
+  // Options::apply_before_durable (a crash may then lose it), otherwise just before `done`.
+  using CommandApplied = std::function<void(const hub::Outcome&)>;
 
   // Makes the journal durable as it is on disk, loads the newest snapshot, replays the journal
   // after it and starts the threads. Refuses a directory whose journal does not cover its
@@ -115,8 +127,11 @@ class Core {
 
   // Submits a hub command (hub/commands.h), encoded here, on the calling thread; `done` gets
   // its outcome once durable and applied. Refused as busy like a batch (a command counts as
-  // hub::kCommandLedgerEventsMax events).
-  void SubmitCommand(const hub::Command& command, CommandDone done);
+  // hub::kCommandLedgerEventsMax events). `applied`, when set, gets the outcome first, on the
+  // apply thread, as soon as it is applied (see CommandApplied); never for a busy refusal or
+  // a command whose journal write failed before it was applied.
+  void SubmitCommand(const hub::Command& command, CommandDone done,
+                     CommandApplied applied = nullptr);
 
   // Blocking forms of the above.
   Status ExecuteCommand(const hub::Command& command, hub::Outcome* outcome);

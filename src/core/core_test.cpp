@@ -638,16 +638,28 @@ class CoreFullDiskTest : public ::testing::Test {
     }
   }
 
+  // Writes full batches until the disk is full, then checks fail-stop and what reads show.
+  void FillTheDisk(bool apply_before_durable);
+
   TempDir dir_;
   std::string mount_point_;
   bool mounted_ = false;
   std::unique_ptr<Core> core_;
 };
 
-TEST_F(CoreFullDiskTest, JournalFullOfDiskStopsWritesButNotReads) {
+TEST_F(CoreFullDiskTest, JournalFullOfDiskStopsWritesButNotReads) { FillTheDisk(false); }
+
+// The batch whose write failed was applied before its write ended: the state is rebuilt from
+// the disk, and reads show exactly what was acknowledged.
+TEST_F(CoreFullDiskTest, AppliedWhileJournaledAFailedWriteLeavesNothingInTheState) {
+  FillTheDisk(true);
+}
+
+void CoreFullDiskTest::FillTheDisk(bool apply_before_durable) {
   Options options;
   options.dir = mount_point_ + "/data";
   options.segment_size_bytes = uint64_t{1} << 20;
+  options.apply_before_durable = apply_before_durable;
   core_ = OpenOrDie(options);
   ASSERT_NE(core_, nullptr);
   CreateAccountsOk(*core_,

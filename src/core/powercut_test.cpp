@@ -665,6 +665,8 @@ class PowerCutTest : public ::testing::Test {
     options.snapshot_every_entries = 3 + rng_() % 12;
     options.commit_interval_us = rng_() % 2 == 0 ? 0 : 300;
     options.direct_io = rng_() % 2 == 0;  // Both append paths: O_DIRECT blocks, pwritev.
+    // Both apply orders: after each group is durable, and while it is written (answers held).
+    options.apply_before_durable = rng_() % 2 == 0;
     options.wall_clock_ns = [this] { return clock_ns_.load(); };
     options.monotonic_clock_ns = [this] { return clock_ns_.load(); };
     options.on_durable = [this](const journal::ReadEntry& e) {
