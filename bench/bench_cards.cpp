@@ -235,6 +235,11 @@ constexpr const char* kHubTime = "corridor_card_authorization_duration_seconds_b
 constexpr const char* kJournalWrite = "corridor_journal_write_seconds_bucket{le=\"";
 // The core's stages of each journaled command (metrics::CoreMetrics::Stage).
 constexpr const char* kStages[] = {"queued", "journal", "handover", "answer"};
+// The two legs of a forwarded request's hub time (corridor_card_leg_seconds).
+constexpr const char* kLegs[] = {"forward", "answer"};
+std::string LegSeries(const char* leg) {
+  return std::string("corridor_card_leg_seconds_bucket{leg=\"") + leg + "\",le=\"";
+}
 std::string StageSeries(const char* stage) {
   return std::string("corridor_core_stage_seconds_bucket{stage=\"") + stage + "\",le=\"";
 }
@@ -318,6 +323,8 @@ struct PhaseResult {
   double journal_p50_s = 0, journal_p99_s = 0;
   // Per command, each of the core's stages (kStages), p50 and p99 in seconds.
   std::vector<double> stage_p50_s, stage_p99_s;
+  // The same for the hub time's two legs (kLegs).
+  std::vector<double> leg_p50_s, leg_p99_s;
 };
 
 // Both acquirers run `load` at once; the result sums them (latencies: the worse of the two).
@@ -332,6 +339,8 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
   for (const char* stage : kStages) {
     stages_before.push_back(ReadHistogram(hub.port("admin"), StageSeries(stage)));
   }
+  std::vector<Buckets> legs_before;
+  for (const char* leg : kLegs) legs_before.push_back(ReadHistogram(hub.port("admin"), LegSeries(leg)));
   std::vector<simulator::LoadResult> results(p.acquirers.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < p.acquirers.size(); ++i) {
@@ -359,6 +368,11 @@ PhaseResult RunPhase(Processors& p, HubProcess& hub, const simulator::LoadOption
     const Buckets after = ReadHistogram(hub.port("admin"), StageSeries(kStages[i]));
     r.stage_p50_s.push_back(Quantile(stages_before[i], after, 0.50));
     r.stage_p99_s.push_back(Quantile(stages_before[i], after, 0.99));
+  }
+  for (size_t i = 0; i < std::size(kLegs); ++i) {
+    const Buckets after = ReadHistogram(hub.port("admin"), LegSeries(kLegs[i]));
+    r.leg_p50_s.push_back(Quantile(legs_before[i], after, 0.50));
+    r.leg_p99_s.push_back(Quantile(legs_before[i], after, 0.99));
   }
   r.journal_p50_s = Quantile(journal_before, journal_after, 0.50);
   r.journal_p99_s = Quantile(journal_before, journal_after, 0.99);
@@ -390,6 +404,11 @@ void PrintPhase(const char* name, const PhaseResult& r) {
   std::printf(" journal %llu writes, ms p50 %.2f p99 %.2f;",
               static_cast<unsigned long long>(r.journal_writes), r.journal_p50_s * 1e3,
               r.journal_p99_s * 1e3);
+  std::printf(" legs ms p50/p99:");
+  for (size_t i = 0; i < r.leg_p50_s.size(); ++i) {
+    std::printf(" %s %.2f/%.2f", kLegs[i], r.leg_p50_s[i] * 1e3, r.leg_p99_s[i] * 1e3);
+  }
+  std::printf(";");
   std::printf(" core per command ms p50/p99:");
   for (size_t i = 0; i < r.stage_p50_s.size(); ++i) {
     std::printf(" %s %.2f/%.2f", kStages[i], r.stage_p50_s[i] * 1e3, r.stage_p99_s[i] * 1e3);

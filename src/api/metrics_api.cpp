@@ -303,6 +303,11 @@ void RenderCardGateway(const cardgateway::CardMetrics& m, const cardgateway::Car
             "The hub's own time of an answer to an acquirer's request: request read to forward "
             "written plus issuer answer read to answer written (the issuer's time excluded).");
   e->HistogramSamples("corridor_card_authorization_duration_seconds", {}, m.hub_time, 9);
+  e->Family("corridor_card_leg_seconds", "histogram",
+            "The two legs of a forwarded request's hub time: request read to forward written "
+            "(leg=forward), issuer answer read to the acquirer's answer written (leg=answer).");
+  e->HistogramSamples("corridor_card_leg_seconds", {{"leg", "forward"}}, m.forward_time, 9);
+  e->HistogramSamples("corridor_card_leg_seconds", {{"leg", "answer"}}, m.answer_time, 9);
   e->Family("corridor_card_authorizations_total", "counter",
             "Answers to acquirers' authorization and financial requests by ISO 8583 response "
             "code (field 39).");

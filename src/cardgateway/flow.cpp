@@ -326,7 +326,11 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
     BuildForward(scratch_, card, f.acquirer_currency, currencies_, &scratch_out_);
     Send(*issuer, scratch_out_);
     counters_.forwarded.fetch_add(1, std::memory_order_relaxed);
-    if (options_.metrics != nullptr) f.hub_time = Clock::now() - p.received;
+    if (options_.metrics != nullptr) {
+      f.hub_time = Clock::now() - p.received;
+      options_.metrics->forward_time.Observe(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(f.hub_time).count()));
+    }
   }
 }
 
@@ -343,6 +347,10 @@ void CardGateway::Impl::OnAnswerOutcome(Pending& p, const Status& status,
   AnswerAcquirer(f.acquirer, f.acquirer_link, f.frame, f.acquirer_currency, card.response_code,
                  &card);
   Measure(card.response_code, p.received, f.hub_time);
+  if (options_.metrics != nullptr && p.received != Clock::time_point{}) {
+    options_.metrics->answer_time.Observe(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - p.received).count()));
+  }
 }
 
 void CardGateway::Impl::OnAdviceOutcome(Pending& p, const Status& status,

@@ -279,7 +279,10 @@ std::map<std::string, uint64_t> CardGateway::SignedOnLinks() const {
   return {impl_->signed_on_.begin(), impl_->signed_on_.end()};
 }
 
-CardMetrics::CardMetrics() : hub_time(metrics::LatencyBoundsNs()) {}
+CardMetrics::CardMetrics()
+    : hub_time(metrics::LatencyBoundsNs()),
+      forward_time(metrics::LatencyBoundsNs()),
+      answer_time(metrics::LatencyBoundsNs()) {}
 
 void CardMetrics::Answered(std::string_view code) {
   if (code.size() == 2 && code[0] >= '0' && code[0] <= '9' && code[1] >= '0' && code[1] <= '9') {

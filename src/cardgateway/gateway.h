@@ -95,6 +95,9 @@ struct GatewayOptions {
 struct CardMetrics {
   CardMetrics();
   metrics::Histogram hub_time;  // ns
+  // hub_time's two legs of a forwarded request (ns): request read to forward written, and
+  // the issuer's answer read to the acquirer's answer written.
+  metrics::Histogram forward_time, answer_time;
   // Response codes "00".."99" by their number; anything else under other_code.
   std::array<metrics::Counter, 100> answers;
   metrics::Counter other_code;

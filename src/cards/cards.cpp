@@ -1,14 +1,18 @@
 #include "cards/cards.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <initializer_list>
+#include <new>
 
 #include <xxhash.h>
 
 #include "base/check.h"
+#include "ledger/record_array.h"
 
 namespace corridor::cards {
 namespace {
@@ -345,8 +349,25 @@ const std::string* Cards::ParticipantOfInstitution(std::string_view institution_
 
 // --- authorizations
 
+namespace {
+
+constexpr size_t kChunkBytes =
+    (AuthorizationStore::kChunk * sizeof(Authorization) + ledger::kHugePageBytes - 1) /
+    ledger::kHugePageBytes * ledger::kHugePageBytes;
+
+}  // namespace
+
+void AuthorizationStore::ChunkDeleter::operator()(Authorization* chunk) const {
+  for (size_t i = 0; i < kChunk; ++i) chunk[i].~Authorization();
+  munmap(chunk, kChunkBytes);
+}
+
 void AuthorizationStore::Reserve(size_t n) {
-  while (chunks_.size() * kChunk < n) chunks_.push_back(std::make_unique<Authorization[]>(kChunk));
+  while (chunks_.size() * kChunk < n) {
+    auto* chunk = static_cast<Authorization*>(ledger::MapHugePages(kChunkBytes));
+    for (size_t i = 0; i < kChunk; ++i) new (chunk + i) Authorization();
+    chunks_.emplace_back(chunk);
+  }
 }
 
 void AuthorizationStore::push_back(Authorization a) {
