@@ -203,11 +203,10 @@ ParticipantView ViewOf(const hub::Hub& hub, const participants::Participant& p) 
     pv.exponent = hub.settings() ? ExponentOf(*hub.settings(), position.currency).value_or(0) : 0;
     const u128 account = hub::PositionId(p.id(), position.ledger);
     pv.figures = hub.FiguresOfPosition(position, account);
-    // An advance credited the position, but no debit may use it until it is repaid.
+    // Shown beside the figures (whose available already leaves it out: FiguresOfPosition).
     const auto advance = hub.settlement().advances().find(account);
     if (advance != hub.settlement().advances().end()) {
       pv.settlement_advance_minor = advance->second;
-      pv.figures.available_minor -= advance->second;
     }
     v.positions.push_back(std::move(pv));
   }

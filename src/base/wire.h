@@ -37,6 +37,11 @@ class WireWriter {
     while (out_.size() % n != 0) out_.push_back(std::byte{0});
   }
 
+  // Room for `n` bytes in all, so that writing up to them allocates once.
+  void Reserve(size_t n) { out_.reserve(n); }
+  // Overwrites the 4 bytes at `offset` (written before) with `v`: a length known only later.
+  void PatchU32(size_t offset, uint32_t v) { std::memcpy(out_.data() + offset, &v, 4); }
+
   const std::vector<std::byte>& bytes() const { return out_; }
   std::vector<std::byte> Take() { return std::move(out_); }
   size_t size() const { return out_.size(); }

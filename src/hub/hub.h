@@ -86,12 +86,17 @@ class Hub {
   const payments::Payments& payments() const { return payments_; }
   const cards::Cards& cards() const { return cards_; }
   // A participant's position's figures: its ledger balances less liquidity, caps and what
-  // settlement moved (sent and received are the flows alone).
+  // settlement moved (sent and received are the flows alone). A settlement advance credited
+  // the position but no debit may use it until it is repaid: it is not available. Every view
+  // (the admin API, /metrics, the console) reads the figures from here, so they agree.
   participants::PositionFigures FiguresOfPosition(const participants::Position& position,
                                                   u128 account) const {
     const settlement::Settlement::Moves m = settlement_.MovesOf(account);
-    return participants::Participants::Figures(position, account, ledger_, m.in_minor,
-                                               m.out_minor);
+    participants::PositionFigures f = participants::Participants::Figures(
+        position, account, ledger_, m.in_minor, m.out_minor);
+    const auto advance = settlement_.advances().find(account);
+    if (advance != settlement_.advances().end()) f.available_minor -= advance->second;
+    return f;
   }
   // Allocates (and touches) the records of `n` card authorizations up front.
   void ReserveCardAuthorizations(uint64_t n) { cards_.Reserve(n); }

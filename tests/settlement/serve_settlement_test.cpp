@@ -329,6 +329,12 @@ TEST_F(ServeSettlementTest, ANetCreditorThatSpentItsReceiptsGetsAnAdvanceThatBlo
   const Json b = GetParticipant(*admin_, kRuB.id);
   EXPECT_EQ(b["positions"][0]["settlement_advance"].str(), "100.00") << b.Dump();
   EXPECT_EQ(Signed(b["positions"][0]["available"]), -100'00);
+  // /metrics says the same as the admin API (the advance is not available there either).
+  const HttpResponse metrics = Call(*admin_, "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string line =
+      "corridor_position_available{participant=\"" + kRuB.id + "\",currency=\"RUB\"} -100\n";
+  EXPECT_NE(metrics.body.find(line), std::string::npos) << line;
   // A deposit is room, but it repays the advance first.
   ASSERT_EQ(Call(*admin_, "POST", "/v1/participants/" + kRuB.id + "/liquidity",
                  LiquidityJson("l2-" + kRuB.id, "RUB", 30'00, true))
