@@ -206,7 +206,13 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   }
   InFlightKey key = KeyOf(link.participant, in.field(11), in.field(7));
   auto it = in_flight_.find(key);
-  if (it == in_flight_.end()) return Unmatched(link, "no_request_in_flight");
+  if (it == in_flight_.end()) {
+    // Counted and logged; the state machine still hears of it: after a restart it may know the
+    // authorization, and after a crash an approval of a forgotten request is reversed.
+    Unmatched(link, "no_request_in_flight");
+    if ((mti == 110 || mti == 210) && in.has(39)) SubmitUnmatched(link, mti);
+    return;
+  }
   if (!in.has(39)) return Unmatched(link, "no_response_code");
   hub::CardIssuerAnswer c;
   c.issuer = link.participant;
@@ -219,6 +225,35 @@ void CardGateway::Impl::OnIssuerResponse(Link& link) {
   p.participant = link.participant;
   p.in_flight_key = std::move(key);
   if (options_.metrics != nullptr) p.received = Clock::now();
+  Submit(hub::Command(std::move(c)), std::move(p));
+}
+
+void CardGateway::Impl::SubmitUnmatched(const Link& link, uint16_t mti) {
+  const iso8583::Message& in = link.in;
+  hub::CardUnmatchedAnswer c;
+  c.issuer = link.participant;
+  c.mti = static_cast<uint16_t>(mti - 10);
+  c.stan = std::string(in.field(11));
+  c.transmission_time = std::string(in.field(7));
+  c.response_code = std::string(in.field(39));
+  c.approval_code = std::string(in.field(38));
+  int64_t minor = 0;
+  if (const Currency* currency = currencies_.ByNumeric(in.field(49));
+      currency != nullptr && ParseAmount(in.field(4), &minor)) {
+    c.amount = hub::Money{currency->alpha, minor};
+  }
+  if (const Currency* currency = currencies_.ByNumeric(in.field(51));
+      currency != nullptr && ParseAmount(in.field(6), &minor)) {
+    c.billing = hub::Money{currency->alpha, minor};
+  }
+  c.conversion_rate = std::string(in.field(10));
+  c.acquirer_institution = std::string(in.field(32));
+  c.rrn = std::string(in.field(37));
+  c.terminal = std::string(in.field(41));
+  Pending p;
+  p.kind = PendingKind::kUnmatched;
+  p.link = link.id;
+  p.participant = link.participant;
   Submit(hub::Command(std::move(c)), std::move(p));
 }
 
@@ -265,6 +300,8 @@ void CardGateway::Impl::OnCompletion(Completion& c) {
     case PendingKind::kAdvice:
       OnAdviceOutcome(p, c.status, c.outcome);
       break;
+    case PendingKind::kUnmatched:
+      break;  // a decision it made reaches the acquirer as a notice; a reversal by the queue
     case PendingKind::kAck: {
       auto q = queues_.find(p.participant);
       if (q != queues_.end()) {

@@ -91,7 +91,7 @@ struct InFlightKeyHash {
 };
 
 // A message submitted as a command, waiting for its outcome.
-enum class PendingKind : uint8_t { kRequest, kIssuerAnswer, kAdvice, kAck };
+enum class PendingKind : uint8_t { kRequest, kIssuerAnswer, kAdvice, kAck, kUnmatched };
 struct Pending {
   PendingKind kind = PendingKind::kRequest;
   uint64_t link = 0;
@@ -150,6 +150,8 @@ struct CardGateway::Impl {
   // Counts, logs (throttled) and answers a request or advice the link may not send with 58.
   void NotPermitted(Link& link, std::string_view why);
   void Unmatched(const Link& link, std::string_view why);
+  // Submits an issuer's 0110/0210 that matched nothing in flight (card_unmatched_answer).
+  void SubmitUnmatched(const Link& link, uint16_t mti);
   void Respond(Link& link, const iso8583::Message& request, std::initializer_list<int> echo,
                std::string_view code);
   void Send(Link& link, const iso8583::Message& message);

@@ -383,6 +383,25 @@ Authorization* Cards::FindMutable(uint64_t id) {
   return id == 0 || id > authorizations_.size() ? nullptr : &authorizations_[id - 1];
 }
 
+Authorization* Cards::FindForwarded(std::string_view issuer, std::string_view stan,
+                                    std::string_view transmission_time) {
+  uint64_t n = 0;
+  if (stan.size() != 6 || stan.find_first_not_of("0123456789") != std::string_view::npos) {
+    return nullptr;
+  }
+  for (const char c : stan) n = n * 10 + static_cast<uint64_t>(c - '0');
+  if (n == 0) return nullptr;
+  // Stan(id) = id % 999999 + 1: the ids are n - 1 + k * 999999 (id 0 is none).
+  for (uint64_t id = n - 1 == 0 ? 999999 : n - 1; id <= authorizations_.size(); id += 999999) {
+    Authorization& a = authorizations_[id - 1];
+    if (a.request.issuer == issuer && a.issuer_stan == stan &&
+        a.issuer_transmission_time == transmission_time) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
 const Authorization* Cards::FindRequest(const hub::CardRequest& c) const {
   const hub::CardTrace& t = c.trace;
   const uint64_t id = by_request_.FindMatch(

@@ -191,6 +191,11 @@ class Cards : public hub::Module {
   uint64_t next_authorization_id() const { return next_id_; }
   const Authorization* Find(uint64_t id) const;
   Authorization* FindMutable(uint64_t id);
+  // The authorization forwarded to `issuer` with the hub's field 11 `stan` and field 7
+  // `transmission_time` (the hub's STAN is its id's Stan(), so this looks at the ids that STAN
+  // can stand for: one per 999,999 authorizations), or nullptr.
+  Authorization* FindForwarded(std::string_view issuer, std::string_view stan,
+                               std::string_view transmission_time);
   // By the duplicate key (acquirer, STAN, terminal, transmission time).
   const Authorization* FindRequest(const hub::CardRequest& c) const;
   // By field 90 (acquirer institution, STAN, transmission time; the MTI must match when given).

@@ -504,6 +504,73 @@ TEST_F(CardsTest, TimeoutDeclines91AndReversesTowardsTheIssuer) {
   EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), 0);
 }
 
+// An issuer's answer the gateway matched to nothing (a crash lost the request it forwarded
+// before the hold was durable): the state does not know it either, so an approval is reversed
+// towards the issuer with field 90 from the answer's echo, once however often it comes; a
+// decline needs nothing; no money moves.
+TEST_F(CardsTest, AnUnmatchedApprovalOfAForgottenRequestIsReversedTowardsTheIssuerOnce) {
+  hub::CardUnmatchedAnswer c{"ALFARUMM", 100,  "123456",       "1201120000",
+                             "00",       "A1", {"BYN", 10'01}, {"RUB", 274'77},
+                             "52745000", "300003", "000000000777", "TERM0001"};
+  EXPECT_EQ(d.Run(c).code, Code::created);
+  ASSERT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  const Forward f = d.hub.cards().ForwardsOf("ALFARUMM")->front();
+  EXPECT_EQ(f.authorization, 0u);
+  EXPECT_EQ(f.original_mti, 100);
+  EXPECT_EQ(f.original_stan, "123456");
+  EXPECT_EQ(f.original_transmission_time, "1201120000");
+  EXPECT_EQ(f.acquirer_institution, "300003");
+  EXPECT_EQ(f.amount, (Money{"BYN", 10'01}));
+  EXPECT_EQ(f.billing, (Money{"RUB", 274'77}));
+  EXPECT_EQ(f.conversion_rate, "52745000");
+  EXPECT_EQ(f.approval_code, "A1");
+  EXPECT_EQ(f.rrn, "000000000777");
+  EXPECT_NE(f.stan, "123456");  // the reversal's own STAN
+  EXPECT_EQ(d.Run(c).code, Code::exists);  // repeated: still one reversal
+  EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  c.stan = "123457";
+  c.response_code = "05";
+  EXPECT_EQ(d.Run(c).code, Code::not_found);  // a decline of a forgotten request: nothing
+  EXPECT_EQ(QueuedMtis("ALFARUMM"), (std::vector<uint16_t>{420}));
+  c.mti = 110;
+  c.response_code = "00";
+  EXPECT_EQ(d.Run(c).code, Code::invalid);
+  EXPECT_TRUE(d.hub.TakeCardNotices().empty());
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 0);
+  EXPECT_EQ(Net(d.hub, "ALFARUMM", "RUB"), 0);
+}
+
+// An answer the gateway matched to nothing for a request the state does know (the hub
+// restarted since the forward): found by the hub's STAN and field 7, decided as any answer,
+// with a notice for the gateway to answer the acquirer; the issuer repeating it changes
+// nothing and reverses nothing.
+TEST_F(CardsTest, AnUnmatchedAnswerOfAKnownRequestDecidesItAndNoticesTheAcquirer) {
+  const CardRequest r = MirAuth(100'00, "000001");
+  const hub::CardOutcome o = Request(r);
+  ASSERT_TRUE(o.forward);
+  const hub::CardUnmatchedAnswer c{"ALFARUMM", 100,  o.issuer_stan, o.issuer_transmission_time,
+                                   "00",       "A7", {"RUB", 100'00}, {},
+                                   "",         "100001", r.trace.rrn, r.trace.terminal};
+  const Outcome decided = d.Run(c);
+  EXPECT_EQ(decided.code, Code::ok) << decided.message;
+  EXPECT_EQ(Auth(o.authorization).status, Status::held);
+  EXPECT_EQ(Auth(o.authorization).approval_code, "A7");
+  const std::vector<hub::CardNotice> notices = d.hub.TakeCardNotices();
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].acquirer, "SABRRUMM");
+  EXPECT_EQ(notices[0].trace, r.trace);
+  EXPECT_EQ(notices[0].outcome.response_code, "00");
+  EXPECT_EQ(Reserved(d.hub, "ALFARUMM", "RUB"), 100'00);
+  EXPECT_EQ(d.Run(c).code, Code::exists);
+  EXPECT_EQ(d.hub.cards().ForwardsOf("ALFARUMM"), nullptr);  // no reversal of its approval
+  EXPECT_TRUE(d.hub.TakeCardNotices().empty());
+  // Another issuer's answer with the same STAN and time is not this authorization's.
+  hub::CardUnmatchedAnswer other = c;
+  other.issuer = "BPSBBY2X";
+  EXPECT_EQ(d.Run(other).code, Code::created);  // unknown to the state: reversed towards it
+  EXPECT_EQ(Auth(o.authorization).status, Status::held);
+}
+
 // The acquirer reverses a request the issuer has not answered: the hold is voided whole (field
 // 95 or not), the request is answered 68 at once (a notice), the issuer gets one 0420 of the
 // whole request, and its answer afterwards is late: an approval adds a reversal only once the

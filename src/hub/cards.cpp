@@ -268,15 +268,9 @@ Outcome Hub::CardAnswerCommand(const CardIssuerAnswer& c, LedgerOps& ops, uint64
     // Decided already (a timeout, stand-in, a reversal): a late approval is reversed towards
     // the issuer, unless a reversal of it (the timeout's, the acquirer's) is still queued; a late
     // decline changes nothing.
-    if (approved) {
-      bool queued = false;
-      if (const auto* q = cards_.ForwardsOf(a->request.issuer)) {
-        for (const cards::Forward& f : *q) {
-          queued = queued || (f.authorization == a->id && f.mti == 420 && f.original_mti != 0 &&
-                              f.original_stan == a->issuer_stan);
-        }
-      }
-      if (!queued) ForwardCard(*a, 420, timestamp);
+    if (approved &&
+        !ReversalQueued(a->request.issuer, a->issuer_stan, a->issuer_transmission_time)) {
+      ForwardCard(*a, 420, timestamp);
     }
     CardOutcome out = OutcomeOf(*a);
     out.late = true;
@@ -350,6 +344,64 @@ void Hub::ForwardCard(const Authorization& a, uint16_t mti, uint64_t timestamp,
   f.stand_in = a.stand_in && mti == 120;
   f.response_code = mti == 120 ? a.response_code : "";
   cards_.Queue(std::move(f));
+}
+
+bool Hub::ReversalQueued(const std::string& issuer, const std::string& original_stan,
+                         const std::string& original_transmission_time) const {
+  const auto* q = cards_.ForwardsOf(issuer);
+  if (q == nullptr) return false;
+  for (const cards::Forward& f : *q) {
+    if (f.mti == 420 && f.original_mti != 0 && f.original_stan == original_stan &&
+        f.original_transmission_time == original_transmission_time) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// An answer the gateway matched to nothing. Known to the state (the hub restarted since the
+// forward): decided as any answer, and when that decides a request still in flight, a notice
+// tells the gateway, which no longer holds the acquirer's frame, to answer it. Unknown (a
+// crash lost a forward made before its hold was durable; nothing was held, the acquirer was
+// never answered): an approval is reversed towards the issuer through the store-and-forward
+// queue, once; a decline needs nothing.
+Outcome Hub::CardUnmatchedCommand(const CardUnmatchedAnswer& c, LedgerOps& ops,
+                                  uint64_t timestamp) {
+  if (Authorization* a = cards_.FindForwarded(c.issuer, c.stan, c.transmission_time)) {
+    const bool in_flight = a->status == Status::in_flight;
+    if (!in_flight && !a->stand_in && a->response_code == c.response_code) {
+      // The issuer repeating the answer it was decided by (the gateway forgets a request once
+      // answered): nothing to do, and above all no reversal of its own approval.
+      return CardDone(Code::exists, OutcomeOf(*a));
+    }
+    Outcome out =
+        CardAnswerCommand(CardIssuerAnswer{c.issuer, a->id, c.response_code, c.approval_code},
+                          ops, timestamp);
+    if (in_flight && out.code == Code::ok) NoticeCard(*a);
+    return out;
+  }
+  if (c.response_code != "00") return Done(Code::not_found);
+  if (c.mti != 100 && c.mti != 200) {
+    return Fail(Code::invalid, "answer to MTI " + std::to_string(c.mti) + ": not 100 or 200");
+  }
+  if (ReversalQueued(c.issuer, c.stan, c.transmission_time)) return Done(Code::exists);
+  cards::Forward f;
+  f.issuer = c.issuer;
+  f.mti = 420;
+  f.stan = cards::Stan(cards_.next_forward_seq());
+  f.transmission_time = cards::TransmissionTime(timestamp);
+  f.amount = c.amount;
+  f.billing = c.billing;
+  f.conversion_rate = c.conversion_rate;
+  f.approval_code = c.approval_code;
+  f.original_mti = c.mti;
+  f.original_stan = c.stan;
+  f.original_transmission_time = c.transmission_time;
+  f.acquirer_institution = c.acquirer_institution;
+  f.rrn = c.rrn;
+  f.terminal = c.terminal;
+  cards_.Queue(std::move(f));
+  return Done(Code::created);
 }
 
 Outcome Hub::CardAckCommand(const CardForwardAck& c) {

@@ -517,8 +517,37 @@ void Get(WireReader& r, CardForwardAck* c) {
   for (uint32_t n = r.Count(8); n > 0; --n) c->seqs.push_back(r.U64());
 }
 
+void Put(WireWriter& w, const CardUnmatchedAnswer& c) {
+  w.Str(c.issuer);
+  w.U16(c.mti);
+  w.Str(c.stan);
+  w.Str(c.transmission_time);
+  w.Str(c.response_code);
+  w.Str(c.approval_code);
+  Put(w, c.amount);
+  Put(w, c.billing);
+  w.Str(c.conversion_rate);
+  w.Str(c.acquirer_institution);
+  w.Str(c.rrn);
+  w.Str(c.terminal);
+}
+void Get(WireReader& r, CardUnmatchedAnswer* c) {
+  c->issuer = r.Str(kStringMax);
+  c->mti = r.U16();
+  c->stan = r.Str(kStringMax);
+  c->transmission_time = r.Str(kStringMax);
+  c->response_code = r.Str(kStringMax);
+  c->approval_code = r.Str(kStringMax);
+  c->amount = GetMoney(r);
+  c->billing = GetMoney(r);
+  c->conversion_rate = r.Str(kStringMax);
+  c->acquirer_institution = r.Str(kStringMax);
+  c->rrn = r.Str(kStringMax);
+  c->terminal = r.Str(kStringMax);
+}
+
 // The variant's alternatives in CommandKind order (kind = index + 1).
-static_assert(std::variant_size_v<Command> == 23);
+static_assert(std::variant_size_v<Command> == 24);
 
 template <size_t I = 0>
 bool DecodeAlternative(size_t index, WireReader& r, Command* command) {
@@ -614,6 +643,7 @@ const char* KindName(CommandKind kind) {
     case CommandKind::card_forward_ack: return "card_forward_ack";
     case CommandKind::close_window: return "close_window";
     case CommandKind::settle_window: return "settle_window";
+    case CommandKind::card_unmatched_answer: return "card_unmatched_answer";
   }
   return "unknown";
 }

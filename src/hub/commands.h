@@ -47,6 +47,7 @@ enum class CommandKind : uint16_t {
   card_forward_ack = 21,
   close_window = 22,
   settle_window = 23,
+  card_unmatched_answer = 24,
 };
 inline constexpr uint16_t kCommandVersion = 1;  // Of every kind, for now.
 
@@ -390,6 +391,27 @@ struct CardForwardAck {
   bool operator==(const CardForwardAck&) const = default;
 };
 
+// An issuer's 0110/0210 that matched no request the gateway had in flight: the hub restarted
+// since the forward (the state may still know the authorization, by the hub's STAN and field 7
+// it was forwarded with), or a crash lost a request forwarded before its hold was durable (the
+// state does not know it: an approval is reversed towards the issuer). The fields are the
+// answer's echo of the forward.
+struct CardUnmatchedAnswer {
+  std::string issuer;                // the link's participant
+  uint16_t mti = 100;                // the request's: 100 or 200 (the answer's less 10)
+  std::string stan;                  // field 11: the hub's, as forwarded
+  std::string transmission_time;     // field 7: the hub's, as forwarded
+  std::string response_code;         // field 39
+  std::string approval_code;         // field 38 ("" when absent)
+  Money amount;                      // fields 4 and 49 (the acquirer's currency)
+  Money billing;                     // fields 6 and 51 ("" currency when absent)
+  std::string conversion_rate;       // field 10 ("" when absent)
+  std::string acquirer_institution;  // field 32
+  std::string rrn;                   // field 37
+  std::string terminal;              // field 41
+  bool operator==(const CardUnmatchedAnswer&) const = default;
+};
+
 // --- settlement (DESIGN.md flow 6; issue 17)
 // Closes the open window at this command's point of the journal and opens the next.
 // `window`, when not 0, names the window the operator means to close: closing one already
@@ -421,7 +443,7 @@ using Command =
                  PublishRates, RequestQuote, AcknowledgeMessages, RegisterAlias, DeleteAlias,
                  SubmitPayment, PayeeAnswer, ReturnPayment, RecallPayment, RecallAnswer,
                  SetCardSettings, CardRequest, CardIssuerAnswer, CardAdvice, CardForwardAck,
-                 CloseWindow, SettleWindow>;
+                 CloseWindow, SettleWindow, CardUnmatchedAnswer>;
 
 CommandKind KindOf(const Command& command);
 const char* KindName(CommandKind kind);

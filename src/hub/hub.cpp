@@ -326,6 +326,8 @@ Outcome Hub::Apply(uint64_t timestamp, const Command& command) {
           return CardAdviceCommand(c, *settings, ops, timestamp);
         } else if constexpr (std::is_same_v<T, CardForwardAck>) {
           return CardAckCommand(c);
+        } else if constexpr (std::is_same_v<T, CardUnmatchedAnswer>) {
+          return CardUnmatchedCommand(c, ops, timestamp);
         } else if constexpr (std::is_same_v<T, CloseWindow>) {
           return CloseWindowCommand(c, timestamp);
         } else if constexpr (std::is_same_v<T, SettleWindow>) {

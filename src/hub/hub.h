@@ -190,6 +190,9 @@ class Hub {
   bool PostHold(cards::Authorization& a, int64_t amount, const Configure& settings,
                 LedgerOps& ops);
   Outcome CardAckCommand(const CardForwardAck& c);
+  Outcome CardUnmatchedCommand(const CardUnmatchedAnswer& c, LedgerOps& ops, uint64_t timestamp);
+  bool ReversalQueued(const std::string& issuer, const std::string& original_stan,
+                      const std::string& original_transmission_time) const;
   // Settlement (settlement.cpp).
   // Counts the ledger transfers made since the last call in the open window.
   void RecordTransfers();

@@ -77,6 +77,9 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
       RecallPayment{"BPSBBY2X", "M3", "C1", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "DUPL", 3600,
                     79},
       RecallAnswer{"SABRRUMM", "M4", "8a4f5e2c-1b3d-4c5e-9f6a-7b8c9d0e1f2a", "C1", false, "ARDT"},
+      CardUnmatchedAnswer{"ALFARUMM", 100, "123456", "1201120000", "00", "A12345",
+                          {"BYN", 10'01}, {"RUB", 274'77}, "52745000", "300003", "000000000001",
+                          "TERM0001"},
   };
   for (const Command& c : commands) {
     const std::vector<std::byte> body = EncodeCommand(c);
@@ -84,6 +87,9 @@ TEST(HubCommandsTest, EveryKindRoundTripsThroughItsEncoding) {
     Command back;
     ASSERT_TRUE(DecodeCommand(body, &back).ok()) << KindName(KindOf(c));
     EXPECT_EQ(EncodeCommand(back), body) << KindName(KindOf(c));
+    if (const auto* u = std::get_if<CardUnmatchedAnswer>(&c)) {
+      EXPECT_TRUE(std::get<CardUnmatchedAnswer>(back) == *u);
+    }
   }
 }
 
