@@ -313,6 +313,39 @@ TEST_F(ServeCardsTest, IssuerTimeoutGives91AndAReversalAndALateApprovalNeverReac
   ExpectLedgerOk();
 }
 
+// An issuer's approval of a request the hub never recorded (as after a crash that lost a
+// forward made before its hold was durable): reversed towards the issuer with field 90 from
+// the answer, once, through the store-and-forward queue; no money moves.
+TEST_F(ServeCardsTest, AnApprovalOfARequestTheHubNeverRecordedIsReversedTowardsTheIssuer) {
+  auto bel = Link(kBelInstitution, kBelKey);
+  iso8583::Message a, r;
+  a.set_mti("0110");
+  a.SetCopy(3, "000000");
+  a.SetCopy(4, "000000010000");
+  a.SetCopy(7, "1201235959");
+  a.SetCopy(11, "765432");
+  a.SetCopy(32, kMirInstitution);
+  a.SetCopy(37, "RRN000000777");
+  a.SetCopy(38, "ORPH01");
+  a.SetCopy(39, "00");
+  a.SetCopy(41, "TERM0001");
+  a.SetCopy(49, "643");
+  ASSERT_TRUE(bel->Send(a));
+  ASSERT_TRUE(bel->Receive(&r, 6000)) << "no reversal";
+  EXPECT_EQ(r.mti(), "0420");
+  EXPECT_EQ(r.field(90).substr(0, 20), "0100765432" "1201235959");
+  EXPECT_EQ(r.field(4), "000000010000");
+  EXPECT_EQ(r.field(38), "ORPH01");
+  EXPECT_NE(r.field(11), "765432");  // its own STAN
+  ASSERT_NO_FATAL_FAILURE(Acknowledge(*bel, r));
+  ASSERT_TRUE(bel->Send(a));  // the issuer repeats its answer: reversed again, nothing else
+  ASSERT_TRUE(bel->Receive(&r, 6000)) << "no reversal of the repeat";
+  EXPECT_EQ(r.mti(), "0420");
+  ASSERT_NO_FATAL_FAILURE(Acknowledge(*bel, r));
+  EXPECT_FALSE(bel->Receive(&r, 1500)) << "more: " << r.mti();
+  ExpectLedgerOk();
+}
+
 TEST_F(ServeCardsTest, CompletionAndReversalAreAnsweredAndDeliveredInOrderWithRepeats) {
   auto mir = Link(kMirInstitution, kMirKey);
   auto bel = Link(kBelInstitution, kBelKey);
@@ -589,6 +622,51 @@ TEST_F(ServeCardsTest, TheHubsLogIsOneEventPerLineWithNoCardDataOrSecrets) {
 // The card listener with TLS and client certificates (mutual TLS): a test CA, the hub's
 // certificate for localhost, client certificates CN=MIRBRUMM and CN=BELKBY2X (the banks'
 // BICs) from it. A certificate naming a participant stands in for the sign-on key.
+// With the issuer's time long enough to restart the hub inside it.
+class ServeCardsSlowIssuerTest : public ServeCardsTest {
+ protected:
+  void EditConfig() override {
+    std::string config = ReadFile(config_path_);
+    const size_t at = config.find("card_issuer_timeout_ms = 1500");
+    ASSERT_NE(at, std::string::npos);
+    config.replace(at, std::string("card_issuer_timeout_ms = 1500").size(),
+                   "card_issuer_timeout_ms = 30000");
+    WriteFile(config_path_, config);
+  }
+};
+
+// The hub restarts between a forward and the issuer's answer: the gateway no longer has the
+// request in flight, the state machine finds it by the hub's STAN and field 7, decides it and
+// the acquirer gets its answer (from the state's notice); the issuer repeating its answer
+// changes nothing and reverses nothing.
+TEST_F(ServeCardsSlowIssuerTest, AnAnswerAfterARestartIsDecidedAndReachesTheAcquirer) {
+  auto mir = Link(kMirInstitution, kMirKey);
+  auto bel = Link(kBelInstitution, kBelKey);
+  const Req q = NewReq(*mir, kBelPan, 250'00, "643", kMirInstitution);
+  iso8583::Message f, kept, r;
+  ASSERT_NO_FATAL_FAILURE(SendAndForward(*mir, q, *bel, &f));
+  Keep(f, &kept);
+  mir.reset();
+  bel.reset();
+  StopCleanly(server_);  // the hold is durable once a clean stop has finished
+  admin_.reset();
+  ASSERT_NO_FATAL_FAILURE(Start());
+  admin_ = std::make_unique<HttpClient>("127.0.0.1", server_.port());
+  mir = Link(kMirInstitution, kMirKey);
+  bel = Link(kBelInstitution, kBelKey);
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, kept, "00", "RSTRT1"));
+  ASSERT_TRUE(mir->Receive(&r, 6000)) << "the acquirer got no answer";
+  EXPECT_EQ(r.mti(), "0110");
+  EXPECT_EQ(r.field(39), "00");
+  EXPECT_EQ(r.field(38), "RSTRT1");
+  EXPECT_EQ(r.field(11), q.stan);
+  EXPECT_EQ(r.field(37), q.rrn);
+  ASSERT_NO_FATAL_FAILURE(Answer(*bel, kept, "00", "RSTRT1"));
+  EXPECT_FALSE(mir->Receive(&r, 1500)) << "answered twice: " << r.mti();
+  EXPECT_FALSE(bel->Receive(&r, 1500)) << "the issuer got " << r.mti();
+  ExpectLedgerOk();
+}
+
 class ServeCardsTlsTest : public ServeCardsTest {
  protected:
   void EditConfig() override {
