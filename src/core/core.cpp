@@ -678,6 +678,15 @@ struct Core::Impl {
   void ApplyLoop() {
     std::deque<Item> batch;
     std::vector<Item> held;  // See Item::held.
+    size_t held_told = 0;    // held[0, held_told) had their `applied` callbacks
+    // The early callbacks of what was applied, together once the run is applied (as answers
+    // are: the first one wakes an I/O thread that would pause the rest of the run).
+    const auto tell_applied = [&] {
+      for (; held_told < held.size(); ++held_told) {
+        Item& item = held[held_told];
+        if (item.journaled && item.command_applied) item.command_applied(item.outcome);
+      }
+    };
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(apply_mu);
@@ -692,7 +701,9 @@ struct Core::Impl {
           break;
         }
         if (item.settle) {
+          tell_applied();
           Settle(item, &held);
+          held_told = 0;
           continue;
         }
         if (item.held && !item.journaled) {
@@ -704,13 +715,13 @@ struct Core::Impl {
         const uint64_t events = item.events();
         submitted_events.Give(events);
         if (item.held) {
-          // Forwarded now (the card gateway's early forward); answered once durable.
-          if (item.command_applied) item.command_applied(item.outcome);
+          // Told now (the card gateway's early forward: tell_applied), answered once durable.
           held.push_back(std::move(item));
         } else {
           any_answer = true;
         }
       }
+      tell_applied();
       if (any_answer) AnswerBatch(batch);
       batch.clear();
       if (stop) {
