@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "cli/commands.h"
 
@@ -76,7 +77,15 @@ void ExecWithHugePageHeap(char** argv) {
   if (value.find("glibc.malloc.hugetlb") != std::string::npos) return;
   value = value.empty() ? "glibc.malloc.hugetlb=1" : value + ":glibc.malloc.hugetlb=1";
   if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
-  execv("/proc/self/exe", argv);
+  // By the binary's own path, so that the process keeps its name ("corridor" in top and ps;
+  // executing /proc/self/exe would name it "exe"). A binary replaced on disk since it started
+  // reads as "PATH (deleted)": then /proc/self/exe, which still is this binary.
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n > 0) path[n] = '\0';
+  const bool usable = n > 0 && std::string_view(path, static_cast<size_t>(n)).find(" (deleted)") ==
+                                   std::string_view::npos;
+  execv(usable ? path : "/proc/self/exe", argv);
   // Not executed (no /proc): serve with ordinary pages, and say nothing is wrong.
   if (tunables == nullptr) {
     unsetenv("GLIBC_TUNABLES");

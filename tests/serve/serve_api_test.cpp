@@ -1418,6 +1418,8 @@ TEST(ServeHeapTest, ServeRunsWithTheHugePageHeapUnlessTheTunableIsSet) {
     }
     EXPECT_EQ(count, 1u) << (given ? given : "(unset)");
     EXPECT_EQ(value, expected) << (given ? given : "(unset)");
+    // Executed again by its own path: named as the binary in top and ps, not "exe".
+    EXPECT_EQ(ReadFile("/proc/" + std::to_string(server.pid()) + "/comm"), "corridor\n");
     HttpClient client("127.0.0.1", server.port());
     HttpResponse r;
     ASSERT_TRUE(client.Request("GET", "/v1/health", "", &r, &error)) << error;
