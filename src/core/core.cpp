@@ -694,8 +694,16 @@ struct Core::Impl {
         batch.swap(to_apply);
       }
       bool stop = false;
+      // batch[unanswered, i) holds applied items not answered yet (none held: see Answer).
+      size_t unanswered = 0;
       bool any_answer = false;
-      for (Item& item : batch) {
+      const auto answer_up_to = [&](size_t end) {
+        if (any_answer) AnswerRange(batch, unanswered, end);
+        unanswered = end;
+        any_answer = false;
+      };
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Item& item = batch[i];
         if (item.stop) {
           stop = true;
           break;
@@ -706,6 +714,9 @@ struct Core::Impl {
           held_told = 0;
           continue;
         }
+        // What came before a held group is answered (and the after_apply hook run) before the
+        // group is applied: neither may see state that is not durable yet.
+        if (item.held) answer_up_to(i);
         if (item.held && !item.journaled) {
           held.push_back(std::move(item));  // A read: it sees the group once durable.
           continue;
@@ -722,7 +733,7 @@ struct Core::Impl {
         }
       }
       tell_applied();
-      if (any_answer) AnswerBatch(batch);
+      answer_up_to(batch.size());
       batch.clear();
       if (stop) {
         CORRIDOR_CHECK(held.empty());  // every group handed over is settled before the stop
@@ -731,13 +742,15 @@ struct Core::Impl {
     }
   }
 
-  // Answers the batch's items applied as durable (held and settle items were dealt with).
-  void AnswerBatch(std::deque<Item>& batch) {
+  // Answers batch[from, to)'s items applied as durable (held and settle items are dealt with
+  // elsewhere), after the after_apply hook.
+  void AnswerRange(std::deque<Item>& batch, size_t from, size_t to) {
     if (options.after_apply) options.after_apply(*state);
-    // Answers go out once the whole batch is applied: the first one wakes an I/O thread,
-    // which the scheduler tends to run on this CPU at once, pausing the rest of the batch.
+    // Answers go out once the whole run is applied: the first one wakes an I/O thread,
+    // which the scheduler tends to run on this CPU at once, pausing the rest of the run.
     const uint64_t answered = options.metrics ? MonotonicNs() : 0;
-    for (Item& item : batch) {
+    for (size_t i = from; i < to; ++i) {
+      Item& item = batch[i];
       if (item.stop) break;
       if (item.held || item.settle) continue;
       ObserveStages(item, answered);

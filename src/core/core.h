@@ -79,8 +79,9 @@ struct Options {
   // follower could replicate from here; the power-cut test records the history with it).
   // The body is valid only during the call.
   std::function<void(const journal::ReadEntry&)> on_durable;
-  // Called on the apply thread after each run of applied entries, before their answers (the
-  // outbox's delivery learns of new messages here). Must be quick and must not block on the
+  // Called on the apply thread after each run of applied entries, before their answers, and
+  // only once they are durable (with apply_before_durable: when their group is; the outbox's
+  // delivery learns of new messages here, so it never sends what a crash could take back). Must be quick and must not block on the
   // core. The hub is mutable here only to drain what it keeps for gateways and is not state
   // (Hub::TakeCardNotices); the hook must not apply anything.
   std::function<void(hub::Hub&)> after_apply;
