@@ -7,7 +7,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <latch>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -273,31 +273,6 @@ TEST(CoreCommandsTest, AppliedWhileJournaledAnswersAndReadsStillWaitForTheJourna
   for (const auto& [sequence, code] : applied) EXPECT_EQ(code, Code::created);
 }
 
-// A gate a hook waits at while it is closed.
-class Gate {
- public:
-  void Close() {
-    std::lock_guard lock(mu_);
-    open_ = false;
-  }
-  void Open() {
-    {
-      std::lock_guard lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = true;
-};
-
 // The batch the apply thread takes may hold a read of its own group and then a group applied
 // while it is written: the read is answered, and the after_apply hook run, before that group
 // is applied, never with it in the state (the hook drains what gateways act on: card
@@ -307,15 +282,16 @@ TEST(CoreCommandsTest, TheHookNeverSeesAGroupAppliedWhileJournaled) {
   Options options = DirOptions(dir);
   options.apply_before_durable = true;
   std::atomic<uint64_t> durable{0};
-  Gate sequencer_gate, apply_gate;
+  // Each hook, once armed, waits at its gate until the test opens it.
+  std::latch sequencer_gate(1), apply_gate(1);
   std::atomic<bool> hold_apply{false}, hold_sequencer{false};
   options.on_durable = [&](const journal::ReadEntry& e) {
-    if (hold_sequencer.exchange(false)) sequencer_gate.Pass();
+    if (hold_sequencer.exchange(false)) sequencer_gate.wait();
     durable.store(e.sequence);
   };
   std::atomic<int> hooked_behind{0}, hooked{0};
   options.after_apply = [&](hub::Hub& hub) {
-    if (hold_apply.exchange(false)) apply_gate.Pass();
+    if (hold_apply.exchange(false)) apply_gate.wait();
     const uint64_t entries = hub.participants().all().size() + (hub.settings() ? 1 : 0);
     if (entries > durable.load()) hooked_behind.fetch_add(1);
     hooked.fetch_add(1);
@@ -324,7 +300,6 @@ TEST(CoreCommandsTest, TheHookNeverSeesAGroupAppliedWhileJournaled) {
   ASSERT_NE(core, nullptr);
   ASSERT_EQ(Execute(*core, RuBy()), Code::ok);
   // The apply thread stops in the hook of the next group's settlement...
-  apply_gate.Close();
   hold_apply = true;
   std::atomic<int> answered{0};
   core->SubmitCommand(Bank("SABRRUMM", "RU"), [&](const Status&, hub::Outcome) { ++answered; });
@@ -334,18 +309,17 @@ TEST(CoreCommandsTest, TheHookNeverSeesAGroupAppliedWhileJournaled) {
   std::atomic<uint64_t> read_saw{0};
   core->ReadHubAsync([&](const hub::Hub& hub) { read_saw = hub.participants().all().size(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  sequencer_gate.Close();
   hold_sequencer = true;
   core->SubmitCommand(Bank("ALFARUMM", "RU"), [&](const Status&, hub::Outcome) { ++answered; });
   while (hold_sequencer.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const int hooked_before = hooked.load();
-  apply_gate.Open();  // the apply thread takes [read, ALFARUMM's group] in one batch
+  apply_gate.count_down();  // the apply thread takes [read, ALFARUMM's group] in one batch
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(read_saw.load(), 1u);  // SABRRUMM only
   EXPECT_GT(hooked.load(), hooked_before);
   EXPECT_EQ(answered.load(), 1);  // ALFARUMM's answer waits for its write
   EXPECT_EQ(hooked_behind.load(), 0);
-  sequencer_gate.Open();
+  sequencer_gate.count_down();
   core->ReadHub([](const hub::Hub&) {});
   EXPECT_EQ(answered.load(), 2);
   EXPECT_EQ(hooked_behind.load(), 0);
