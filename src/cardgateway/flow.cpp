@@ -30,31 +30,35 @@ bool Forwards(const hub::Outcome& outcome) {
   return outcome.card && outcome.card->forward && outcome.code != hub::Code::exists;
 }
 
+// A duration as a histogram sample: nanoseconds, never negative.
+uint64_t Ns(Clock::duration d) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  return static_cast<uint64_t>(std::max<int64_t>(0, ns));
+}
+
 }  // namespace
 
 uint64_t CardGateway::Impl::Submit(const hub::Command& command, Pending pending) {
   const uint64_t id = next_pending_++;
   const bool request = pending.kind == PendingKind::kRequest;
   pending_.emplace(id, std::move(pending));
-  if (!request) {
-    core_->SubmitCommand(command, [this, id](const Status& status, hub::Outcome outcome) {
-      Deliver(Completion{id, status, std::move(outcome)});
-    });
-    return id;
-  }
   // A request the hold lets through is forwarded as soon as the hold is applied, while it is
   // still being journaled (core::Options::apply_before_durable): if the hub then forgets it
   // in a crash, it was never answered, and the issuer's answer matches nothing. Every other
-  // outcome (a decline, a duplicate, a failure) is answered only once durable.
+  // outcome (a decline, a duplicate, a failure) is handled only once durable.
+  core::Core::CommandApplied applied;
+  if (request) {
+    applied = [this, id](const hub::Outcome& outcome) {
+      if (Forwards(outcome)) Deliver(Completion{id, Status::Ok(), outcome});
+    };
+  }
   core_->SubmitCommand(
       command,
-      [this, id](const Status& status, hub::Outcome outcome) {
-        if (status.ok() && Forwards(outcome)) return;  // delivered when applied
+      [this, id, request](const Status& status, hub::Outcome outcome) {
+        if (request && status.ok() && Forwards(outcome)) return;  // delivered when applied
         Deliver(Completion{id, status, std::move(outcome)});
       },
-      [this, id](const hub::Outcome& outcome) {
-        if (Forwards(outcome)) Deliver(Completion{id, Status::Ok(), outcome});
-      });
+      std::move(applied));
   return id;
 }
 
@@ -64,9 +68,7 @@ void CardGateway::Impl::Measure(std::string_view code, Clock::time_point since,
   if (m == nullptr) return;
   m->Answered(code);
   if (since == Clock::time_point{}) return;
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      before + (Clock::now() - since));
-  m->hub_time.Observe(static_cast<uint64_t>(std::max<int64_t>(0, ns.count())));
+  m->hub_time.Observe(Ns(before + (Clock::now() - since)));
 }
 
 void CardGateway::Impl::OnRequest(Link& link, std::string_view frame) {
@@ -365,8 +367,7 @@ void CardGateway::Impl::OnRequestOutcome(Pending& p, const Status& status,
     counters_.forwarded.fetch_add(1, std::memory_order_relaxed);
     if (options_.metrics != nullptr) {
       f.hub_time = Clock::now() - p.received;
-      options_.metrics->forward_time.Observe(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(f.hub_time).count()));
+      options_.metrics->forward_time.Observe(Ns(f.hub_time));
     }
   }
 }
@@ -385,8 +386,7 @@ void CardGateway::Impl::OnAnswerOutcome(Pending& p, const Status& status,
                  &card);
   Measure(card.response_code, p.received, f.hub_time);
   if (options_.metrics != nullptr && p.received != Clock::time_point{}) {
-    options_.metrics->answer_time.Observe(static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - p.received).count()));
+    options_.metrics->answer_time.Observe(Ns(Clock::now() - p.received));
   }
 }
 

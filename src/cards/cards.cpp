@@ -525,6 +525,19 @@ uint64_t Cards::Queue(Forward f) {
   return seq;
 }
 
+bool Cards::ReversalQueued(std::string_view issuer, std::string_view original_stan,
+                           std::string_view original_transmission_time) const {
+  const std::deque<Forward>* q = ForwardsOf(issuer);
+  if (q == nullptr) return false;
+  for (const Forward& f : *q) {
+    if (f.mti == 420 && f.original_mti != 0 && f.original_stan == original_stan &&
+        f.original_transmission_time == original_transmission_time) {
+      return true;
+    }
+  }
+  return false;
+}
+
 const std::deque<Forward>* Cards::ForwardsOf(std::string_view issuer) const {
   auto it = forwards_.find(issuer);
   return it == forwards_.end() || it->second.empty() ? nullptr : &it->second;

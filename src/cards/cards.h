@@ -196,6 +196,10 @@ class Cards : public hub::Module {
   // can stand for: one per 999,999 authorizations), or nullptr.
   Authorization* FindForwarded(std::string_view issuer, std::string_view stan,
                                std::string_view transmission_time);
+  // Whether `issuer`'s queue holds an 0420 reversing the request it was forwarded with field
+  // 11 `original_stan` and field 7 `original_transmission_time`.
+  bool ReversalQueued(std::string_view issuer, std::string_view original_stan,
+                      std::string_view original_transmission_time) const;
   // By the duplicate key (acquirer, STAN, terminal, transmission time).
   const Authorization* FindRequest(const hub::CardRequest& c) const;
   // By field 90 (acquirer institution, STAN, transmission time; the MTI must match when given).

@@ -269,7 +269,7 @@ Outcome Hub::CardAnswerCommand(const CardIssuerAnswer& c, LedgerOps& ops, uint64
     // the issuer, unless a reversal of it (the timeout's, the acquirer's) is still queued; a late
     // decline changes nothing.
     if (approved &&
-        !ReversalQueued(a->request.issuer, a->issuer_stan, a->issuer_transmission_time)) {
+        !cards_.ReversalQueued(a->request.issuer, a->issuer_stan, a->issuer_transmission_time)) {
       ForwardCard(*a, 420, timestamp);
     }
     CardOutcome out = OutcomeOf(*a);
@@ -346,19 +346,6 @@ void Hub::ForwardCard(const Authorization& a, uint16_t mti, uint64_t timestamp,
   cards_.Queue(std::move(f));
 }
 
-bool Hub::ReversalQueued(const std::string& issuer, const std::string& original_stan,
-                         const std::string& original_transmission_time) const {
-  const auto* q = cards_.ForwardsOf(issuer);
-  if (q == nullptr) return false;
-  for (const cards::Forward& f : *q) {
-    if (f.mti == 420 && f.original_mti != 0 && f.original_stan == original_stan &&
-        f.original_transmission_time == original_transmission_time) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // An answer the gateway matched to nothing. Known to the state (the hub restarted since the
 // forward): decided as any answer, and when that decides a request still in flight, a notice
 // tells the gateway, which no longer holds the acquirer's frame, to answer it. Unknown (a
@@ -384,7 +371,7 @@ Outcome Hub::CardUnmatchedCommand(const CardUnmatchedAnswer& c, LedgerOps& ops,
   if (c.mti != 100 && c.mti != 200) {
     return Fail(Code::invalid, "answer to MTI " + std::to_string(c.mti) + ": not 100 or 200");
   }
-  if (ReversalQueued(c.issuer, c.stan, c.transmission_time)) return Done(Code::exists);
+  if (cards_.ReversalQueued(c.issuer, c.stan, c.transmission_time)) return Done(Code::exists);
   cards::Forward f;
   f.issuer = c.issuer;
   f.mti = 420;

@@ -191,8 +191,6 @@ class Hub {
                 LedgerOps& ops);
   Outcome CardAckCommand(const CardForwardAck& c);
   Outcome CardUnmatchedCommand(const CardUnmatchedAnswer& c, LedgerOps& ops, uint64_t timestamp);
-  bool ReversalQueued(const std::string& issuer, const std::string& original_stan,
-                      const std::string& original_transmission_time) const;
   // Settlement (settlement.cpp).
   // Counts the ledger transfers made since the last call in the open window.
   void RecordTransfers();
