@@ -78,10 +78,12 @@ Status StartPaymentBanks(uint32_t banks_per_side, uint16_t admin_port, uint16_t 
 
 namespace {
 
-// Sends payments `first`, `first + step`, ... below `end` from bank `payer`; with a rate, each
-// at its time in the schedule (late ones at once).
-void Sender(PaymentRun& run, size_t payer, uint64_t first, uint64_t step, uint64_t end,
-            double rate, BenchClock::time_point start) {
+// Sends payments `first`, `first + step`, ... below `end` from bank `payer`; with a rate (all
+// senders' together), payment n at (n - phase_first) / rate after the start, late ones at once.
+// The senders interleave: a paced phase offers one payment every 1/rate seconds, not bursts
+// of one per sender.
+void Sender(PaymentRun& run, size_t payer, uint64_t phase_first, uint64_t first, uint64_t step,
+            uint64_t end, double rate, BenchClock::time_point start) {
   simulator::Bank& bank = run.corridor->bank(payer);
   simulator::HubClient client(bank.options());
   const std::vector<simulator::Payee>& payees =
@@ -90,7 +92,7 @@ void Sender(PaymentRun& run, size_t payer, uint64_t first, uint64_t step, uint64
   for (uint64_t n = first; n < end; n += step) {
     if (rate > 0) {
       std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<int64_t>(
-                                                (n - first) / step * 1e9 / rate)));
+                                                static_cast<double>(n - phase_first) * 1e9 / rate)));
     }
     run.payer[n] = static_cast<uint8_t>(payer + 1);
     const int64_t amount = 2'000 + static_cast<int64_t>(random() % 50'000);
@@ -124,8 +126,8 @@ PhaseResult RunPaymentPhase(uint32_t connections, PaymentRun& run, HubProcess& h
   const BenchClock::time_point start = BenchClock::now();
   std::vector<std::thread> senders;
   for (uint32_t c = 0; c < connections; ++c) {
-    senders.emplace_back(Sender, std::ref(run), c % payers, first + c, connections, end,
-                         rate / connections, start);
+    senders.emplace_back(Sender, std::ref(run), c % payers, first, first + c, connections, end,
+                         rate, start);
   }
   for (std::thread& t : senders) t.join();
   const BenchClock::time_point give_up = BenchClock::now() + std::chrono::seconds(30);
