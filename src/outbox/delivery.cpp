@@ -26,6 +26,18 @@ struct Delivery::Worker {
   std::mutex mu;
   std::condition_variable cv;
   bool wake = true;  // GUARDED_BY(mu): new messages may be waiting
+  // GUARDED_BY(mu). Messages the apply thread handed over (OnApplied), in seq order, with the
+  // payments they name and what to render and send them with: one hop, no read of the state.
+  std::vector<Message> queue;
+  Payments queue_payments;
+  std::shared_ptr<const hub::Configure> settings;
+  std::string pushed_callback_url;
+  // GUARDED_BY(mu). Whether the worker must read its messages from the state (at start, after
+  // its queue overflowed, or its callback URL did not parse): OnApplied then hands it nothing.
+  bool reading = true;
+  // GUARDED_BY(mu). Every message of the participant up to this seq is delivered, queued, or in
+  // a read the worker made: OnApplied hands over only later ones.
+  uint64_t through = 0;
   // The worker's own, touched by its thread only:
   std::string callback_url;
   std::unique_ptr<server::HttpClient> client;
@@ -154,12 +166,11 @@ std::string GroupId(std::span<const Message> group) {
 }
 
 // One message's body, or one pacs.002 report for a group of statuses.
-Status RenderGroup(std::span<const Message> group,
-                   const std::map<std::string, payments::Payment>& payments,
+Status RenderGroup(std::span<const Message> group, const Delivery::Payments& payments,
                    const hub::Configure& settings, std::string* xml) {
   auto payment_of = [&](const Message& m) -> const payments::Payment* {
     const auto it = payments.find(m.reference);
-    return it == payments.end() ? nullptr : &it->second;
+    return it == payments.end() ? nullptr : it->second.get();
   };
   if (group.size() == 1) return Render(group[0], payment_of(group[0]), settings, xml);
   std::vector<iso20022::Pacs002> statuses;
@@ -228,15 +239,80 @@ void Delivery::Start(core::Core* core) {
   pthread_setname_np(acker_.native_handle(), "outbox-ack");
 }
 
+namespace {
+
+// A copy of the payment `m` names (none for a liquidity notification, or one the state no
+// longer holds), shared by the messages of one hand-over or read that name it.
+void CopyPayment(const hub::Hub& hub, const Message& m, Delivery::Payments* payments) {
+  if (m.kind == MessageKind::liquidity_notification || payments->contains(m.reference)) return;
+  if (const payments::Payment* p = hub.payments().Find(m.reference)) {
+    payments->emplace(m.reference, std::make_shared<const payments::Payment>(*p));
+  }
+}
+
+}  // namespace
+
+// Hands the messages the commands just applied made to their participants' workers, with
+// copies of the payments they name: the apply thread runs this once the batch is durable, so a
+// worker POSTs without a read of the state of its own (a hop to the apply thread and back). A
+// worker that reads from the state gets nothing handed over: its read finds them. A
+// participant without a worker yet wakes the manager, which starts one.
 void Delivery::OnApplied(const hub::Hub& hub) {
   const uint64_t last = hub.outbox().last_seq();
-  if (last == seen_last_seq_.load(std::memory_order_relaxed)) return;
+  const uint64_t seen = seen_last_seq_.load(std::memory_order_relaxed);
+  if (last == seen) return;
   seen_last_seq_.store(last, std::memory_order_relaxed);
-  {
-    std::lock_guard lock(mu_);
-    manager_wake_ = true;
+  const std::vector<const Message*> fresh = hub.outbox().After(seen, options_.queue_max + 1);
+  const bool flood = fresh.size() > options_.queue_max;  // each worker reads its own
+  std::lock_guard lock(mu_);
+  std::map<Worker*, std::vector<const Message*>> to;
+  bool unknown = false;
+  for (const Message* m : fresh) {
+    const auto it = workers_.find(m->participant);
+    if (it == workers_.end()) {
+      unknown = true;
+    } else {
+      to[it->second.get()].push_back(m);
+    }
   }
-  manager_cv_.notify_one();
+  if (flood) {
+    to.clear();
+    for (auto& [id, w] : workers_) to[w.get()];
+  }
+  for (auto& [w, messages] : to) HandOver(hub, w, messages, flood);
+  if (unknown) {
+    manager_wake_ = true;
+    manager_cv_.notify_one();
+  }
+}
+
+void Delivery::HandOver(const hub::Hub& hub, Worker* w, const std::vector<const Message*>& messages,
+                        bool read) {
+  {
+    std::lock_guard lock(w->mu);
+    if (read || w->queue.size() + messages.size() > options_.queue_max) w->reading = true;
+    if (!w->reading) {
+      // Copies made now: a message queued earlier about the same payment (its forward, before
+      // a return) renders as well from the newer copy, and this one needs it.
+      Payments now;
+      for (const Message* m : messages) {
+        if (m->seq <= w->through) continue;  // a read of the worker's found it already
+        w->queue.push_back(*m);
+        CopyPayment(hub, *m, &now);
+        w->through = m->seq;
+        handed_over_.fetch_add(1, std::memory_order_relaxed);
+      }
+      for (auto& [uetr, p] : now) w->queue_payments.insert_or_assign(uetr, std::move(p));
+      if (w->settings != hub.shared_settings()) w->settings = hub.shared_settings();
+      if (const participants::Participant* p = hub.participants().Find(w->participant)) {
+        if (w->pushed_callback_url != p->registration.callback_url) {
+          w->pushed_callback_url = p->registration.callback_url;
+        }
+      }
+    }
+    w->wake = true;
+  }
+  w->cv.notify_one();
 }
 
 void Delivery::Stop() {
@@ -296,63 +372,109 @@ void Delivery::ManagerLoop() {
 
 void Delivery::WorkerLoop(Worker* w) {
   while (!stopping_.load()) {
+    std::vector<Message> queue;
+    Payments payments;
+    std::shared_ptr<const hub::Configure> settings;
+    std::string callback_url;
+    bool read = false;
     {
       std::unique_lock lock(w->mu);
       w->cv.wait(lock, [&] { return w->wake || stopping_.load(); });
       w->wake = false;
+      queue.swap(w->queue);
+      payments.swap(w->queue_payments);
+      settings = w->settings;
+      callback_url = w->pushed_callback_url;
+      read = w->reading;
     }
-    // Drain: read up to queue_max at a time until nothing is left past the cursor.
-    for (;;) {
-      std::vector<Message> batch;
-      std::string callback_url;
-      std::shared_ptr<const hub::Configure> settings;
-      std::map<std::string, payments::Payment> payments;  // those the batch's messages name
-      core_->ReadHub([&](const hub::Hub& hub) {
-        batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
-        if (const participants::Participant* p = hub.participants().Find(w->participant)) {
-          callback_url = p->registration.callback_url;
-        }
-        settings = hub.shared_settings();
-        for (const Message& m : batch) {
-          if (m.kind == MessageKind::liquidity_notification) continue;
-          if (const payments::Payment* p = hub.payments().Find(m.reference)) {
-            payments.emplace(m.reference, *p);
-          }
-        }
-      });
-      if (batch.empty() || stopping_.load()) break;
+    if (!queue.empty() && !stopping_.load()) {
       CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
-      if (callback_url != w->callback_url || !w->client) {
-        server::ClientOptions co;
-        std::string prefix;
-        const Status st = server::HttpClient::ParseBaseUrl(callback_url, &co, &prefix);
-        if (!st.ok()) {
-          log::Event(log::Level::warn, "outbox.callback_url_bad",
-                     {{"participant", w->participant}, {"error", st.message()}});
-          SleepUnlessStopping(options_.backoff_max_ms);
-          continue;
-        }
-        co.ca_file = options_.ca_file;
-        co.certificate = co.tls ? options_.certificate : "";
-        co.key = co.tls ? options_.key : "";
-        co.connect_timeout_ms = options_.connect_timeout_ms;
-        co.io_timeout_ms = options_.io_timeout_ms;
-        w->client = std::make_unique<server::HttpClient>(co);
-        w->callback_url = callback_url;
-        w->path_prefix = prefix;
+      if (!UseCallbackUrl(w, callback_url)) {
+        // What was handed over stays in the state: read it once the URL parses.
+        std::lock_guard lock(w->mu);
+        w->reading = true;
+        w->queue.clear();
+        w->queue_payments.clear();
+        read = true;
+      } else if (!DeliverBatch(w, queue, payments, *settings)) {
+        return;
       }
-      if (!DeliverBatch(w, batch, payments, *settings)) return;
     }
+    if (read && !ReadAndDeliver(w)) return;
   }
 }
 
-// Delivers a batch read from the state: forwards and notifications one by one in order, the
+// Points the worker's client at `callback_url` (a new client when it changed); false, after a
+// pause, when the URL does not parse.
+bool Delivery::UseCallbackUrl(Worker* w, const std::string& callback_url) {
+  if (callback_url == w->callback_url && w->client) return true;
+  server::ClientOptions co;
+  std::string prefix;
+  const Status st = server::HttpClient::ParseBaseUrl(callback_url, &co, &prefix);
+  if (!st.ok()) {
+    log::Event(log::Level::warn, "outbox.callback_url_bad",
+               {{"participant", w->participant}, {"error", st.message()}});
+    SleepUnlessStopping(options_.backoff_max_ms);
+    return false;
+  }
+  co.ca_file = options_.ca_file;
+  co.certificate = co.tls ? options_.certificate : "";
+  co.key = co.tls ? options_.key : "";
+  co.connect_timeout_ms = options_.connect_timeout_ms;
+  co.io_timeout_ms = options_.io_timeout_ms;
+  w->client = std::make_unique<server::HttpClient>(co);
+  w->callback_url = callback_url;
+  w->path_prefix = prefix;
+  return true;
+}
+
+// Reads the worker's messages past its cursor from the state, up to queue_max at a time, and
+// delivers them, until a read finds fewer than that: the worker is then caught up, and
+// OnApplied hands it what comes next (so it does not read again). False when stopped first.
+bool Delivery::ReadAndDeliver(Worker* w) {
+  for (;;) {
+    std::vector<Message> batch;
+    Payments payments;
+    std::string callback_url;
+    std::shared_ptr<const hub::Configure> settings;
+    core_->ReadHub([&](const hub::Hub& hub) {
+      batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
+      for (const Message& m : batch) CopyPayment(hub, m, &payments);
+      if (const participants::Participant* p = hub.participants().Find(w->participant)) {
+        callback_url = p->registration.callback_url;
+      }
+      settings = hub.shared_settings();
+      if (batch.size() < options_.queue_max) {
+        // Caught up (this runs on the apply thread, between OnApplied calls).
+        std::lock_guard lock(w->mu);
+        w->reading = false;
+        w->through = hub.outbox().last_seq();
+        w->settings = settings;
+        w->pushed_callback_url = callback_url;
+      }
+    });
+    if (batch.empty() || stopping_.load()) return !stopping_.load();
+    reads_.fetch_add(1, std::memory_order_relaxed);
+    CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
+    if (!UseCallbackUrl(w, callback_url)) {
+      std::lock_guard lock(w->mu);
+      w->reading = true;
+      w->queue.clear();
+      w->queue_payments.clear();
+      continue;
+    }
+    if (!DeliverBatch(w, batch, payments, *settings)) return false;
+    // Caught up: what came since is in the queue, not to be read again.
+    if (batch.size() < options_.queue_max) return true;
+  }
+}
+
+// Delivers a batch (handed over or read): forwards and notifications one by one in order, the
 // final statuses among them in pacs.002 reports of up to status_batch_max (a status always
 // comes after its payment's forward, which was answered before the status existed). False
 // when stopped first.
 bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
-                            const std::map<std::string, payments::Payment>& payments,
-                            const hub::Configure& settings) {
+                            const Payments& payments, const hub::Configure& settings) {
   std::vector<Message> statuses;
   auto deliver = [&](std::span<const Message> group) {
     std::string body;
@@ -370,7 +492,7 @@ bool Delivery::DeliverBatch(Worker* w, const std::vector<Message>& batch,
       Acknowledge(m.seq);
       if (options_.metrics != nullptr) {
         auto p = payments.find(m.reference);
-        Measure(m, p != payments.end() ? &p->second : nullptr, attempts);
+        Measure(m, p != payments.end() ? p->second.get() : nullptr, attempts);
       }
     }
     return true;

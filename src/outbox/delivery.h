@@ -1,21 +1,25 @@
 // Delivery of the outbox's messages to participants (DESIGN.md "Outbox").
 //
 // One worker thread per participant with messages, each with its own keep-alive HTTP client
-// (server/http_client.h) and a bounded in-memory queue: it reads up to `queue_max` of its
-// participant's unacknowledged messages from the state (the rest stay there, durable, and are
-// read when there is room), POSTs each in order to `{callback_url}{path}` (a camt.054 to
-// `/iso20022/camt.054`) with `Idempotency-Key: <message id>` and the hub's bearer token, and
-// retries with exponential backoff until the participant answers 2xx. A participant that is
-// slow or down holds up only its own worker. Acknowledgements go to one acker thread, which
-// journals them in batches (hub::AcknowledgeMessages); a crash before that resends the
-// message after the restart, with the same id: delivery is at least once, and receivers
-// de-duplicate by id.
+// (server/http_client.h) and a bounded in-memory queue. The apply thread hands each worker the
+// messages its commands made, once they are durable (OnApplied, the core's after_apply hook),
+// with copies of the payments they name: one hop, no read of the state. A worker reads its
+// participant's unacknowledged messages from the state itself, up to `queue_max` at a time,
+// when it starts (what a restart left), when its queue overflowed, and when its callback URL
+// did not parse; until it has caught up nothing is handed to it. It POSTs each message in
+// order to `{callback_url}{path}` (a camt.054 to `/iso20022/camt.054`) with
+// `Idempotency-Key: <message id>` and the hub's bearer token, and retries with exponential
+// backoff until the participant answers 2xx. A participant that is slow or down holds up only
+// its own worker. Acknowledgements go to one acker thread, which journals them in batches
+// (hub::AcknowledgeMessages); a crash before that resends the message after the restart, with
+// the same id: delivery is at least once, and receivers de-duplicate by id.
 //
-// Messages are visible to delivery only once applied, and the core applies only durable
-// entries: nothing leaves before its command is durable.
+// Messages reach delivery only once applied and durable (the hook and reads see no entry that
+// is not): nothing leaves before its command is durable.
 //
-// Thread: Start/Stop from the main thread; OnApplied on the core's apply thread (cheap: it
-// only wakes the manager when new messages exist); its own manager, worker and acker threads.
+// Thread: Start/Stop from the main thread; OnApplied on the core's apply thread (it copies the
+// new messages and their payments into the workers' queues); its own manager (starts workers),
+// worker and acker threads.
 #pragma once
 
 #include <atomic>
@@ -93,8 +97,15 @@ class Delivery {
   // acknowledgements collected, and returns.
   void Stop();
 
+  // Copies of the payments a batch of messages names, by UETR.
+  using Payments = std::unordered_map<std::string, std::shared_ptr<const payments::Payment>>;
+
   // Messages answered 2xx since Start (acknowledged or about to be).
   uint64_t delivered() const { return delivered_.load(); }
+  // Messages the apply thread handed to workers, and the workers' reads of the state that
+  // found messages, since Start (how each message reached its worker).
+  uint64_t handed_over() const { return handed_over_.load(); }
+  uint64_t reads() const { return reads_.load(); }
   // POSTs that failed or were answered other than 2xx, since Start.
   uint64_t failed_attempts() const { return failed_attempts_.load(); }
 
@@ -118,9 +129,12 @@ class Delivery {
   // Observes a delivered message (and, for a payment's forward or final status, the payment's
   // times) when metrics are on.
   void Measure(const Message& m, const payments::Payment* payment, const Attempts& attempts);
-  bool DeliverBatch(Worker* worker, const std::vector<Message>& batch,
-                    const std::map<std::string, payments::Payment>& payments,
+  bool DeliverBatch(Worker* worker, const std::vector<Message>& batch, const Payments& payments,
                     const hub::Configure& settings);
+  void HandOver(const hub::Hub& hub, Worker* worker, const std::vector<const Message*>& messages,
+                bool read);
+  bool UseCallbackUrl(Worker* worker, const std::string& callback_url);
+  bool ReadAndDeliver(Worker* worker);
   void Acknowledge(uint64_t seq);
   void AnswerFromResponse(const std::string& payee, const Message& m, const std::string& body);
   // Waits `ms` unless stopping; false when stopping.
@@ -131,6 +145,8 @@ class Delivery {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> seen_last_seq_{0};  // the outbox's last_seq at the last wake
   std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> handed_over_{0};
+  std::atomic<uint64_t> reads_{0};
   std::atomic<uint64_t> failed_attempts_{0};
 
   std::mutex mu_;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -58,6 +59,8 @@ class FakeBank {
     std::lock_guard lock(mu_);
     status_ = status;
   }
+  // Each request takes this long before its answer (a slow bank).
+  void set_delay_ms(int ms) { delay_ms_.store(ms); }
   // Bodies received, by Idempotency-Key, in arrival order of first receipt.
   std::vector<std::string> ids() {
     std::lock_guard lock(mu_);
@@ -82,6 +85,9 @@ class FakeBank {
 
  private:
   void OnRequest(server::Request& r, server::Respond& respond) {
+    if (const int ms = delay_ms_.load(); ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
     std::lock_guard lock(mu_);
     ++requests_;
     authorizations_.emplace(r.authorization);
@@ -119,6 +125,7 @@ class FakeBank {
     respond(server::Response{status_, "{}", false, 0, {}, {}, {}});
   }
 
+  std::atomic<int> delay_ms_{0};
   std::mutex mu_;
   unsigned status_;
   size_t requests_ = 0;
@@ -136,8 +143,9 @@ struct Running {
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<core::Core> core;
 
-  explicit Running(const std::string& dir) {
+  explicit Running(const std::string& dir, size_t queue_max = 256) {
     DeliveryOptions d;
+    d.queue_max = queue_max;
     d.backoff_min_ms = 10;
     d.backoff_max_ms = 100;
     d.io_timeout_ms = 500;
@@ -267,6 +275,37 @@ TEST(DeliveryTest, ABankThatNeverAnswersDelaysOnlyItself) {
   EXPECT_EQ(silent.ids().size(), 0u);
   EXPECT_EQ(hub.Backlog("SILENTRU"), uint64_t{kMessages});
   EXPECT_TRUE(WaitFor([&] { return hub.Backlog("FASTRUMM") == 0; }));
+}
+
+// The apply thread hands each worker what its commands made; a worker whose queue is full
+// reads the rest from the state, then is handed what follows again. Whichever way a message
+// came, the bank gets each one once, in order.
+TEST(DeliveryTest, MessagesPastAFullQueueAreReadFromTheStateAndEachArrivesOnceInOrder) {
+  TempDir dir;
+  FakeBank bank;
+  Running hub(dir.path(), /*queue_max=*/3);
+  hub.Run(RuBy());
+  hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
+  // The worker has read the state and is caught up: what comes next is handed to it.
+  hub.Run(hub::Liquidity{"SABRRUMM", "first", {"RUB", 1'00}, true});
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 1; }));
+  // The bank is slower than the commands come: the queue of 3 overflows, reads catch up, and
+  // more is handed over while a read's messages are being delivered.
+  bank.set_delay_ms(10);
+  constexpr int kMessages = 40;
+  for (int i = 0; i < kMessages; ++i) {
+    hub.Run(hub::Liquidity{"SABRRUMM", "d" + std::to_string(i), {"RUB", 1'00}, true});
+    // Bursts of 5 (past the queue), and pauses in which reads catch up: the next burst comes
+    // while the last read's messages are being delivered.
+    if (i % 5 == 4) std::this_thread::sleep_for(std::chrono::milliseconds(40 + i % 30));
+  }
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == kMessages + 1; }, 20'000));
+  const std::vector<std::string> ids = bank.ids();
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ::testing::PrintToString(ids);
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  EXPECT_EQ(bank.requests(), size_t{kMessages + 1});  // none sent twice
+  EXPECT_GE(hub.delivery->handed_over(), 3u);
+  EXPECT_GE(hub.delivery->reads(), 2u);  // the first, and at least one past the full queue
 }
 
 TEST(DeliveryTest, ARestartResendsExactlyWhatWasNotAcknowledgedWithTheSameIds) {

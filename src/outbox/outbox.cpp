@@ -110,6 +110,14 @@ std::vector<Message> Outbox::Pending(const std::string& participant, uint64_t af
   return out;
 }
 
+std::vector<const Message*> Outbox::After(uint64_t after, size_t limit) const {
+  std::vector<const Message*> out;
+  for (auto it = messages_.upper_bound(after); it != messages_.end() && out.size() < limit; ++it) {
+    out.push_back(&it->second);
+  }
+  return out;
+}
+
 uint64_t Outbox::backlog(const std::string& participant) const {
   auto it = by_participant_.find(participant);
   return it == by_participant_.end() ? 0 : it->second.size();

@@ -78,6 +78,9 @@ class Outbox : public hub::Module {
   // Up to `limit` messages for `participant` with seq > `after`, oldest first.
   std::vector<Message> Pending(const std::string& participant, uint64_t after,
                                size_t limit) const;
+  // Up to `limit` messages (any participant's) with seq > `after`, oldest first; pointers into
+  // the state, valid until the next command is applied.
+  std::vector<const Message*> After(uint64_t after, size_t limit) const;
   // Unacknowledged messages of `participant`.
   uint64_t backlog(const std::string& participant) const;
   // The seq of the newest message made (0: none yet).
