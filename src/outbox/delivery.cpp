@@ -390,11 +390,7 @@ void Delivery::WorkerLoop(Worker* w) {
     if (!queue.empty() && !stopping_.load()) {
       CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
       if (!UseCallbackUrl(w, callback_url)) {
-        // What was handed over stays in the state: read it once the URL parses.
-        std::lock_guard lock(w->mu);
-        w->reading = true;
-        w->queue.clear();
-        w->queue_payments.clear();
+        BackToReading(w);
         read = true;
       } else if (!DeliverBatch(w, queue, payments, *settings)) {
         return;
@@ -402,6 +398,15 @@ void Delivery::WorkerLoop(Worker* w) {
     }
     if (read && !ReadAndDeliver(w)) return;
   }
+}
+
+// Drops what was handed over (it stays in the state) and has the worker read from its cursor:
+// its callback URL did not parse, and it will read once it does.
+void Delivery::BackToReading(Worker* w) {
+  std::lock_guard lock(w->mu);
+  w->reading = true;
+  w->queue.clear();
+  w->queue_payments.clear();
 }
 
 // Points the worker's client at `callback_url` (a new client when it changed); false, after a
@@ -457,10 +462,7 @@ bool Delivery::ReadAndDeliver(Worker* w) {
     reads_.fetch_add(1, std::memory_order_relaxed);
     CORRIDOR_CHECK(settings != nullptr);  // messages are made only under a configuration
     if (!UseCallbackUrl(w, callback_url)) {
-      std::lock_guard lock(w->mu);
-      w->reading = true;
-      w->queue.clear();
-      w->queue_payments.clear();
+      BackToReading(w);
       continue;
     }
     if (!DeliverBatch(w, batch, payments, *settings)) return false;

@@ -134,6 +134,7 @@ class Delivery {
   void HandOver(const hub::Hub& hub, Worker* worker, const std::vector<const Message*>& messages,
                 bool read);
   bool UseCallbackUrl(Worker* worker, const std::string& callback_url);
+  void BackToReading(Worker* worker);
   bool ReadAndDeliver(Worker* worker);
   void Acknowledge(uint64_t seq);
   void AnswerFromResponse(const std::string& payee, const Message& m, const std::string& body);
