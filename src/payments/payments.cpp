@@ -147,20 +147,26 @@ std::string EventMessageId(const Payment& p, const Event& e) {
                                                 : AnswerMessageId(p.request.uetr, "RJCT", p.reason);
 }
 
+size_t Payments::ViewPairHash::operator()(
+    const std::pair<std::string_view, std::string_view>& k) const noexcept {
+  const size_t h = std::hash<std::string_view>{}(k.first);
+  return h ^ (std::hash<std::string_view>{}(k.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
 const Payment* Payments::FindRepeat(const hub::SubmitPayment& c) const {
   if (const Payment* p = Find(c.uetr)) return p;
   auto it = by_message_.find({c.debtor_agent, c.message_id});
-  return it == by_message_.end() ? nullptr : Find(it->second);
+  return it == by_message_.end() ? nullptr : it->second;
 }
 
 const Payment* Payments::Find(std::string_view uetr) const {
-  auto it = payments_.find(uetr);
-  return it == payments_.end() ? nullptr : &it->second;
+  auto it = by_uetr_.find(uetr);
+  return it == by_uetr_.end() ? nullptr : it->second;
 }
 
 Payment* Payments::FindMutable(std::string_view uetr) {
-  auto it = payments_.find(uetr);
-  return it == payments_.end() ? nullptr : &it->second;
+  auto it = by_uetr_.find(uetr);
+  return it == by_uetr_.end() ? nullptr : it->second;
 }
 
 void Payments::Record(Payment payment) {
@@ -170,9 +176,14 @@ void Payments::Record(Payment payment) {
   } else {
     ++outcomes_[{IsoStatus(payment.status), payment.reason}];
   }
-  by_message_[{payment.request.debtor_agent, payment.request.message_id}] = payment.request.uetr;
   std::string uetr = payment.request.uetr;
-  payments_.emplace(std::move(uetr), std::move(payment));
+  const auto [it, added] = payments_.emplace(std::move(uetr), std::move(payment));
+  CORRIDOR_CHECK(added);
+  Payment* p = &it->second;
+  by_uetr_.emplace(it->first, p);
+  by_message_.emplace(std::pair<std::string_view, std::string_view>(p->request.debtor_agent,
+                                                                     p->request.message_id),
+                      p);
 }
 
 void Payments::Finish(Payment& payment, Status status, std::string reason, uint64_t timestamp) {

@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -147,6 +148,10 @@ std::string EventMessageId(const Payment& p, const Event& e);
 
 class Payments : public hub::Module {
  public:
+  Payments() = default;
+  // The indexes point into the payments: a copy would point into the original.
+  Payments(const Payments&) = delete;
+  Payments& operator=(const Payments&) = delete;
   uint32_t section_id() const override { return 7; }
   uint32_t section_version() const override { return 3; }  // 2: returns, 3: events
   void Save(WireWriter& out) const override;
@@ -191,8 +196,16 @@ class Payments : public hub::Module {
  private:
   std::vector<std::string> expired_;  // not state: drained by the hub in the same entry
   std::map<std::pair<std::string, std::string>, uint64_t> outcomes_;  // derived, see outcomes()
-  std::map<std::string, Payment, std::less<>> payments_;                   // by UETR
-  std::map<std::pair<std::string, std::string>, std::string> by_message_;  // -> UETR
+  // By UETR, ordered (Save and ForEach go in UETR order); the indexes below point into it (a
+  // map's nodes never move, nor does a payment's request change once recorded).
+  std::map<std::string, Payment, std::less<>> payments_;
+  struct ViewPairHash {
+    size_t operator()(const std::pair<std::string_view, std::string_view>& k) const noexcept;
+  };
+  std::unordered_map<std::string_view, Payment*> by_uetr_;
+  // (debtor agent, MsgId) -> the payment.
+  std::unordered_map<std::pair<std::string_view, std::string_view>, Payment*, ViewPairHash>
+      by_message_;
   std::set<std::pair<uint64_t, std::string>> deadlines_;                   // of accepted payments
   // (bank, RtrId) and (bank, CxlId) -> UETR; rebuilt from the payments on Load.
   std::map<std::pair<std::string, std::string>, std::string> by_return_;
