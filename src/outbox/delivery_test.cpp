@@ -308,6 +308,36 @@ TEST(DeliveryTest, MessagesPastAFullQueueAreReadFromTheStateAndEachArrivesOnceIn
   EXPECT_GE(hub.delivery->reads(), 2u);  // the first, and at least one past the full queue
 }
 
+// Commands from several clients at once share batches: a batch that makes more messages than
+// a queue holds has every worker read from the state; the bank still gets each once, in order.
+TEST(DeliveryTest, BatchesOfMoreMessagesThanAQueueHoldsAreReadAndEachArrivesOnceInOrder) {
+  TempDir dir;
+  FakeBank bank;
+  Running hub(dir.path(), /*queue_max=*/2);
+  hub.Run(RuBy());
+  hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
+  hub.Run(hub::Liquidity{"SABRRUMM", "first", {"RUB", 1'00}, true});
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 1; }));
+  constexpr int kClients = 6;
+  constexpr int kEach = 15;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kEach; ++i) {
+        hub.Run(hub::Liquidity{"SABRRUMM", "c" + std::to_string(c) + "-" + std::to_string(i),
+                               {"RUB", 1'00}, true});
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  constexpr size_t kAll = kClients * kEach + 1;
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == kAll; }, 20'000));
+  const std::vector<std::string> ids = bank.ids();
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ::testing::PrintToString(ids);
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  EXPECT_EQ(bank.requests(), kAll);  // none sent twice
+}
+
 TEST(DeliveryTest, ARestartResendsExactlyWhatWasNotAcknowledgedWithTheSameIds) {
   TempDir dir;
   FakeBank bank(0, /*status=*/500);  // Refuses everything at first.
