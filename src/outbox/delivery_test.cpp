@@ -277,6 +277,24 @@ TEST(DeliveryTest, ABankThatNeverAnswersDelaysOnlyItself) {
   EXPECT_TRUE(WaitFor([&] { return hub.Backlog("FASTRUMM") == 0; }));
 }
 
+// A bank SABRRUMM whose worker has read the state and delivered a first message: it is caught
+// up, and what comes next is handed to it.
+void StartCaughtUp(Running& hub, FakeBank& bank) {
+  hub.Run(RuBy());
+  hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
+  hub.Run(hub::Liquidity{"SABRRUMM", "first", {"RUB", 1'00}, true});
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 1; }));
+}
+
+// The bank gets all `n` messages, each once (no POST twice), in order, and all are acknowledged.
+void ExpectEachOnceInOrder(Running& hub, FakeBank& bank, size_t n) {
+  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == n; }, 20'000));
+  const std::vector<std::string> ids = bank.ids();
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ::testing::PrintToString(ids);
+  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+  EXPECT_EQ(bank.requests(), n);
+}
+
 // The apply thread hands each worker what its commands made; a worker whose queue is full
 // reads the rest from the state, then is handed what follows again. Whichever way a message
 // came, the bank gets each one once, in order.
@@ -284,11 +302,7 @@ TEST(DeliveryTest, MessagesPastAFullQueueAreReadFromTheStateAndEachArrivesOnceIn
   TempDir dir;
   FakeBank bank;
   Running hub(dir.path(), /*queue_max=*/3);
-  hub.Run(RuBy());
-  hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
-  // The worker has read the state and is caught up: what comes next is handed to it.
-  hub.Run(hub::Liquidity{"SABRRUMM", "first", {"RUB", 1'00}, true});
-  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 1; }));
+  ASSERT_NO_FATAL_FAILURE(StartCaughtUp(hub, bank));
   // The bank is slower than the commands come: the queue of 3 overflows, reads catch up, and
   // more is handed over while a read's messages are being delivered.
   bank.set_delay_ms(10);
@@ -299,11 +313,7 @@ TEST(DeliveryTest, MessagesPastAFullQueueAreReadFromTheStateAndEachArrivesOnceIn
     // while the last read's messages are being delivered.
     if (i % 5 == 4) std::this_thread::sleep_for(std::chrono::milliseconds(40 + i % 30));
   }
-  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == kMessages + 1; }, 20'000));
-  const std::vector<std::string> ids = bank.ids();
-  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ::testing::PrintToString(ids);
-  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
-  EXPECT_EQ(bank.requests(), size_t{kMessages + 1});  // none sent twice
+  ExpectEachOnceInOrder(hub, bank, kMessages + 1);
   EXPECT_GE(hub.delivery->handed_over(), 3u);
   EXPECT_GE(hub.delivery->reads(), 2u);  // the first, and at least one past the full queue
 }
@@ -314,10 +324,7 @@ TEST(DeliveryTest, BatchesOfMoreMessagesThanAQueueHoldsAreReadAndEachArrivesOnce
   TempDir dir;
   FakeBank bank;
   Running hub(dir.path(), /*queue_max=*/2);
-  hub.Run(RuBy());
-  hub.Run(BankAt("SABRRUMM", "RU", bank.url()));
-  hub.Run(hub::Liquidity{"SABRRUMM", "first", {"RUB", 1'00}, true});
-  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 1; }));
+  ASSERT_NO_FATAL_FAILURE(StartCaughtUp(hub, bank));
   constexpr int kClients = 6;
   constexpr int kEach = 15;
   std::vector<std::thread> clients;
@@ -330,12 +337,7 @@ TEST(DeliveryTest, BatchesOfMoreMessagesThanAQueueHoldsAreReadAndEachArrivesOnce
     });
   }
   for (std::thread& t : clients) t.join();
-  constexpr size_t kAll = kClients * kEach + 1;
-  ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == kAll; }, 20'000));
-  const std::vector<std::string> ids = bank.ids();
-  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << ::testing::PrintToString(ids);
-  ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
-  EXPECT_EQ(bank.requests(), kAll);  // none sent twice
+  ExpectEachOnceInOrder(hub, bank, kClients * kEach + 1);
 }
 
 TEST(DeliveryTest, ARestartResendsExactlyWhatWasNotAcknowledgedWithTheSameIds) {
