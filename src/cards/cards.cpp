@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -232,12 +233,20 @@ CardRate Field10Rate(int64_t rate_e8) {
   return CardRate{};  // Above 9,999,999: past fx::kRateMax_e8, not reached.
 }
 
+// Civil-date arithmetic rather than gmtime_r, which takes glibc's process-wide time-zone lock
+// (on the apply thread, once per authorization).
 std::string TransmissionTime(uint64_t ns) {
-  const time_t seconds = static_cast<time_t>(ns / 1'000'000'000ULL);
-  struct tm t;
-  gmtime_r(&seconds, &t);
+  using namespace std::chrono;
+  const sys_seconds at{seconds{static_cast<int64_t>(ns / 1'000'000'000ULL)}};
+  const sys_days day = floor<days>(at);
+  const year_month_day date{day};
+  const hh_mm_ss<seconds> time{at - day};
   std::string out(10, '0');
-  const int parts[5] = {t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec};
+  const int parts[5] = {static_cast<int>(static_cast<unsigned>(date.month())),
+                        static_cast<int>(static_cast<unsigned>(date.day())),
+                        static_cast<int>(time.hours().count()),
+                        static_cast<int>(time.minutes().count()),
+                        static_cast<int>(time.seconds().count())};
   for (int i = 0; i < 5; ++i) {
     out[2 * i] = static_cast<char>('0' + parts[i] / 10);
     out[2 * i + 1] = static_cast<char>('0' + parts[i] % 10);
@@ -246,9 +255,10 @@ std::string TransmissionTime(uint64_t ns) {
 }
 
 std::string Stan(uint64_t n) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%06llu", static_cast<unsigned long long>(n % 999999 + 1));
-  return text;
+  uint64_t v = n % 999999 + 1;  // 000001 to 999999
+  std::string out(6, '0');
+  for (size_t i = 6; i-- > 0; v /= 10) out[i] = static_cast<char>('0' + v % 10);
+  return out;
 }
 
 const char* StatusName(Status s) {

@@ -124,6 +124,10 @@ TEST(CardsRateTest, StanAndTransmissionTime) {
   EXPECT_EQ(Stan(999999), "000001");
   // 2027-01-15 08:00:00 UTC = 1800000000 s.
   EXPECT_EQ(TransmissionTime(uint64_t{1'800'000'000} * 1'000'000'000 + 999), "0115080000");
+  // MMDDhhmmss across a year's end and on a leap day.
+  EXPECT_EQ(TransmissionTime(uint64_t{1'798'761'599} * 1'000'000'000 + 999'999'999), "1231235959");
+  EXPECT_EQ(TransmissionTime(uint64_t{1'798'761'600} * 1'000'000'000), "0101000000");
+  EXPECT_EQ(TransmissionTime(uint64_t{1'835'481'599} * 1'000'000'000), "0229235959");
 }
 
 TEST(CardsRoutingTest, LongestPrefixWins) {
