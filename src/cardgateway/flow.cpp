@@ -239,15 +239,16 @@ void CardGateway::Impl::SubmitUnmatched(const Link& link, uint16_t mti) {
   c.transmission_time = std::string(in.field(7));
   c.response_code = std::string(in.field(39));
   c.approval_code = std::string(in.field(38));
-  int64_t minor = 0;
-  if (const Currency* currency = currencies_.ByNumeric(in.field(49));
-      currency != nullptr && ParseAmount(in.field(4), &minor)) {
-    c.amount = hub::Money{currency->alpha, minor};
-  }
-  if (const Currency* currency = currencies_.ByNumeric(in.field(51));
-      currency != nullptr && ParseAmount(in.field(6), &minor)) {
-    c.billing = hub::Money{currency->alpha, minor};
-  }
+  // An amount (n12) in a currency (numeric): as read, or left empty when either is not one.
+  auto money = [&](int amount_field, int currency_field, hub::Money* out) {
+    int64_t minor = 0;
+    const Currency* currency = currencies_.ByNumeric(in.field(currency_field));
+    if (currency != nullptr && ParseAmount(in.field(amount_field), &minor)) {
+      *out = hub::Money{currency->alpha, minor};
+    }
+  };
+  money(4, 49, &c.amount);
+  money(6, 51, &c.billing);
   c.conversion_rate = std::string(in.field(10));
   c.acquirer_institution = std::string(in.field(32));
   c.rrn = std::string(in.field(37));
