@@ -20,6 +20,11 @@ namespace corridor {
 
 class WireWriter {
  public:
+  WireWriter() = default;
+  // Writes into `buffer`, emptied first: its capacity is reused (no allocation when it is
+  // already big enough).
+  explicit WireWriter(std::vector<std::byte> buffer) : out_(std::move(buffer)) { out_.clear(); }
+
   void U8(uint8_t v) { Put(&v, 1); }
   void U16(uint16_t v) { Put(&v, 2); }
   void U32(uint32_t v) { Put(&v, 4); }

@@ -76,6 +76,40 @@ struct Item {
   }
 };
 
+// Encoded commands' buffers, reused: Core::SubmitCommand takes one on the submitter's thread
+// (an I/O thread, the card gateway's), the apply thread gives it back once the command is
+// answered. glibc returns a freed chunk to the arena of the thread that allocated it, under
+// that arena's lock: the apply thread freeing each buffer the card thread had allocated
+// contended for the card thread's arena (futex waits; a fifth of the apply thread's time).
+class BufferPool {
+ public:
+  std::vector<std::byte> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return {};
+    std::vector<std::byte> b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  // Takes the buffers of `*spent` (left empty); those past the pool's bounds are freed.
+  void Give(std::vector<std::vector<std::byte>>* spent) {
+    if (spent->empty()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (std::vector<std::byte>& b : *spent) {
+        if (free_.size() >= kBuffersMax) break;
+        if (b.capacity() <= kBufferBytesMax) free_.push_back(std::move(b));
+      }
+    }
+    spent->clear();
+  }
+
+ private:
+  static constexpr size_t kBuffersMax = 16384;     // commands in flight at once, in bursts
+  static constexpr size_t kBufferBytesMax = 4096;  // the hot commands are under 1 KiB
+  std::mutex mu_;
+  std::vector<std::vector<std::byte>> free_;  // GUARDED_BY(mu_)
+};
+
 template <typename T>
 std::vector<T> CopyBody(std::span<const std::byte> body) {
   // Journal bodies are only 8-byte aligned in memory; records need 16.
@@ -221,7 +255,10 @@ struct Core::Impl {
 
   mutable std::mutex mu;
   std::condition_variable submitted_cv;
-  std::deque<Item> submitted;  // GUARDED_BY(mu)
+  // Vectors handed between threads whole (swapped), not deques: an Item is 1 KiB, so a deque
+  // allocated a node per item on the submitter's thread and freed it on the consumer's.
+  std::vector<Item> submitted;  // GUARDED_BY(mu); waiting from submitted_head on
+  size_t submitted_head = 0;    // GUARDED_BY(mu)
   bool stopping = false;       // GUARDED_BY(mu)
   std::string failure;         // GUARDED_BY(mu)
   std::atomic<bool> failed{false};
@@ -235,7 +272,9 @@ struct Core::Impl {
 
   std::mutex apply_mu;
   std::condition_variable apply_cv;
-  std::deque<Item> to_apply;  // GUARDED_BY(apply_mu)
+  std::vector<Item> to_apply;  // GUARDED_BY(apply_mu)
+  BufferPool command_buffers;
+  std::vector<std::vector<std::byte>> spent_buffers;  // Apply thread only (Recycle).
 
   std::thread sequencer;
   std::thread applier;
@@ -280,7 +319,11 @@ struct Core::Impl {
   void HandOver(std::vector<Item>* items) {
     {
       std::lock_guard<std::mutex> lock(apply_mu);
-      for (Item& item : *items) to_apply.push_back(std::move(item));
+      if (to_apply.empty()) {
+        to_apply.swap(*items);  // the common case: the apply thread took the last hand-over
+      } else {
+        for (Item& item : *items) to_apply.push_back(std::move(item));
+      }
     }
     items->clear();
     apply_cv.notify_one();
@@ -291,9 +334,11 @@ struct Core::Impl {
   bool TakeGroup(std::vector<Item>* group, std::chrono::steady_clock::time_point not_before,
                  std::chrono::nanoseconds wait) {
     std::unique_lock<std::mutex> lock(mu);
-    submitted_cv.wait_for(lock, wait, [this] { return !submitted.empty() || stopping; });
-    if (submitted.empty()) return !stopping;
-    if (!stopping && submitted.front().journaled && std::chrono::steady_clock::now() < not_before) {
+    const auto waiting = [this] { return submitted_head < submitted.size(); };
+    submitted_cv.wait_for(lock, wait, [&] { return waiting() || stopping; });
+    if (!waiting()) return !stopping;
+    if (!stopping && submitted[submitted_head].journaled &&
+        std::chrono::steady_clock::now() < not_before) {
       // Sleep off the cv, so that submitters' notify_one finds no waiter and stays in user
       // space; whatever arrives meanwhile joins this group. A read at the front is not held
       // back: it writes nothing.
@@ -304,12 +349,26 @@ struct Core::Impl {
     uint64_t bytes = 0;
     // One clock read for the whole group (its items are taken together).
     const uint64_t taken = options.metrics ? MonotonicNs() : 0;
-    while (!submitted.empty() &&
-           (group->empty() || bytes + submitted.front().body_bytes() <= options.group_bytes_max)) {
-      bytes += submitted.front().body_bytes();
-      if (submitted.front().submitted_ns != 0) submitted.front().taken_ns = taken;
-      group->push_back(std::move(submitted.front()));
-      submitted.pop_front();
+    size_t end = submitted_head;
+    while (end < submitted.size() &&
+           (end == submitted_head ||
+            bytes + submitted[end].body_bytes() <= options.group_bytes_max)) {
+      bytes += submitted[end].body_bytes();
+      if (submitted[end].submitted_ns != 0) submitted[end].taken_ns = taken;
+      ++end;
+    }
+    if (submitted_head == 0 && end == submitted.size() && group->empty()) {
+      group->swap(submitted);  // all of it: the group's empty vector takes its place
+    } else {
+      for (size_t i = submitted_head; i < end; ++i) group->push_back(std::move(submitted[i]));
+      submitted_head = end;
+    }
+    if (submitted_head == submitted.size()) {
+      submitted.clear();
+      submitted_head = 0;
+    } else if (submitted_head > submitted.size() / 2) {
+      submitted.erase(submitted.begin(), submitted.begin() + static_cast<ptrdiff_t>(submitted_head));
+      submitted_head = 0;
     }
     return true;
   }
@@ -595,6 +654,15 @@ struct Core::Impl {
     }
   }
 
+  // Empties `items` (answered), giving their command buffers back to the submitters' pool.
+  void Recycle(std::vector<Item>* items) {
+    for (Item& item : *items) {
+      if (item.command.capacity() != 0) spent_buffers.push_back(std::move(item.command));
+    }
+    items->clear();
+    command_buffers.Give(&spent_buffers);
+  }
+
   // Options::apply_before_durable: the group applied while it was written is now durable up
   // to `settle.sequence`. Its items are answered and its reads run. When part of it did not
   // become durable, the state holds entries the journal does not: it is rebuilt from the disk
@@ -626,7 +694,7 @@ struct Core::Impl {
       ObserveStages(item, answered);
       Answer(item);
     }
-    held->clear();
+    Recycle(held);
     MaybeSnapshot();
   }
 
@@ -676,7 +744,7 @@ struct Core::Impl {
   }
 
   void ApplyLoop() {
-    std::deque<Item> batch;
+    std::vector<Item> batch;
     std::vector<Item> held;  // See Item::held.
     size_t held_told = 0;    // held[0, held_told) had their `applied` callbacks
     // The early callbacks of what was applied, together once the run is applied (as answers
@@ -734,7 +802,7 @@ struct Core::Impl {
       }
       tell_applied();
       answer_up_to(batch.size());
-      batch.clear();
+      Recycle(&batch);
       if (stop) {
         CORRIDOR_CHECK(held.empty());  // every group handed over is settled before the stop
         return;
@@ -744,7 +812,7 @@ struct Core::Impl {
 
   // Answers batch[from, to)'s items applied as durable (held and settle items are dealt with
   // elsewhere), after the after_apply hook.
-  void AnswerRange(std::deque<Item>& batch, size_t from, size_t to) {
+  void AnswerRange(std::vector<Item>& batch, size_t from, size_t to) {
     if (options.after_apply) options.after_apply(*state);
     // Answers go out once the whole run is applied: the first one wakes an I/O thread,
     // which the scheduler tends to run on this CPU at once, pausing the rest of the run.
@@ -904,7 +972,8 @@ void Core::SubmitCommand(const hub::Command& command, CommandDone done,
   }
   Item item;
   item.kind = journal::EntryKind::command;
-  item.command = hub::EncodeCommand(command);
+  item.command = impl_->command_buffers.Take();
+  hub::EncodeCommand(command, &item.command);
   item.command_done = std::move(done);
   item.command_applied = std::move(applied);
   impl_->Submit(std::move(item));

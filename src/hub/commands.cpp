@@ -649,9 +649,16 @@ const char* KindName(CommandKind kind) {
 }
 
 std::vector<std::byte> EncodeCommand(const Command& command) {
-  // One buffer, sized for the hot commands (a card request is about 400 bytes; under 1 KiB, which glibc serves without consolidating its fast bins): growing from
-  // empty, then copying into a second writer, was a dozen allocations per command.
-  WireWriter w;
+  std::vector<std::byte> out;
+  EncodeCommand(command, &out);
+  return out;
+}
+
+void EncodeCommand(const Command& command, std::vector<std::byte>* out) {
+  // One buffer, sized for the hot commands (a card request is about 400 bytes; under 1 KiB,
+  // which glibc serves without consolidating its fast bins): growing from empty, then copying
+  // into a second writer, was a dozen allocations per command.
+  WireWriter w(std::move(*out));
   w.Reserve(768);
   w.U16(static_cast<uint16_t>(KindOf(command)));
   w.U16(kCommandVersion);
@@ -660,7 +667,7 @@ std::vector<std::byte> EncodeCommand(const Command& command) {
   std::visit([&w](const auto& c) { Put(w, c); }, command);
   w.PatchU32(4, static_cast<uint32_t>(w.size() - start));
   w.PadTo(8);
-  return w.Take();
+  *out = w.Take();
 }
 
 Status DecodeCommand(std::span<const std::byte> body, Command* command) {

@@ -462,6 +462,8 @@ Card DecodeCard(WireReader& r);
 
 // The journal body of `command` (a multiple of 8 bytes).
 std::vector<std::byte> EncodeCommand(const Command& command);
+// The same into `*out`, whose capacity is reused (the core recycles command buffers).
+void EncodeCommand(const Command& command, std::vector<std::byte>* out);
 // Decodes a journal body. An unknown kind or version, or a malformed payload, is an error
 // naming what was found.
 Status DecodeCommand(std::span<const std::byte> body, Command* command);
