@@ -12,6 +12,7 @@ bool DataDirOnly(int argc, char** argv, const char* command, std::string* dir);
 int Windows(int argc, char** argv);
 int Report(int argc, char** argv);
 int BenchStatement(int argc, char** argv);
+int BenchDisk(int argc, char** argv);
 int BenchLedger(int argc, char** argv);
 int Serve(int argc, char** argv);
 int BenchServe(int argc, char** argv);

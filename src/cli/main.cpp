@@ -54,6 +54,10 @@ void Usage() {
                "  bench statement [--transfers N]\n"
                "                             time to produce one participant's statement\n"
                "                             (XML and CSV) of a window of N transfers\n"
+               "  bench disk [--rate N] [--seconds S] [--busy 0,1,2] [--dir DIR]\n"
+               "                             the disk's write+fdatasync latency (p99, p99.9)\n"
+               "                             with 0, 1, 2 CPUs kept busy: the floor under\n"
+               "                             any answer that waits for the journal\n"
                "  simulate-bank --bic BIC --currency C --hub HOST:PORT [--listen HOST:PORT]\n"
                "                [--answer at-once|late|async|down] [--delay-ms N] [--pay N ...]\n"
                "                             one bank against a running hub (--help: all options)\n"
@@ -131,6 +135,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "statement") == 0) {
     return corridor::cli::BenchStatement(argc - 2, argv + 2);
+  }
+  if (std::strcmp(command, "bench") == 0 && argc >= 3 && std::strcmp(argv[2], "disk") == 0) {
+    return corridor::cli::BenchDisk(argc - 2, argv + 2);
   }
   if (std::strcmp(command, "simulate-bank") == 0) {
     return corridor::cli::SimulateBank(argc - 1, argv + 1);
