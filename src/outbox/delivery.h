@@ -144,6 +144,9 @@ class Delivery {
   DeliveryOptions options_;
   core::Core* core_ = nullptr;
   std::atomic<bool> stopping_{false};
+  // Backoff sleeps wait here, so that Stop ends them at once without their polling.
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
   std::atomic<uint64_t> seen_last_seq_{0};  // the outbox's last_seq at the last wake
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> handed_over_{0};

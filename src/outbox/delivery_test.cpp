@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -143,11 +144,11 @@ struct Running {
   std::unique_ptr<Delivery> delivery;
   std::unique_ptr<core::Core> core;
 
-  explicit Running(const std::string& dir, size_t queue_max = 256) {
+  explicit Running(const std::string& dir, size_t queue_max = 256, uint64_t backoff_ms = 0) {
     DeliveryOptions d;
     d.queue_max = queue_max;
-    d.backoff_min_ms = 10;
-    d.backoff_max_ms = 100;
+    d.backoff_min_ms = backoff_ms != 0 ? backoff_ms : 10;
+    d.backoff_max_ms = backoff_ms != 0 ? backoff_ms : 100;
     d.io_timeout_ms = 500;
     d.connect_timeout_ms = 500;
     d.hub_token = "the-hubs-own-token";
@@ -255,6 +256,44 @@ TEST(DeliveryTest, ABankThatIsDownGetsEveryMessageOnceItIsUpWithTheSameIds) {
   ASSERT_TRUE(WaitFor([&] { return bank.ids().size() == 3; }));
   EXPECT_EQ(bank.ids(), expected);
   ASSERT_TRUE(WaitFor([&] { return hub.Backlog("SABRRUMM") == 0; }));
+}
+
+// The voluntary context switches of this process's thread named `name` (-1: none).
+long VoluntarySwitches(const std::string& name) {
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (!std::getline(comm, line) || line != name) continue;
+    std::ifstream status(task.path() / "status");
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
+    }
+  }
+  return -1;
+}
+
+TEST(DeliveryTest, AWorkerBackingOffSleepsUntilItsTimeOrTheStop) {
+  TempDir dir;
+  uint16_t port = 0;
+  {
+    FakeBank probe;  // A free port, closed again: the bank is down.
+    port = probe.port();
+  }
+  auto hub = std::make_unique<Running>(dir.path(), 256, /*backoff_ms=*/60'000);
+  hub->Run(RuBy());
+  hub->Run(BankAt("SABRRUMM", "RU", "http://127.0.0.1:" + std::to_string(port)));
+  hub->Run(hub::Liquidity{"SABRRUMM", "d", {"RUB", 1'00}, true});
+  ASSERT_TRUE(WaitFor([&] { return hub->delivery->failed_attempts() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // into its minute of backoff
+  const long before = VoluntarySwitches("out-SABRRUMM");
+  ASSERT_GE(before, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Asleep the whole time: it used to wake every 20 ms to look for a stop (25 here).
+  EXPECT_LE(VoluntarySwitches("out-SABRRUMM") - before, 2);
+  EXPECT_EQ(hub->delivery->failed_attempts(), 1u);
+  const auto stop = std::chrono::steady_clock::now();
+  hub.reset();  // stops delivery: the minute's sleep ends at once
+  EXPECT_LT(std::chrono::steady_clock::now() - stop, std::chrono::seconds(2));
 }
 
 TEST(DeliveryTest, ABankThatNeverAnswersDelaysOnlyItself) {
