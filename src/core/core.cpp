@@ -104,8 +104,10 @@ class BufferPool {
   }
 
  private:
-  static constexpr size_t kBuffersMax = 16384;     // commands in flight at once, in bursts
-  static constexpr size_t kBufferBytesMax = 4096;  // the hot commands are under 1 KiB
+  // At most 64 MiB kept: as many buffers as commands are in flight at once in a burst, each
+  // no bigger than the hot commands need (under 1 KiB; rarer big ones are freed).
+  static constexpr size_t kBuffersMax = 16384;
+  static constexpr size_t kBufferBytesMax = 4096;
   std::mutex mu_;
   std::vector<std::vector<std::byte>> free_;  // GUARDED_BY(mu_)
 };
