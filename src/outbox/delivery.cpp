@@ -305,9 +305,7 @@ void Delivery::HandOver(const hub::Hub& hub, Worker* w, const std::vector<const 
       for (auto& [uetr, p] : now) w->queue_payments.insert_or_assign(uetr, std::move(p));
       if (w->settings != hub.shared_settings()) w->settings = hub.shared_settings();
       if (const participants::Participant* p = hub.participants().Find(w->participant)) {
-        if (w->pushed_callback_url != p->registration.callback_url) {
-          w->pushed_callback_url = p->registration.callback_url;
-        }
+        w->pushed_callback_url = p->registration.callback_url;
       }
     }
     w->wake = true;
@@ -446,6 +444,7 @@ bool Delivery::ReadAndDeliver(Worker* w) {
     Payments payments;
     std::string callback_url;
     std::shared_ptr<const hub::Configure> settings;
+    bool caught_up = false;
     core_->ReadHub([&](const hub::Hub& hub) {
       batch = hub.outbox().Pending(w->participant, w->cursor, options_.queue_max);
       for (const Message& m : batch) CopyPayment(hub, m, &payments);
@@ -453,7 +452,8 @@ bool Delivery::ReadAndDeliver(Worker* w) {
         callback_url = p->registration.callback_url;
       }
       settings = hub.shared_settings();
-      if (batch.size() < options_.queue_max) {
+      caught_up = batch.size() < options_.queue_max;
+      if (caught_up) {
         // Caught up (this runs on the apply thread, between OnApplied calls).
         std::lock_guard lock(w->mu);
         w->reading = false;
@@ -470,8 +470,7 @@ bool Delivery::ReadAndDeliver(Worker* w) {
       continue;
     }
     if (!DeliverBatch(w, batch, payments, *settings)) return false;
-    // Caught up: what came since is in the queue, not to be read again.
-    if (batch.size() < options_.queue_max) return true;
+    if (caught_up) return true;  // what came since is in the queue, not to be read again
   }
 }
 
